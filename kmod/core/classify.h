@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Portable exit classification: vendor exit information in, one
+ * struct mvmm_event out. Plain C with only <linux/types.h> and the uapi
+ * header, so that the same file is built into the module and into the
+ * userspace unit tests, fuzzers and instruction-count benchmarks.
+ */
+#ifndef _MVMM_CORE_CLASSIFY_H
+#define _MVMM_CORE_CLASSIFY_H
+
+#include <linux/types.h>
+#include <linux/mvmm.h>
+
+/*
+ * What the vendor tells us about one exit, as returned by KVM's
+ * kvm_x86_ops.get_exit_info() plus the few guest registers that carry
+ * qualifiers (CPUID leaf, MSR index, hypercall number).
+ */
+struct mvmm_exit_info {
+	__u32 reason;		/* SVM: EXITCODE; VMX: full exit reason */
+	__u32 intr_info;	/* SVM: EXITINTINFO; VMX: VM-exit intr. info */
+	__u64 info1;		/* SVM: EXITINFO1; VMX: exit qualification */
+	__u64 info2;		/* SVM: EXITINFO2; VMX: IDT-vectoring info */
+	__u32 error_code;	/* exception error code when valid */
+	__u32 l2;		/* non-zero: a nested (L2) guest was running */
+	__u64 gpa;		/* VMX only: guest-physical address field */
+	__u64 rax;		/* guest RAX */
+	__u64 rcx;		/* guest RCX */
+};
+
+/* Both return 0, or -1 for an exit code they do not know (type OTHER). */
+int mvmm_classify_svm(const struct mvmm_exit_info *x, struct mvmm_event *ev);
+int mvmm_classify_vmx(const struct mvmm_exit_info *x, struct mvmm_event *ev);
+
+/* Short lower-case name of an event type ("io", "msr-read"), or NULL. */
+const char *mvmm_event_name(unsigned int type);
+
+/* Inverse of mvmm_event_name(): the event type named @name, or -1. */
+int mvmm_event_lookup(const char *name);
+
+#endif /* _MVMM_CORE_CLASSIFY_H */

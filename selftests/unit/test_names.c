@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Event type names: the table, its inverse and their round trip. */
+#include "helpers.h"
+
+/* Written out in enum order from uapi/linux/mvmm.h. */
+static const char *const expected_names[] = {
+	"other", "exception", "intr", "nmi", "smi", "init", "sipi",
+	"intr-window", "nmi-window", "task-switch", "cpuid", "hlt", "invd",
+	"wbinvd", "invlpg", "invpcid", "rdpmc", "rdtsc", "rdtscp",
+	"hypercall", "cr", "dr", "io", "msr-read", "msr-write", "monitor",
+	"mwait", "pause", "xsetbv", "npf", "mmio", "apic", "nested",
+	"shutdown", "xsaves", "preempt-timer", "failed-entry",
+};
+
+#define N_NAMES	ARRAY_SIZE(expected_names)
+
+TEST(names_cover_every_type)
+{
+	EXPECT_EQ(N_NAMES, __MVMM_EV_MAX);
+	EXPECT_EQ(MVMM_EV_IO, 22);		/* spot checks of the order */
+	EXPECT_EQ(MVMM_EV_FAILED_ENTRY, 36);
+}
+
+TEST_POINTS(names_round_trip)
+{
+	unsigned int t;
+
+	for (t = 0; t < __MVMM_EV_MAX; t++) {
+		const char *n = mvmm_event_name(t);
+
+		POINT("event %u is \"%s\"", t,
+		      t < N_NAMES ? expected_names[t] : "?");
+		EXPECT_TRUE(n != NULL);
+		if (n && t < N_NAMES)
+			EXPECT_TRUE(!strcmp(n, expected_names[t]));
+		EXPECT_EQ(mvmm_event_lookup(n), t);
+		END();
+	}
+}
+
+TEST(names_out_of_range)
+{
+	EXPECT_TRUE(mvmm_event_name(__MVMM_EV_MAX) == NULL);
+	EXPECT_TRUE(mvmm_event_name(0xffffffffu) == NULL);
+}
+
+TEST(names_lookup_rejects)
+{
+	EXPECT_EQ(mvmm_event_lookup(NULL), -1);
+	EXPECT_EQ(mvmm_event_lookup(""), -1);
+	EXPECT_EQ(mvmm_event_lookup("IO"), -1);
+	EXPECT_EQ(mvmm_event_lookup("msr"), -1);
+	EXPECT_EQ(mvmm_event_lookup("msr-readx"), -1);
+	EXPECT_EQ(mvmm_event_lookup("io "), -1);
+	EXPECT_EQ(mvmm_event_lookup("c"), -1);
+	EXPECT_EQ(mvmm_event_lookup("cr"), MVMM_EV_CR_ACCESS);
+}
+
+TEST(names_unique)
+{
+	unsigned int a, b;
+
+	for (a = 0; a < __MVMM_EV_MAX; a++)
+		for (b = a + 1; b < __MVMM_EV_MAX; b++) {
+			const char *na = mvmm_event_name(a);
+			const char *nb = mvmm_event_name(b);
+
+			if (na && nb && !strcmp(na, nb))
+				unit_fail(__FILE__, __LINE__,
+					  "types %u and %u share \"%s\"",
+					  a, b, na);
+		}
+}

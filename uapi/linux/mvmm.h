@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * mvmm: several virtual machine monitors sharing one KVM host.
+ *
+ * This header is the whole user ABI of the module: the vendor-neutral event
+ * taxonomy, and the "mvmm" generic netlink family.
+ *
+ * Events
+ * ------
+ *
+ * Every VM exit is classified into one struct mvmm_event: a type (enum
+ * mvmm_event_type), the origin (the VM's own guest, or a nested guest run by
+ * a guest hypervisor), and qualifiers whose meaning depends on the type:
+ *
+ *   type                 qual                      sub                  flags
+ *   MVMM_EV_EXCEPTION    vector                    error code           ERRCODE
+ *   MVMM_EV_INTR         vector (VMX only, when known)
+ *   MVMM_EV_SIPI         SIPI vector (VMX only)
+ *   MVMM_EV_TASK_SWITCH  new TSS selector
+ *   MVMM_EV_CPUID        leaf (EAX)                subleaf (ECX)
+ *   MVMM_EV_INVLPG       linear address (if known)
+ *   MVMM_EV_RDPMC        counter (ECX)
+ *   MVMM_EV_HYPERCALL    hypercall number (RAX)
+ *   MVMM_EV_CR_ACCESS    CR number                 GPR number or ~0     WRITE
+ *   MVMM_EV_DR_ACCESS    DR number                 GPR number or ~0     WRITE
+ *   MVMM_EV_IO           port                                           WRITE (out),
+ *                        size = 1, 2 or 4                               STRING, REP
+ *   MVMM_EV_MSR_READ     MSR index (ECX)
+ *   MVMM_EV_MSR_WRITE    MSR index (ECX)
+ *   MVMM_EV_XSETBV       XCR index (ECX)
+ *   MVMM_EV_NPF          guest-physical address    fault error code /   WRITE (if known)
+ *   MVMM_EV_MMIO         guest-physical address      exit qualification
+ *   MVMM_EV_APIC_ACCESS  APIC register offset      EOI vector (VMX      WRITE, FETCH
+ *                        (if known)                  virtualized EOI)
+ *   MVMM_EV_NESTED       enum mvmm_nested_insn (SVM INVLPGA included)
+ *   MVMM_EV_OTHER        vendor exit code
+ *
+ * Vendor notes: on SVM, CR access has sub = GPR only when decode assists
+ * report it (CLTS, LMSW and CR write traps give ~0), and DR access always
+ * has sub = ~0. The SEV-ES EFER write trap is an MSR write of 0xc0000080.
+ * Descriptor-table exits (SVM 0x66-0x6d, VMX 46/47) are MVMM_EV_OTHER.
+ * A nested page fault on a GPA that no memslot backs is MVMM_EV_MMIO,
+ * whatever the hardware reported (not-present NPF, reserved-bit NPF or EPT
+ * misconfiguration); for L2 events the GPA is L2's and stays MVMM_EV_NPF.
+ *
+ * raw_reason always holds the vendor's exit code (SVM) or full exit reason
+ * (VMX), so nothing the hardware said is lost.
+ *
+ * Generic netlink family "mvmm" (MVMM_GENL_NAME, version MVMM_GENL_VERSION)
+ * -------------------------------------------------------------------------
+ *
+ * MVMM_CMD_GET_VM
+ *   doit with MVMM_A_VM_ID (ids start at 1): that VM; dump (NLM_F_DUMP): every VM known to
+ *   the module. Each reply message carries:
+ *
+ *     MVMM_A_VM_ID: NLA_U32, small id given when the VM is first seen
+ *     MVMM_A_VM_PID: NLA_U32, pid of the process that created the VM
+ *     MVMM_A_VM_COMM: NLA_NUL_STRING, that process's command name
+ *     MVMM_A_VM_VCPUS: NLA_U32, number of vCPUs created so far
+ *     MVMM_A_VM_AGE_MS: NLA_U64, milliseconds since the module first saw it
+ *
+ * MVMM_CMD_GET_STATS
+ *   Same addressing as MVMM_CMD_GET_VM. Each reply carries the VM
+ *   attributes above plus:
+ *
+ *     MVMM_A_VM_STATS: NLA_NESTED
+ *       <type>: NLA_NESTED, one per event type with a non-zero count,
+ *               the attribute type being the event type
+ *         MVMM_A_EVSTAT_TYPE: NLA_U32, enum mvmm_event_type
+ *         MVMM_A_EVSTAT_EXITS: NLA_U64, every exit of this type
+ *         MVMM_A_EVSTAT_FASTPATH: NLA_U64, of those, exits KVM completed
+ *                                 in its fastpath (never routable; x2APIC
+ *                                 ICR and TSC-deadline MSR writes)
+ *         MVMM_A_EVSTAT_L2: NLA_U64, of those, exits taken while a nested
+ *                           (L2) guest ran
+ *       <type>: NLA_NESTED
+ *         ...
+ *
+ * Errors come back as netlink error messages with an extended ACK whose
+ * message names the offending attribute.
+ */
+
+#ifndef _UAPI_LINUX_MVMM_H
+#define _UAPI_LINUX_MVMM_H
+
+#include <linux/types.h>
+
+enum mvmm_event_type {
+	MVMM_EV_OTHER = 0,
+	MVMM_EV_EXCEPTION,
+	MVMM_EV_INTR,
+	MVMM_EV_NMI,
+	MVMM_EV_SMI,
+	MVMM_EV_INIT,
+	MVMM_EV_SIPI,
+	MVMM_EV_INTR_WINDOW,
+	MVMM_EV_NMI_WINDOW,
+	MVMM_EV_TASK_SWITCH,
+	MVMM_EV_CPUID,
+	MVMM_EV_HLT,
+	MVMM_EV_INVD,
+	MVMM_EV_WBINVD,
+	MVMM_EV_INVLPG,
+	MVMM_EV_INVPCID,
+	MVMM_EV_RDPMC,
+	MVMM_EV_RDTSC,
+	MVMM_EV_RDTSCP,
+	MVMM_EV_HYPERCALL,
+	MVMM_EV_CR_ACCESS,
+	MVMM_EV_DR_ACCESS,
+	MVMM_EV_IO,
+	MVMM_EV_MSR_READ,
+	MVMM_EV_MSR_WRITE,
+	MVMM_EV_MONITOR,
+	MVMM_EV_MWAIT,
+	MVMM_EV_PAUSE,
+	MVMM_EV_XSETBV,
+	MVMM_EV_NPF,		/* nested page fault / EPT violation on RAM */
+	MVMM_EV_MMIO,		/* guest access to a GPA that no memslot backs */
+	MVMM_EV_APIC_ACCESS,	/* APIC access/write, EOI induced, TPR, AVIC */
+	MVMM_EV_NESTED,		/* virtualization instructions (VMRUN, VMXON, ...) */
+	MVMM_EV_SHUTDOWN,	/* triple fault / shutdown */
+	MVMM_EV_XSAVES,		/* XSAVES/XRSTORS */
+	MVMM_EV_PREEMPT_TIMER,	/* VMX preemption timer */
+	MVMM_EV_FAILED_ENTRY,	/* VM entry failed (invalid guest state) */
+	__MVMM_EV_MAX
+};
+#define MVMM_EV_MAX (__MVMM_EV_MAX - 1)
+
+enum mvmm_origin {
+	MVMM_ORIGIN_L1 = 0,	/* the VM's own guest */
+	MVMM_ORIGIN_L2 = 1,	/* a nested guest run by a guest hypervisor */
+};
+
+enum mvmm_event_flags {
+	MVMM_EVF_WRITE = 1 << 0,	/* IO out, MSR/CR/DR/MMIO write */
+	MVMM_EVF_STRING = 1 << 1,	/* INS/OUTS */
+	MVMM_EVF_REP = 1 << 2,		/* REP prefix */
+	MVMM_EVF_ERRCODE = 1 << 3,	/* sub holds a valid error code */
+	MVMM_EVF_FETCH = 1 << 4,	/* NPF/MMIO on instruction fetch */
+};
+
+/* MVMM_EV_NESTED qualifier */
+enum mvmm_nested_insn {
+	MVMM_NESTED_VMRUN = 0,
+	MVMM_NESTED_VMLOAD,
+	MVMM_NESTED_VMSAVE,
+	MVMM_NESTED_STGI,
+	MVMM_NESTED_CLGI,
+	MVMM_NESTED_SKINIT,
+	MVMM_NESTED_INVLPGA,
+	MVMM_NESTED_VMCLEAR,
+	MVMM_NESTED_VMLAUNCH,
+	MVMM_NESTED_VMPTRLD,
+	MVMM_NESTED_VMPTRST,
+	MVMM_NESTED_VMREAD,
+	MVMM_NESTED_VMRESUME,
+	MVMM_NESTED_VMWRITE,
+	MVMM_NESTED_VMXOFF,
+	MVMM_NESTED_VMXON,
+	MVMM_NESTED_INVEPT,
+	MVMM_NESTED_INVVPID,
+	MVMM_NESTED_VMFUNC,
+};
+
+struct mvmm_event {
+	__u16 type;		/* enum mvmm_event_type */
+	__u8 origin;		/* enum mvmm_origin */
+	__u8 size;		/* access size in bytes (IO, MMIO), else 0 */
+	__u32 flags;		/* enum mvmm_event_flags */
+	__u64 qual;		/* primary qualifier, see the table above */
+	__u64 sub;		/* secondary qualifier, see the table above */
+	__u64 raw_reason;	/* vendor exit code / exit reason */
+};
+
+/* Generic netlink */
+#define MVMM_GENL_NAME		"mvmm"
+#define MVMM_GENL_VERSION	1
+
+enum mvmm_cmd {
+	MVMM_CMD_UNSPEC,
+	MVMM_CMD_GET_VM,
+	MVMM_CMD_GET_STATS,
+	__MVMM_CMD_MAX
+};
+#define MVMM_CMD_MAX (__MVMM_CMD_MAX - 1)
+
+enum mvmm_attr {
+	MVMM_A_UNSPEC,
+	MVMM_A_VM_ID,
+	MVMM_A_VM_PID,
+	MVMM_A_VM_COMM,
+	MVMM_A_VM_VCPUS,
+	MVMM_A_VM_AGE_MS,
+	MVMM_A_VM_STATS,
+	MVMM_A_PAD,
+	__MVMM_A_MAX
+};
+#define MVMM_A_MAX (__MVMM_A_MAX - 1)
+
+enum mvmm_evstat_attr {
+	MVMM_A_EVSTAT_UNSPEC,
+	MVMM_A_EVSTAT_TYPE,
+	MVMM_A_EVSTAT_EXITS,
+	MVMM_A_EVSTAT_FASTPATH,
+	MVMM_A_EVSTAT_L2,
+	MVMM_A_EVSTAT_PAD,
+	__MVMM_A_EVSTAT_MAX
+};
+#define MVMM_A_EVSTAT_MAX (__MVMM_A_EVSTAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_MVMM_H */
