@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resolve and pin the KVM internals mvmm hooks.
+ *
+ * kallsyms_lookup_name() is not exported since 5.7; a kprobe registered on
+ * it reports its address, which is the usual way for an out-of-tree module
+ * to reach it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include "ksyms.h"
+
+struct mvmm_kvm mvmm_kvm;
+
+static unsigned long (*mvmm_lookup_name)(const char *name);
+static struct module *(*mvmm_module_address)(unsigned long addr);
+
+static int mvmm_find_lookup_name(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (ret) {
+		pr_err("cannot locate kallsyms_lookup_name (kprobe: %d)\n", ret);
+		return ret;
+	}
+	mvmm_lookup_name = (void *)kp.addr;
+	unregister_kprobe(&kp);
+	return 0;
+}
+
+/* Pin the module that holds @addr; NULL if it is built in or going away. */
+static int mvmm_pin_owner(unsigned long addr, struct module **mod)
+{
+	struct module *m;
+
+	preempt_disable();
+	m = mvmm_module_address(addr);
+	if (m && !try_module_get(m))
+		m = ERR_PTR(-ENODEV);
+	preempt_enable();
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	*mod = m;
+	return 0;
+}
+
+static unsigned long mvmm_need(const char *name)
+{
+	unsigned long addr = mvmm_lookup_name(name);
+
+	if (!addr)
+		pr_err("KVM symbol %s not found; is kvm.ko loaded?\n", name);
+	return addr;
+}
+
+int mvmm_ksyms_init(void)
+{
+	struct kvm_x86_ops *ops;
+	int ret;
+
+	ret = mvmm_find_lookup_name();
+	if (ret)
+		return ret;
+
+	/* Not exported in 6.1, but part of the core kernel: always there. */
+	mvmm_module_address = (void *)mvmm_lookup_name("__module_address");
+	if (!mvmm_module_address) {
+		pr_err("cannot locate __module_address\n");
+		return -ENOENT;
+	}
+
+	ops = (void *)mvmm_need("kvm_x86_ops");
+	mvmm_kvm.destroy_vm = mvmm_need("kvm_arch_destroy_vm");
+	mvmm_kvm.fastpath_msr = mvmm_need("handle_fastpath_set_msr_irqoff");
+	mvmm_kvm.gfn_to_memslot = (void *)mvmm_need("kvm_vcpu_gfn_to_memslot");
+	if (!ops || !mvmm_kvm.destroy_vm || !mvmm_kvm.fastpath_msr ||
+	    !mvmm_kvm.gfn_to_memslot)
+		return -ENOENT;
+
+	ret = mvmm_pin_owner((unsigned long)ops, &mvmm_kvm.kvm_mod);
+	if (ret) {
+		pr_err("kvm.ko is being unloaded\n");
+		return ret;
+	}
+
+	/*
+	 * kvm_x86_ops is filled in by the vendor module at its init and the
+	 * vendor module is pinned below, so handle_exit cannot change or
+	 * vanish under us once the pin is held.
+	 */
+	if (!READ_ONCE(ops->handle_exit) || !ops->get_exit_info) {
+		pr_err("no KVM vendor module loaded; load kvm_amd or kvm_intel first\n");
+		ret = -ENODEV;
+		goto err_kvm;
+	}
+	ret = mvmm_pin_owner((unsigned long)ops->handle_exit,
+			     &mvmm_kvm.vendor_mod);
+	if (ret || !mvmm_kvm.vendor_mod) {
+		pr_err("cannot pin the KVM vendor module (%s)\n",
+		       ops->name ?: "?");
+		ret = ret ?: -ENODEV;
+		goto err_kvm;
+	}
+	if (!ops->handle_exit) {
+		/* The vendor module finished unloading before we pinned it. */
+		ret = -ENODEV;
+		goto err_vendor;
+	}
+
+	mvmm_kvm.x86_ops = ops;
+	mvmm_kvm.vmx = !strcmp(ops->name, "kvm_intel");
+	return 0;
+
+err_vendor:
+	module_put(mvmm_kvm.vendor_mod);
+err_kvm:
+	module_put(mvmm_kvm.kvm_mod);
+	return ret;
+}
+
+void mvmm_ksyms_exit(void)
+{
+	module_put(mvmm_kvm.vendor_mod);
+	module_put(mvmm_kvm.kvm_mod);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MVMM_KSYMS_H
+#define _MVMM_KSYMS_H
+
+#include <linux/kvm_host.h>
+
+/*
+ * KVM internals that mvmm needs but that 6.1 does not export. They are
+ * resolved at load time, so that a host without KVM gets a clear error
+ * instead of "Unknown symbol", and the modules that own them are pinned
+ * for as long as mvmm is loaded.
+ */
+struct mvmm_kvm {
+	struct kvm_x86_ops *x86_ops;
+	bool vmx;			/* kvm_intel, else kvm_amd */
+	unsigned long destroy_vm;	/* kvm_arch_destroy_vm() */
+	unsigned long fastpath_msr;	/* handle_fastpath_set_msr_irqoff() */
+	struct kvm_memory_slot *(*gfn_to_memslot)(struct kvm_vcpu *vcpu,
+						  gfn_t gfn);
+	struct module *kvm_mod;
+	struct module *vendor_mod;
+};
+
+extern struct mvmm_kvm mvmm_kvm;
+
+int mvmm_ksyms_init(void);
+void mvmm_ksyms_exit(void);
+
+#endif /* _MVMM_KSYMS_H */

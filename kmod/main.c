@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvmm: several virtual machine monitors sharing one KVM host.
+ *
+ * Load order matters: KVM's symbols first, then the VM registry (and its
+ * watch on VM teardown), then the exit hooks that feed the registry, and
+ * the netlink family last, once there is something to show. Unload is the
+ * exact reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include "exit.h"
+#include "ksyms.h"
+#include "netlink.h"
+#include "vm.h"
+
+static int __init mvmm_init(void)
+{
+	int ret;
+
+	ret = mvmm_ksyms_init();
+	if (ret)
+		return ret;
+	ret = mvmm_vms_init();
+	if (ret)
+		goto err_ksyms;
+	ret = mvmm_exit_hooks_init();
+	if (ret)
+		goto err_vms;
+	ret = mvmm_netlink_init();
+	if (ret)
+		goto err_hooks;
+
+	pr_info("hooked %s exits\n", mvmm_kvm.x86_ops->name);
+	return 0;
+
+err_hooks:
+	mvmm_exit_hooks_exit();
+err_vms:
+	mvmm_vms_exit();
+err_ksyms:
+	mvmm_ksyms_exit();
+	return ret;
+}
+
+static void __exit mvmm_exit(void)
+{
+	mvmm_netlink_exit();
+	mvmm_exit_hooks_exit();
+	mvmm_vms_exit();
+	mvmm_ksyms_exit();
+	pr_info("unhooked\n");
+}
+
+module_init(mvmm_init);
+module_exit(mvmm_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Route KVM VM exits to several virtual machine monitors");
+MODULE_ALIAS_GENL_FAMILY(MVMM_GENL_NAME);

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-VM registry and exit statistics.
+ *
+ * A VM is registered the first time one of its exits is seen and given a
+ * small id that is never reused while the module is loaded. It is forgotten
+ * when KVM destroys it (a watch on kvm_arch_destroy_vm()), before its
+ * struct kvm is freed, so that a new VM allocated at the same address never
+ * matches old state. Lookups on the exit path are RCU-only.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hashtable.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include "hook.h"
+#include "ksyms.h"
+#include "vm.h"
+
+struct mvmm_vm_stats {
+	u64 exits[__MVMM_EV_MAX];
+	u64 fastpath[__MVMM_EV_MAX];
+	u64 l2[__MVMM_EV_MAX];
+};
+
+struct mvmm_vm {
+	struct hlist_node hnode;	/* mvmm_vm_hash, by struct kvm */
+	struct list_head node;		/* mvmm_vm_list, by id */
+	struct rcu_head rcu;
+	const struct kvm *kvm;		/* identity only once destroyed */
+	u32 id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	u64 first_seen_ns;
+	struct mvmm_vm_stats __percpu *stats;
+};
+
+/* Protects the hash, the list and the id counter; readers use RCU. */
+static DEFINE_SPINLOCK(mvmm_vm_lock);
+static DEFINE_HASHTABLE(mvmm_vm_hash, 6);
+static LIST_HEAD(mvmm_vm_list);
+static u32 mvmm_vm_last_id;
+
+static struct mvmm_vm *mvmm_vm_find(const struct kvm *kvm)
+{
+	struct mvmm_vm *vm;
+
+	hash_for_each_possible_rcu(mvmm_vm_hash, vm, hnode, (unsigned long)kvm)
+		if (vm->kvm == kvm)
+			return vm;
+	return NULL;
+}
+
+static void mvmm_vm_free(struct mvmm_vm *vm)
+{
+	free_percpu(vm->stats);
+	kfree(vm);
+}
+
+static void mvmm_vm_free_rcu(struct rcu_head *rcu)
+{
+	mvmm_vm_free(container_of(rcu, struct mvmm_vm, rcu));
+}
+
+static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
+{
+	struct mvmm_vm *vm, *old;
+
+	vm = kzalloc(sizeof(*vm), gfp);
+	if (!vm)
+		return NULL;
+	vm->stats = alloc_percpu_gfp(struct mvmm_vm_stats, gfp | __GFP_ZERO);
+	if (!vm->stats) {
+		kfree(vm);
+		return NULL;
+	}
+	vm->kvm = kvm;
+	vm->pid = kvm->userspace_pid;
+	get_task_comm(vm->comm, current->group_leader);
+	vm->first_seen_ns = ktime_get_ns();
+
+	spin_lock(&mvmm_vm_lock);
+	/* Another vCPU of the same VM may have won the race. */
+	old = mvmm_vm_find(kvm);
+	if (old) {
+		spin_unlock(&mvmm_vm_lock);
+		mvmm_vm_free(vm);
+		return old;
+	}
+	vm->id = ++mvmm_vm_last_id;
+	hash_add_rcu(mvmm_vm_hash, &vm->hnode, (unsigned long)kvm);
+	list_add_tail_rcu(&vm->node, &mvmm_vm_list);
+	spin_unlock(&mvmm_vm_lock);
+	return vm;
+}
+
+void mvmm_vm_account(struct kvm *kvm, const struct mvmm_event *ev,
+		     bool fastpath, gfp_t gfp)
+{
+	struct mvmm_vm *vm;
+	unsigned int t = ev->type;
+
+	if (WARN_ON_ONCE(t > MVMM_EV_MAX))
+		t = MVMM_EV_OTHER;
+
+	/*
+	 * The caller runs on an exit of one of @kvm's vCPUs, so @kvm cannot
+	 * be destroyed, and its entry cannot be freed, until we return.
+	 */
+	rcu_read_lock();
+	vm = mvmm_vm_find(kvm);
+	rcu_read_unlock();
+	if (unlikely(!vm)) {
+		vm = mvmm_vm_add(kvm, gfp);
+		if (!vm)
+			return;
+	}
+
+	this_cpu_inc(vm->stats->exits[t]);
+	if (fastpath)
+		this_cpu_inc(vm->stats->fastpath[t]);
+	if (ev->origin == MVMM_ORIGIN_L2)
+		this_cpu_inc(vm->stats->l2[t]);
+}
+
+static void mvmm_vm_unlink(struct mvmm_vm *vm)
+{
+	lockdep_assert_held(&mvmm_vm_lock);
+	hash_del_rcu(&vm->hnode);
+	list_del_rcu(&vm->node);
+}
+
+/* kvm_arch_destroy_vm(struct kvm *kvm) is about to run. */
+static void mvmm_vm_destroyed(struct pt_regs *regs)
+{
+	const struct kvm *kvm = (const struct kvm *)regs->di;
+	struct mvmm_vm *vm;
+
+	spin_lock(&mvmm_vm_lock);
+	vm = mvmm_vm_find(kvm);
+	if (vm)
+		mvmm_vm_unlink(vm);
+	spin_unlock(&mvmm_vm_lock);
+	if (vm)
+		call_rcu(&vm->rcu, mvmm_vm_free_rcu);
+}
+
+static struct mvmm_watch mvmm_destroy_watch = {
+	.fn = mvmm_vm_destroyed,
+};
+
+static void mvmm_vm_sum(const struct mvmm_vm *vm, struct mvmm_vm_snap *s)
+{
+	unsigned int cpu, t;
+
+	memset(s->exits, 0, sizeof(s->exits));
+	memset(s->fastpath, 0, sizeof(s->fastpath));
+	memset(s->l2, 0, sizeof(s->l2));
+	for_each_possible_cpu(cpu) {
+		const struct mvmm_vm_stats *st = per_cpu_ptr(vm->stats, cpu);
+
+		for (t = 0; t <= MVMM_EV_MAX; t++) {
+			s->exits[t] += READ_ONCE(st->exits[t]);
+			s->fastpath[t] += READ_ONCE(st->fastpath[t]);
+			s->l2[t] += READ_ONCE(st->l2[t]);
+		}
+	}
+}
+
+int mvmm_vm_snapshot(u32 id, bool exact, struct mvmm_vm_snap *snap)
+{
+	struct mvmm_vm *vm;
+	int ret = -ENOENT;
+
+	/*
+	 * The lock, not only RCU: reading the vCPU count dereferences the
+	 * struct kvm, which is freed right after mvmm_vm_destroyed() unlinks
+	 * the entry under this lock.
+	 */
+	spin_lock(&mvmm_vm_lock);
+	list_for_each_entry(vm, &mvmm_vm_list, node) {
+		if (exact ? vm->id != id : vm->id <= id)
+			continue;
+		snap->id = vm->id;
+		snap->pid = vm->pid;
+		memcpy(snap->comm, vm->comm, sizeof(snap->comm));
+		snap->vcpus = atomic_read(&vm->kvm->online_vcpus);
+		snap->age_ms = div_u64(ktime_get_ns() - vm->first_seen_ns,
+				       NSEC_PER_MSEC);
+		mvmm_vm_sum(vm, snap);
+		ret = 0;
+		break;
+	}
+	spin_unlock(&mvmm_vm_lock);
+	return ret;
+}
+
+int mvmm_vms_init(void)
+{
+	mvmm_destroy_watch.target = mvmm_kvm.destroy_vm;
+	return mvmm_watch_install(&mvmm_destroy_watch, "kvm_arch_destroy_vm");
+}
+
+/* Called once no exit hook can run any more. */
+void mvmm_vms_exit(void)
+{
+	struct mvmm_vm *vm, *tmp;
+
+	mvmm_watch_remove(&mvmm_destroy_watch);
+	spin_lock(&mvmm_vm_lock);
+	list_for_each_entry_safe(vm, tmp, &mvmm_vm_list, node) {
+		mvmm_vm_unlink(vm);
+		call_rcu(&vm->rcu, mvmm_vm_free_rcu);
+	}
+	spin_unlock(&mvmm_vm_lock);
+	/* Every mvmm_vm_free_rcu() must be done before our text goes away. */
+	rcu_barrier();
+}
