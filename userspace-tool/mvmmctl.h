@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvmmctl: what main.c (global options, dispatch) shares with the files
+ * that implement one object each (vm.c, stats.c, events.c).
+ */
+#ifndef MVMMCTL_H
+#define MVMMCTL_H
+
+#include <stdbool.h>
+
+/* The kernel's spellings, as tools/include has them. */
+#ifndef __printf
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#endif
+#ifndef __noreturn
+#define __noreturn __attribute__((noreturn))
+#endif
+
+/* Exit statuses, documented in the man page. */
+enum {
+	MVMM_EXIT_OK = 0,
+	MVMM_EXIT_USAGE = 1,	/* bad command line; nothing was sent */
+	MVMM_EXIT_FAIL = 2,	/* the kernel said no, or could not be asked */
+};
+
+struct mvmm_ctx {
+	bool json;	/* -j */
+	bool pretty;	/* -p, implies -j */
+	bool numeric;	/* -n: event types as numbers */
+};
+
+/*
+ * One word of the grammar at some level. @fn gets the arguments after the
+ * word and returns an exit status. The first entry of a table is the
+ * default when the word is left out ("mvmmctl vm" is "mvmmctl vm list").
+ */
+struct mvmmctl_cmd {
+	const char *name;
+	int (*fn)(const struct mvmm_ctx *ctx, int argc, char **argv);
+};
+
+/*
+ * Run the entry of @cmds (terminated by a NULL name) that argv[0] names,
+ * by unique prefix. @object ("vm") is used in error messages and hints.
+ */
+int mvmm_dispatch(const struct mvmm_ctx *ctx, const char *object,
+		  const struct mvmmctl_cmd *cmds, int argc, char **argv);
+
+/*
+ * Print "Error: <fmt>" and a hint to run "mvmmctl [@object] help" on
+ * stderr; returns MVMM_EXIT_USAGE.
+ */
+__printf(2, 3) int mvmm_usage_err(const char *object, const char *fmt, ...);
+
+/* Print "Error: <fmt>" on stderr; returns MVMM_EXIT_FAIL. */
+__printf(1, 2) int mvmm_fail(const char *fmt, ...);
+
+/* A command-line tool has nothing better to do on ENOMEM than to stop. */
+__noreturn void mvmm_oom(void);
+
+/* Objects */
+int mvmm_vm_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_stats_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_events_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+
+#endif /* MVMMCTL_H */

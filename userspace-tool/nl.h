@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Talking to the "mvmm" generic netlink family: open a socket, resolve the
+ * family, send one request and feed every reply to a callback.
+ */
+#ifndef MVMMCTL_NL_H
+#define MVMMCTL_NL_H
+
+#include <stdint.h>
+
+#include <netlink/netlink.h>
+
+#include "mvmmctl.h"
+
+struct mvmm_nl;
+
+/*
+ * Connect and resolve the family. On failure prints "Error: ..." (with the
+ * "is mvmm.ko loaded?" hint when the family does not exist) and returns
+ * NULL.
+ */
+struct mvmm_nl *mvmm_nl_open(void);
+void mvmm_nl_close(struct mvmm_nl *nl);
+
+/* A request for @cmd; @flags is 0 for a doit or NLM_F_DUMP. */
+struct nl_msg *mvmm_nl_msg(struct mvmm_nl *nl, uint8_t cmd, int flags);
+
+/*
+ * Called for each reply message; returns 0, or a negative errno after
+ * mvmm_nl_set_err() to stop and fail the request.
+ */
+typedef int (*mvmm_nl_reply_fn)(struct nl_msg *msg, void *arg);
+
+/*
+ * Send @msg (consumed) and run @fn on every reply until the ACK or the end
+ * of the dump. Returns 0, or a negative errno with the reason kept for
+ * mvmm_nl_report().
+ */
+int mvmm_nl_request(struct mvmm_nl *nl, struct nl_msg *msg,
+		    mvmm_nl_reply_fn fn, void *arg);
+
+/* For reply callbacks: record why a reply is unusable. */
+__printf(2, 3) void mvmm_nl_set_err(struct mvmm_nl *nl, const char *fmt, ...);
+
+/*
+ * Print "Error: <extack message>" (or the errno's text when the kernel
+ * sent none) for a failed mvmm_nl_request(); returns MVMM_EXIT_FAIL.
+ */
+int mvmm_nl_report(struct mvmm_nl *nl, int err);
+
+#endif /* MVMMCTL_NL_H */

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output for mvmmctl: aligned tables for people, json-c for scripts.
+ */
+#define _GNU_SOURCE	/* vasprintf() */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "out.h"
+
+struct mvmm_col {
+	const char *title;
+	unsigned int flags;
+};
+
+struct mvmm_table {
+	int ncols;
+	struct mvmm_col *cols;
+	char **cells;		/* row-major */
+	size_t ncells, cap;
+};
+
+struct mvmm_table *mvmm_table_new(int ncols)
+{
+	struct mvmm_table *t;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		mvmm_oom();
+	t->ncols = ncols;
+	t->cols = calloc(ncols, sizeof(*t->cols));
+	if (!t->cols)
+		mvmm_oom();
+	return t;
+}
+
+void mvmm_table_col(struct mvmm_table *t, int col, const char *title,
+		    unsigned int flags)
+{
+	t->cols[col].title = title;
+	t->cols[col].flags = flags;
+}
+
+void mvmm_table_add(struct mvmm_table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *cell;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cell, fmt, ap) < 0)
+		mvmm_oom();
+	va_end(ap);
+
+	if (t->ncells == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->cells = realloc(t->cells, t->cap * sizeof(*t->cells));
+		if (!t->cells)
+			mvmm_oom();
+	}
+	t->cells[t->ncells++] = cell;
+}
+
+static void print_row(const struct mvmm_table *t, FILE *f, const char *indent,
+		      const char *const *row, const size_t *width)
+{
+	int c;
+
+	fputs(indent, f);
+	for (c = 0; c < t->ncols; c++) {
+		int w = (int)width[c];
+		bool last = c == t->ncols - 1;
+
+		if (t->cols[c].flags & MVMM_COL_RIGHT)
+			fprintf(f, "%*s", w, row[c]);
+		else
+			fprintf(f, "%-*s", last ? 0 : w, row[c]);
+		fputs(last ? "\n" : "  ", f);
+	}
+}
+
+void mvmm_table_print(const struct mvmm_table *t, FILE *f, const char *indent)
+{
+	const char **titles;
+	size_t *width;
+	size_t i;
+	int c;
+
+	titles = calloc(t->ncols, sizeof(*titles));
+	width = calloc(t->ncols, sizeof(*width));
+	if (!titles || !width)
+		mvmm_oom();
+
+	for (c = 0; c < t->ncols; c++) {
+		titles[c] = t->cols[c].title;
+		width[c] = strlen(titles[c]);
+	}
+	for (i = 0; i < t->ncells; i++) {
+		c = i % t->ncols;
+		if (strlen(t->cells[i]) > width[c])
+			width[c] = strlen(t->cells[i]);
+	}
+
+	print_row(t, f, indent, titles, width);
+	/* A partly filled last row is a caller's bug; leave it out. */
+	for (i = 0; i + t->ncols <= t->ncells; i += t->ncols)
+		print_row(t, f, indent, (const char *const *)&t->cells[i], width);
+
+	free(titles);
+	free(width);
+}
+
+void mvmm_table_free(struct mvmm_table *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ncells; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->cols);
+	free(t);
+}
+
+void mvmm_json_print(const struct mvmm_ctx *ctx, struct json_object *obj)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= ctx->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+			      JSON_C_TO_STRING_PLAIN;
+	puts(json_object_to_json_string_ext(obj, flags));
+	json_object_put(obj);
+}
+
+static struct json_object *nonnull(struct json_object *obj)
+{
+	if (!obj)
+		mvmm_oom();
+	return obj;
+}
+
+struct json_object *mvmm_json_array(void)
+{
+	return nonnull(json_object_new_array());
+}
+
+struct json_object *mvmm_json_object(void)
+{
+	return nonnull(json_object_new_object());
+}
+
+struct json_object *mvmm_json_u64(uint64_t v)
+{
+	return nonnull(json_object_new_uint64(v));
+}
+
+struct json_object *mvmm_json_str(const char *s)
+{
+	return nonnull(json_object_new_string(s));
+}
+
+void mvmm_json_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (json_object_object_add(obj, key, val))
+		mvmm_oom();
+}
+
+void mvmm_json_append(struct json_object *arr, struct json_object *val)
+{
+	if (json_object_array_add(arr, val))
+		mvmm_oom();
+}
+
+const char *mvmm_type_str(const struct mvmm_ctx *ctx, unsigned int type,
+			  char *buf, size_t len)
+{
+	const char *name = ctx->numeric ? NULL : mvmm_event_name(type);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", type);
+	return buf;
+}
+
+struct json_object *mvmm_type_json(const struct mvmm_ctx *ctx, unsigned int type)
+{
+	char buf[16];
+
+	if (ctx->numeric)
+		return mvmm_json_u64(type);
+	return mvmm_json_str(mvmm_type_str(ctx, type, buf, sizeof(buf)));
+}
+
+void mvmm_fmt_age(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t s = ms / 1000;
+
+	if (ms < 1000)
+		snprintf(buf, len, "%llums", (unsigned long long)ms);
+	else if (s < 60)
+		snprintf(buf, len, "%llu.%llus", (unsigned long long)s,
+			 (unsigned long long)(ms % 1000) / 100);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", (unsigned long long)s / 60,
+			 (unsigned long long)s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", (unsigned long long)s / 3600,
+			 (unsigned long long)(s % 3600) / 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", (unsigned long long)s / 86400,
+			 (unsigned long long)(s % 86400) / 3600);
+}

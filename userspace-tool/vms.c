@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parse MVMM_CMD_GET_VM / MVMM_CMD_GET_STATS replies (layout documented in
+ * uapi/linux/mvmm.h). A reply without an attribute the header promises is
+ * reported as an error rather than shown as zero: it means the tool and
+ * the module disagree about the ABI.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/genl/genl.h>
+
+#include <linux/mvmm.h>
+
+#include "mvmmctl.h"
+#include "nl.h"
+#include "vms.h"
+
+static struct nla_policy vm_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_VM_ID]		= { .type = NLA_U32 },
+	[MVMM_A_VM_PID]		= { .type = NLA_U32 },
+	[MVMM_A_VM_COMM]	= { .type = NLA_STRING },
+	[MVMM_A_VM_VCPUS]	= { .type = NLA_U32 },
+	[MVMM_A_VM_AGE_MS]	= { .type = NLA_U64 },
+	[MVMM_A_VM_STATS]	= { .type = NLA_NESTED },
+};
+
+static struct nla_policy evstat_policy[MVMM_A_EVSTAT_MAX + 1] = {
+	[MVMM_A_EVSTAT_TYPE]		= { .type = NLA_U32 },
+	[MVMM_A_EVSTAT_EXITS]		= { .type = NLA_U64 },
+	[MVMM_A_EVSTAT_FASTPATH]	= { .type = NLA_U64 },
+	[MVMM_A_EVSTAT_L2]		= { .type = NLA_U64 },
+};
+
+static const char *const vm_attr_names[MVMM_A_MAX + 1] = {
+	[MVMM_A_VM_ID]		= "MVMM_A_VM_ID",
+	[MVMM_A_VM_PID]		= "MVMM_A_VM_PID",
+	[MVMM_A_VM_COMM]	= "MVMM_A_VM_COMM",
+	[MVMM_A_VM_VCPUS]	= "MVMM_A_VM_VCPUS",
+	[MVMM_A_VM_AGE_MS]	= "MVMM_A_VM_AGE_MS",
+};
+
+static const char *const evstat_attr_names[MVMM_A_EVSTAT_MAX + 1] = {
+	[MVMM_A_EVSTAT_TYPE]		= "MVMM_A_EVSTAT_TYPE",
+	[MVMM_A_EVSTAT_EXITS]		= "MVMM_A_EVSTAT_EXITS",
+	[MVMM_A_EVSTAT_FASTPATH]	= "MVMM_A_EVSTAT_FASTPATH",
+	[MVMM_A_EVSTAT_L2]		= "MVMM_A_EVSTAT_L2",
+};
+
+struct get_state {
+	struct mvmm_nl *nl;
+	const struct mvmm_vm_sel *sel;
+	struct mvmm_vms *out;
+	int cap;
+};
+
+/* Name of the first of @names's attributes that @tb lacks, or NULL. */
+static const char *missing(struct nlattr **tb, const char *const *names, int max)
+{
+	int i;
+
+	for (i = 1; i <= max; i++)
+		if (names[i] && !tb[i])
+			return names[i];
+	return NULL;
+}
+
+static int parse_evstats(struct mvmm_nl *nl, struct nlattr *nest, struct mvmm_vm *vm)
+{
+	struct nlattr *tb[MVMM_A_EVSTAT_MAX + 1];
+	struct mvmm_evstat *ev;
+	struct nlattr *pos;
+	const char *lack;
+	int rem, n = 0;
+
+	nla_for_each_nested(pos, nest, rem)
+		n++;
+	vm->ev = calloc(n ? n : 1, sizeof(*vm->ev));
+	if (!vm->ev)
+		mvmm_oom();
+
+	nla_for_each_nested(pos, nest, rem) {
+		if (nla_parse_nested(tb, MVMM_A_EVSTAT_MAX, pos, evstat_policy)) {
+			mvmm_nl_set_err(nl, "malformed event counters in the reply for VM %u",
+					vm->id);
+			return -EPROTO;
+		}
+		lack = missing(tb, evstat_attr_names, MVMM_A_EVSTAT_MAX);
+		if (lack) {
+			mvmm_nl_set_err(nl, "reply for VM %u lacks %s", vm->id, lack);
+			return -EPROTO;
+		}
+		ev = &vm->ev[vm->nev++];
+		ev->type = nla_get_u32(tb[MVMM_A_EVSTAT_TYPE]);
+		ev->exits = nla_get_u64(tb[MVMM_A_EVSTAT_EXITS]);
+		ev->fastpath = nla_get_u64(tb[MVMM_A_EVSTAT_FASTPATH]);
+		ev->l2 = nla_get_u64(tb[MVMM_A_EVSTAT_L2]);
+	}
+	return 0;
+}
+
+static int vm_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[MVMM_A_MAX + 1];
+	struct get_state *st = arg;
+	struct mvmm_vms *out = st->out;
+	struct mvmm_vm vm = { 0 };
+	const char *lack;
+	int err;
+
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, vm_policy);
+	if (err) {
+		mvmm_nl_set_err(st->nl, "malformed reply from the kernel: %s",
+				nl_geterror(err));
+		return -EPROTO;
+	}
+	lack = missing(tb, vm_attr_names, MVMM_A_MAX);
+	if (lack) {
+		mvmm_nl_set_err(st->nl, "reply from the kernel lacks %s", lack);
+		return -EPROTO;
+	}
+
+	vm.id = nla_get_u32(tb[MVMM_A_VM_ID]);
+	vm.pid = nla_get_u32(tb[MVMM_A_VM_PID]);
+	vm.vcpus = nla_get_u32(tb[MVMM_A_VM_VCPUS]);
+	vm.age_ms = nla_get_u64(tb[MVMM_A_VM_AGE_MS]);
+	nla_strlcpy(vm.comm, tb[MVMM_A_VM_COMM], sizeof(vm.comm));
+
+	if (st->sel->by == MVMM_VM_PID && vm.pid != st->sel->pid)
+		return 0;
+
+	/* A VM without any exit yet may come without the nest. */
+	if (tb[MVMM_A_VM_STATS]) {
+		err = parse_evstats(st->nl, tb[MVMM_A_VM_STATS], &vm);
+		if (err) {
+			free(vm.ev);
+			return err;
+		}
+	}
+
+	if (out->n == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 16;
+		out->vm = realloc(out->vm, st->cap * sizeof(*out->vm));
+		if (!out->vm)
+			mvmm_oom();
+	}
+	out->vm[out->n++] = vm;
+	return 0;
+}
+
+static int cmp_vm(const void *a, const void *b)
+{
+	const struct mvmm_vm *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int cmp_ev(const void *a, const void *b)
+{
+	const struct mvmm_evstat *x = a, *y = b;
+
+	return (x->type > y->type) - (x->type < y->type);
+}
+
+int mvmm_vms_get(uint8_t cmd, const struct mvmm_vm_sel *sel, struct mvmm_vms *out)
+{
+	struct get_state st = { .sel = sel, .out = out };
+	struct nl_msg *msg;
+	int ret, i;
+
+	memset(out, 0, sizeof(*out));
+	st.nl = mvmm_nl_open();
+	if (!st.nl)
+		return MVMM_EXIT_FAIL;
+
+	if (sel->by == MVMM_VM_ID) {
+		msg = mvmm_nl_msg(st.nl, cmd, 0);
+		if (nla_put_u32(msg, MVMM_A_VM_ID, sel->id))
+			mvmm_oom();
+	} else {
+		msg = mvmm_nl_msg(st.nl, cmd, NLM_F_DUMP);
+	}
+
+	ret = mvmm_nl_request(st.nl, msg, vm_reply, &st);
+	if (ret) {
+		ret = mvmm_nl_report(st.nl, ret);
+		mvmm_vms_free(out);
+		goto out;
+	}
+
+	if (out->n)
+		qsort(out->vm, out->n, sizeof(*out->vm), cmp_vm);
+	for (i = 0; i < out->n; i++)
+		if (out->vm[i].nev)
+			qsort(out->vm[i].ev, out->vm[i].nev, sizeof(*out->vm[i].ev),
+			      cmp_ev);
+	ret = MVMM_EXIT_OK;
+out:
+	mvmm_nl_close(st.nl);
+	return ret;
+}
+
+void mvmm_vms_free(struct mvmm_vms *vms)
+{
+	int i;
+
+	for (i = 0; i < vms->n; i++)
+		free(vms->vm[i].ev);
+	free(vms->vm);
+	vms->vm = NULL;
+	vms->n = 0;
+}
