@@ -48,6 +48,11 @@ static int mvmm_pin_owner(unsigned long addr, struct module **mod)
 	return 0;
 }
 
+static bool mvmm_is_vendor(const struct module *m)
+{
+	return !strcmp(m->name, "kvm_amd") || !strcmp(m->name, "kvm_intel");
+}
+
 static unsigned long mvmm_need(const char *name)
 {
 	unsigned long addr = mvmm_lookup_name(name);
@@ -86,37 +91,35 @@ int mvmm_ksyms_init(void)
 		pr_err("kvm.ko is being unloaded\n");
 		return ret;
 	}
+	mvmm_kvm.vendor_mod = NULL;
 
 	/*
-	 * kvm_x86_ops is filled in by the vendor module at its init and the
-	 * vendor module is pinned below, so handle_exit cannot change or
-	 * vanish under us once the pin is held.
+	 * kvm_x86_ops keeps the vendor's stale pointers after the vendor
+	 * module is unloaded; KVM itself tells "loaded" by hardware_enable,
+	 * which kvm_arch_exit() clears. Nothing the vendor owns (not even
+	 * ops->name) may be touched before its module is pinned, and the
+	 * pinned module must really be the vendor: a stale address may by
+	 * now belong to another module.
 	 */
-	if (!READ_ONCE(ops->handle_exit) || !ops->get_exit_info) {
-		pr_err("no KVM vendor module loaded; load kvm_amd or kvm_intel first\n");
-		ret = -ENODEV;
-		goto err_kvm;
-	}
-	ret = mvmm_pin_owner((unsigned long)ops->handle_exit,
-			     &mvmm_kvm.vendor_mod);
-	if (ret || !mvmm_kvm.vendor_mod) {
-		pr_err("cannot pin the KVM vendor module (%s)\n",
-		       ops->name ?: "?");
-		ret = ret ?: -ENODEV;
-		goto err_kvm;
-	}
-	if (!ops->handle_exit) {
-		/* The vendor module finished unloading before we pinned it. */
-		ret = -ENODEV;
+	ret = -ENODEV;
+	if (!READ_ONCE(ops->hardware_enable) ||
+	    mvmm_pin_owner((unsigned long)READ_ONCE(ops->handle_exit),
+			   &mvmm_kvm.vendor_mod))
+		goto err_no_vendor;
+	/* NULL: a built-in vendor, nothing to pin. */
+	if ((mvmm_kvm.vendor_mod && !mvmm_is_vendor(mvmm_kvm.vendor_mod)) ||
+	    !READ_ONCE(ops->hardware_enable))
 		goto err_vendor;
-	}
 
 	mvmm_kvm.x86_ops = ops;
-	mvmm_kvm.vmx = !strcmp(ops->name, "kvm_intel");
+	mvmm_kvm.vmx = boot_cpu_has(X86_FEATURE_VMX);
 	return 0;
 
 err_vendor:
 	module_put(mvmm_kvm.vendor_mod);
+	mvmm_kvm.vendor_mod = NULL;
+err_no_vendor:
+	pr_err("no KVM vendor module loaded; load kvm_amd or kvm_intel first\n");
 err_kvm:
 	module_put(mvmm_kvm.kvm_mod);
 	return ret;
