@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Portable check of a secondary's answer against the event it answers:
+ * which results an answer may carry is a property of the event alone, so
+ * it is decided here, in plain C, and unit-tested in userspace.
+ */
+#ifndef _MVMM_CORE_ANSWER_H
+#define _MVMM_CORE_ANSWER_H
+
+#include <linux/types.h>
+#include <linux/mvmm.h>
+
+enum mvmm_answer_verdict {
+	MVMM_ANSWER_OK = 0,
+	MVMM_ANSWER_BAD_ACTION,		/* unknown action */
+	MVMM_ANSWER_NOT_HANDLEABLE,	/* this event cannot be handled */
+	MVMM_ANSWER_BAD_REGS,		/* gpr_mask writes a register it may not */
+	MVMM_ANSWER_NEED_RIP,		/* exception handled without a new RIP */
+	MVMM_ANSWER_BAD_VECTOR,		/* injected vector not allowed */
+	MVMM_ANSWER_BAD_ERROR_CODE,	/* error code given/missing wrongly */
+	MVMM_ANSWER_RESERVED,		/* reserved field not zero */
+	__MVMM_ANSWER_MAX
+};
+
+/* MVMM_ANSWER_OK or why @ans is not a valid answer to @ev. */
+enum mvmm_answer_verdict mvmm_answer_check(const struct mvmm_event *ev,
+					   const struct mvmm_answer *ans);
+
+/* One-line reason for a verdict, for logs and tracepoints. */
+const char *mvmm_answer_why(enum mvmm_answer_verdict v);
+
+/* Can a secondary complete events of this type (MVMM_ACT_HANDLED)? */
+int mvmm_event_handleable(const struct mvmm_event *ev);
+
+/* Does exception @vector push an error code? */
+int mvmm_vector_has_error_code(unsigned int vector);
+
+#endif /* _MVMM_CORE_ANSWER_H */

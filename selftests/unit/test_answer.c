@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a secondary may answer to each event (kmod/core/answer.c).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "unit.h"
+#include "answer.h"
+
+#define BITG(r)	(1U << (r))
+
+static struct mvmm_event ev_of(unsigned int type, unsigned int flags)
+{
+	struct mvmm_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.flags = flags;
+	return ev;
+}
+
+static struct mvmm_answer handled(unsigned int mask)
+{
+	struct mvmm_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.action = MVMM_ACT_HANDLED;
+	a.gpr_mask = mask;
+	return a;
+}
+
+TEST(answer_main_always_ok)
+{
+	struct mvmm_answer a;
+	unsigned int t;
+
+	memset(&a, 0, sizeof(a));
+	for (t = 0; t <= MVMM_EV_MAX; t++) {
+		struct mvmm_event ev = ev_of(t, 0);
+
+		EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+	}
+}
+
+TEST(answer_handleable_types)
+{
+	static const unsigned int yes[] = {
+		MVMM_EV_IO, MVMM_EV_MSR_READ, MVMM_EV_MSR_WRITE, MVMM_EV_CPUID,
+		MVMM_EV_HYPERCALL, MVMM_EV_HLT, MVMM_EV_EXCEPTION,
+	};
+	unsigned int t, i, expect;
+
+	for (t = 0; t <= MVMM_EV_MAX; t++) {
+		struct mvmm_event ev = ev_of(t, 0);
+
+		expect = 0;
+		for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+			expect |= yes[i] == t;
+		EXPECT_EQ(mvmm_event_handleable(&ev), expect);
+	}
+}
+
+TEST(answer_string_io_not_handleable)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_IO, MVMM_EVF_STRING);
+	struct mvmm_answer a = handled(0);
+
+	EXPECT_EQ(mvmm_event_handleable(&ev), 0);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NOT_HANDLEABLE);
+}
+
+TEST(answer_cpuid_regs)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_CPUID, 0);
+	struct mvmm_answer a = handled(BITG(MVMM_GPR_RAX) | BITG(MVMM_GPR_RBX) |
+				       BITG(MVMM_GPR_RCX) | BITG(MVMM_GPR_RDX));
+
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+	a.gpr_mask |= BITG(MVMM_GPR_RSI);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_REGS);
+	a.gpr_mask = MVMM_ANS_RIP;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_REGS);
+}
+
+TEST(answer_hypercall_regs)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_HYPERCALL, 0);
+	struct mvmm_answer a = handled(0);
+
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+	a.gpr_mask = ((1U << MVMM_NR_GPRS) - 1) & ~BITG(MVMM_GPR_RSP);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+	a.gpr_mask |= BITG(MVMM_GPR_RSP);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_REGS);
+}
+
+TEST(answer_no_regs_for_io_msr_hlt)
+{
+	static const unsigned int types[] = {
+		MVMM_EV_IO, MVMM_EV_MSR_READ, MVMM_EV_MSR_WRITE, MVMM_EV_HLT,
+	};
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		struct mvmm_event ev = ev_of(types[i], 0);
+		struct mvmm_answer a = handled(0);
+
+		EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+		a.gpr_mask = BITG(MVMM_GPR_RAX);
+		EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_REGS);
+	}
+}
+
+TEST(answer_exception_needs_rip)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_EXCEPTION, 0);
+	struct mvmm_answer a = handled(0);
+
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NEED_RIP);
+	a.gpr_mask = MVMM_ANS_RIP;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+	a.gpr_mask |= BITG(MVMM_GPR_RAX);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_REGS);
+}
+
+TEST(answer_not_handleable_types)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_CR_ACCESS, 0);
+	struct mvmm_answer a = handled(0);
+
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NOT_HANDLEABLE);
+	ev.type = MVMM_EV_MMIO;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NOT_HANDLEABLE);
+}
+
+TEST_POINTS(answer_inject_vectors)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_IO, 0);
+	unsigned int v;
+
+	for (v = 0; v < 40; v++) {
+		/* Intel SDM vol. 3 table 6-1: exceptions that push an error code */
+		int ec = v == 8 || (v >= 10 && v <= 14) || v == 17 ||
+			 v == 21 || v == 29 || v == 30;
+		int ok = v < 32 && v != 2 && v != 15 && !(v >= 22 && v <= 27) &&
+			 v != 31;
+		struct mvmm_answer a;
+
+		POINT("inject vector %u", v);
+		memset(&a, 0, sizeof(a));
+		a.action = MVMM_ACT_INJECT;
+		a.vector = v;
+		a.has_error_code = ec;
+		EXPECT_EQ(mvmm_vector_has_error_code(v), v < 32 && ec);
+		EXPECT_EQ(mvmm_answer_check(&ev, &a),
+			  ok ? MVMM_ANSWER_OK : MVMM_ANSWER_BAD_VECTOR);
+		if (ok) {
+			/* the wrong error-code presence is refused */
+			a.has_error_code = !ec;
+			EXPECT_EQ(mvmm_answer_check(&ev, &a),
+				  MVMM_ANSWER_BAD_ERROR_CODE);
+		}
+		END();
+	}
+}
+
+TEST(answer_inject_stray_error_code)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_CPUID, 0);
+	struct mvmm_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.action = MVMM_ACT_INJECT;
+	a.vector = 6;		/* #UD has no error code */
+	a.error_code = 5;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_ERROR_CODE);
+	a.error_code = 0;
+	a.has_error_code = 2;	/* a boolean, nothing else */
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_ERROR_CODE);
+}
+
+TEST(answer_bad_action_and_reserved)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_IO, 0);
+	struct mvmm_answer a = handled(0);
+
+	a.action = 3;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_ACTION);
+	a.action = 0xffffffff;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_ACTION);
+	a = handled(0);
+	a.reserved = 1;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_RESERVED);
+}
+
+TEST(answer_reasons_named)
+{
+	unsigned int v;
+
+	for (v = 0; v < __MVMM_ANSWER_MAX; v++)
+		EXPECT_TRUE(strcmp(mvmm_answer_why(v), "?") != 0);
+	EXPECT_TRUE(strcmp(mvmm_answer_why(__MVMM_ANSWER_MAX), "?") == 0);
+}
