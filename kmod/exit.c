@@ -13,6 +13,8 @@
 #include "exit.h"
 #include "hook.h"
 #include "ksyms.h"
+#include "route.h"
+#include "table.h"
 #include "vm.h"
 
 /* VMCS field encoding of the guest-physical address (Intel SDM B.2.1). */
@@ -76,18 +78,46 @@ static void mvmm_classify_exit(struct kvm_vcpu *vcpu, struct mvmm_event *ev)
 		ev->type = MVMM_EV_MMIO;
 }
 
+/* Should mvmm complete this exit instead of KVM? */
+static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
+			  const struct mvmm_event *ev, int *ret)
+{
+	const struct mvmm_policy *p = srcu_dereference(vm->policy,
+						       &mvmm_exit_srcu);
+	const struct mvmm_rule *rule;
+
+	if (!p)
+		return false;
+	rule = mvmm_policy_lookup(p->t, ev);
+	return rule && mvmm_route(vcpu, vm->id, ev, rule, ret);
+}
+
 static int mvmm_handle_exit(struct kvm_vcpu *vcpu, fastpath_t fastpath)
 {
 	struct mvmm_event ev;
+	struct mvmm_vm *vm;
 	int idx, ret;
 
 	idx = srcu_read_lock(&mvmm_exit_srcu);
 	mvmm_classify_exit(vcpu, &ev);
-	/* MSR fastpath exits were accounted in mvmm_fastpath_msr(). */
-	if (fastpath == EXIT_FASTPATH_NONE || ev.type != MVMM_EV_MSR_WRITE)
-		mvmm_vm_account(vcpu->kvm, &ev,
-				fastpath != EXIT_FASTPATH_NONE, GFP_KERNEL);
+	vm = mvmm_vm_get(vcpu->kvm, GFP_KERNEL);
+	if (unlikely(!vm))
+		goto out_main;
+
+	if (fastpath != EXIT_FASTPATH_NONE) {
+		/* MSR fastpath exits were counted in mvmm_fastpath_msr(). */
+		if (ev.type != MVMM_EV_MSR_WRITE)
+			mvmm_vm_count(vm, &ev, true);
+		/* KVM already completed it: nothing left to route. */
+		goto out_main;
+	}
+	mvmm_vm_count(vm, &ev, false);
+	if (mvmm_dispatch(vcpu, vm, &ev, &ret))
+		goto out;
+
+out_main:
 	ret = mvmm_orig_handle_exit(vcpu, fastpath);
+out:
 	srcu_read_unlock(&mvmm_exit_srcu, idx);
 	return ret;
 }
@@ -106,6 +136,7 @@ static fastpath_t mvmm_fastpath_msr(struct kvm_vcpu *vcpu)
 	idx = srcu_read_lock(&mvmm_exit_srcu);
 	ret = mvmm_orig_fastpath_msr(vcpu);
 	if (ret != EXIT_FASTPATH_NONE) {
+		struct mvmm_vm *vm = mvmm_vm_get(vcpu->kvm, GFP_ATOMIC);
 		struct mvmm_event ev = {
 			.type = MVMM_EV_MSR_WRITE,
 			.origin = (vcpu->arch.hflags & HF_GUEST_MASK) ?
@@ -114,7 +145,8 @@ static fastpath_t mvmm_fastpath_msr(struct kvm_vcpu *vcpu)
 			.qual = msr,
 		};
 
-		mvmm_vm_account(vcpu->kvm, &ev, true, GFP_ATOMIC);
+		if (vm)
+			mvmm_vm_count(vm, &ev, true);
 	}
 	srcu_read_unlock(&mvmm_exit_srcu, idx);
 	return ret;
@@ -127,6 +159,21 @@ static struct mvmm_redirect mvmm_exit_redirect = {
 static struct mvmm_redirect mvmm_fastpath_redirect = {
 	.replacement = mvmm_fastpath_msr,
 };
+
+void mvmm_exit_sync(void)
+{
+	synchronize_srcu(&mvmm_exit_srcu);
+}
+
+void mvmm_exit_call_srcu(struct rcu_head *head, rcu_callback_t fn)
+{
+	call_srcu(&mvmm_exit_srcu, head, fn);
+}
+
+void mvmm_exit_barrier(void)
+{
+	srcu_barrier(&mvmm_exit_srcu);
+}
 
 int mvmm_exit_hooks_init(void)
 {

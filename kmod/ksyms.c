@@ -82,8 +82,12 @@ int mvmm_ksyms_init(void)
 	mvmm_kvm.destroy_vm = mvmm_need("kvm_arch_destroy_vm");
 	mvmm_kvm.fastpath_msr = mvmm_need("handle_fastpath_set_msr_irqoff");
 	mvmm_kvm.gfn_to_memslot = (void *)mvmm_need("kvm_vcpu_gfn_to_memslot");
+	mvmm_kvm.skip_insn = (void *)mvmm_need("kvm_skip_emulated_instruction");
+	mvmm_kvm.queue_exception = (void *)mvmm_need("kvm_queue_exception");
+	mvmm_kvm.queue_exception_e = (void *)mvmm_need("kvm_queue_exception_e");
 	if (!ops || !mvmm_kvm.destroy_vm || !mvmm_kvm.fastpath_msr ||
-	    !mvmm_kvm.gfn_to_memslot)
+	    !mvmm_kvm.gfn_to_memslot || !mvmm_kvm.skip_insn ||
+	    !mvmm_kvm.queue_exception || !mvmm_kvm.queue_exception_e)
 		return -ENOENT;
 
 	ret = mvmm_pin_owner((unsigned long)ops, &mvmm_kvm.kvm_mod);
@@ -120,7 +124,6 @@ err_vendor:
 	mvmm_kvm.vendor_mod = NULL;
 err_no_vendor:
 	pr_err("no KVM vendor module loaded; load kvm_amd or kvm_intel first\n");
-err_kvm:
 	module_put(mvmm_kvm.kvm_mod);
 	return ret;
 }

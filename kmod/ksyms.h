@@ -17,6 +17,11 @@ struct mvmm_kvm {
 	unsigned long fastpath_msr;	/* handle_fastpath_set_msr_irqoff() */
 	struct kvm_memory_slot *(*gfn_to_memslot)(struct kvm_vcpu *vcpu,
 						  gfn_t gfn);
+	/* Exported by kvm.ko, resolved too so that mvmm does not link to it. */
+	int (*skip_insn)(struct kvm_vcpu *vcpu);
+	void (*queue_exception)(struct kvm_vcpu *vcpu, unsigned int nr);
+	void (*queue_exception_e)(struct kvm_vcpu *vcpu, unsigned int nr,
+				  u32 error_code);
 	struct module *kvm_mod;
 	struct module *vendor_mod;
 };

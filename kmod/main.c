@@ -2,18 +2,20 @@
 /*
  * mvmm: several virtual machine monitors sharing one KVM host.
  *
- * Load order matters: KVM's symbols first, then the VM registry (and its
- * watch on VM teardown), then the exit hooks that feed the registry, and
- * the netlink family last, once there is something to show. Unload is the
- * exact reverse.
+ * Load order matters: KVM's symbols first, then the handler registry and
+ * the VM registry (with its watch on VM teardown), then the exit hooks
+ * that feed them, and the netlink family last, once there is something to
+ * show. Unload is the exact reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include "exit.h"
+#include "handler.h"
 #include "ksyms.h"
 #include "netlink.h"
+#include "table.h"
 #include "vm.h"
 
 static int __init mvmm_init(void)
@@ -23,9 +25,12 @@ static int __init mvmm_init(void)
 	ret = mvmm_ksyms_init();
 	if (ret)
 		return ret;
-	ret = mvmm_vms_init();
+	ret = mvmm_handlers_init();
 	if (ret)
 		goto err_ksyms;
+	ret = mvmm_vms_init();
+	if (ret)
+		goto err_handlers;
 	ret = mvmm_exit_hooks_init();
 	if (ret)
 		goto err_vms;
@@ -33,13 +38,17 @@ static int __init mvmm_init(void)
 	if (ret)
 		goto err_hooks;
 
-	pr_info("hooked %s exits\n", mvmm_kvm.x86_ops->name);
+	pr_info("hooked %s exits\n", mvmm_kvm.vmx ? "VMX" : "SVM");
 	return 0;
 
 err_hooks:
 	mvmm_exit_hooks_exit();
 err_vms:
 	mvmm_vms_exit();
+	mvmm_default_policy_exit();
+	mvmm_exit_barrier();
+err_handlers:
+	mvmm_handlers_exit();
 err_ksyms:
 	mvmm_ksyms_exit();
 	return ret;
@@ -50,6 +59,10 @@ static void __exit mvmm_exit(void)
 	mvmm_netlink_exit();
 	mvmm_exit_hooks_exit();
 	mvmm_vms_exit();
+	mvmm_default_policy_exit();
+	/* Policies are freed after an exit-SRCU grace period. */
+	mvmm_exit_barrier();
+	mvmm_handlers_exit();
 	mvmm_ksyms_exit();
 	pr_info("unhooked\n");
 }

@@ -12,9 +12,9 @@
 
 static const struct nla_policy mvmm_nl_policy[MVMM_A_MAX + 1] = {
 	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
+	[MVMM_A_RULE] = NLA_POLICY_NESTED(mvmm_nl_rule_policy),
 };
-
-static struct genl_family mvmm_genl_family;
 
 static int mvmm_nl_put_stats(struct sk_buff *skb,
 			     const struct mvmm_vm_snap *s)
@@ -145,9 +145,37 @@ static const struct genl_ops mvmm_genl_ops[] = {
 		.doit = mvmm_nl_get_vm_doit,
 		.dumpit = mvmm_nl_get_vm_dumpit,
 	},
+	{
+		.cmd = MVMM_CMD_RULE_ADD,
+		.doit = mvmm_nl_rule_add_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = MVMM_CMD_RULE_REPLACE,
+		.doit = mvmm_nl_rule_replace_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = MVMM_CMD_RULE_DEL,
+		.doit = mvmm_nl_rule_del_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = MVMM_CMD_RULE_FLUSH,
+		.doit = mvmm_nl_rule_flush_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = MVMM_CMD_GET_RULE,
+		.dumpit = mvmm_nl_get_rule_dumpit,
+	},
+	{
+		.cmd = MVMM_CMD_GET_HANDLER,
+		.dumpit = mvmm_nl_get_handler_dumpit,
+	},
 };
 
-static struct genl_family mvmm_genl_family __ro_after_init = {
+struct genl_family mvmm_genl_family __ro_after_init = {
 	.name = MVMM_GENL_NAME,
 	.version = MVMM_GENL_VERSION,
 	.maxattr = MVMM_A_MAX,
@@ -155,7 +183,7 @@ static struct genl_family mvmm_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = mvmm_genl_ops,
 	.n_ops = ARRAY_SIZE(mvmm_genl_ops),
-	.resv_start_op = MVMM_CMD_GET_STATS + 1,
+	.resv_start_op = MVMM_CMD_GET_HANDLER + 1,
 };
 
 int __init mvmm_netlink_init(void)

@@ -17,24 +17,13 @@
 #include <linux/slab.h>
 #include "hook.h"
 #include "ksyms.h"
+#include "table.h"
 #include "vm.h"
 
 struct mvmm_vm_stats {
 	u64 exits[__MVMM_EV_MAX];
 	u64 fastpath[__MVMM_EV_MAX];
 	u64 l2[__MVMM_EV_MAX];
-};
-
-struct mvmm_vm {
-	struct hlist_node hnode;	/* mvmm_vm_hash, by struct kvm */
-	struct list_head node;		/* mvmm_vm_list, by id */
-	struct rcu_head rcu;
-	const struct kvm *kvm;		/* identity only once destroyed */
-	u32 id;
-	pid_t pid;
-	char comm[TASK_COMM_LEN];
-	u64 first_seen_ns;
-	struct mvmm_vm_stats __percpu *stats;
 };
 
 /* Protects the hash, the list and the id counter; readers use RCU. */
@@ -55,6 +44,7 @@ static struct mvmm_vm *mvmm_vm_find(const struct kvm *kvm)
 
 static void mvmm_vm_free(struct mvmm_vm *vm)
 {
+	mvmm_policy_put(rcu_dereference_protected(vm->policy, 1));
 	free_percpu(vm->stats);
 	kfree(vm);
 }
@@ -80,6 +70,8 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 	vm->pid = kvm->userspace_pid;
 	get_task_comm(vm->comm, current->group_leader);
 	vm->first_seen_ns = ktime_get_ns();
+	/* A VM starts from the default table of the moment it is first seen. */
+	RCU_INIT_POINTER(vm->policy, mvmm_default_policy_get());
 
 	spin_lock(&mvmm_vm_lock);
 	/* Another vCPU of the same VM may have won the race. */
@@ -96,33 +88,93 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 	return vm;
 }
 
-void mvmm_vm_account(struct kvm *kvm, const struct mvmm_event *ev,
-		     bool fastpath, gfp_t gfp)
+struct mvmm_vm *mvmm_vm_get(struct kvm *kvm, gfp_t gfp)
 {
 	struct mvmm_vm *vm;
-	unsigned int t = ev->type;
-
-	if (WARN_ON_ONCE(t > MVMM_EV_MAX))
-		t = MVMM_EV_OTHER;
 
 	/*
 	 * The caller runs on an exit of one of @kvm's vCPUs, so @kvm cannot
-	 * be destroyed, and its entry cannot be freed, until we return.
+	 * be destroyed, and its entry cannot be freed, until it returns.
 	 */
 	rcu_read_lock();
 	vm = mvmm_vm_find(kvm);
 	rcu_read_unlock();
-	if (unlikely(!vm)) {
+	if (unlikely(!vm))
 		vm = mvmm_vm_add(kvm, gfp);
-		if (!vm)
-			return;
-	}
+	return vm;
+}
 
+void mvmm_vm_count(struct mvmm_vm *vm, const struct mvmm_event *ev,
+		   bool fastpath)
+{
+	unsigned int t = ev->type;
+
+	if (WARN_ON_ONCE(t > MVMM_EV_MAX))
+		t = MVMM_EV_OTHER;
 	this_cpu_inc(vm->stats->exits[t]);
 	if (fastpath)
 		this_cpu_inc(vm->stats->fastpath[t]);
 	if (ev->origin == MVMM_ORIGIN_L2)
 		this_cpu_inc(vm->stats->l2[t]);
+}
+
+static struct mvmm_vm *mvmm_vm_by_id(u32 id)
+{
+	struct mvmm_vm *vm;
+
+	lockdep_assert_held(&mvmm_vm_lock);
+	list_for_each_entry(vm, &mvmm_vm_list, node)
+		if (vm->id == id)
+			return vm;
+	return NULL;
+}
+
+/* VM @id's policy with a reference, or ERR_PTR(-ENOENT). */
+struct mvmm_policy *mvmm_vm_policy_ref(u32 id)
+{
+	struct mvmm_policy *p = ERR_PTR(-ENOENT);
+	struct mvmm_vm *vm;
+
+	spin_lock(&mvmm_vm_lock);
+	vm = mvmm_vm_by_id(id);
+	if (vm) {
+		p = rcu_dereference_protected(vm->policy,
+					      lockdep_is_held(&mvmm_vm_lock));
+		mvmm_policy_get(p);
+	}
+	spin_unlock(&mvmm_vm_lock);
+	return p;
+}
+
+int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
+			struct mvmm_policy_err *err)
+{
+	struct mvmm_policy *old, *new;
+	struct mvmm_vm *vm;
+
+	lockdep_assert_held(&mvmm_policy_mutex);
+	old = mvmm_vm_policy_ref(id);
+	if (IS_ERR(old))
+		return -ESRCH;
+
+	/* Compiling may sleep: not under the spinlock. */
+	new = mvmm_policy_derive(old, e, err);
+	if (IS_ERR(new)) {
+		mvmm_policy_put(old);
+		return PTR_ERR(new);
+	}
+
+	/* The VM may have been destroyed meanwhile. */
+	spin_lock(&mvmm_vm_lock);
+	vm = mvmm_vm_by_id(id);
+	if (vm)
+		new = rcu_replace_pointer(vm->policy, new,
+					  lockdep_is_held(&mvmm_vm_lock));
+	spin_unlock(&mvmm_vm_lock);
+	/* @new is now the replaced policy (== @old), or unused. */
+	mvmm_policy_put(new);
+	mvmm_policy_put(old);
+	return vm ? 0 : -ESRCH;
 }
 
 static void mvmm_vm_unlink(struct mvmm_vm *vm)

@@ -5,7 +5,24 @@
 #include <linux/kvm_host.h>
 #include <linux/mvmm.h>
 
-struct mvmm_vm;
+struct mvmm_policy;
+struct mvmm_policy_edit;
+struct mvmm_policy_err;
+struct mvmm_vm_stats;
+
+struct mvmm_vm {
+	struct hlist_node hnode;	/* mvmm_vm_hash, by struct kvm */
+	struct list_head node;		/* mvmm_vm_list, by id */
+	struct rcu_head rcu;
+	const struct kvm *kvm;		/* identity only once destroyed */
+	u32 id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	u64 first_seen_ns;
+	struct mvmm_vm_stats __percpu *stats;
+	/* Read under the exit SRCU; written under mvmm_vm_lock. */
+	struct mvmm_policy __rcu *policy;
+};
 
 /* What netlink reports about one VM: a consistent copy, no live pointers. */
 struct mvmm_vm_snap {
@@ -23,11 +40,25 @@ int mvmm_vms_init(void);
 void mvmm_vms_exit(void);
 
 /*
- * Account one exit of @kvm. The VM is registered on first sight; @gfp
- * says whether that registration may sleep.
+ * The VM of an exit of @kvm, registered on first sight (@gfp says whether
+ * that may sleep); NULL only if that registration failed. Valid until the
+ * exit returns.
  */
-void mvmm_vm_account(struct kvm *kvm, const struct mvmm_event *ev,
-		     bool fastpath, gfp_t gfp);
+struct mvmm_vm *mvmm_vm_get(struct kvm *kvm, gfp_t gfp);
+
+/* Account one exit of @vm. */
+void mvmm_vm_count(struct mvmm_vm *vm, const struct mvmm_event *ev,
+		   bool fastpath);
+
+/*
+ * Apply @e to VM @id's policy (under mvmm_policy_mutex). 0, -ESRCH (no
+ * such VM: -ENOENT is the edit's "no such rule") or the edit's error.
+ */
+int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
+			struct mvmm_policy_err *err);
+
+/* A reference to VM @id's policy (NULL: empty), or ERR_PTR(-ENOENT). */
+struct mvmm_policy *mvmm_vm_policy_ref(u32 id);
 
 /*
  * Copy out the VM with id @id (@exact) or the first VM with an id above

@@ -76,6 +76,55 @@
  *       <type>: NLA_NESTED
  *         ...
  *
+ * Policy tables: every rule command names one table, either
+ *
+ *     MVMM_A_VM_ID: NLA_U32, that VM's table, or
+ *     MVMM_A_DEFAULT: NLA_FLAG, the table VMs start from when first seen
+ *
+ * and rules travel in
+ *
+ *     MVMM_A_RULE: NLA_NESTED
+ *       MVMM_A_RULE_ID: NLA_U32, >= 1; chosen by the module on add if absent
+ *       MVMM_A_RULE_TYPE: NLA_U32, enum mvmm_event_type
+ *       MVMM_A_RULE_LO: NLA_U64, qualifier range start (default 0)
+ *       MVMM_A_RULE_HI: NLA_U64, range end, inclusive (default: LO if LO
+ *                       is given, else U64_MAX: the whole type)
+ *       MVMM_A_RULE_ORIGIN: NLA_U8, enum mvmm_origin_match (default any)
+ *       MVMM_A_RULE_MODE: NLA_U8, enum mvmm_rule_mode (default sync)
+ *       MVMM_A_RULE_FALLBACK: NLA_U8, enum mvmm_rule_fallback (default main)
+ *       MVMM_A_RULE_TARGET: NLA_NUL_STRING, "main" or a handler's name
+ *
+ * MVMM_CMD_RULE_ADD (CAP_NET_ADMIN)
+ *   A table and MVMM_A_RULE with at least TYPE and TARGET. The reply
+ *   (doit) carries MVMM_A_RULE with the rule as stored, id included. A
+ *   range that overlaps a rule of the same type accepting a common origin
+ *   is refused with EEXIST; the extack cookie holds that rule's id (u32).
+ * MVMM_CMD_RULE_REPLACE (CAP_NET_ADMIN)
+ *   As add, with MVMM_A_RULE_ID naming the rule to replace (ENOENT if
+ *   none); the rule keeps its id.
+ * MVMM_CMD_RULE_DEL (CAP_NET_ADMIN)
+ *   A table and MVMM_A_RULE with MVMM_A_RULE_ID.
+ * MVMM_CMD_RULE_FLUSH (CAP_NET_ADMIN)
+ *   A table: every rule in it goes.
+ * MVMM_CMD_GET_RULE
+ *   Dump with a table: one message per rule, MVMM_A_VM_ID or
+ *   MVMM_A_DEFAULT plus MVMM_A_RULE, in rule id order.
+ * MVMM_CMD_GET_HANDLER
+ *   Dump: one message per handler name ever registered:
+ *
+ *     MVMM_A_HANDLER: NLA_NESTED
+ *       MVMM_A_HANDLER_NAME: NLA_NUL_STRING
+ *       MVMM_A_HANDLER_ID: NLA_U32
+ *       MVMM_A_HANDLER_ATTACHED: NLA_U8, 1 if a handler is registered now
+ *       MVMM_A_HANDLER_EVENTS: NLA_U64, events routed to this name
+ *       MVMM_A_HANDLER_HANDLED: NLA_U64, completed by the handler
+ *       MVMM_A_HANDLER_TO_MAIN: NLA_U64, passed back to KVM by it
+ *       MVMM_A_HANDLER_INJECTED: NLA_U64, answered with an exception
+ *       MVMM_A_HANDLER_FALLBACK: NLA_U64, rule fallback applied (handler
+ *                                absent, failed, or answered invalidly)
+ *       MVMM_A_HANDLER_INVALID: NLA_U64, of those, invalid answers
+ *       MVMM_A_HANDLER_OBSERVED: NLA_U64, observe-mode copies delivered
+ *
  * Errors come back as netlink error messages with an extended ACK whose
  * message names the offending attribute.
  */
@@ -173,6 +222,92 @@ struct mvmm_event {
 	__u64 raw_reason;	/* vendor exit code / exit reason */
 };
 
+/*
+ * Secondary VMMs
+ * --------------
+ *
+ * A secondary gets one struct mvmm_request per routed event and answers
+ * with one struct mvmm_answer. What a *handled* answer may write depends on
+ * the event; mvmm checks it and falls back (see the rule's fallback) on
+ * anything else:
+ *
+ *   event        handled answer                        then
+ *   IO in        value -> AL/AX/EAX (by size)          skip instruction
+ *   IO out       nothing                               skip instruction
+ *   MSR read     value -> EDX:EAX                      skip instruction
+ *   MSR write    nothing                               skip instruction
+ *   CPUID        gprs[] under gpr_mask, RAX..RDX only   skip instruction
+ *   hypercall    value -> RAX, or gprs[] under          skip instruction
+ *                gpr_mask (any GPR but RSP)
+ *   HLT          nothing (the vCPU does not halt)      skip instruction
+ *   exception    the exception is consumed: rip under  resume at rip
+ *                MVMM_ANS_RIP is required
+ *
+ * String IO cannot be handled (only passed to main or injected). Any
+ * event may be answered with MVMM_ACT_INJECT: vector < 32, not NMI, with
+ * an error code exactly for the vectors that architecturally have one
+ * (8, 10-14, 17, 21, 29, 30); the instruction is not skipped.
+ */
+enum mvmm_gpr {
+	MVMM_GPR_RAX, MVMM_GPR_RCX, MVMM_GPR_RDX, MVMM_GPR_RBX,
+	MVMM_GPR_RSP, MVMM_GPR_RBP, MVMM_GPR_RSI, MVMM_GPR_RDI,
+	MVMM_GPR_R8, MVMM_GPR_R9, MVMM_GPR_R10, MVMM_GPR_R11,
+	MVMM_GPR_R12, MVMM_GPR_R13, MVMM_GPR_R14, MVMM_GPR_R15,
+	MVMM_NR_GPRS
+};
+
+/* gpr_mask bit for RIP, next to the (1 << enum mvmm_gpr) bits */
+#define MVMM_ANS_RIP	(1U << 16)
+
+struct mvmm_request {
+	struct mvmm_event ev;
+	__u64 seq;		/* per handler, for userspace secondaries */
+	__u32 vm_id;
+	__u32 vcpu_id;
+	__u64 gprs[MVMM_NR_GPRS];
+	__u64 rip;
+};
+
+enum mvmm_action {
+	MVMM_ACT_MAIN = 0,	/* KVM handles the event as if mvmm were absent */
+	MVMM_ACT_HANDLED,	/* results below; mvmm completes the event */
+	MVMM_ACT_INJECT,	/* inject an exception into the guest */
+};
+
+struct mvmm_answer {
+	__u32 action;		/* enum mvmm_action */
+	__u32 gpr_mask;		/* HANDLED: gprs[] (and rip) to write */
+	__u64 value;		/* HANDLED: IO-in, MSR-read, hypercall result */
+	__u64 gprs[MVMM_NR_GPRS];
+	__u64 rip;
+	__u8 vector;		/* INJECT */
+	__u8 has_error_code;	/* INJECT */
+	__u16 reserved;		/* must be 0 */
+	__u32 error_code;	/* INJECT */
+};
+
+/*
+ * Policy rules (values of MVMM_A_RULE_ORIGIN, _MODE, _FALLBACK)
+ *
+ * Which origins a rule accepts (an event's origin is enum mvmm_origin).
+ */
+enum mvmm_origin_match {
+	MVMM_MATCH_ANY = 0,	/* L1 and L2: the default */
+	MVMM_MATCH_L1 = 1,	/* only events of the VM's own guest */
+	MVMM_MATCH_L2 = 2,	/* only events of a nested guest */
+};
+
+enum mvmm_rule_mode {
+	MVMM_MODE_SYNC = 0,	/* the target decides what happens */
+	MVMM_MODE_OBSERVE = 1,	/* the target gets a copy, KVM handles it */
+};
+
+/* What happens when the target is absent, detached or fails. */
+enum mvmm_rule_fallback {
+	MVMM_FALLBACK_MAIN = 0,	/* KVM handles the event */
+	MVMM_FALLBACK_DENY = 1,	/* inject a fault: nothing reaches KVM */
+};
+
 /* Generic netlink */
 #define MVMM_GENL_NAME		"mvmm"
 #define MVMM_GENL_VERSION	1
@@ -181,6 +316,12 @@ enum mvmm_cmd {
 	MVMM_CMD_UNSPEC,
 	MVMM_CMD_GET_VM,
 	MVMM_CMD_GET_STATS,
+	MVMM_CMD_RULE_ADD,
+	MVMM_CMD_RULE_REPLACE,
+	MVMM_CMD_RULE_DEL,
+	MVMM_CMD_RULE_FLUSH,
+	MVMM_CMD_GET_RULE,
+	MVMM_CMD_GET_HANDLER,
 	__MVMM_CMD_MAX
 };
 #define MVMM_CMD_MAX (__MVMM_CMD_MAX - 1)
@@ -194,6 +335,9 @@ enum mvmm_attr {
 	MVMM_A_VM_AGE_MS,
 	MVMM_A_VM_STATS,
 	MVMM_A_PAD,
+	MVMM_A_DEFAULT,
+	MVMM_A_RULE,
+	MVMM_A_HANDLER,
 	__MVMM_A_MAX
 };
 #define MVMM_A_MAX (__MVMM_A_MAX - 1)
@@ -208,5 +352,37 @@ enum mvmm_evstat_attr {
 	__MVMM_A_EVSTAT_MAX
 };
 #define MVMM_A_EVSTAT_MAX (__MVMM_A_EVSTAT_MAX - 1)
+
+enum mvmm_rule_attr {
+	MVMM_A_RULE_UNSPEC,
+	MVMM_A_RULE_ID,
+	MVMM_A_RULE_TYPE,
+	MVMM_A_RULE_LO,
+	MVMM_A_RULE_HI,
+	MVMM_A_RULE_ORIGIN,
+	MVMM_A_RULE_MODE,
+	MVMM_A_RULE_FALLBACK,
+	MVMM_A_RULE_TARGET,
+	MVMM_A_RULE_PAD,
+	__MVMM_A_RULE_MAX
+};
+#define MVMM_A_RULE_MAX (__MVMM_A_RULE_MAX - 1)
+
+enum mvmm_handler_attr {
+	MVMM_A_HANDLER_UNSPEC,
+	MVMM_A_HANDLER_NAME,
+	MVMM_A_HANDLER_ID,
+	MVMM_A_HANDLER_ATTACHED,
+	MVMM_A_HANDLER_EVENTS,
+	MVMM_A_HANDLER_HANDLED,
+	MVMM_A_HANDLER_TO_MAIN,
+	MVMM_A_HANDLER_INJECTED,
+	MVMM_A_HANDLER_FALLBACK,
+	MVMM_A_HANDLER_INVALID,
+	MVMM_A_HANDLER_OBSERVED,
+	MVMM_A_HANDLER_PAD,
+	__MVMM_A_HANDLER_MAX
+};
+#define MVMM_A_HANDLER_MAX (__MVMM_A_HANDLER_MAX - 1)
 
 #endif /* _UAPI_LINUX_MVMM_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The API for secondary VMMs in other kernel modules.
+ *
+ * A secondary registers a named handler; rules (mvmmctl rule add ...
+ * handler NAME) route events to it. Its ->handle() runs on the vCPU's
+ * thread, preemptible, with KVM's SRCU read lock held: it may sleep
+ * briefly but must not block indefinitely. It fills in @ans (see the table
+ * in uapi/linux/mvmm.h); mvmm checks the answer and applies it, or applies
+ * the rule's fallback when the answer is invalid or ->handle() fails.
+ *
+ * mvmm_handler_unregister() returns once no vCPU is inside ->handle()
+ * any more; from then on the handler's rules resolve to their fallback
+ * until a handler of the same name registers again.
+ */
+#ifndef _MVMM_SECONDARY_H
+#define _MVMM_SECONDARY_H
+
+#include <linux/types.h>
+#include <linux/mvmm.h>
+
+#define MVMM_HANDLER_NAME_LEN	32
+
+struct mvmm_handler;
+
+struct mvmm_handler_ops {
+	/* 0: @ans holds the answer; negative: apply the rule's fallback. */
+	int (*handle)(struct mvmm_handler *h, const struct mvmm_request *req,
+		      struct mvmm_answer *ans);
+};
+
+/*
+ * @name: 1 to MVMM_HANDLER_NAME_LEN - 1 characters of [a-zA-Z0-9_.-].
+ * Returns the handler or an ERR_PTR: -EINVAL (bad name), -EBUSY (a
+ * handler of that name is registered), -ENOSPC (too many names),
+ * -ENOMEM.
+ */
+struct mvmm_handler *mvmm_handler_register(const char *name,
+					   const struct mvmm_handler_ops *ops,
+					   void *priv);
+void mvmm_handler_unregister(struct mvmm_handler *h);
+void *mvmm_handler_priv(const struct mvmm_handler *h);
+
+#endif /* _MVMM_SECONDARY_H */

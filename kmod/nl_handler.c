@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handler dump of the mvmm family.
+ */
+#include <net/genetlink.h>
+#include "handler.h"
+#include "netlink.h"
+
+static const int mvmm_hstat_attr[__MVMM_HSTAT_MAX] = {
+	[MVMM_HSTAT_EVENTS] = MVMM_A_HANDLER_EVENTS,
+	[MVMM_HSTAT_HANDLED] = MVMM_A_HANDLER_HANDLED,
+	[MVMM_HSTAT_TO_MAIN] = MVMM_A_HANDLER_TO_MAIN,
+	[MVMM_HSTAT_INJECTED] = MVMM_A_HANDLER_INJECTED,
+	[MVMM_HSTAT_FALLBACK] = MVMM_A_HANDLER_FALLBACK,
+	[MVMM_HSTAT_INVALID] = MVMM_A_HANDLER_INVALID,
+	[MVMM_HSTAT_OBSERVED] = MVMM_A_HANDLER_OBSERVED,
+};
+
+static int mvmm_nl_put_handler(struct sk_buff *skb, struct mvmm_hslot *s)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, MVMM_A_HANDLER);
+	if (!nest ||
+	    nla_put_string(skb, MVMM_A_HANDLER_NAME, s->name) ||
+	    nla_put_u32(skb, MVMM_A_HANDLER_ID, s->id) ||
+	    nla_put_u8(skb, MVMM_A_HANDLER_ATTACHED,
+		       !!rcu_access_pointer(s->live)))
+		goto err_cancel;
+	for (i = 0; i < __MVMM_HSTAT_MAX; i++)
+		if (nla_put_u64_64bit(skb, mvmm_hstat_attr[i],
+				      mvmm_hstat_read(s, i),
+				      MVMM_A_HANDLER_PAD))
+			goto err_cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/* cb->args[0]: the next handler id to send. */
+int mvmm_nl_get_handler_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct mvmm_hslot *s;
+	void *hdr;
+
+	for (; (s = mvmm_hslot(cb->args[0])); cb->args[0]++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &mvmm_genl_family,
+				  NLM_F_MULTI, MVMM_CMD_GET_HANDLER);
+		if (!hdr)
+			break;
+		if (mvmm_nl_put_handler(skb, s)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	return skb->len;
+}

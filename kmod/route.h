@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MVMM_ROUTE_H
+#define _MVMM_ROUTE_H
+
+#include <linux/kvm_host.h>
+#include "core/policy.h"
+
+/*
+ * Carry out @rule for @ev on @vcpu. Returns true when mvmm completed the
+ * exit, with KVM's handle_exit return value in *@ret; false when KVM must
+ * handle it (target main, observe mode, or a fallback to main).
+ */
+bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
+		const struct mvmm_rule *rule, int *ret);
+
+#endif /* _MVMM_ROUTE_H */

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Published policies and the default table.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include "exit.h"
+#include "table.h"
+
+/* Serializes policy writers: each derives from the policy it replaces. */
+DEFINE_MUTEX(mvmm_policy_mutex);
+
+/* Written under mvmm_policy_mutex and mvmm_default_lock. */
+static struct mvmm_policy __rcu *mvmm_default_policy;
+static DEFINE_SPINLOCK(mvmm_default_lock);
+
+static void mvmm_policy_free(struct rcu_head *rcu)
+{
+	struct mvmm_policy *p = container_of(rcu, struct mvmm_policy, rcu);
+
+	mvmm_policy_table_free(p->t);
+	mvmm_policy_destroy(&p->b);
+	kfree(p);
+}
+
+void mvmm_policy_put(struct mvmm_policy *p)
+{
+	if (p && refcount_dec_and_test(&p->ref))
+		mvmm_exit_call_srcu(&p->rcu, mvmm_policy_free);
+}
+
+struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
+				       struct mvmm_policy_edit *e,
+				       struct mvmm_policy_err *err)
+{
+	struct mvmm_policy *p;
+	int ret;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&p->ref, 1);
+	mvmm_policy_init(&p->b, 0);
+	if (old) {
+		ret = mvmm_policy_copy(&p->b, &old->b);
+		if (ret)
+			goto err_free;
+	}
+	ret = e->apply(&p->b, e, err);
+	if (ret)
+		goto err_free;
+	ret = mvmm_policy_compile(&p->b, &p->t);
+	if (ret)
+		goto err_free;
+	return p;
+
+err_free:
+	mvmm_policy_destroy(&p->b);
+	kfree(p);
+	return ERR_PTR(ret);
+}
+
+struct mvmm_policy *mvmm_default_policy_get(void)
+{
+	struct mvmm_policy *p;
+
+	/* May run with interrupts off (first exit seen in the fastpath). */
+	spin_lock(&mvmm_default_lock);
+	p = rcu_dereference_protected(mvmm_default_policy,
+				      lockdep_is_held(&mvmm_default_lock));
+	mvmm_policy_get(p);
+	spin_unlock(&mvmm_default_lock);
+	return p;
+}
+
+void mvmm_default_policy_set(struct mvmm_policy *p)
+{
+	struct mvmm_policy *old;
+
+	lockdep_assert_held(&mvmm_policy_mutex);
+	spin_lock(&mvmm_default_lock);
+	old = rcu_replace_pointer(mvmm_default_policy, p,
+				  lockdep_is_held(&mvmm_default_lock));
+	spin_unlock(&mvmm_default_lock);
+	mvmm_policy_put(old);
+}
+
+void mvmm_default_policy_exit(void)
+{
+	mutex_lock(&mvmm_policy_mutex);
+	mvmm_default_policy_set(NULL);
+	mutex_unlock(&mvmm_policy_mutex);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MVMM_TABLE_H
+#define _MVMM_TABLE_H
+
+#include <linux/refcount.h>
+#include <linux/rcupdate.h>
+#include "core/policy.h"
+
+/*
+ * A published policy: a builder (for edits and dumps) and its compiled
+ * table (for the exit path), immutable once published. VMs and the
+ * default slot share policies by reference; an edit derives a new policy
+ * and swaps the pointer. Readers run under the exit SRCU, so a policy is
+ * freed only after an exit-SRCU grace period.
+ */
+struct mvmm_policy {
+	struct rcu_head rcu;
+	refcount_t ref;
+	struct mvmm_policy_builder b;
+	struct mvmm_policy_table *t;
+};
+
+/* One edit of a builder; returns 0 or a -errno, filling @err. */
+struct mvmm_policy_edit {
+	int (*apply)(struct mvmm_policy_builder *b,
+		     struct mvmm_policy_edit *e, struct mvmm_policy_err *err);
+	struct mvmm_rule rule;	/* add/replace: the rule, id: delete */
+	u32 new_id;		/* add: the id the rule got */
+};
+
+/* A new policy: @old (may be NULL) with @e applied, or an ERR_PTR. */
+struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
+				       struct mvmm_policy_edit *e,
+				       struct mvmm_policy_err *err);
+
+static inline struct mvmm_policy *mvmm_policy_get(struct mvmm_policy *p)
+{
+	if (p)
+		refcount_inc(&p->ref);
+	return p;
+}
+
+void mvmm_policy_put(struct mvmm_policy *p);
+
+/* The table new VMs start from, with a reference, or NULL (empty). */
+struct mvmm_policy *mvmm_default_policy_get(void);
+/* Replace the default; takes over the caller's reference to @p. */
+void mvmm_default_policy_set(struct mvmm_policy *p);
+void mvmm_default_policy_exit(void);
+
+/* Serializes every policy writer (netlink). */
+extern struct mutex mvmm_policy_mutex;
+
+#endif /* _MVMM_TABLE_H */
