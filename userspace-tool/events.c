@@ -20,32 +20,7 @@
 #include "classify.h"
 #include "mvmmctl.h"
 #include "out.h"
-
-#define MAX_QUALS 6
-
-/*
- * Qualifier keywords per type, from the uapi table: "qual", "sub" and the
- * flags that apply. Every event also has an origin (L1 or L2 guest).
- */
-static const char *const quals[__MVMM_EV_MAX][MAX_QUALS] = {
-	[MVMM_EV_OTHER]		= { "reason" },
-	[MVMM_EV_EXCEPTION]	= { "vector", "errcode" },
-	[MVMM_EV_SIPI]		= { "vector" },
-	[MVMM_EV_TASK_SWITCH]	= { "selector" },
-	[MVMM_EV_CPUID]		= { "leaf", "subleaf" },
-	[MVMM_EV_INVLPG]	= { "addr" },
-	[MVMM_EV_RDPMC]		= { "counter" },
-	[MVMM_EV_HYPERCALL]	= { "nr" },
-	[MVMM_EV_CR_ACCESS]	= { "cr", "gpr", "write" },
-	[MVMM_EV_DR_ACCESS]	= { "dr", "gpr", "write" },
-	[MVMM_EV_IO]		= { "port", "size", "write", "string", "rep" },
-	[MVMM_EV_MSR_READ]	= { "index" },
-	[MVMM_EV_MSR_WRITE]	= { "index" },
-	[MVMM_EV_XSETBV]	= { "xcr" },
-	[MVMM_EV_NPF]		= { "gpa", "errcode", "write", "fetch" },
-	[MVMM_EV_MMIO]		= { "gpa", "size", "write", "fetch" },
-	[MVMM_EV_NESTED]	= { "insn" },
-};
+#include "quals.h"
 
 static int events_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
@@ -55,19 +30,21 @@ static int events_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	puts("Usage: mvmmctl events [list]\n"
 	     "       mvmmctl events help\n"
 	     "Lists event type numbers, names and the qualifiers each type carries.\n"
-	     "Every event also records its origin: the VM's guest (L1) or a nested guest (L2).");
+	     "Every event also records its origin: the VM's guest (L1) or a nested guest (L2).\n"
+	     "Rules match ranges of a type's first qualifier (see \"mvmmctl rule help\").");
 	return MVMM_EXIT_OK;
 }
 
 static void quals_str(unsigned int type, char *buf, size_t len)
 {
+	const char *const *names = mvmm_evquals(type)->names;
 	size_t off = 0;
 	int i;
 
 	buf[0] = '\0';
-	for (i = 0; i < MAX_QUALS && quals[type][i] && off < len; i++)
+	for (i = 0; i < MVMM_MAX_QUALS && names[i] && off < len; i++)
 		off += snprintf(buf + off, len - off, "%s%s", i ? " " : "",
-				quals[type][i]);
+				names[i]);
 	if (!buf[0])
 		snprintf(buf, len, "-");
 }
@@ -75,6 +52,7 @@ static void quals_str(unsigned int type, char *buf, size_t len)
 static int events_list(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
 	struct json_object *arr, *o, *q;
+	const char *const *names;
 	struct mvmm_table *t;
 	char buf[128];
 	unsigned int type;
@@ -90,8 +68,9 @@ static int events_list(const struct mvmm_ctx *ctx, int argc, char **argv)
 			q = mvmm_json_array();
 			mvmm_json_add(o, "type", mvmm_json_u64(type));
 			mvmm_json_add(o, "name", mvmm_json_str(mvmm_event_name(type) ?: ""));
-			for (i = 0; i < MAX_QUALS && quals[type][i]; i++)
-				mvmm_json_append(q, mvmm_json_str(quals[type][i]));
+			names = mvmm_evquals(type)->names;
+			for (i = 0; i < MVMM_MAX_QUALS && names[i]; i++)
+				mvmm_json_append(q, mvmm_json_str(names[i]));
 			mvmm_json_add(o, "qualifiers", q);
 			mvmm_json_append(arr, o);
 		}

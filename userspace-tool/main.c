@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mvmmctl: show and (in later versions) control mvmm through its generic
- * netlink family. Grammar, as in iproute2 and devlink:
+ * mvmmctl: show and control mvmm through its generic netlink family.
+ * Grammar, as in iproute2 and devlink:
  *
  *   mvmmctl [-j] [-p] [-n] OBJECT [COMMAND [ARGS]]
  *
@@ -78,12 +78,14 @@ static void usage(FILE *f)
 {
 	fputs("Usage: mvmmctl [OPTIONS] OBJECT [COMMAND [ARGS]]\n"
 	      "       mvmmctl [OBJECT] help\n"
-	      "OBJECT := { vm | stats | events }\n"
+	      "OBJECT := { vm | rule | handler | stats | events }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -n[umeric] | -V[ersion] | -h[elp] }\n"
 	      "  -j  JSON output\n"
 	      "  -p  pretty-printed JSON output (implies -j)\n"
 	      "  -n  show event types as numbers instead of names\n"
-	      "Objects and commands may be abbreviated to any unique prefix.\n",
+	      "Objects and commands may be abbreviated to any unique prefix.\n"
+	      "Exit status: 0 ok, 1 bad command line (nothing was sent), 2 the kernel\n"
+	      "refused or could not be asked.\n",
 	      f);
 }
 
@@ -111,6 +113,8 @@ static int missing_object(const struct mvmm_ctx *ctx, int argc, char **argv)
 static const struct mvmmctl_cmd objects[] = {
 	{ "",		missing_object },
 	{ "vm",		mvmm_vm_main },
+	{ "rule",	mvmm_rule_main },
+	{ "handler",	mvmm_handler_main },
 	{ "stats",	mvmm_stats_main },
 	{ "events",	mvmm_events_main },
 	{ "help",	help_main },

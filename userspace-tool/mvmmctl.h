@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mvmmctl: what main.c (global options, dispatch) shares with the files
- * that implement one object each (vm.c, stats.c, events.c).
+ * that implement one object each (vm.c, rule.c, handler.c, stats.c,
+ * events.c).
  */
 #ifndef MVMMCTL_H
 #define MVMMCTL_H
@@ -14,6 +15,9 @@
 #endif
 #ifndef __noreturn
 #define __noreturn __attribute__((noreturn))
+#endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
 /* Exit statuses, documented in the man page. */
@@ -60,6 +64,8 @@ __noreturn void mvmm_oom(void);
 
 /* Objects */
 int mvmm_vm_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_rule_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_handler_main(const struct mvmm_ctx *ctx, int argc, char **argv);
 int mvmm_stats_main(const struct mvmm_ctx *ctx, int argc, char **argv);
 int mvmm_events_main(const struct mvmm_ctx *ctx, int argc, char **argv);
 

@@ -5,11 +5,14 @@
  * libnl 3.7 hands error ACKs to an nl_cb_err() callback as a bare struct
  * nlmsgerr and has no helper for the extended ACK that follows it, so the
  * callbacks below find the TLVs themselves and keep NLMSGERR_ATTR_MSG: the
- * kernel's own words for what was wrong with the request.
+ * kernel's own words for what was wrong with the request, and
+ * NLMSGERR_ATTR_COOKIE: for EEXIST, mvmm puts the id of the rule in the
+ * way there.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +31,15 @@
 #define SOL_NETLINK 270
 #endif
 
+/* The kernel's NETLINK_MAX_COOKIE_LEN, which no uapi header exports. */
+#define MVMM_NL_COOKIE_MAX 20
+
 struct mvmm_nl {
 	struct nl_sock *sk;
 	int family;
 	char errmsg[256];	/* extack or our own text; empty: strerror() */
+	uint8_t cookie[MVMM_NL_COOKIE_MAX];	/* extack cookie */
+	int cookie_len;				/* 0: none */
 };
 
 struct mvmm_nl_req {
@@ -51,11 +59,15 @@ void mvmm_nl_set_err(struct mvmm_nl *nl, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Keep NLMSGERR_ATTR_MSG from the TLVs found @off bytes into @nlh's payload. */
+/*
+ * Keep NLMSGERR_ATTR_MSG and NLMSGERR_ATTR_COOKIE from the TLVs found @off
+ * bytes into @nlh's payload.
+ */
 static void keep_extack(struct mvmm_nl *nl, const struct nlmsghdr *nlh, size_t off)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	int len = nlmsg_datalen(nlh) - (int)off;
+	struct nlattr *cookie;
 	const char *msg;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= 0)
@@ -63,9 +75,16 @@ static void keep_extack(struct mvmm_nl *nl, const struct nlmsghdr *nlh, size_t o
 	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
 		      (struct nlattr *)((char *)nlmsg_data(nlh) + off), len, NULL))
 		return;
+
+	cookie = tb[NLMSGERR_ATTR_COOKIE];
+	if (cookie && nla_len(cookie) > 0 &&
+	    nla_len(cookie) <= (int)sizeof(nl->cookie)) {
+		nl->cookie_len = nla_len(cookie);
+		memcpy(nl->cookie, nla_data(cookie), nl->cookie_len);
+	}
+
 	if (!tb[NLMSGERR_ATTR_MSG] || nla_len(tb[NLMSGERR_ATTR_MSG]) < 1)
 		return;
-
 	msg = nla_data(tb[NLMSGERR_ATTR_MSG]);
 	snprintf(nl->errmsg, sizeof(nl->errmsg), "%.*s",
 		 (int)strnlen(msg, nla_len(tb[NLMSGERR_ATTR_MSG])), msg);
@@ -149,6 +168,7 @@ int mvmm_nl_request(struct mvmm_nl *nl, struct nl_msg *msg,
 	int ret;
 
 	nl->errmsg[0] = '\0';
+	nl->cookie_len = 0;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb)
 		mvmm_oom();
@@ -179,9 +199,15 @@ out:
 
 int mvmm_nl_report(struct mvmm_nl *nl, int err)
 {
-	if (nl->errmsg[0])
-		return mvmm_fail("%s", nl->errmsg);
-	return mvmm_fail("%s", strerror(-err));
+	const char *msg = nl->errmsg[0] ? nl->errmsg : strerror(-err);
+	uint32_t id;
+
+	/* uapi/linux/mvmm.h: on EEXIST the cookie is the conflicting rule. */
+	if (err == -EEXIST && nl->cookie_len == sizeof(id)) {
+		memcpy(&id, nl->cookie, sizeof(id));
+		return mvmm_fail("%s: rule %u", msg, id);
+	}
+	return mvmm_fail("%s", msg);
 }
 
 struct nl_msg *mvmm_nl_msg(struct mvmm_nl *nl, uint8_t cmd, int flags)

@@ -44,7 +44,9 @@ __printf(2, 3) void mvmm_nl_set_err(struct mvmm_nl *nl, const char *fmt, ...);
 
 /*
  * Print "Error: <extack message>" (or the errno's text when the kernel
- * sent none) for a failed mvmm_nl_request(); returns MVMM_EXIT_FAIL.
+ * sent none) for a failed mvmm_nl_request(); returns MVMM_EXIT_FAIL. For
+ * EEXIST with a 4-byte extack cookie (the rule in the way, see the uapi
+ * header) the line ends in ": rule <id>".
  */
 int mvmm_nl_report(struct mvmm_nl *nl, int err);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for parse.c (numbers, prefixes, VM selectors) and the
- * formatting helpers in out.c.
+ * formatting helpers in out.c. The rule grammar has tests/test_rule.c.
  */
 #include <stdint.h>
 #include <stdlib.h>

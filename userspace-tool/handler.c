@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mvmmctl handler: the secondary VMM handlers mvmm knows, by name, with
+ * their counters (uapi/linux/mvmm.h, MVMM_CMD_GET_HANDLER). A name stays
+ * listed after its module unregisters it ("attached no"), so that rules
+ * naming it keep working and its counters are not lost.
+ *
+ *   mvmmctl handler [list]
+ *   mvmmctl handler show [NAME]
+ *
+ * JSON (-j), kept stable; an array in id order:
+ *
+ *   [ { "name": "debugcon", "id": 0, "attached": true, "events": 10,
+ *       "handled": 9, "to_main": 0, "injected": 0, "fallback": 1,
+ *       "invalid": 0, "observed": 0 } ]
+ *
+ * "handler show NAME" fails (exit 2) when no handler has that name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/genl/genl.h>
+
+#include <linux/mvmm.h>
+
+#include "mvmmctl.h"
+#include "nl.h"
+#include "out.h"
+#include "rule_parse.h"
+
+/* The counters, in the order of the uapi header, text and JSON. */
+static const struct {
+	int attr;
+	const char *key;	/* JSON */
+	const char *title;	/* text */
+} counters[] = {
+	{ MVMM_A_HANDLER_EVENTS,	"events",	"EVENTS" },
+	{ MVMM_A_HANDLER_HANDLED,	"handled",	"HANDLED" },
+	{ MVMM_A_HANDLER_TO_MAIN,	"to_main",	"TO-MAIN" },
+	{ MVMM_A_HANDLER_INJECTED,	"injected",	"INJECTED" },
+	{ MVMM_A_HANDLER_FALLBACK,	"fallback",	"FALLBACK" },
+	{ MVMM_A_HANDLER_INVALID,	"invalid",	"INVALID" },
+	{ MVMM_A_HANDLER_OBSERVED,	"observed",	"OBSERVED" },
+};
+
+struct handler {
+	char name[MVMM_TARGET_LEN];
+	uint32_t id;
+	bool attached;
+	uint64_t count[ARRAY_SIZE(counters)];
+};
+
+struct handler_list {
+	struct mvmm_nl *nl;
+	const char *only;	/* keep this name only, or NULL */
+	struct handler *h;
+	int n, cap;
+};
+
+static struct nla_policy top_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_HANDLER]	= { .type = NLA_NESTED },
+};
+
+static struct nla_policy handler_policy[MVMM_A_HANDLER_MAX + 1] = {
+	[MVMM_A_HANDLER_NAME]		= { .type = NLA_STRING },
+	[MVMM_A_HANDLER_ID]		= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_ATTACHED]	= { .type = NLA_U8 },
+	[MVMM_A_HANDLER_EVENTS]		= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_HANDLED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_TO_MAIN]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_INJECTED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_FALLBACK]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_INVALID]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_OBSERVED]	= { .type = NLA_U64 },
+};
+
+static const char *const handler_attr_names[MVMM_A_HANDLER_MAX + 1] = {
+	[MVMM_A_HANDLER_NAME]		= "MVMM_A_HANDLER_NAME",
+	[MVMM_A_HANDLER_ID]		= "MVMM_A_HANDLER_ID",
+	[MVMM_A_HANDLER_ATTACHED]	= "MVMM_A_HANDLER_ATTACHED",
+	[MVMM_A_HANDLER_EVENTS]		= "MVMM_A_HANDLER_EVENTS",
+	[MVMM_A_HANDLER_HANDLED]	= "MVMM_A_HANDLER_HANDLED",
+	[MVMM_A_HANDLER_TO_MAIN]	= "MVMM_A_HANDLER_TO_MAIN",
+	[MVMM_A_HANDLER_INJECTED]	= "MVMM_A_HANDLER_INJECTED",
+	[MVMM_A_HANDLER_FALLBACK]	= "MVMM_A_HANDLER_FALLBACK",
+	[MVMM_A_HANDLER_INVALID]	= "MVMM_A_HANDLER_INVALID",
+	[MVMM_A_HANDLER_OBSERVED]	= "MVMM_A_HANDLER_OBSERVED",
+};
+
+static int handler_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[MVMM_A_MAX + 1], *ht[MVMM_A_HANDLER_MAX + 1];
+	struct handler_list *l = arg;
+	struct handler h = { 0 };
+	int err, i;
+
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, top_policy);
+	if (!err && !tb[MVMM_A_HANDLER])
+		err = -NLE_MISSING_ATTR;
+	if (!err)
+		err = nla_parse_nested(ht, MVMM_A_HANDLER_MAX, tb[MVMM_A_HANDLER],
+				       handler_policy);
+	if (err) {
+		mvmm_nl_set_err(l->nl, "malformed handler in the reply from the kernel: %s",
+				nl_geterror(err));
+		return -EPROTO;
+	}
+	for (i = 1; i <= MVMM_A_HANDLER_MAX; i++) {
+		if (handler_attr_names[i] && !ht[i]) {
+			mvmm_nl_set_err(l->nl, "handler in the reply from the kernel lacks %s",
+					handler_attr_names[i]);
+			return -EPROTO;
+		}
+	}
+
+	nla_strlcpy(h.name, ht[MVMM_A_HANDLER_NAME], sizeof(h.name));
+	if (l->only && strcmp(h.name, l->only))
+		return 0;
+	h.id = nla_get_u32(ht[MVMM_A_HANDLER_ID]);
+	h.attached = nla_get_u8(ht[MVMM_A_HANDLER_ATTACHED]);
+	for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
+		h.count[i] = nla_get_u64(ht[counters[i].attr]);
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->h = realloc(l->h, l->cap * sizeof(*l->h));
+		if (!l->h)
+			mvmm_oom();
+	}
+	l->h[l->n++] = h;
+	return 0;
+}
+
+static void print_json(const struct mvmm_ctx *ctx, const struct handler_list *l)
+{
+	struct json_object *arr = mvmm_json_array(), *o, *b;
+	int i, c;
+
+	for (i = 0; i < l->n; i++) {
+		o = mvmm_json_object();
+		b = json_object_new_boolean(l->h[i].attached);
+		if (!b)
+			mvmm_oom();
+		mvmm_json_add(o, "name", mvmm_json_str(l->h[i].name));
+		mvmm_json_add(o, "id", mvmm_json_u64(l->h[i].id));
+		mvmm_json_add(o, "attached", b);
+		for (c = 0; c < (int)ARRAY_SIZE(counters); c++)
+			mvmm_json_add(o, counters[c].key,
+				      mvmm_json_u64(l->h[i].count[c]));
+		mvmm_json_append(arr, o);
+	}
+	mvmm_json_print(ctx, arr);
+}
+
+static void print_table(const struct handler_list *l)
+{
+	struct mvmm_table *t = mvmm_table_new(3 + (int)ARRAY_SIZE(counters));
+	int i, c;
+
+	mvmm_table_col(t, 0, "NAME", 0);
+	mvmm_table_col(t, 1, "ID", MVMM_COL_RIGHT);
+	mvmm_table_col(t, 2, "ATTACHED", 0);
+	for (c = 0; c < (int)ARRAY_SIZE(counters); c++)
+		mvmm_table_col(t, 3 + c, counters[c].title, MVMM_COL_RIGHT);
+	for (i = 0; i < l->n; i++) {
+		mvmm_table_add(t, "%s", l->h[i].name);
+		mvmm_table_add(t, "%u", l->h[i].id);
+		mvmm_table_add(t, "%s", l->h[i].attached ? "yes" : "no");
+		for (c = 0; c < (int)ARRAY_SIZE(counters); c++)
+			mvmm_table_add(t, "%llu",
+				       (unsigned long long)l->h[i].count[c]);
+	}
+	mvmm_table_print(t, stdout, "");
+	mvmm_table_free(t);
+}
+
+static int show(const struct mvmm_ctx *ctx, const char *only)
+{
+	struct handler_list l = { .only = only };
+	int ret;
+
+	l.nl = mvmm_nl_open();
+	if (!l.nl)
+		return MVMM_EXIT_FAIL;
+	ret = mvmm_nl_request(l.nl, mvmm_nl_msg(l.nl, MVMM_CMD_GET_HANDLER,
+						NLM_F_DUMP),
+			      handler_reply, &l);
+	if (ret)
+		ret = mvmm_nl_report(l.nl, ret);
+	else if (only && !l.n)
+		ret = mvmm_fail("no handler named \"%s\"", only);
+	else if (ctx->json)
+		print_json(ctx, &l);
+	else
+		print_table(&l);
+	free(l.h);
+	mvmm_nl_close(l.nl);
+	return ret;
+}
+
+static int handler_help(const struct mvmm_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	puts("Usage: mvmmctl handler [list]\n"
+	     "       mvmmctl handler show [NAME]\n"
+	     "       mvmmctl handler help\n"
+	     "Secondary VMM handlers by name, whether one is registered now (attached),\n"
+	     "and their counters: events routed to the name, handled by it, passed back\n"
+	     "to main (KVM), answered with an exception (injected), rule fallback applied\n"
+	     "(handler absent, failed or answered invalidly), invalid answers among\n"
+	     "those, and observe-mode copies delivered.");
+	return MVMM_EXIT_OK;
+}
+
+static int handler_list(const struct mvmm_ctx *ctx, int argc, char **argv)
+{
+	if (argc)
+		return mvmm_usage_err("handler", "unexpected argument \"%s\"", argv[0]);
+	return show(ctx, NULL);
+}
+
+static int handler_show(const struct mvmm_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 1)
+		return mvmm_usage_err("handler", "unexpected argument \"%s\"", argv[1]);
+	if (argc && !mvmm_handler_name_ok(argv[0]))
+		return mvmm_usage_err("handler", "invalid handler name \"%s\" "
+				      MVMM_HANDLER_NAME_HELP, argv[0]);
+	return show(ctx, argc ? argv[0] : NULL);
+}
+
+static const struct mvmmctl_cmd handler_cmds[] = {
+	{ "list",	handler_list },
+	{ "show",	handler_show },
+	{ "help",	handler_help },
+	{ NULL,		NULL },
+};
+
+int mvmm_handler_main(const struct mvmm_ctx *ctx, int argc, char **argv)
+{
+	return mvmm_dispatch(ctx, "handler", handler_cmds, argc, argv);
+}
