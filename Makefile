@@ -10,7 +10,8 @@
 #   make check        deps, unit tests, VM suite, upstream transparency
 #   make demo         boot the rig and show mvmmctl on a running guest
 #   make vm-run SCRIPT=path [FILES="f1 f2"]   run your program in the rig
-#   make bench        benchmarks in the rig
+#   make bench        benchmarks (host callgrind counts, then in the rig)
+#   make fuzz         fuzz the policy tables (FUZZ_SECONDS=60)
 #   make clean
 
 TOP   := $(CURDIR)
@@ -29,7 +30,7 @@ KVM_TESTS  = $(BUILD)/kvm-tests
 BENCH_OUT  = $(BUILD)/bench
 
 .PHONY: all module userspace unit-build deps rig kvm-tests unit vm-check \
-	check demo vm-run bench clean
+	check demo vm-run bench fuzz clean
 
 all: module userspace unit-build
 
@@ -53,7 +54,14 @@ rig: deps
 # Host-side tests: the portable classifier, then mvmmctl's parser/JSON.
 unit:
 	$(MAKE) -C selftests/unit run
+	$(MAKE) -C selftests/fuzz replay
 	$(MAKE) -C userspace-tool test
+
+# The policy fuzzer against its reference model, for a bounded time
+# (libFuzzer; make check only replays the committed corpus).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) -C selftests/fuzz run SECONDS=$(FUZZ_SECONDS)
 
 # Our VM suite (every test must run: a skip fails it), then the upstream
 # KVM selftests with and without mvmm, which must end the same way.
@@ -81,6 +89,7 @@ vm-run: deps userspace
 bench: rig userspace
 	$(MAKE) -C bench LINUX_SRC=$(LINUX_SRC) OUT=$(BENCH_OUT)
 	$(MAKE) -C bench classify OUT=$(BENCH_OUT)
+	$(MAKE) -C bench policy OUT=$(BENCH_OUT)
 	$(VM)/run-suite --add $(BENCH_OUT):/mvmm/bench bench/suite
 
 clean:
