@@ -9,6 +9,7 @@
 #include "core/classify.h"
 #include "handler.h"
 #include "ksyms.h"
+#include "mvmm_trace.h"
 #include "route.h"
 
 #define MVMM_GP_VECTOR	13
@@ -100,13 +101,20 @@ static int mvmm_inject(struct kvm_vcpu *vcpu, unsigned int vector,
 }
 
 /* The rule's fallback: KVM, or a fault that keeps the event from KVM. */
-static bool mvmm_fallback(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
+static bool mvmm_fallback(struct kvm_vcpu *vcpu, u32 vm_id,
+			  const struct mvmm_event *ev,
 			  const struct mvmm_rule *rule, struct mvmm_hslot *s,
-			  int *ret)
+			  const char *why, int *ret)
 {
+	bool deny = rule->fallback == MVMM_FALLBACK_DENY;
+
 	if (s)
 		mvmm_hstat_inc(s, MVMM_HSTAT_FALLBACK);
-	if (rule->fallback != MVMM_FALLBACK_DENY)
+	trace_mvmm_fallback(vm_id, vcpu->vcpu_id, s ? s->name : "?", ev->type,
+			    deny, why);
+	trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s ? s->name : "?",
+			 deny ? "fallback-deny" : "fallback-main");
+	if (!deny)
 		return false;
 	switch (ev->type) {
 	case MVMM_EV_IO:
@@ -119,6 +127,23 @@ static bool mvmm_fallback(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
 		break;
 	}
 	return true;
+}
+
+/* Call the handler; the latency is measured only while someone traces. */
+static int mvmm_call(struct mvmm_handler *h, u32 vm_id,
+		     const struct mvmm_request *req, struct mvmm_answer *ans)
+{
+	u64 start = 0;
+	int ret;
+
+	if (trace_mvmm_answer_enabled())
+		start = ktime_get_ns();
+	ret = h->ops->handle(h, req, ans);
+	if (trace_mvmm_answer_enabled())
+		trace_mvmm_answer(vm_id, req->vcpu_id, h->slot->name,
+				  req->ev.type, ret, ans->action,
+				  start ? ktime_get_ns() - start : 0);
+	return ret;
 }
 
 bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
@@ -134,7 +159,8 @@ bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 		return false;
 	s = mvmm_hslot(rule->target.index);
 	if (!s)
-		return mvmm_fallback(vcpu, ev, rule, NULL, ret);
+		return mvmm_fallback(vcpu, vm_id, ev, rule, NULL,
+				     "no such handler", ret);
 	mvmm_hstat_inc(s, MVMM_HSTAT_EVENTS);
 
 	/* The exit path holds mvmm's exit SRCU: unregister waits for it. */
@@ -144,17 +170,21 @@ bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 	if (rule->mode == MVMM_MODE_OBSERVE) {
 		if (h) {
 			mvmm_fill_request(vcpu, vm_id, ev, &req);
-			h->ops->handle(h, &req, &ans);
+			mvmm_call(h, vm_id, &req, &ans);
 			mvmm_hstat_inc(s, MVMM_HSTAT_OBSERVED);
 		}
+		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name,
+				 h ? "observed" : "not-observed");
 		return false;
 	}
 
 	if (!h)
-		return mvmm_fallback(vcpu, ev, rule, s, ret);
+		return mvmm_fallback(vcpu, vm_id, ev, rule, s,
+				     "no handler registered", ret);
 	mvmm_fill_request(vcpu, vm_id, ev, &req);
-	if (h->ops->handle(h, &req, &ans))
-		return mvmm_fallback(vcpu, ev, rule, s, ret);
+	if (mvmm_call(h, vm_id, &req, &ans))
+		return mvmm_fallback(vcpu, vm_id, ev, rule, s,
+				     "handler failed", ret);
 
 	v = mvmm_answer_check(ev, &ans);
 	if (v != MVMM_ANSWER_OK) {
@@ -162,21 +192,25 @@ bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 				    s->name, mvmm_answer_why(v),
 				    mvmm_event_name(ev->type) ?: "?");
 		mvmm_hstat_inc(s, MVMM_HSTAT_INVALID);
-		return mvmm_fallback(vcpu, ev, rule, s, ret);
+		return mvmm_fallback(vcpu, vm_id, ev, rule, s,
+				     mvmm_answer_why(v), ret);
 	}
 
 	switch (ans.action) {
 	case MVMM_ACT_HANDLED:
 		mvmm_hstat_inc(s, MVMM_HSTAT_HANDLED);
+		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name, "handled");
 		*ret = mvmm_apply_handled(vcpu, ev, &ans);
 		return true;
 	case MVMM_ACT_INJECT:
 		mvmm_hstat_inc(s, MVMM_HSTAT_INJECTED);
+		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name, "injected");
 		*ret = mvmm_inject(vcpu, ans.vector, ans.has_error_code,
 				   ans.error_code);
 		return true;
 	default:
 		mvmm_hstat_inc(s, MVMM_HSTAT_TO_MAIN);
+		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name, "to-main");
 		return false;
 	}
 }
