@@ -12,6 +12,11 @@
 #   make vm-run SCRIPT=path [FILES="f1 f2"]   run your program in the rig
 #   make bench        benchmarks (host callgrind counts, then in the rig)
 #   make fuzz         fuzz the policy tables (FUZZ_SECONDS=60)
+#   make install      mvmmctl, its man page and bash completion, examples
+#                     (PREFIX=/usr/local, DESTDIR=; no kernel headers needed)
+#   make modules_install   the modules into /lib/modules (KDIR=...)
+#   make dkms-install      the sources into /usr/src/mvmm-VERSION, then
+#                          dkms add, build, install (KVER=, default running)
 #   make clean
 
 TOP   := $(CURDIR)
@@ -30,7 +35,8 @@ KVM_TESTS  = $(BUILD)/kvm-tests
 BENCH_OUT  = $(BUILD)/bench
 
 .PHONY: all module userspace unit-build deps rig kvm-tests unit vm-check \
-	check demo vm-run bench fuzz clean
+	check demo vm-run bench fuzz clean install modules_install dkms-src \
+	dkms-install packaging-test
 
 all: module userspace unit-build
 
@@ -56,6 +62,7 @@ unit:
 	$(MAKE) -C selftests/unit run
 	$(MAKE) -C selftests/fuzz replay
 	$(MAKE) -C userspace-tool test
+	$(MAKE) packaging-test
 
 # The policy fuzzer against its reference model, for a bounded time
 # (libFuzzer; make check only replays the committed corpus).
@@ -91,6 +98,66 @@ bench: rig userspace
 	$(MAKE) -C bench classify OUT=$(BENCH_OUT)
 	$(MAKE) -C bench policy OUT=$(BENCH_OUT)
 	$(VM)/run-suite --add $(BENCH_OUT):/mvmm/bench bench/suite
+
+# Installation. make install needs no kernel headers: its recipe never
+# expands KDIR. Paths follow the GNU conventions; packagers set PREFIX=/usr
+# and DESTDIR.
+MVMM_VERSION := $(shell cat $(TOP)/VERSION)
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR      ?= $(PREFIX)/share/doc/mvmm
+INSTALL     ?= install
+
+# The modprobe.d file is an example: /etc stays the administrator's.
+install: userspace
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples/modprobe.d
+	$(INSTALL) -m 0755 userspace-tool/mvmmctl $(DESTDIR)$(SBINDIR)/mvmmctl
+	$(INSTALL) -m 0644 Documentation/mvmmctl.8 $(DESTDIR)$(MANDIR)/man8/mvmmctl.8
+	$(INSTALL) -m 0644 userspace-tool/completion/mvmmctl.bash \
+		$(DESTDIR)$(BASHCOMPDIR)/mvmmctl
+	$(INSTALL) -m 0644 Documentation/modprobe.d/mvmm.conf \
+		$(DESTDIR)$(DOCDIR)/examples/modprobe.d/mvmm.conf
+
+# Kbuild installs into /lib/modules/<release>/$(INSTALL_MOD_DIR) (extra/ by
+# default; INSTALL_MOD_PATH= for a staging root). The release is the one
+# in the modules' vermagic: Debian's headers give another one (the upstream
+# version) in include/config/kernel.release. They have no System.map
+# either, so kbuild skips depmod: run it here unless staging.
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	 $(KDIR)/include/generated/utsrelease.h)
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(TOP) KERNELRELEASE=$(KREL) modules_install
+	$(if $(INSTALL_MOD_PATH),,depmod -a $(KREL))
+
+# DKMS rebuilds the modules for every kernel installed later (dkms.conf).
+# dkms-src copies what Kbuild needs, and nothing built, to DKMS_SRC;
+# dkms-install first removes a previous copy of the same version from
+# DKMS, so that it can be run again.
+DKMS_SRC ?= /usr/src/mvmm-$(MVMM_VERSION)
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	tar -C $(TOP) -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.d' \
+		--exclude=modules.order --exclude=Module.symvers \
+		Kbuild dkms.conf VERSION LICENSE kmod uapi | tar -C $(DKMS_SRC) -x
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms is not installed (apt-get install dkms)" >&2; exit 1; }
+	if dkms status -m mvmm -v $(MVMM_VERSION) | grep -q .; then \
+		dkms remove -m mvmm -v $(MVMM_VERSION) --all; fi
+	$(MAKE) dkms-src DKMS_SRC=/usr/src/mvmm-$(MVMM_VERSION)
+	dkms add -m mvmm -v $(MVMM_VERSION)
+	dkms build -m mvmm -v $(MVMM_VERSION) $(if $(KVER),-k $(KVER))
+	dkms install -m mvmm -v $(MVMM_VERSION) $(if $(KVER),-k $(KVER))
+
+# The man page, completion, install layout, dkms.conf and modprobe.d
+# example (selftests/packaging/run; no kernel needed).
+packaging-test: userspace
+	selftests/packaging/run
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null

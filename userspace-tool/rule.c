@@ -66,7 +66,7 @@ static int rule_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	     "Examples:\n"
 	     "  mvmmctl rule add vm 3 io port 0xe9 handler debugcon fallback main\n"
 	     "  mvmmctl rule add default cpuid leaf 0x40000000-0x400000ff handler cpuidsig\n"
-	     "  mvmmctl rule add vm pid 1234 msr read 0xc0000080 mode observe handler msrlog");
+	     "  mvmmctl rule add vm pid 1234 msr read 0xc0000080 mode observe handler debugcon");
 	return MVMM_EXIT_OK;
 }
 
