@@ -18,12 +18,13 @@ MVMM_LIBKVM_OBJS := $(if $(MVMM_LIBKVM_A),$(MVMM_LIBKVM_A),\
 # The flags upstream's kvm Makefile uses, plus our uapi header and lib/.
 MVMM_KVM_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g \
 	-std=gnu99 -D_GNU_SOURCE -U_FORTIFY_SOURCE -fno-stack-protector \
-	-fno-PIE -I$(TOP)/uapi -I$(MVMM_LIB_DIR) \
+	-fno-PIE -I$(TOP)/uapi -I$(TOP)/kmod/core -I$(MVMM_LIB_DIR) \
 	-I$(LINUX_SRC)/tools/include -I$(LINUX_SRC)/tools/arch/x86/include \
 	-I$(LINUX_SRC)/usr/include -I$(MVMM_KVM_DIR)/include \
 	-I$(MVMM_KVM_DIR)/include/x86_64 -I$(MVMM_KVM_DIR)/..
 MVMM_KVM_LDFLAGS := -static -pthread -no-pie
-MVMM_KVM_SRCS := $(MVMM_LIB_DIR)/mvmm_nl.c $(MVMM_LIB_DIR)/mvmm_kmod.c
+MVMM_KVM_SRCS := $(MVMM_LIB_DIR)/mvmm_nl.c $(MVMM_LIB_DIR)/mvmm_kmod.c \
+	$(TOP)/kmod/core/event_names.c
 MVMM_KVM_LIBS := $(MVMM_KVM_SRCS) $(MVMM_LIBKVM_OBJS) -ldl
 MVMM_KVM_DEPS := $(MVMM_KVM_SRCS) $(MVMM_LIB_DIR)/mvmm_nl.h \
 	$(MVMM_LIB_DIR)/mvmm_kmod.h $(TOP)/uapi/linux/mvmm.h

@@ -15,6 +15,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
+#include "classify.h"
 #include "mvmm_nl.h"
 
 #ifndef SOL_NETLINK
@@ -37,51 +38,10 @@ struct mvmm_nl {
 typedef int (*mvmm_nl_cb)(struct mvmm_nl *nl, const struct nlmsghdr *nlh,
 			  void *arg);
 
-static const char * const mvmm_nl_names[MVMM_EV_MAX + 1] = {
-	[MVMM_EV_OTHER] = "other",
-	[MVMM_EV_EXCEPTION] = "exception",
-	[MVMM_EV_INTR] = "intr",
-	[MVMM_EV_NMI] = "nmi",
-	[MVMM_EV_SMI] = "smi",
-	[MVMM_EV_INIT] = "init",
-	[MVMM_EV_SIPI] = "sipi",
-	[MVMM_EV_INTR_WINDOW] = "intr-window",
-	[MVMM_EV_NMI_WINDOW] = "nmi-window",
-	[MVMM_EV_TASK_SWITCH] = "task-switch",
-	[MVMM_EV_CPUID] = "cpuid",
-	[MVMM_EV_HLT] = "hlt",
-	[MVMM_EV_INVD] = "invd",
-	[MVMM_EV_WBINVD] = "wbinvd",
-	[MVMM_EV_INVLPG] = "invlpg",
-	[MVMM_EV_INVPCID] = "invpcid",
-	[MVMM_EV_RDPMC] = "rdpmc",
-	[MVMM_EV_RDTSC] = "rdtsc",
-	[MVMM_EV_RDTSCP] = "rdtscp",
-	[MVMM_EV_HYPERCALL] = "hypercall",
-	[MVMM_EV_CR_ACCESS] = "cr-access",
-	[MVMM_EV_DR_ACCESS] = "dr-access",
-	[MVMM_EV_IO] = "io",
-	[MVMM_EV_MSR_READ] = "msr-read",
-	[MVMM_EV_MSR_WRITE] = "msr-write",
-	[MVMM_EV_MONITOR] = "monitor",
-	[MVMM_EV_MWAIT] = "mwait",
-	[MVMM_EV_PAUSE] = "pause",
-	[MVMM_EV_XSETBV] = "xsetbv",
-	[MVMM_EV_NPF] = "npf",
-	[MVMM_EV_MMIO] = "mmio",
-	[MVMM_EV_APIC_ACCESS] = "apic-access",
-	[MVMM_EV_NESTED] = "nested",
-	[MVMM_EV_SHUTDOWN] = "shutdown",
-	[MVMM_EV_XSAVES] = "xsaves",
-	[MVMM_EV_PREEMPT_TIMER] = "preempt-timer",
-	[MVMM_EV_FAILED_ENTRY] = "failed-entry",
-};
-
+/* The names mvmmctl and the module use (kmod/core/event_names.c). */
 const char *mvmm_nl_type_name(unsigned int type)
 {
-	if (type <= MVMM_EV_MAX && mvmm_nl_names[type])
-		return mvmm_nl_names[type];
-	return "?";
+	return mvmm_event_name(type) ?: "?";
 }
 
 uint16_t mvmm_nl_family(const struct mvmm_nl *nl)
