@@ -36,6 +36,7 @@ int mvmm_event_handleable(const struct mvmm_event *ev)
 	case MVMM_EV_HYPERCALL:
 	case MVMM_EV_HLT:
 	case MVMM_EV_EXCEPTION:
+	case MVMM_EV_MMIO:	/* decoded by KVM's emulator, see mvmm_mmio */
 		return 1;
 	default:
 		return 0;
@@ -79,6 +80,9 @@ enum mvmm_answer_verdict mvmm_answer_check(const struct mvmm_event *ev,
 	case MVMM_ACT_MAIN:
 		return MVMM_ANSWER_OK;
 	case MVMM_ACT_INJECT:
+		/* MMIO is answered from inside KVM's emulator: no faults there. */
+		if (ev->type == MVMM_EV_MMIO)
+			return MVMM_ANSWER_NO_INJECT;
 		return mvmm_check_inject(a);
 	case MVMM_ACT_HANDLED:
 		break;
@@ -106,6 +110,7 @@ const char *mvmm_answer_why(enum mvmm_answer_verdict v)
 		[MVMM_ANSWER_BAD_VECTOR] = "vector cannot be injected",
 		[MVMM_ANSWER_BAD_ERROR_CODE] = "error code does not match the vector",
 		[MVMM_ANSWER_RESERVED] = "reserved field not zero",
+		[MVMM_ANSWER_NO_INJECT] = "event cannot be answered with an exception",
 	};
 
 	return (unsigned int)v < __MVMM_ANSWER_MAX ? why[v] : "?";

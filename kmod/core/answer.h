@@ -19,6 +19,7 @@ enum mvmm_answer_verdict {
 	MVMM_ANSWER_BAD_VECTOR,		/* injected vector not allowed */
 	MVMM_ANSWER_BAD_ERROR_CODE,	/* error code given/missing wrongly */
 	MVMM_ANSWER_RESERVED,		/* reserved field not zero */
+	MVMM_ANSWER_NO_INJECT,		/* event cannot take an exception */
 	__MVMM_ANSWER_MAX
 };
 

@@ -46,7 +46,7 @@ TEST(answer_handleable_types)
 {
 	static const unsigned int yes[] = {
 		MVMM_EV_IO, MVMM_EV_MSR_READ, MVMM_EV_MSR_WRITE, MVMM_EV_CPUID,
-		MVMM_EV_HYPERCALL, MVMM_EV_HLT, MVMM_EV_EXCEPTION,
+		MVMM_EV_HYPERCALL, MVMM_EV_HLT, MVMM_EV_EXCEPTION, MVMM_EV_MMIO,
 	};
 	unsigned int t, i, expect;
 
@@ -129,8 +129,21 @@ TEST(answer_not_handleable_types)
 	struct mvmm_answer a = handled(0);
 
 	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NOT_HANDLEABLE);
-	ev.type = MVMM_EV_MMIO;
-	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NOT_HANDLEABLE);
+}
+
+TEST(answer_mmio_value_only_no_inject)
+{
+	struct mvmm_event ev = ev_of(MVMM_EV_MMIO, 0);
+	struct mvmm_answer a = handled(0);
+
+	a.value = 0x1234;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+	a.gpr_mask = BITG(MVMM_GPR_RAX);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_REGS);
+	memset(&a, 0, sizeof(a));
+	a.action = MVMM_ACT_INJECT;
+	a.vector = 6;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NO_INJECT);
 }
 
 TEST_POINTS(answer_inject_vectors)
