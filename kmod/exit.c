@@ -26,7 +26,7 @@
  * Held by every vCPU while it runs module code on the exit path, so that
  * unloading waits for it to leave.
  */
-DEFINE_STATIC_SRCU(mvmm_exit_srcu);
+DEFINE_SRCU(mvmm_exit_srcu);
 
 static int (*mvmm_orig_handle_exit)(struct kvm_vcpu *vcpu, fastpath_t fp);
 static fastpath_t (*mvmm_orig_fastpath_msr)(struct kvm_vcpu *vcpu);
@@ -86,7 +86,8 @@ static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
 						       &mvmm_exit_srcu);
 	const struct mvmm_rule *rule;
 
-	if (!p)
+	/* MMIO is routed once KVM's emulator has decoded it: see mmio.c. */
+	if (!p || ev->type == MVMM_EV_MMIO)
 		return false;
 	rule = mvmm_policy_lookup(p->t, ev);
 	return rule && mvmm_route(vcpu, vm->id, ev, rule, ret);
@@ -198,8 +199,7 @@ int mvmm_exit_hooks_init(void)
 
 err_fastpath:
 	mvmm_redirect_remove(&mvmm_fastpath_redirect);
-	synchronize_rcu_tasks();
-	synchronize_srcu(&mvmm_exit_srcu);
+	mvmm_exit_quiesce();
 	return ret;
 }
 
@@ -207,6 +207,11 @@ void mvmm_exit_hooks_exit(void)
 {
 	mvmm_redirect_remove(&mvmm_exit_redirect);
 	mvmm_redirect_remove(&mvmm_fastpath_redirect);
+	mvmm_exit_quiesce();
+}
+
+void mvmm_exit_quiesce(void)
+{
 	/*
 	 * A vCPU that ftrace already sent to our code may not have reached
 	 * srcu_read_lock() yet; once every task has passed a voluntary

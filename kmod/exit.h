@@ -3,9 +3,28 @@
 #define _MVMM_EXIT_H
 
 #include <linux/rcupdate.h>
+#include <linux/srcu.h>
+
+/* Held by every vCPU while it runs module code on the exit path. */
+extern struct srcu_struct mvmm_exit_srcu;
+
+static inline int mvmm_exit_read_lock(void)
+{
+	return srcu_read_lock(&mvmm_exit_srcu);
+}
+
+static inline void mvmm_exit_read_unlock(int idx)
+{
+	srcu_read_unlock(&mvmm_exit_srcu, idx);
+}
+
+#define mvmm_exit_dereference(p) srcu_dereference(p, &mvmm_exit_srcu)
 
 int mvmm_exit_hooks_init(void);
 void mvmm_exit_hooks_exit(void);
+
+/* After removing a redirect: wait until no task can still be in it. */
+void mvmm_exit_quiesce(void);
 
 /* Wait until no vCPU is inside mvmm's exit path. */
 void mvmm_exit_sync(void);

@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include "exit.h"
 #include "handler.h"
+#include "usec.h"
 
 /* Serializes slot creation and (un)registration; readers are lock-free. */
 static DEFINE_MUTEX(mvmm_handlers_mutex);
@@ -82,20 +83,21 @@ static struct mvmm_hslot *mvmm_hslot_get_or_add(const char *name)
 	return s;
 }
 
-struct mvmm_handler *mvmm_handler_register(const char *name,
-					   const struct mvmm_handler_ops *ops,
-					   void *priv)
+static struct mvmm_handler *mvmm_handler_add(const char *name,
+					     const struct mvmm_handler_ops *ops,
+					     struct mvmm_usec *usec, void *priv)
 {
 	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
 
-	if (!mvmm_handler_name_ok(name) || !ops || !ops->handle)
+	if (!mvmm_handler_name_ok(name))
 		return ERR_PTR(-EINVAL);
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
 	h->ops = ops;
+	h->usec = usec;
 	h->priv = priv;
 
 	mutex_lock(&mvmm_handlers_mutex);
@@ -109,13 +111,22 @@ struct mvmm_handler *mvmm_handler_register(const char *name,
 	h->slot = s;
 	rcu_assign_pointer(s->live, h);
 	mutex_unlock(&mvmm_handlers_mutex);
-	pr_info("handler %s registered\n", name);
+	pr_info("handler %s registered%s\n", name, usec ? " (userspace)" : "");
 	return h;
 
 err_unlock:
 	mutex_unlock(&mvmm_handlers_mutex);
 	kfree(h);
 	return ERR_CAST(s);
+}
+
+struct mvmm_handler *mvmm_handler_register(const char *name,
+					   const struct mvmm_handler_ops *ops,
+					   void *priv)
+{
+	if (!ops || !ops->handle)
+		return ERR_PTR(-EINVAL);
+	return mvmm_handler_add(name, ops, NULL, priv);
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_register);
 
@@ -132,6 +143,31 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	kfree(h);
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_unregister);
+
+struct mvmm_handler *mvmm_handler_register_user(const char *name,
+						struct mvmm_usec *u)
+{
+	return mvmm_handler_add(name, NULL, u, NULL);
+}
+
+void mvmm_handler_info(struct mvmm_hslot *s, struct mvmm_hinfo *info)
+{
+	struct mvmm_handler *h;
+
+	memset(info, 0, sizeof(*info));
+	/* Unregistration takes the mutex too: @h cannot go away here. */
+	mutex_lock(&mvmm_handlers_mutex);
+	h = rcu_dereference_protected(s->live,
+				      lockdep_is_held(&mvmm_handlers_mutex));
+	if (h) {
+		info->attached = true;
+		if (h->usec) {
+			info->user = true;
+			mvmm_usec_info(h->usec, info);
+		}
+	}
+	mutex_unlock(&mvmm_handlers_mutex);
+}
 
 void *mvmm_handler_priv(const struct mvmm_handler *h)
 {

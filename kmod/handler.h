@@ -15,6 +15,9 @@ enum mvmm_hstat {
 	MVMM_HSTAT_FALLBACK,	/* no handler, failure or invalid answer */
 	MVMM_HSTAT_INVALID,	/* of those, invalid answers */
 	MVMM_HSTAT_OBSERVED,	/* copies delivered in observe mode */
+	MVMM_HSTAT_TIMEOUT,	/* of the fallbacks, userspace timeouts */
+	MVMM_HSTAT_DROPPED,	/* observe copies lost to a full ring */
+	MVMM_HSTAT_RESTART,	/* waits resumed after a signal */
 	__MVMM_HSTAT_MAX
 };
 
@@ -29,13 +32,30 @@ struct mvmm_hslot {
 	u64 __percpu *stats;		/* [__MVMM_HSTAT_MAX] */
 };
 
+struct mvmm_usec;
+
+/* A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usec. */
 struct mvmm_handler {
 	struct mvmm_hslot *slot;
 	const struct mvmm_handler_ops *ops;
+	struct mvmm_usec *usec;
 	void *priv;
 };
 
+/* What a handler dump shows of the handler attached now, if any. */
+struct mvmm_hinfo {
+	bool attached;
+	bool user;
+	pid_t pid;
+	u32 vm_id;
+	u32 outstanding;
+};
+
 int mvmm_handlers_init(void);
+/* Attach a /dev/mvmm file as handler @name: errors as for register. */
+struct mvmm_handler *mvmm_handler_register_user(const char *name,
+						struct mvmm_usec *u);
+void mvmm_handler_info(struct mvmm_hslot *s, struct mvmm_hinfo *info);
 void mvmm_handlers_exit(void);
 
 /* The slot id of @name, or -ENOENT. */
@@ -46,6 +66,12 @@ struct mvmm_hslot *mvmm_hslot(u32 id);
 static inline void mvmm_hstat_inc(struct mvmm_hslot *s, enum mvmm_hstat i)
 {
 	this_cpu_inc(s->stats[i]);
+}
+
+/* Take back an event count: an interrupted wait will be counted again. */
+static inline void mvmm_hstat_dec(struct mvmm_hslot *s, enum mvmm_hstat i)
+{
+	this_cpu_dec(s->stats[i]);
 }
 
 /* Sum of one counter over all CPUs. */

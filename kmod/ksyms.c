@@ -85,9 +85,14 @@ int mvmm_ksyms_init(void)
 	mvmm_kvm.skip_insn = (void *)mvmm_need("kvm_skip_emulated_instruction");
 	mvmm_kvm.queue_exception = (void *)mvmm_need("kvm_queue_exception");
 	mvmm_kvm.queue_exception_e = (void *)mvmm_need("kvm_queue_exception_e");
+	mvmm_kvm.file_is_kvm = (void *)mvmm_need("file_is_kvm");
+	mvmm_kvm.io_bus_read = (void *)mvmm_need("kvm_io_bus_read");
+	mvmm_kvm.io_bus_write = (void *)mvmm_need("kvm_io_bus_write");
 	if (!ops || !mvmm_kvm.destroy_vm || !mvmm_kvm.fastpath_msr ||
 	    !mvmm_kvm.gfn_to_memslot || !mvmm_kvm.skip_insn ||
-	    !mvmm_kvm.queue_exception || !mvmm_kvm.queue_exception_e)
+	    !mvmm_kvm.queue_exception || !mvmm_kvm.queue_exception_e ||
+	    !mvmm_kvm.file_is_kvm || !mvmm_kvm.io_bus_read ||
+	    !mvmm_kvm.io_bus_write)
 		return -ENOENT;
 
 	ret = mvmm_pin_owner((unsigned long)ops, &mvmm_kvm.kvm_mod);

@@ -22,6 +22,12 @@ struct mvmm_kvm {
 	void (*queue_exception)(struct kvm_vcpu *vcpu, unsigned int nr);
 	void (*queue_exception_e)(struct kvm_vcpu *vcpu, unsigned int nr,
 				  u32 error_code);
+	bool (*file_is_kvm)(struct file *file);
+	/* kvm_io_bus_read() is not exported in 6.1; its twin is. */
+	int (*io_bus_read)(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
+			   gpa_t addr, int len, void *val);
+	int (*io_bus_write)(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
+			    gpa_t addr, int len, const void *val);
 	struct module *kvm_mod;
 	struct module *vendor_mod;
 };

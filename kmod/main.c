@@ -3,9 +3,10 @@
  * mvmm: several virtual machine monitors sharing one KVM host.
  *
  * Load order matters: KVM's symbols first, then the handler registry and
- * the VM registry (with its watch on VM teardown), then the exit hooks
- * that feed them, and the netlink family last, once there is something to
- * show. Unload is the exact reverse.
+ * the VM registry (with its watch on VM teardown), then the exit and MMIO
+ * hooks that feed them, /dev/mvmm for userspace secondaries, and the
+ * netlink family last, once there is something to show. Unload is the
+ * exact reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,8 +15,10 @@
 #include "exit.h"
 #include "handler.h"
 #include "ksyms.h"
+#include "mmio.h"
 #include "netlink.h"
 #include "table.h"
+#include "udev.h"
 #include "vm.h"
 
 static int __init mvmm_init(void)
@@ -34,13 +37,23 @@ static int __init mvmm_init(void)
 	ret = mvmm_exit_hooks_init();
 	if (ret)
 		goto err_vms;
-	ret = mvmm_netlink_init();
+	ret = mvmm_mmio_hooks_init();
 	if (ret)
 		goto err_hooks;
+	ret = mvmm_udev_init();
+	if (ret)
+		goto err_mmio;
+	ret = mvmm_netlink_init();
+	if (ret)
+		goto err_udev;
 
 	pr_info("hooked %s exits\n", mvmm_kvm.vmx ? "VMX" : "SVM");
 	return 0;
 
+err_udev:
+	mvmm_udev_exit();
+err_mmio:
+	mvmm_mmio_hooks_exit();
 err_hooks:
 	mvmm_exit_hooks_exit();
 err_vms:
@@ -57,6 +70,9 @@ err_ksyms:
 static void __exit mvmm_exit(void)
 {
 	mvmm_netlink_exit();
+	/* Open /dev/mvmm files pin the module: none is attached here. */
+	mvmm_udev_exit();
+	mvmm_mmio_hooks_exit();
 	mvmm_exit_hooks_exit();
 	mvmm_vms_exit();
 	mvmm_default_policy_exit();

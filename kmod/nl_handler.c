@@ -14,19 +14,37 @@ static const int mvmm_hstat_attr[__MVMM_HSTAT_MAX] = {
 	[MVMM_HSTAT_FALLBACK] = MVMM_A_HANDLER_FALLBACK,
 	[MVMM_HSTAT_INVALID] = MVMM_A_HANDLER_INVALID,
 	[MVMM_HSTAT_OBSERVED] = MVMM_A_HANDLER_OBSERVED,
+	[MVMM_HSTAT_TIMEOUT] = MVMM_A_HANDLER_TIMEOUTS,
+	[MVMM_HSTAT_DROPPED] = MVMM_A_HANDLER_DROPPED,
+	[MVMM_HSTAT_RESTART] = MVMM_A_HANDLER_RESTARTS,
 };
+
+/* Who is attached to a userspace handler now. */
+static int mvmm_nl_put_user(struct sk_buff *skb, const struct mvmm_hinfo *in)
+{
+	if (!in->user)
+		return 0;
+	if (nla_put_flag(skb, MVMM_A_HANDLER_USER) ||
+	    nla_put_u32(skb, MVMM_A_HANDLER_PID, in->pid) ||
+	    nla_put_u32(skb, MVMM_A_HANDLER_VM_ID, in->vm_id) ||
+	    nla_put_u32(skb, MVMM_A_HANDLER_OUTSTANDING, in->outstanding))
+		return -EMSGSIZE;
+	return 0;
+}
 
 static int mvmm_nl_put_handler(struct sk_buff *skb, struct mvmm_hslot *s)
 {
+	struct mvmm_hinfo info;
 	struct nlattr *nest;
 	int i;
 
+	mvmm_handler_info(s, &info);
 	nest = nla_nest_start(skb, MVMM_A_HANDLER);
 	if (!nest ||
 	    nla_put_string(skb, MVMM_A_HANDLER_NAME, s->name) ||
 	    nla_put_u32(skb, MVMM_A_HANDLER_ID, s->id) ||
-	    nla_put_u8(skb, MVMM_A_HANDLER_ATTACHED,
-		       !!rcu_access_pointer(s->live)))
+	    nla_put_u8(skb, MVMM_A_HANDLER_ATTACHED, info.attached) ||
+	    mvmm_nl_put_user(skb, &info))
 		goto err_cancel;
 	for (i = 0; i < __MVMM_HSTAT_MAX; i++)
 		if (nla_put_u64_64bit(skb, mvmm_hstat_attr[i],

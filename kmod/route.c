@@ -11,6 +11,7 @@
 #include "ksyms.h"
 #include "mvmm_trace.h"
 #include "route.h"
+#include "usec.h"
 
 #define MVMM_GP_VECTOR	13
 #define MVMM_UD_VECTOR	6
@@ -33,6 +34,13 @@ static void mvmm_fill_request(struct kvm_vcpu *vcpu, u32 vm_id,
 	req->seq = 0;
 	req->vm_id = vm_id;
 	req->vcpu_id = vcpu->vcpu_id;
+	req->vcpu_idx = vcpu->vcpu_idx;
+	req->flags = 0;
+	/* IO out: the value written, as the secondary would find it in RAX. */
+	req->data = ev->type == MVMM_EV_IO && (ev->flags & MVMM_EVF_WRITE) ?
+		    vcpu->arch.regs[VCPU_REGS_RAX] &
+		    (ev->size == 4 ? 0xffffffffUL : (1UL << (8 * ev->size)) - 1) :
+		    0;
 	for (i = 0; i < MVMM_NR_GPRS; i++)
 		req->gprs[i] = i == MVMM_GPR_RSP ?
 			mvmm_reg_read(vcpu, VCPU_REGS_RSP) :
@@ -100,117 +108,231 @@ static int mvmm_inject(struct kvm_vcpu *vcpu, unsigned int vector,
 	return 1;
 }
 
+/* Fallback deny: a fault that keeps the event from KVM. */
+static int mvmm_deny(struct kvm_vcpu *vcpu, const struct mvmm_event *ev)
+{
+	switch (ev->type) {
+	case MVMM_EV_IO:
+	case MVMM_EV_MSR_READ:
+	case MVMM_EV_MSR_WRITE:
+		return mvmm_inject(vcpu, MVMM_GP_VECTOR, true, 0);
+	default:
+		return mvmm_inject(vcpu, MVMM_UD_VECTOR, false, 0);
+	}
+}
+
+/* What the rule's target decided, for the caller to carry out. */
+enum mvmm_outcome {
+	MVMM_OUT_MAIN,		/* KVM handles it (answer, observe, fallback) */
+	MVMM_OUT_HANDLED,	/* apply the checked answer */
+	MVMM_OUT_INJECT,	/* inject the answer's exception */
+	MVMM_OUT_DENY,		/* fallback deny */
+	MVMM_OUT_RETRY,		/* a signal: leave the exit to recur */
+};
+
 /* The rule's fallback: KVM, or a fault that keeps the event from KVM. */
-static bool mvmm_fallback(struct kvm_vcpu *vcpu, u32 vm_id,
-			  const struct mvmm_event *ev,
-			  const struct mvmm_rule *rule, struct mvmm_hslot *s,
-			  const char *why, int *ret)
+static enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
+				       const struct mvmm_rule *rule,
+				       struct mvmm_hslot *s, const char *why)
 {
 	bool deny = rule->fallback == MVMM_FALLBACK_DENY;
 
 	if (s)
 		mvmm_hstat_inc(s, MVMM_HSTAT_FALLBACK);
-	trace_mvmm_fallback(vm_id, vcpu->vcpu_id, s ? s->name : "?", ev->type,
-			    deny, why);
-	trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s ? s->name : "?",
+	trace_mvmm_fallback(req->vm_id, req->vcpu_id, s ? s->name : "?",
+			    req->ev.type, deny, why);
+	trace_mvmm_route(req->vm_id, req->vcpu_id, &req->ev, s ? s->name : "?",
 			 deny ? "fallback-deny" : "fallback-main");
-	if (!deny)
-		return false;
-	switch (ev->type) {
-	case MVMM_EV_IO:
-	case MVMM_EV_MSR_READ:
-	case MVMM_EV_MSR_WRITE:
-		*ret = mvmm_inject(vcpu, MVMM_GP_VECTOR, true, 0);
-		break;
-	default:
-		*ret = mvmm_inject(vcpu, MVMM_UD_VECTOR, false, 0);
-		break;
-	}
-	return true;
+	return deny ? MVMM_OUT_DENY : MVMM_OUT_MAIN;
 }
 
 /* Call the handler; the latency is measured only while someone traces. */
-static int mvmm_call(struct mvmm_handler *h, u32 vm_id,
-		     const struct mvmm_request *req, struct mvmm_answer *ans)
+static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
+		     const struct mvmm_request *req, struct mvmm_answer *ans,
+		     enum mvmm_wait how)
 {
 	u64 start = 0;
 	int ret;
 
 	if (trace_mvmm_answer_enabled())
 		start = ktime_get_ns();
-	ret = h->ops->handle(h, req, ans);
+	if (h->usec)
+		ret = mvmm_usec_call(h->usec, vcpu, req, ans, how);
+	else
+		ret = h->ops->handle(h, req, ans);
 	if (trace_mvmm_answer_enabled())
-		trace_mvmm_answer(vm_id, req->vcpu_id, h->slot->name,
+		trace_mvmm_answer(req->vm_id, req->vcpu_id, h->slot->name,
 				  req->ev.type, ret, ans->action,
 				  start ? ktime_get_ns() - start : 0);
 	return ret;
 }
 
-bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
-		const struct mvmm_rule *rule, int *ret)
+/* Why a handler's call failed, for the fallback's trace. */
+static const char *mvmm_call_why(struct mvmm_hslot *s, int err)
 {
-	enum mvmm_answer_verdict v;
+	switch (err) {
+	case -ETIMEDOUT:
+		mvmm_hstat_inc(s, MVMM_HSTAT_TIMEOUT);
+		return "handler timed out";
+	case -ENODEV:
+		return "handler detached";
+	case -EXDEV:
+		return "handler serves another VM";
+	case -ERANGE:
+		return "vCPU index beyond the handler's slots";
+	default:
+		return "handler failed";
+	}
+}
+
+/* A copy for the secondary; KVM handles the event as usual. */
+static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
+			 struct kvm_vcpu *vcpu, const struct mvmm_request *req)
+{
 	struct mvmm_answer ans = { .action = MVMM_ACT_MAIN };
-	struct mvmm_request req;
+	const char *what = "not-observed";
+
+	if (h && h->usec) {
+		/* Never waits: a full ring drops the copy and counts it. */
+		if (!mvmm_usec_observe(h->usec, req))
+			what = "observed";
+		else
+			mvmm_hstat_inc(s, MVMM_HSTAT_DROPPED);
+	} else if (h) {
+		mvmm_call(h, vcpu, req, &ans, MVMM_WAIT_KILLABLE);
+		what = "observed";
+	}
+	if (what[0] == 'o')
+		mvmm_hstat_inc(s, MVMM_HSTAT_OBSERVED);
+	trace_mvmm_route(req->vm_id, req->vcpu_id, &req->ev, s->name, what);
+}
+
+/* Ask @rule's target about @req; a usable answer ends up in @ans. */
+static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
+				     const struct mvmm_request *req,
+				     const struct mvmm_rule *rule,
+				     enum mvmm_wait how,
+				     struct mvmm_answer *ans)
+{
+	const struct mvmm_event *ev = &req->ev;
+	enum mvmm_answer_verdict v;
 	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
+	int err;
 
-	if (rule->target.kind != MVMM_TARGET_HANDLER)
-		return false;
 	s = mvmm_hslot(rule->target.index);
 	if (!s)
-		return mvmm_fallback(vcpu, vm_id, ev, rule, NULL,
-				     "no such handler", ret);
+		return mvmm_fallback(req, rule, NULL, "no such handler");
 	mvmm_hstat_inc(s, MVMM_HSTAT_EVENTS);
 
 	/* The exit path holds mvmm's exit SRCU: unregister waits for it. */
 	h = rcu_dereference_check(s->live, 1);
 
-	/* A copy for the secondary; KVM handles the event as usual. */
 	if (rule->mode == MVMM_MODE_OBSERVE) {
-		if (h) {
-			mvmm_fill_request(vcpu, vm_id, ev, &req);
-			mvmm_call(h, vm_id, &req, &ans);
-			mvmm_hstat_inc(s, MVMM_HSTAT_OBSERVED);
-		}
-		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name,
-				 h ? "observed" : "not-observed");
-		return false;
+		mvmm_observe(h, s, vcpu, req);
+		return MVMM_OUT_MAIN;
 	}
-
 	if (!h)
-		return mvmm_fallback(vcpu, vm_id, ev, rule, s,
-				     "no handler registered", ret);
-	mvmm_fill_request(vcpu, vm_id, ev, &req);
-	if (mvmm_call(h, vm_id, &req, &ans))
-		return mvmm_fallback(vcpu, vm_id, ev, rule, s,
-				     "handler failed", ret);
+		return mvmm_fallback(req, rule, s, "no handler registered");
 
-	v = mvmm_answer_check(ev, &ans);
+	ans->action = MVMM_ACT_MAIN;
+	err = mvmm_call(h, vcpu, req, ans, how);
+	if (err == -EINTR) {
+		/* Not completed: the guest retakes the exit after KVM_RUN. */
+		mvmm_hstat_dec(s, MVMM_HSTAT_EVENTS);
+		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
+				 "interrupted");
+		return MVMM_OUT_RETRY;
+	}
+	if (err)
+		return mvmm_fallback(req, rule, s, mvmm_call_why(s, err));
+
+	v = mvmm_answer_check(ev, ans);
 	if (v != MVMM_ANSWER_OK) {
 		pr_warn_ratelimited("handler %s: %s (event %s), fallback\n",
 				    s->name, mvmm_answer_why(v),
 				    mvmm_event_name(ev->type) ?: "?");
 		mvmm_hstat_inc(s, MVMM_HSTAT_INVALID);
-		return mvmm_fallback(vcpu, vm_id, ev, rule, s,
-				     mvmm_answer_why(v), ret);
+		return mvmm_fallback(req, rule, s, mvmm_answer_why(v));
 	}
 
-	switch (ans.action) {
+	switch (ans->action) {
 	case MVMM_ACT_HANDLED:
 		mvmm_hstat_inc(s, MVMM_HSTAT_HANDLED);
-		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name, "handled");
-		*ret = mvmm_apply_handled(vcpu, ev, &ans);
-		return true;
+		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
+				 "handled");
+		return MVMM_OUT_HANDLED;
 	case MVMM_ACT_INJECT:
 		mvmm_hstat_inc(s, MVMM_HSTAT_INJECTED);
-		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name, "injected");
+		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
+				 "injected");
+		return MVMM_OUT_INJECT;
+	default:
+		mvmm_hstat_inc(s, MVMM_HSTAT_TO_MAIN);
+		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
+				 "to-main");
+		return MVMM_OUT_MAIN;
+	}
+}
+
+bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
+		const struct mvmm_rule *rule, int *ret)
+{
+	struct mvmm_answer ans;
+	struct mvmm_request req;
+
+	if (rule->target.kind != MVMM_TARGET_HANDLER)
+		return false;
+	mvmm_fill_request(vcpu, vm_id, ev, &req);
+
+	switch (mvmm_decide(vcpu, &req, rule, MVMM_WAIT_RESTARTABLE, &ans)) {
+	case MVMM_OUT_HANDLED:
+		*ret = mvmm_apply_handled(vcpu, ev, &ans);
+		return true;
+	case MVMM_OUT_INJECT:
 		*ret = mvmm_inject(vcpu, ans.vector, ans.has_error_code,
 				   ans.error_code);
 		return true;
+	case MVMM_OUT_DENY:
+		*ret = mvmm_deny(vcpu, ev);
+		return true;
+	case MVMM_OUT_RETRY:
+		/*
+		 * Back into vcpu_run() without completing the instruction:
+		 * the pending signal makes KVM_RUN return -EINTR before the
+		 * guest runs again, and the guest then retakes this exit.
+		 */
+		*ret = 1;
+		return true;
 	default:
-		mvmm_hstat_inc(s, MVMM_HSTAT_TO_MAIN);
-		trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s->name, "to-main");
+		return false;
+	}
+}
+
+bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
+		     const struct mvmm_event *ev, const struct mvmm_rule *rule,
+		     void *val)
+{
+	struct mvmm_answer ans;
+	struct mvmm_request req;
+
+	if (rule->target.kind != MVMM_TARGET_HANDLER)
+		return false;
+	mvmm_fill_request(vcpu, vm_id, ev, &req);
+	if (ev->flags & MVMM_EVF_WRITE)
+		memcpy(&req.data, val, ev->size);
+
+	switch (mvmm_decide(vcpu, &req, rule, MVMM_WAIT_KILLABLE, &ans)) {
+	case MVMM_OUT_HANDLED:
+		if (!(ev->flags & MVMM_EVF_WRITE))
+			memcpy(val, &ans.value, ev->size);
+		return true;
+	case MVMM_OUT_DENY:
+		/* What an unclaimed bus does: reads float high, writes vanish. */
+		if (!(ev->flags & MVMM_EVF_WRITE))
+			memset(val, 0xff, ev->size);
+		return true;
+	default:
 		return false;
 	}
 }

@@ -13,4 +13,13 @@
 bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 		const struct mvmm_rule *rule, int *ret);
 
+/*
+ * Carry out @rule for an MMIO access KVM's emulator is about to dispatch
+ * (@ev: MVMM_EV_MMIO with address, size and direction; @val: the data).
+ * True when mvmm completed it (a read's data in @val).
+ */
+bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
+		     const struct mvmm_event *ev, const struct mvmm_rule *rule,
+		     void *val);
+
 #endif /* _MVMM_ROUTE_H */

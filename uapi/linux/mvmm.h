@@ -3,7 +3,8 @@
  * mvmm: several virtual machine monitors sharing one KVM host.
  *
  * This header is the whole user ABI of the module: the vendor-neutral event
- * taxonomy, and the "mvmm" generic netlink family.
+ * taxonomy, the "mvmm" generic netlink family, and the /dev/mvmm device for
+ * userspace secondaries (at the end).
  *
  * Events
  * ------
@@ -50,7 +51,9 @@
  * -------------------------------------------------------------------------
  *
  * MVMM_CMD_GET_VM
- *   doit with MVMM_A_VM_ID (ids start at 1): that VM; dump (NLM_F_DUMP): every VM known to
+ *   doit with MVMM_A_VM_ID (ids start at 1): that VM; without it EINVAL,
+ *   the extended ACK naming MVMM_A_VM_ID as missing
+ *   (NLMSGERR_ATTR_MISS_TYPE); dump (NLM_F_DUMP): every VM known to
  *   the module. Each reply message carries:
  *
  *     MVMM_A_VM_ID: NLA_U32, small id given when the VM is first seen
@@ -94,18 +97,35 @@
  *       MVMM_A_RULE_FALLBACK: NLA_U8, enum mvmm_rule_fallback (default main)
  *       MVMM_A_RULE_TARGET: NLA_NUL_STRING, "main" or a handler's name
  *
+ *   LO and HI may not pass the largest qualifier of the type (ERANGE,
+ *   naming the attribute): 31 for EXCEPTION vectors, 0xff for INTR and
+ *   SIPI vectors, 0xffff for IO ports and TASK_SWITCH selectors, 15 for
+ *   CR and DR numbers, 0xfff for APIC_ACCESS offsets, MVMM_NESTED_VMFUNC
+ *   for NESTED, 0xffffffff for CPUID, RDPMC, MSR_READ, MSR_WRITE and
+ *   XSETBV, 0 for types without a qualifier; INVLPG, HYPERCALL, NPF, MMIO
+ *   and OTHER take any value. HI may always be U64_MAX ("up to the
+ *   last"), so that a rule as dumped can be sent back.
+ *
+ * The rule commands need CAP_NET_ADMIN in the initial user namespace:
+ * without it EPERM, extended ACK message "CAP_NET_ADMIN required". The
+ * attribute policy is checked first, for every request.
+ *
  * MVMM_CMD_RULE_ADD (CAP_NET_ADMIN)
  *   A table and MVMM_A_RULE with at least TYPE and TARGET. The reply
  *   (doit) carries MVMM_A_RULE with the rule as stored, id included. A
  *   range that overlaps a rule of the same type accepting a common origin
  *   is refused with EEXIST; the extack cookie holds that rule's id (u32).
+ *   A rule sending MSR writes that cover 0x6e0 or 0x830 to a handler, in
+ *   sync or observe mode, is refused with EOPNOTSUPP: KVM completes those
+ *   writes in its fastpath, where no handler can get them.
  * MVMM_CMD_RULE_REPLACE (CAP_NET_ADMIN)
  *   As add, with MVMM_A_RULE_ID naming the rule to replace (ENOENT if
  *   none); the rule keeps its id.
  * MVMM_CMD_RULE_DEL (CAP_NET_ADMIN)
- *   A table and MVMM_A_RULE with MVMM_A_RULE_ID.
+ *   A table and MVMM_A_RULE holding MVMM_A_RULE_ID and nothing else; any
+ *   other attribute in it is refused (EINVAL, naming it), not ignored.
  * MVMM_CMD_RULE_FLUSH (CAP_NET_ADMIN)
- *   A table: every rule in it goes.
+ *   A table and no MVMM_A_RULE (EINVAL): every rule in it goes.
  * MVMM_CMD_GET_RULE
  *   Dump with a table: one message per rule, MVMM_A_VM_ID or
  *   MVMM_A_DEFAULT plus MVMM_A_RULE, in rule id order.
@@ -124,6 +144,14 @@
  *                                absent, failed, or answered invalidly)
  *       MVMM_A_HANDLER_INVALID: NLA_U64, of those, invalid answers
  *       MVMM_A_HANDLER_OBSERVED: NLA_U64, observe-mode copies delivered
+ *       MVMM_A_HANDLER_USER: NLA_FLAG, attached through /dev/mvmm
+ *       MVMM_A_HANDLER_PID: NLA_U32, user: the attaching process
+ *       MVMM_A_HANDLER_VM_ID: NLA_U32, user: the VM it is bound to
+ *       MVMM_A_HANDLER_TIMEOUTS: NLA_U64, of the fallbacks, timeouts
+ *       MVMM_A_HANDLER_DROPPED: NLA_U64, observe copies dropped (ring full)
+ *       MVMM_A_HANDLER_RESTARTS: NLA_U64, waits interrupted by a signal
+ *                                and resumed on the next KVM_RUN
+ *       MVMM_A_HANDLER_OUTSTANDING: NLA_U32, user: requests unanswered now
  *
  * Errors come back as netlink error messages with an extended ACK whose
  * message names the offending attribute.
@@ -132,6 +160,7 @@
 #ifndef _UAPI_LINUX_MVMM_H
 #define _UAPI_LINUX_MVMM_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 enum mvmm_event_type {
@@ -259,11 +288,18 @@ enum mvmm_gpr {
 /* gpr_mask bit for RIP, next to the (1 << enum mvmm_gpr) bits */
 #define MVMM_ANS_RIP	(1U << 16)
 
+enum mvmm_request_flags {
+	MVMM_REQF_OBSERVE = 1 << 0,	/* a copy: no answer is expected */
+};
+
 struct mvmm_request {
 	struct mvmm_event ev;
-	__u64 seq;		/* per handler, for userspace secondaries */
+	__u64 seq;		/* per handler, from 1; echoed by the answer */
 	__u32 vm_id;
-	__u32 vcpu_id;
+	__u32 vcpu_id;		/* KVM's vcpu_id (the APIC id) */
+	__u32 vcpu_idx;		/* index of the vCPU: its ring slot */
+	__u32 flags;		/* enum mvmm_request_flags */
+	__u64 data;		/* IO out, MMIO write: the value written */
 	__u64 gprs[MVMM_NR_GPRS];
 	__u64 rip;
 };
@@ -381,8 +417,176 @@ enum mvmm_handler_attr {
 	MVMM_A_HANDLER_INVALID,
 	MVMM_A_HANDLER_OBSERVED,
 	MVMM_A_HANDLER_PAD,
+	MVMM_A_HANDLER_USER,
+	MVMM_A_HANDLER_PID,
+	MVMM_A_HANDLER_VM_ID,
+	MVMM_A_HANDLER_TIMEOUTS,
+	MVMM_A_HANDLER_DROPPED,
+	MVMM_A_HANDLER_RESTARTS,
+	MVMM_A_HANDLER_OUTSTANDING,
 	__MVMM_A_HANDLER_MAX
 };
 #define MVMM_A_HANDLER_MAX (__MVMM_A_HANDLER_MAX - 1)
+
+/*
+ * Userspace secondaries: /dev/mvmm
+ * --------------------------------
+ *
+ * Each open file of /dev/mvmm can become one handler. MVMM_IOC_ATTACH
+ * binds it to one VM, named by a KVM VM file descriptor: holding that fd is
+ * the capability (pass it over a unix socket to give a secondary access).
+ * No other privilege is needed beyond opening /dev/mvmm (mode 0600 root by
+ * default: grant it with a udev rule). From then on rules that target the
+ * handler's name route that VM's events to this file; events of any other
+ * VM routed to the name take the rule's fallback. Closing the file (or the
+ * process dying) detaches: every vCPU waiting on it completes through the
+ * rule's fallback at once, and the name's rules resolve to their fallback
+ * until a handler of that name attaches or registers again.
+ *
+ * Events reach the secondary in two ways, which may be mixed:
+ *
+ * read(): returns whole struct mvmm_request records, each request once:
+ *   first synchronous requests not yet read, then observe-mode copies
+ *   (flags MVMM_REQF_OBSERVE) from the observe ring. A buffer smaller than
+ *   one record is EINVAL. Blocks unless O_NONBLOCK (then EAGAIN); poll()
+ *   reports EPOLLIN. Answers go back with ioctl(MVMM_IOC_ANSWER).
+ *
+ * The ring: mmap() of the file at offset 0, length mmap_size from the
+ *   attach. It starts with struct mvmm_ring; slot i (at slots_offset +
+ *   i * slot_size) belongs to the vCPU with vcpu_idx i; the observe ring
+ *   (obs_entries records at obs_offset) follows.
+ *
+ * The kernel signals the eventfd given at attach once for each request and
+ * each observe copy, except with MVMM_ATTACH_POLL, where the secondary is
+ * expected to poll the ring (no eventfd is needed then).
+ *
+ * Memory ordering of a slot (what libmvmm does; C11 atomics names):
+ *   kernel:    writes seq = 0, req, then store-release seq and
+ *              store-release state = REQUEST.
+ *   secondary: load-acquire state; if REQUEST, load-acquire seq, copies
+ *              req, acquire fence, re-reads seq: a copy is good if seq is
+ *              non-zero and unchanged (else the request was withdrawn and
+ *              replaced meanwhile). Then it writes
+ *              ans and ans_seq = seq, then store-release state = ANSWER
+ *              (a compare-and-swap from REQUEST). Then a full fence
+ *              (seq_cst) and a load of sleeping: if non-zero, the vCPU
+ *              thread sleeps and needs ioctl(MVMM_IOC_KICK, vcpu_idx).
+ *   kernel:    sets sleeping, full fence, re-checks state before sleeping;
+ *              on ANSWER copies ans once, checks it, sets state IDLE.
+ * The kernel trusts nothing in the ring: an answer whose ans_seq is not
+ * the outstanding request's (a late answer to a request that timed out,
+ * landing on the next one) is ignored and the slot goes back to REQUEST
+ * with a new eventfd signal; an invalid answer takes the
+ * rule's fallback (counted as invalid). Use MVMM_IOC_ANSWER to get an
+ * errno back instead.
+ *
+ * Observe ring: the kernel writes record obs_head % obs_entries, then
+ * store-release obs_head + 1; the secondary reads records from obs_tail
+ * (its own) up to a load-acquire of obs_head, then store-release obs_tail.
+ * A copy that finds the ring full is dropped and counted in obs_dropped
+ * (and MVMM_A_HANDLER_DROPPED); observe rules never make a vCPU wait.
+ *
+ * Waiting: the vCPU thread waits in the kernel, up to timeout_ms per
+ * request (the rule's fallback applies then; counted as a timeout).
+ * With MVMM_ATTACH_POLL it first spins for poll_us watching its slot. A
+ * signal to the vCPU thread makes KVM_RUN return (-EINTR, KVM_EXIT_INTR)
+ * without completing the instruction; the request stays outstanding, and
+ * when the guest retakes the same exit (same type, qualifier and RIP) on
+ * the next KVM_RUN the vCPU waits for that same request again: the
+ * secondary sees it once. If the next exit is a different one (the main
+ * VMM changed RIP, or an interrupt was delivered first), the old request
+ * is withdrawn: a late answer to it gets ESTALE. An answer to an
+ * interrupted request is lost if the secondary detaches before the guest
+ * retakes the exit: the exit then takes the rule's fallback. MMIO
+ * requests come from
+ * inside KVM's instruction emulator, which cannot be restarted: they wait
+ * through signals other than SIGKILL, bounded by the timeout.
+ *
+ * MMIO: an access to a guest-physical address that no memslot backs, in
+ * the range of a rule for MVMM_EV_MMIO, reaches the rule's target (before
+ * any in-kernel device of KVM's MMIO bus) decoded: qual = address, ev.size = 1, 2, 4 or 8, WRITE
+ * flag, data = the value written. A handled read answer's value is what
+ * the guest reads.
+ */
+#define MVMM_DEV_NAME		"mvmm"
+#define MVMM_IOC_MAGIC		0xB8	/* not registered: out of tree */
+
+enum mvmm_attach_flags {
+	MVMM_ATTACH_POLL = 1 << 0,	/* spin, no eventfd: see above */
+};
+
+#define MVMM_TIMEOUT_DEFAULT_MS	100
+#define MVMM_TIMEOUT_MAX_MS	60000
+#define MVMM_POLL_DEFAULT_US	50
+#define MVMM_POLL_MAX_US	10000
+#define MVMM_OBS_DEFAULT	1024
+#define MVMM_OBS_MAX		65536
+
+struct mvmm_attach {
+	__u32 size;		/* in: sizeof(struct mvmm_attach) */
+	__u32 flags;		/* in: enum mvmm_attach_flags */
+	__s32 vm_fd;		/* in: a KVM VM file descriptor */
+	__s32 eventfd;		/* in: an eventfd, or -1 with MVMM_ATTACH_POLL */
+	__u32 timeout_ms;	/* in: 1..MVMM_TIMEOUT_MAX_MS, 0: default */
+	__u32 poll_us;		/* in: 0..MVMM_POLL_MAX_US, 0: default */
+	__u32 obs_entries;	/* in: power of 2 <= MVMM_OBS_MAX, 0: default */
+	__u32 vm_id;		/* out: mvmm's id of the VM */
+	char name[32];		/* in: handler name, NUL-terminated */
+	__u64 mmap_size;	/* out: length to mmap() */
+	__u32 nr_slots;		/* out: one per possible vCPU */
+	__u32 reserved;		/* in: 0 */
+};
+
+enum mvmm_slot_state {
+	MVMM_SLOT_IDLE = 0,
+	MVMM_SLOT_REQUEST = 1,	/* set by the kernel */
+	MVMM_SLOT_ANSWER = 2,	/* set by the secondary */
+};
+
+struct mvmm_slot {
+	__u32 state;		/* enum mvmm_slot_state */
+	__u32 sleeping;		/* kernel: the vCPU sleeps, kick it */
+	__u64 seq;		/* kernel: the request's seq */
+	__u64 ans_seq;		/* secondary: the seq it answers */
+	struct mvmm_request req;
+	struct mvmm_answer ans;
+};
+
+struct mvmm_ring {
+	__u32 version;		/* MVMM_RING_VERSION */
+	__u32 nr_slots;
+	__u32 slot_size;	/* stride, >= sizeof(struct mvmm_slot) */
+	__u32 slots_offset;
+	__u32 obs_entries;	/* records of struct mvmm_request */
+	__u32 obs_offset;
+	__u32 obs_head;		/* written by the kernel */
+	__u32 obs_tail;		/* written by the secondary */
+	__u64 obs_dropped;	/* written by the kernel */
+	__u32 slots_used;	/* kernel: highest vcpu_idx that posted + 1 */
+	__u32 reserved;
+};
+#define MVMM_RING_VERSION	1
+
+struct mvmm_reply {
+	__u64 seq;		/* the request's seq */
+	__u32 vcpu_idx;		/* the request's vcpu_idx */
+	__u32 flags;		/* 0 */
+	struct mvmm_answer ans;
+};
+
+/*
+ * MVMM_IOC_ATTACH errors: EINVAL (size, flags, reserved, name, timeout,
+ * poll, obs_entries, or vm_fd not a KVM VM), EBADF (vm_fd or eventfd not
+ * open), EBUSY (this file is attached already, or the name is in use),
+ * ENOSPC (too many handler names).
+ * MVMM_IOC_ANSWER errors: ENOTCONN (not attached), EINVAL (flags,
+ * vcpu_idx out of range, or an answer the event does not allow: see the
+ * table above), ESTALE (no outstanding request with that seq on that
+ * vCPU: answered, timed out, withdrawn, or never sent), EFAULT.
+ * MVMM_IOC_KICK: ENOTCONN, EINVAL (vcpu_idx out of range).
+ */
+#define MVMM_IOC_ATTACH	_IOWR(MVMM_IOC_MAGIC, 0x00, struct mvmm_attach)
+#define MVMM_IOC_ANSWER	_IOW(MVMM_IOC_MAGIC, 0x01, struct mvmm_reply)
+#define MVMM_IOC_KICK	_IO(MVMM_IOC_MAGIC, 0x02)	/* arg: vcpu_idx */
 
 #endif /* _UAPI_LINUX_MVMM_H */

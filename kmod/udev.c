@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mvmm: each open file can attach, as a named handler, to the VM
+ * behind a KVM VM file descriptor, and then serves that VM's events from
+ * userspace (see "Userspace secondaries" in uapi/linux/mvmm.h).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kvm_host.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "handler.h"
+#include "ksyms.h"
+#include "udev.h"
+#include "usec.h"
+#include "vm.h"
+
+struct mvmm_ufile {
+	struct mutex lock;		/* attach */
+	struct mvmm_handler *h;
+	struct mvmm_usec *u;		/* set once, by attach */
+};
+
+static int mvmm_udev_open(struct inode *inode, struct file *file)
+{
+	struct mvmm_ufile *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->lock);
+	file->private_data = f;
+	return 0;
+}
+
+static int mvmm_udev_release(struct inode *inode, struct file *file)
+{
+	struct mvmm_ufile *f = file->private_data;
+
+	if (f->u) {
+		/* Waiting vCPUs take their fallback, then none can enter. */
+		mvmm_usec_kill(f->u);
+		mvmm_handler_unregister(f->h);
+		mvmm_usec_destroy(f->u);
+	}
+	kfree(f);
+	return 0;
+}
+
+/* The attached state, or NULL; pairs with the release in attach. */
+static struct mvmm_usec *mvmm_ufile_usec(struct file *file)
+{
+	struct mvmm_ufile *f = file->private_data;
+
+	/* Pairs with the store-release at the end of a successful attach. */
+	return smp_load_acquire(&f->u);
+}
+
+static int mvmm_attach_check(const struct mvmm_attach *a)
+{
+	if (a->size != sizeof(*a) || a->flags & ~MVMM_ATTACH_POLL ||
+	    a->reserved)
+		return -EINVAL;
+	if (strnlen(a->name, sizeof(a->name)) == sizeof(a->name))
+		return -EINVAL;
+	if (a->timeout_ms > MVMM_TIMEOUT_MAX_MS ||
+	    a->poll_us > MVMM_POLL_MAX_US ||
+	    (a->poll_us && !(a->flags & MVMM_ATTACH_POLL)))
+		return -EINVAL;
+	if (a->obs_entries && (!is_power_of_2(a->obs_entries) ||
+			       a->obs_entries > MVMM_OBS_MAX))
+		return -EINVAL;
+	/* Polling secondaries get no eventfd signals; waking needs one. */
+	if ((a->flags & MVMM_ATTACH_POLL) ? a->eventfd != -1 : a->eventfd < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The VM behind @fd: its mvmm id and vCPU limit. Holding the file keeps
+ * the VM (and so its mvmm entry) alive while we look.
+ */
+static int mvmm_attach_vm(int fd, u32 *vm_id, u32 *nr_slots)
+{
+	struct mvmm_vm *vm;
+	struct kvm *kvm;
+	struct fd vmf;
+	int ret = 0;
+
+	vmf = fdget(fd);
+	if (!vmf.file)
+		return -EBADF;
+	if (!mvmm_kvm.file_is_kvm(vmf.file)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	kvm = vmf.file->private_data;
+	vm = mvmm_vm_get(kvm, GFP_KERNEL);
+	if (!vm) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	*vm_id = vm->id;
+	*nr_slots = kvm->max_vcpus;
+out:
+	fdput(vmf);
+	return ret;
+}
+
+static long mvmm_udev_attach(struct file *file, void __user *argp)
+{
+	struct mvmm_ufile *f = file->private_data;
+	struct eventfd_ctx *efd = NULL;
+	struct mvmm_handler *h;
+	struct mvmm_attach a;
+	struct mvmm_usec *u;
+	u32 vm_id, nr_slots;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	ret = mvmm_attach_check(&a);
+	if (ret)
+		return ret;
+
+	mutex_lock(&f->lock);
+	ret = -EBUSY;
+	if (f->u)
+		goto err_unlock;
+	ret = mvmm_attach_vm(a.vm_fd, &vm_id, &nr_slots);
+	if (ret)
+		goto err_unlock;
+	if (a.eventfd >= 0) {
+		efd = eventfd_ctx_fdget(a.eventfd);
+		if (IS_ERR(efd)) {
+			ret = PTR_ERR(efd);
+			goto err_unlock;
+		}
+	}
+	u = mvmm_usec_create(&a, vm_id, nr_slots, efd);
+	if (IS_ERR(u)) {
+		ret = PTR_ERR(u);
+		goto err_unlock;
+	}
+	h = mvmm_handler_register_user(a.name, u);
+	if (IS_ERR(h)) {
+		ret = PTR_ERR(h);
+		goto err_usec;
+	}
+	mvmm_usec_set_handler(u, h);
+
+	a.vm_id = vm_id;
+	a.nr_slots = nr_slots;
+	a.mmap_size = mvmm_usec_ring_size(u);
+	if (copy_to_user(argp, &a, sizeof(a))) {
+		ret = -EFAULT;
+		goto err_handler;
+	}
+	f->h = h;
+	/* Readers of f->u see a complete attach. */
+	smp_store_release(&f->u, u);
+	mutex_unlock(&f->lock);
+	return 0;
+
+err_handler:
+	mvmm_usec_kill(u);
+	mvmm_handler_unregister(h);
+err_usec:
+	mvmm_usec_destroy(u);
+err_unlock:
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	struct mvmm_reply r;
+	struct mvmm_usec *u;
+
+	if (cmd == MVMM_IOC_ATTACH)
+		return mvmm_udev_attach(file, argp);
+
+	u = mvmm_ufile_usec(file);
+	switch (cmd) {
+	case MVMM_IOC_ANSWER:
+		if (!u)
+			return -ENOTCONN;
+		if (copy_from_user(&r, argp, sizeof(r)))
+			return -EFAULT;
+		return mvmm_usec_answer(u, &r);
+	case MVMM_IOC_KICK:
+		if (!u)
+			return -ENOTCONN;
+		return mvmm_usec_kick(u, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static ssize_t mvmm_udev_read(struct file *file, char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	struct mvmm_usec *u = mvmm_ufile_usec(file);
+
+	if (!u)
+		return -ENOTCONN;
+	return mvmm_usec_read(u, buf, len, file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t mvmm_udev_poll(struct file *file, poll_table *wait)
+{
+	struct mvmm_usec *u = mvmm_ufile_usec(file);
+
+	if (!u)
+		return EPOLLERR;
+	return mvmm_usec_poll(u, file, wait);
+}
+
+static int mvmm_udev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mvmm_usec *u = mvmm_ufile_usec(file);
+
+	if (!u)
+		return -ENOTCONN;
+	return mvmm_usec_mmap(u, vma);
+}
+
+static const struct file_operations mvmm_udev_fops = {
+	.owner = THIS_MODULE,
+	.open = mvmm_udev_open,
+	.release = mvmm_udev_release,
+	.unlocked_ioctl = mvmm_udev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.read = mvmm_udev_read,
+	.poll = mvmm_udev_poll,
+	.mmap = mvmm_udev_mmap,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice mvmm_udev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = MVMM_DEV_NAME,
+	.fops = &mvmm_udev_fops,
+	.mode = 0600,
+};
+
+int mvmm_udev_init(void)
+{
+	return misc_register(&mvmm_udev);
+}
+
+void mvmm_udev_exit(void)
+{
+	misc_deregister(&mvmm_udev);
+}

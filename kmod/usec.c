@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace secondaries: a vCPU posts its request into its slot of a ring
+ * shared with the secondary, and waits for the answer in the kernel.
+ *
+ * Nothing in the shared ring is trusted: the authoritative state of each
+ * request (its seq, whether it is answered, its deadline) lives in
+ * struct mvmm_uslot, under @lock; the ring is a mailbox the secondary may
+ * scribble on at will and only hurt itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include "core/answer.h"
+#include "handler.h"
+#include "usec.h"
+
+/* Kernel-private state of one vCPU's slot. */
+struct mvmm_uslot {
+	wait_queue_head_t wq;		/* the vCPU waiting for @seq */
+	struct list_head unread;	/* on mvmm_usec.unread until read() */
+	u64 seq;			/* outstanding request, 0: none */
+	u64 deadline;			/* ktime ns: @seq times out */
+	struct mvmm_event ev;		/* @seq's event and RIP: a resumed */
+	u64 rip;			/* exit must be this same one */
+	bool answered;			/* MVMM_IOC_ANSWER put it in @ans */
+	struct mvmm_answer ans;
+};
+
+struct mvmm_usec {
+	spinlock_t lock;		/* slots, @unread, @dead */
+	bool dead;
+	struct mvmm_handler *h;
+	u32 vm_id;
+	pid_t pid;
+	u32 flags;
+	u32 poll_us;
+	u64 timeout_ns;
+	struct eventfd_ctx *efd;	/* NULL with MVMM_ATTACH_POLL */
+	atomic64_t seq;
+	u32 outstanding;
+	u32 slots_used;
+
+	struct mvmm_ring *ring;		/* vmalloc_user(), mapped by mmap() */
+	size_t ring_size;
+	u32 nr_slots;
+	struct mvmm_uslot *slots;
+	struct list_head unread;
+	wait_queue_head_t readq;	/* read() and poll() */
+
+	spinlock_t obs_lock;		/* producers of the observe ring */
+	u32 obs_head;			/* our copy: the ring's may be scribbled */
+	u64 obs_dropped;
+	struct mvmm_request *obs;
+};
+
+static struct mvmm_slot *mvmm_shared_slot(struct mvmm_usec *u, u32 idx)
+{
+	return (void *)u->ring + u->ring->slots_offset +
+	       (size_t)idx * u->ring->slot_size;
+}
+
+struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
+				   u32 nr_slots, struct eventfd_ctx *efd)
+{
+	u32 obs_entries = a->obs_entries ?: MVMM_OBS_DEFAULT;
+	size_t slot_size = ALIGN(sizeof(struct mvmm_slot), SMP_CACHE_BYTES);
+	size_t slots_offset = ALIGN(sizeof(struct mvmm_ring), SMP_CACHE_BYTES);
+	size_t obs_offset = ALIGN(slots_offset + nr_slots * slot_size,
+				  SMP_CACHE_BYTES);
+	struct mvmm_usec *u;
+	u32 i;
+
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u)
+		goto err_efd;
+	u->slots = kvcalloc(nr_slots, sizeof(*u->slots), GFP_KERNEL);
+	if (!u->slots)
+		goto err_free;
+	u->ring_size = PAGE_ALIGN(obs_offset +
+				  obs_entries * sizeof(struct mvmm_request));
+	u->ring = vmalloc_user(u->ring_size);
+	if (!u->ring)
+		goto err_slots;
+
+	spin_lock_init(&u->lock);
+	spin_lock_init(&u->obs_lock);
+	INIT_LIST_HEAD(&u->unread);
+	init_waitqueue_head(&u->readq);
+	for (i = 0; i < nr_slots; i++) {
+		init_waitqueue_head(&u->slots[i].wq);
+		INIT_LIST_HEAD(&u->slots[i].unread);
+	}
+	u->vm_id = vm_id;
+	u->pid = task_tgid_vnr(current);
+	u->flags = a->flags;
+	u->poll_us = a->poll_us ?: MVMM_POLL_DEFAULT_US;
+	u->timeout_ns = (u64)(a->timeout_ms ?: MVMM_TIMEOUT_DEFAULT_MS) *
+			NSEC_PER_MSEC;
+	u->efd = efd;
+	u->nr_slots = nr_slots;
+	u->obs = (void *)u->ring + obs_offset;
+
+	u->ring->version = MVMM_RING_VERSION;
+	u->ring->nr_slots = nr_slots;
+	u->ring->slot_size = slot_size;
+	u->ring->slots_offset = slots_offset;
+	u->ring->obs_entries = obs_entries;
+	u->ring->obs_offset = obs_offset;
+	return u;
+
+err_slots:
+	kvfree(u->slots);
+err_free:
+	kfree(u);
+err_efd:
+	if (efd)
+		eventfd_ctx_put(efd);
+	return ERR_PTR(-ENOMEM);
+}
+
+void mvmm_usec_set_handler(struct mvmm_usec *u, struct mvmm_handler *h)
+{
+	u->h = h;
+}
+
+size_t mvmm_usec_ring_size(const struct mvmm_usec *u)
+{
+	return u->ring_size;
+}
+
+void mvmm_usec_kill(struct mvmm_usec *u)
+{
+	u32 i;
+
+	spin_lock(&u->lock);
+	u->dead = true;
+	spin_unlock(&u->lock);
+	for (i = 0; i < u->slots_used; i++)
+		wake_up(&u->slots[i].wq);
+	wake_up_all(&u->readq);
+}
+
+void mvmm_usec_destroy(struct mvmm_usec *u)
+{
+	if (u->efd)
+		eventfd_ctx_put(u->efd);
+	vfree(u->ring);
+	kvfree(u->slots);
+	kfree(u);
+}
+
+/* Tell the secondary something arrived. */
+static void mvmm_usec_notify(struct mvmm_usec *u)
+{
+	if (u->efd)
+		eventfd_signal(u->efd, 1);
+	if (wq_has_sleeper(&u->readq))
+		wake_up_interruptible(&u->readq);
+}
+
+/* The request of @us is over: answered, timed out or withdrawn. */
+static void mvmm_usec_retire(struct mvmm_usec *u, struct mvmm_uslot *us,
+			     struct mvmm_slot *ss)
+{
+	lockdep_assert_held(&u->lock);
+	us->seq = 0;
+	us->answered = false;
+	list_del_init(&us->unread);
+	u->outstanding--;
+	/* Orders our reads of the answer before the slot is reused. */
+	smp_store_release(&ss->state, MVMM_SLOT_IDLE);
+}
+
+static void mvmm_usec_post(struct mvmm_usec *u, struct mvmm_uslot *us,
+			   struct mvmm_slot *ss, u32 idx,
+			   const struct mvmm_request *req)
+{
+	lockdep_assert_held(&u->lock);
+	us->seq = atomic64_inc_return(&u->seq);
+	us->answered = false;
+	us->ev = req->ev;
+	us->rip = req->rip;
+	us->deadline = ktime_get_ns() + u->timeout_ns;
+	list_add_tail(&us->unread, &u->unread);
+	u->outstanding++;
+
+	/*
+	 * A secondary still copying a withdrawn request must not take a mix
+	 * of old and new for the new seq: seq is 0 while req changes, and
+	 * it re-reads seq after its copy.
+	 */
+	WRITE_ONCE(ss->seq, 0);
+	/* seq 0 is visible before any byte of the new req. */
+	smp_wmb();
+	ss->req = *req;
+	ss->req.seq = us->seq;
+	ss->sleeping = 0;
+	/* req is written before the secondary can see the new seq. */
+	smp_store_release(&ss->seq, us->seq);
+	/* The secondary reads seq and req after its acquire of state. */
+	smp_store_release(&ss->state, MVMM_SLOT_REQUEST);
+	if (idx >= u->slots_used) {
+		u->slots_used = idx + 1;
+		/* The secondary's scan bound covers the slot just posted. */
+		smp_store_release(&u->ring->slots_used, u->slots_used);
+	}
+}
+
+/* Is request @seq answered? 0 with @ans filled, -EAGAIN, or -ENODEV. */
+static int mvmm_usec_done(struct mvmm_usec *u, struct mvmm_uslot *us,
+			  struct mvmm_slot *ss, u64 seq,
+			  struct mvmm_answer *ans)
+{
+	bool stale = false;
+	int ret = -EAGAIN;
+
+	/* A lockless look first: a spinning vCPU must not bounce the lock. */
+	if (!READ_ONCE(u->dead) && !READ_ONCE(us->answered) &&
+	    READ_ONCE(ss->state) != MVMM_SLOT_ANSWER)
+		return -EAGAIN;
+
+	spin_lock(&u->lock);
+	/* An answer given before the secondary went away still counts. */
+	if (us->seq != seq) {
+		ret = -ENODEV;
+	} else if (us->answered) {
+		*ans = us->ans;
+		ret = 0;
+	} else if (/* pairs with the secondary's release of ANSWER */
+		   smp_load_acquire(&ss->state) == MVMM_SLOT_ANSWER) {
+		if (READ_ONCE(ss->ans_seq) == seq) {
+			/* One copy: what is checked is what is applied. */
+			memcpy(ans, &ss->ans, sizeof(*ans));
+			ret = 0;
+		} else {
+			/* A late answer to an older request landed here. */
+			cmpxchg(&ss->state, MVMM_SLOT_ANSWER, MVMM_SLOT_REQUEST);
+			stale = true;
+		}
+	}
+	if (ret == -EAGAIN && u->dead)
+		ret = -ENODEV;
+	if (!ret)
+		mvmm_usec_retire(u, us, ss);
+	spin_unlock(&u->lock);
+	if (stale)
+		mvmm_usec_notify(u);
+	return ret;
+}
+
+static int mvmm_usec_timeout(struct mvmm_usec *u, struct mvmm_uslot *us,
+			     struct mvmm_slot *ss, u64 seq)
+{
+	spin_lock(&u->lock);
+	if (us->seq == seq)
+		mvmm_usec_retire(u, us, ss);
+	spin_unlock(&u->lock);
+	return -ETIMEDOUT;
+}
+
+static int mvmm_usec_spin(struct mvmm_usec *u, struct mvmm_uslot *us,
+			  struct mvmm_slot *ss, u64 seq,
+			  struct mvmm_answer *ans)
+{
+	u64 end = ktime_get_ns() + (u64)u->poll_us * NSEC_PER_USEC;
+	unsigned int n = 0;
+	int ret;
+
+	for (;;) {
+		ret = mvmm_usec_done(u, us, ss, seq, ans);
+		if (ret != -EAGAIN || signal_pending(current) || need_resched())
+			return ret;
+		cpu_relax();
+		/* The clock costs more than a look at the slot. */
+		if (!(++n & 63) && ktime_get_ns() >= end)
+			return -EAGAIN;
+	}
+}
+
+static int mvmm_usec_sleep(struct mvmm_usec *u, struct mvmm_uslot *us,
+			   struct mvmm_slot *ss, u64 seq,
+			   struct mvmm_answer *ans, enum mvmm_wait how)
+{
+	unsigned int state = how == MVMM_WAIT_RESTARTABLE ?
+			     TASK_INTERRUPTIBLE : TASK_KILLABLE;
+	DEFINE_WAIT(wait);
+	u64 now;
+	int ret;
+
+	for (;;) {
+		prepare_to_wait(&us->wq, &wait, state);
+		WRITE_ONCE(ss->sleeping, 1);
+		/* Pairs with the secondary's fence between state and sleeping. */
+		smp_mb();
+		ret = mvmm_usec_done(u, us, ss, seq, ans);
+		if (ret != -EAGAIN)
+			break;
+		if (signal_pending_state(state, current)) {
+			ret = -EINTR;
+			break;
+		}
+		now = ktime_get_ns();
+		if (now >= us->deadline) {
+			ret = mvmm_usec_timeout(u, us, ss, seq);
+			break;
+		}
+		schedule_timeout(nsecs_to_jiffies(us->deadline - now) + 1);
+	}
+	finish_wait(&us->wq, &wait);
+	WRITE_ONCE(ss->sleeping, 0);
+	return ret;
+}
+
+int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
+		   const struct mvmm_request *req, struct mvmm_answer *ans,
+		   enum mvmm_wait how)
+{
+	u32 idx = req->vcpu_idx;
+	struct mvmm_uslot *us;
+	struct mvmm_slot *ss;
+	bool posted = false;
+	u64 seq;
+	int ret;
+
+	if (req->vm_id != u->vm_id)
+		return -EXDEV;
+	if (idx >= u->nr_slots)
+		return -ERANGE;
+	us = &u->slots[idx];
+	ss = mvmm_shared_slot(u, idx);
+
+	spin_lock(&u->lock);
+	if (u->dead) {
+		spin_unlock(&u->lock);
+		return -ENODEV;
+	}
+	if (us->seq && (how != MVMM_WAIT_RESTARTABLE ||
+			memcmp(&us->ev, &req->ev, sizeof(us->ev)) ||
+			us->rip != req->rip)) {
+		/* Not the exit a signal interrupted: that one is void now. */
+		mvmm_usec_retire(u, us, ss);
+	}
+	if (us->seq) {
+		mvmm_hstat_inc(u->h->slot, MVMM_HSTAT_RESTART);
+	} else {
+		mvmm_usec_post(u, us, ss, idx, req);
+		posted = true;
+	}
+	seq = us->seq;
+	spin_unlock(&u->lock);
+	if (posted && !(u->flags & MVMM_ATTACH_POLL))
+		mvmm_usec_notify(u);
+	else if (posted && wq_has_sleeper(&u->readq))
+		wake_up_interruptible(&u->readq);
+
+	if (u->flags & MVMM_ATTACH_POLL) {
+		ret = mvmm_usec_spin(u, us, ss, seq, ans);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+
+	/*
+	 * Sleeping on the exit path, drop KVM's SRCU as vcpu_block() does,
+	 * so that a slow secondary does not hold up memslot changes. The
+	 * emulator (MMIO) keeps pointers under it: it keeps its lock.
+	 */
+	if (how == MVMM_WAIT_RESTARTABLE)
+		kvm_vcpu_srcu_read_unlock(vcpu);
+	ret = mvmm_usec_sleep(u, us, ss, seq, ans, how);
+	if (how == MVMM_WAIT_RESTARTABLE)
+		kvm_vcpu_srcu_read_lock(vcpu);
+
+	/* A killable wait ends only by SIGKILL: the exit is not resumed. */
+	if (ret == -EINTR && how == MVMM_WAIT_KILLABLE) {
+		spin_lock(&u->lock);
+		if (us->seq == seq)
+			mvmm_usec_retire(u, us, ss);
+		spin_unlock(&u->lock);
+		ret = -ENODEV;
+	}
+	return ret;
+}
+
+int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req)
+{
+	struct mvmm_request *rec;
+	u32 head, tail;
+
+	if (req->vm_id != u->vm_id)
+		return -EXDEV;
+
+	spin_lock(&u->obs_lock);
+	head = u->obs_head;
+	/* Pairs with the secondary's release: it is done with those records. */
+	tail = smp_load_acquire(&u->ring->obs_tail);
+	/* A tail the secondary scribbled on reads as a full ring. */
+	if (head - tail >= u->ring->obs_entries ||
+	    READ_ONCE(u->dead)) {
+		WRITE_ONCE(u->ring->obs_dropped, ++u->obs_dropped);
+		spin_unlock(&u->obs_lock);
+		return -ENOSPC;
+	}
+	rec = &u->obs[head & (u->ring->obs_entries - 1)];
+	*rec = *req;
+	rec->seq = atomic64_inc_return(&u->seq);
+	rec->flags |= MVMM_REQF_OBSERVE;
+	u->obs_head = head + 1;
+	/* The record is written before the secondary can see the new head. */
+	smp_store_release(&u->ring->obs_head, u->obs_head);
+	spin_unlock(&u->obs_lock);
+
+	if (!(u->flags & MVMM_ATTACH_POLL))
+		mvmm_usec_notify(u);
+	else if (wq_has_sleeper(&u->readq))
+		wake_up_interruptible(&u->readq);
+	return 0;
+}
+
+int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r)
+{
+	struct mvmm_uslot *us;
+	int ret = 0;
+
+	if (r->flags || r->vcpu_idx >= u->nr_slots)
+		return -EINVAL;
+	us = &u->slots[r->vcpu_idx];
+
+	spin_lock(&u->lock);
+	if (!r->seq || us->seq != r->seq || us->answered)
+		ret = -ESTALE;
+	else if (mvmm_answer_check(&us->ev, &r->ans) != MVMM_ANSWER_OK)
+		ret = -EINVAL;
+	if (!ret) {
+		us->ans = r->ans;
+		us->answered = true;
+	}
+	spin_unlock(&u->lock);
+	if (!ret)
+		wake_up(&us->wq);
+	return ret;
+}
+
+int mvmm_usec_kick(struct mvmm_usec *u, unsigned long idx)
+{
+	if (idx >= u->nr_slots)
+		return -EINVAL;
+	wake_up(&u->slots[idx].wq);
+	return 0;
+}
+
+/* Move up to @n records (unread requests, then observe copies) to @buf. */
+static size_t mvmm_usec_take(struct mvmm_usec *u, struct mvmm_request *buf,
+			     size_t n)
+{
+	struct mvmm_uslot *us, *tmp;
+	u32 head, tail, mask;
+	size_t got = 0;
+
+	spin_lock(&u->lock);
+	list_for_each_entry_safe(us, tmp, &u->unread, unread) {
+		if (got == n)
+			break;
+		buf[got] = mvmm_shared_slot(u, us - u->slots)->req;
+		/* Our own values, not what the ring holds by now. */
+		buf[got].seq = us->seq;
+		buf[got].ev = us->ev;
+		got++;
+		list_del_init(&us->unread);
+	}
+	spin_unlock(&u->lock);
+
+	spin_lock(&u->obs_lock);
+	head = u->obs_head;
+	tail = READ_ONCE(u->ring->obs_tail);
+	mask = u->ring->obs_entries - 1;
+	if (head - tail > mask + 1)
+		tail = head - (mask + 1);
+	while (got < n && tail != head)
+		buf[got++] = u->obs[tail++ & mask];
+	/* Records are copied before producers may overwrite them. */
+	smp_store_release(&u->ring->obs_tail, tail);
+	spin_unlock(&u->obs_lock);
+	return got;
+}
+
+static bool mvmm_usec_readable(struct mvmm_usec *u)
+{
+	return !list_empty_careful(&u->unread) ||
+	       READ_ONCE(u->obs_head) != READ_ONCE(u->ring->obs_tail);
+}
+
+ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
+		       bool nonblock)
+{
+	size_t n = min_t(size_t, len / sizeof(struct mvmm_request), 16);
+	struct mvmm_request *kbuf;
+	size_t got;
+	ssize_t ret;
+
+	if (!n)
+		return -EINVAL;
+	kbuf = kmalloc_array(n, sizeof(*kbuf), GFP_KERNEL);
+	if (!kbuf)
+		return -ENOMEM;
+	for (;;) {
+		got = mvmm_usec_take(u, kbuf, n);
+		if (got)
+			break;
+		ret = -EAGAIN;
+		if (nonblock)
+			goto out;
+		ret = wait_event_interruptible(u->readq, mvmm_usec_readable(u));
+		if (ret)
+			goto out;
+	}
+	ret = got * sizeof(*kbuf);
+	if (copy_to_user(buf, kbuf, ret))
+		ret = -EFAULT;
+out:
+	kfree(kbuf);
+	return ret;
+}
+
+__poll_t mvmm_usec_poll(struct mvmm_usec *u, struct file *file,
+			poll_table *wait)
+{
+	poll_wait(file, &u->readq, wait);
+	return mvmm_usec_readable(u) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+int mvmm_usec_mmap(struct mvmm_usec *u, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff ||
+	    vma->vm_end - vma->vm_start > u->ring_size)
+		return -EINVAL;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	return remap_vmalloc_range(vma, u->ring, 0);
+}
+
+void mvmm_usec_info(struct mvmm_usec *u, struct mvmm_hinfo *info)
+{
+	info->pid = u->pid;
+	info->vm_id = u->vm_id;
+	info->outstanding = READ_ONCE(u->outstanding);
+}

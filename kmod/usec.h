@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MVMM_USEC_H
+#define _MVMM_USEC_H
+
+#include <linux/eventfd.h>
+#include <linux/kvm_host.h>
+#include <linux/mvmm.h>
+#include <linux/poll.h>
+
+struct mvmm_handler;
+struct mvmm_hinfo;
+struct mvmm_usec;
+
+/* How a vCPU may wait for a userspace answer. */
+enum mvmm_wait {
+	/* On the exit path: a signal returns to KVM_RUN, the exit recurs. */
+	MVMM_WAIT_RESTARTABLE,
+	/* Inside KVM's emulator, which cannot be restarted: SIGKILL only. */
+	MVMM_WAIT_KILLABLE,
+};
+
+/*
+ * The state of one attached /dev/mvmm file: checked attach arguments in,
+ * @efd is consumed (put on error too). ERR_PTR on failure.
+ */
+struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
+				   u32 nr_slots, struct eventfd_ctx *efd);
+void mvmm_usec_set_handler(struct mvmm_usec *u, struct mvmm_handler *h);
+/* The file goes away: every waiting vCPU takes its fallback now. */
+void mvmm_usec_kill(struct mvmm_usec *u);
+/* Free, once no vCPU can be inside mvmm_usec_call() any more. */
+void mvmm_usec_destroy(struct mvmm_usec *u);
+size_t mvmm_usec_ring_size(const struct mvmm_usec *u);
+
+/*
+ * Post @req and wait for the answer. 0: @ans holds it (unchecked);
+ * -EINTR: a signal interrupted a restartable wait and the request stays
+ * outstanding; -ETIMEDOUT, -ENODEV (detached), -EXDEV (another VM's
+ * handler), -ERANGE (vCPU index beyond the slots): apply the fallback.
+ */
+int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
+		   const struct mvmm_request *req, struct mvmm_answer *ans,
+		   enum mvmm_wait how);
+/* Queue an observe copy without waiting: 0, -ENOSPC (dropped), -EXDEV. */
+int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req);
+
+/* The file operations' side. */
+int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r);
+int mvmm_usec_kick(struct mvmm_usec *u, unsigned long idx);
+ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
+		       bool nonblock);
+__poll_t mvmm_usec_poll(struct mvmm_usec *u, struct file *file,
+			poll_table *wait);
+int mvmm_usec_mmap(struct mvmm_usec *u, struct vm_area_struct *vma);
+void mvmm_usec_info(struct mvmm_usec *u, struct mvmm_hinfo *info);
+
+#endif /* _MVMM_USEC_H */
