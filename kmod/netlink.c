@@ -78,8 +78,12 @@ static int mvmm_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, MVMM_A_VM_ID))
+	if (!info->attrs[MVMM_A_VM_ID]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "missing VM_ID (to list every VM, send a dump: NLM_F_DUMP)");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, MVMM_A_VM_ID);
 		return -EINVAL;
+	}
 
 	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
@@ -134,6 +138,10 @@ static int mvmm_nl_get_vm_dumpit(struct sk_buff *skb,
 	return ret ?: skb->len;
 }
 
+/*
+ * The rule commands check CAP_NET_ADMIN themselves (nl_rule.c) instead of
+ * with GENL_ADMIN_PERM, so that a refusal carries a message.
+ */
 static const struct genl_ops mvmm_genl_ops[] = {
 	{
 		.cmd = MVMM_CMD_GET_VM,
@@ -148,22 +156,18 @@ static const struct genl_ops mvmm_genl_ops[] = {
 	{
 		.cmd = MVMM_CMD_RULE_ADD,
 		.doit = mvmm_nl_rule_add_doit,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_REPLACE,
 		.doit = mvmm_nl_rule_replace_doit,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_DEL,
 		.doit = mvmm_nl_rule_del_doit,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_FLUSH,
 		.doit = mvmm_nl_rule_flush_doit,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = MVMM_CMD_GET_RULE,

@@ -27,6 +27,82 @@ const struct nla_policy mvmm_nl_rule_policy[MVMM_A_RULE_MAX + 1] = {
 				 .len = MVMM_HANDLER_NAME_LEN - 1 },
 };
 
+/*
+ * The largest qualifier (struct mvmm_event .qual) the classifiers
+ * (core/classify_svm.c, core/classify_vmx.c) give each event type, with
+ * the refusal of a range beyond it. A rule starting above it could never
+ * match; one ending above it is refused too, except with the "whole rest
+ * of the type" end U64_MAX (the default HI, which dumps show), so that a
+ * dumped rule can always be sent back. Types not listed take any value:
+ * addresses (INVLPG, NPF, MMIO), RAX (HYPERCALL), and OTHER, whose
+ * qualifier is documented as the vendor exit code.
+ */
+struct mvmm_qual_limit {
+	u64 max;
+	const char *lo_msg;
+	const char *hi_msg;
+};
+
+#define MVMM_QUAL(max, what) { max,					\
+	"RULE_LO above " #max ", the last " what ": the rule could never match", \
+	"RULE_HI above " #max ", the last " what " (U64_MAX means: up to the last)" }
+#define MVMM_NO_QUAL { 0,						\
+	"RULE_LO must be 0: this event type has no qualifier",		\
+	"RULE_HI must be 0 or U64_MAX: this event type has no qualifier" }
+
+static const struct mvmm_qual_limit mvmm_qual_limits[MVMM_EV_MAX + 1] = {
+	[MVMM_EV_EXCEPTION] = MVMM_QUAL(31, "exception vector"),
+	[MVMM_EV_INTR] = MVMM_QUAL(0xff, "interrupt vector"),
+	[MVMM_EV_NMI] = MVMM_NO_QUAL,
+	[MVMM_EV_SMI] = MVMM_NO_QUAL,
+	[MVMM_EV_INIT] = MVMM_NO_QUAL,
+	[MVMM_EV_SIPI] = MVMM_QUAL(0xff, "SIPI vector"),
+	[MVMM_EV_INTR_WINDOW] = MVMM_NO_QUAL,
+	[MVMM_EV_NMI_WINDOW] = MVMM_NO_QUAL,
+	[MVMM_EV_TASK_SWITCH] = MVMM_QUAL(0xffff, "TSS selector"),
+	[MVMM_EV_CPUID] = MVMM_QUAL(0xffffffff, "CPUID leaf"),
+	[MVMM_EV_HLT] = MVMM_NO_QUAL,
+	[MVMM_EV_INVD] = MVMM_NO_QUAL,
+	[MVMM_EV_WBINVD] = MVMM_NO_QUAL,
+	[MVMM_EV_INVPCID] = MVMM_NO_QUAL,
+	[MVMM_EV_RDPMC] = MVMM_QUAL(0xffffffff, "performance counter (ECX)"),
+	[MVMM_EV_RDTSC] = MVMM_NO_QUAL,
+	[MVMM_EV_RDTSCP] = MVMM_NO_QUAL,
+	[MVMM_EV_CR_ACCESS] = MVMM_QUAL(15, "control register"),
+	[MVMM_EV_DR_ACCESS] = MVMM_QUAL(15, "debug register"),
+	[MVMM_EV_IO] = MVMM_QUAL(0xffff, "IO port"),
+	[MVMM_EV_MSR_READ] = MVMM_QUAL(0xffffffff, "MSR index"),
+	[MVMM_EV_MSR_WRITE] = MVMM_QUAL(0xffffffff, "MSR index"),
+	[MVMM_EV_MONITOR] = MVMM_NO_QUAL,
+	[MVMM_EV_MWAIT] = MVMM_NO_QUAL,
+	[MVMM_EV_PAUSE] = MVMM_NO_QUAL,
+	[MVMM_EV_XSETBV] = MVMM_QUAL(0xffffffff, "XCR index"),
+	[MVMM_EV_APIC_ACCESS] = MVMM_QUAL(0xfff, "APIC register offset"),
+	[MVMM_EV_NESTED] = MVMM_QUAL(18, "nested instruction (VMFUNC)"),
+	[MVMM_EV_SHUTDOWN] = MVMM_NO_QUAL,
+	[MVMM_EV_XSAVES] = MVMM_NO_QUAL,
+	[MVMM_EV_PREEMPT_TIMER] = MVMM_NO_QUAL,
+	[MVMM_EV_FAILED_ENTRY] = MVMM_NO_QUAL,
+};
+
+static_assert(MVMM_NESTED_VMFUNC == 18);
+
+/* Changes to any table need CAP_NET_ADMIN; the message says so. */
+static int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info)
+{
+	/*
+	 * What GENL_ADMIN_PERM checks, done here to give a message: the
+	 * capability in the initial user namespace, held by the socket's
+	 * opener and by the sender. The tables are host-wide, so root of a
+	 * child user namespace must not change them (and the family lives
+	 * only in the initial network namespace anyway).
+	 */
+	if (netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(info->extack, "CAP_NET_ADMIN required");
+	return -EPERM;
+}
+
 /* Which table a request names: a VM id, or 0 for the default table. */
 static int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
 			 u32 *vm_id)
@@ -50,7 +126,84 @@ static bool mvmm_type_handleable(u16 type)
 	return mvmm_event_handleable(&ev);
 }
 
-/* Fill @r from MVMM_A_RULE; every refusal names its attribute. */
+/* Does [lo, hi] hold @v? */
+static bool mvmm_range_has(const struct mvmm_rule *r, u64 v)
+{
+	return r->lo <= v && r->hi >= v;
+}
+
+/* NL_SET_ERR_MSG_ATTR() for a message chosen at run time (static text). */
+static void mvmm_nl_set_err(struct netlink_ext_ack *extack,
+			    const struct nlattr *attr, const char *msg)
+{
+	if (extack) {
+		extack->_msg = msg;
+		extack->bad_attr = attr;
+	}
+}
+
+/* Refuse a range that runs past the largest qualifier of its type. */
+static int mvmm_nl_check_range(struct nlattr **tb, const struct mvmm_rule *r,
+			       struct netlink_ext_ack *extack)
+{
+	const struct mvmm_qual_limit *l = &mvmm_qual_limits[r->type];
+
+	if (!l->lo_msg)
+		return 0;
+	if (r->lo > l->max) {
+		mvmm_nl_set_err(extack, tb[MVMM_A_RULE_LO], l->lo_msg);
+		return -ERANGE;
+	}
+	if (r->hi > l->max && r->hi != U64_MAX) {
+		mvmm_nl_set_err(extack, tb[MVMM_A_RULE_HI], l->hi_msg);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* Can @r's target get the events @r matches? */
+static int mvmm_nl_check_target(struct nlattr **tb, struct nlattr *nest,
+				const struct mvmm_rule *r,
+				struct netlink_ext_ack *extack)
+{
+	if (r->mode == MVMM_MODE_SYNC && !mvmm_type_handleable(r->type)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_TYPE],
+				    "a secondary cannot complete this event type; use observe mode");
+		return -EOPNOTSUPP;
+	}
+	/*
+	 * KVM completes these writes in handle_fastpath_set_msr_irqoff(),
+	 * with interrupts off and mostly without leaving its run loop: the
+	 * hook counts them there but can hand them to no handler, not even
+	 * as an observe copy. A rule covering them would see only the
+	 * writes KVM happened to send the slow way.
+	 */
+	if (r->type == MVMM_EV_MSR_WRITE &&
+	    (mvmm_range_has(r, MVMM_MSR_TSC_DEADLINE) ||
+	     mvmm_range_has(r, MVMM_MSR_X2APIC_ICR))) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_LO] ?: nest,
+				    "writes to MSRs 0x6e0 and 0x830 are completed in KVM's fastpath: no handler can get them, not even in observe mode");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* The attributes of the request's MVMM_A_RULE, which must be there. */
+static int mvmm_nl_rule_attrs(struct nlattr *nest, struct nlattr **tb,
+			      struct netlink_ext_ack *extack)
+{
+	if (!nest) {
+		NL_SET_ERR_MSG(extack, "missing RULE attribute");
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, MVMM_A_RULE_MAX, nest, mvmm_nl_rule_policy,
+				extack);
+}
+
+/*
+ * Fill @r from the MVMM_A_RULE of an add (@need_id false) or a replace;
+ * every refusal names its attribute.
+ */
 static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
 			      struct mvmm_rule *r,
 			      struct netlink_ext_ack *extack)
@@ -59,12 +212,7 @@ static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
 	const char *target;
 	int ret, slot;
 
-	if (!nest) {
-		NL_SET_ERR_MSG(extack, "missing RULE attribute");
-		return -EINVAL;
-	}
-	ret = nla_parse_nested(tb, MVMM_A_RULE_MAX, nest, mvmm_nl_rule_policy,
-			       extack);
+	ret = mvmm_nl_rule_attrs(nest, tb, extack);
 	if (ret)
 		return ret;
 
@@ -75,18 +223,14 @@ static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_ID");
 		return -EINVAL;
 	}
-	if (!need_id || tb[MVMM_A_RULE_TYPE] || tb[MVMM_A_RULE_TARGET]) {
-		if (!tb[MVMM_A_RULE_TYPE]) {
-			NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_TYPE");
-			return -EINVAL;
-		}
-		if (!tb[MVMM_A_RULE_TARGET]) {
-			NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_TARGET");
-			return -EINVAL;
-		}
+	if (!tb[MVMM_A_RULE_TYPE]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_TYPE");
+		return -EINVAL;
 	}
-	if (!tb[MVMM_A_RULE_TYPE])
-		return 0;	/* delete: the id is all there is */
+	if (!tb[MVMM_A_RULE_TARGET]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_TARGET");
+		return -EINVAL;
+	}
 
 	r->type = nla_get_u32(tb[MVMM_A_RULE_TYPE]);
 	r->lo = tb[MVMM_A_RULE_LO] ? nla_get_u64(tb[MVMM_A_RULE_LO]) : 0;
@@ -97,6 +241,9 @@ static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
 				    "range end below its start");
 		return -EINVAL;
 	}
+	ret = mvmm_nl_check_range(tb, r, extack);
+	if (ret)
+		return ret;
 	if (tb[MVMM_A_RULE_ORIGIN])
 		r->origin = nla_get_u8(tb[MVMM_A_RULE_ORIGIN]);
 	if (tb[MVMM_A_RULE_MODE])
@@ -117,19 +264,36 @@ static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
 	}
 	r->target.kind = MVMM_TARGET_HANDLER;
 	r->target.index = slot;
+	return mvmm_nl_check_target(tb, nest, r, extack);
+}
 
-	if (r->mode == MVMM_MODE_SYNC && !mvmm_type_handleable(r->type)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_TYPE],
-				    "a secondary cannot complete this event type; use observe mode");
-		return -EOPNOTSUPP;
+/*
+ * The MVMM_A_RULE of a delete: RULE_ID and nothing else. Other attributes
+ * are refused rather than ignored, so that nobody takes them for a filter
+ * ("delete rule 5 if it is the IO rule for port 0xe9").
+ */
+static int mvmm_nl_parse_rule_id(struct nlattr *nest, struct mvmm_rule *r,
+				 struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[MVMM_A_RULE_MAX + 1];
+	int ret, i;
+
+	ret = mvmm_nl_rule_attrs(nest, tb, extack);
+	if (ret)
+		return ret;
+	for (i = 1; i <= MVMM_A_RULE_MAX; i++) {
+		if (i != MVMM_A_RULE_ID && tb[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "RULE_DEL takes only RULE_ID in RULE");
+			return -EINVAL;
+		}
 	}
-	if (r->mode == MVMM_MODE_SYNC && r->type == MVMM_EV_MSR_WRITE &&
-	    ((r->lo <= MVMM_MSR_TSC_DEADLINE && r->hi >= MVMM_MSR_TSC_DEADLINE) ||
-	     (r->lo <= MVMM_MSR_X2APIC_ICR && r->hi >= MVMM_MSR_X2APIC_ICR))) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_LO] ?: nest,
-				    "writes to MSRs 0x6e0 and 0x830 are completed in KVM's fastpath and cannot be routed");
-		return -EOPNOTSUPP;
+	if (!tb[MVMM_A_RULE_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_ID");
+		return -EINVAL;
 	}
+	memset(r, 0, sizeof(*r));
+	r->id = nla_get_u32(tb[MVMM_A_RULE_ID]);
 	return 0;
 }
 
@@ -189,16 +353,6 @@ static int mvmm_nl_edit(u32 vm_id, struct mvmm_policy_edit *e,
 out:
 	mutex_unlock(&mvmm_policy_mutex);
 	return ret;
-}
-
-/* NL_SET_ERR_MSG_ATTR() for a message chosen at run time (static text). */
-static void mvmm_nl_set_err(struct netlink_ext_ack *extack,
-			    const struct nlattr *attr, const char *msg)
-{
-	if (extack) {
-		extack->_msg = msg;
-		extack->bad_attr = attr;
-	}
 }
 
 static void mvmm_nl_edit_error(struct genl_info *info, int ret,
@@ -287,57 +441,100 @@ static int mvmm_nl_rule_reply(struct genl_info *info, u32 vm_id,
 	return genlmsg_reply(msg, info);
 }
 
-static int mvmm_nl_rule_modify(struct genl_info *info,
-			       int (*apply)(struct mvmm_policy_builder *,
-					    struct mvmm_policy_edit *,
-					    struct mvmm_policy_err *),
-			       bool need_rule, bool need_id)
+/* Every change: the sender's capability, then the table it names. */
+static int mvmm_nl_change_begin(struct sk_buff *skb, struct genl_info *info,
+				u32 *vm_id)
 {
-	struct nlattr *rule_attr = info->attrs[MVMM_A_RULE];
-	struct mvmm_policy_err err = {};
-	struct mvmm_policy_edit e = { .apply = apply };
-	u32 vm_id;
 	int ret;
 
-	ret = mvmm_nl_table(info->attrs, info->extack, &vm_id);
+	ret = mvmm_nl_may_change(skb, info);
 	if (ret)
 		return ret;
-	if (need_rule) {
-		ret = mvmm_nl_parse_rule(rule_attr, need_id, &e.rule,
-					 info->extack);
-		if (ret)
-			return ret;
-	}
-	ret = mvmm_nl_edit(vm_id, &e, &err);
+	return mvmm_nl_table(info->attrs, info->extack, vm_id);
+}
+
+/* Apply @e to table @vm_id; an add replies with the rule as stored. */
+static int mvmm_nl_change_commit(struct genl_info *info, u32 vm_id,
+				 struct mvmm_policy_edit *e)
+{
+	struct mvmm_policy_err err = {};
+	int ret;
+
+	ret = mvmm_nl_edit(vm_id, e, &err);
 	if (ret) {
-		mvmm_nl_edit_error(info, ret, &err, rule_attr);
+		mvmm_nl_edit_error(info, ret, &err, info->attrs[MVMM_A_RULE]);
 		return ret == -ESRCH ? -ENOENT : ret;
 	}
-	if (apply == mvmm_edit_add) {
-		e.rule.id = e.new_id;
-		return mvmm_nl_rule_reply(info, vm_id, &e.rule);
+	if (e->apply == mvmm_edit_add) {
+		e->rule.id = e->new_id;
+		return mvmm_nl_rule_reply(info, vm_id, &e->rule);
 	}
 	return 0;
 }
 
+/* Add and replace: a whole rule, whose id replace needs. */
+static int mvmm_nl_rule_set(struct sk_buff *skb, struct genl_info *info,
+			    int (*apply)(struct mvmm_policy_builder *,
+					 struct mvmm_policy_edit *,
+					 struct mvmm_policy_err *),
+			    bool need_id)
+{
+	struct mvmm_policy_edit e = { .apply = apply };
+	u32 vm_id;
+	int ret;
+
+	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	if (ret)
+		return ret;
+	ret = mvmm_nl_parse_rule(info->attrs[MVMM_A_RULE], need_id, &e.rule,
+				 info->extack);
+	if (ret)
+		return ret;
+	return mvmm_nl_change_commit(info, vm_id, &e);
+}
+
 int mvmm_nl_rule_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mvmm_nl_rule_modify(info, mvmm_edit_add, true, false);
+	return mvmm_nl_rule_set(skb, info, mvmm_edit_add, false);
 }
 
 int mvmm_nl_rule_replace_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mvmm_nl_rule_modify(info, mvmm_edit_replace, true, true);
+	return mvmm_nl_rule_set(skb, info, mvmm_edit_replace, true);
 }
 
 int mvmm_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mvmm_nl_rule_modify(info, mvmm_edit_delete, true, true);
+	struct mvmm_policy_edit e = { .apply = mvmm_edit_delete };
+	u32 vm_id;
+	int ret;
+
+	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	if (ret)
+		return ret;
+	ret = mvmm_nl_parse_rule_id(info->attrs[MVMM_A_RULE], &e.rule,
+				    info->extack);
+	if (ret)
+		return ret;
+	return mvmm_nl_change_commit(info, vm_id, &e);
 }
 
 int mvmm_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return mvmm_nl_rule_modify(info, mvmm_edit_flush, false, false);
+	struct mvmm_policy_edit e = { .apply = mvmm_edit_flush };
+	u32 vm_id;
+	int ret;
+
+	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	if (ret)
+		return ret;
+	/* Refused, not ignored: the sender may think it flushes one rule. */
+	if (info->attrs[MVMM_A_RULE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[MVMM_A_RULE],
+				    "RULE_FLUSH takes no RULE: it empties the whole table");
+		return -EINVAL;
+	}
+	return mvmm_nl_change_commit(info, vm_id, &e);
 }
 
 /*

@@ -11,11 +11,15 @@
  *  - the attribute it blames (NLMSGERR_ATTR_OFFS, the offset of that
  *    attribute in the request), or that it blames none;
  *  - the cookie (the conflicting rule's id) for overlaps and taken ids;
+ *  - the missing attribute the kernel names (NLMSGERR_ATTR_MISS_TYPE), or
+ *    that it names none;
  *  - that neither the VM's table nor the default table changed (a dump
  *    before and after, compared field by field).
  *
  * The valid requests the cases derive from are sent too, first, and must
- * be accepted: a refusal is then due to the one defect. A live VM (this
+ * be accepted: a refusal is then due to the one defect. Rules at the edge
+ * of what is valid (the last IO port, a range up to U64_MAX, ...) are
+ * added and deleted again, each a test of its own. A live VM (this
  * program's) and the handler "testsec" (mvmm_testsec.ko, loaded from the
  * directory of $MVMM_KO) must exist: their absence is a failure.
  */
@@ -104,6 +108,7 @@ struct ecase {
 	const char *msg;
 	enum blame blame;
 	uint32_t cookie;	/* rule id in the cookie, 0: no cookie */
+	uint32_t miss;		/* NLMSGERR_ATTR_MISS_TYPE, 0: none */
 };
 
 /* A valid add: the cases below change one thing of it. */
@@ -119,8 +124,19 @@ struct ecase {
 #define E_NO_VM		"no VM with this id"
 #define E_NO_RULE	"no rule with this id"
 #define E_OVERLAP	"range overlaps another rule"
-#define E_FASTPATH	"writes to MSRs 0x6e0 and 0x830 are completed in KVM's fastpath and cannot be routed"
+#define E_FASTPATH	"writes to MSRs 0x6e0 and 0x830 are completed in KVM's fastpath: no handler can get them, not even in observe mode"
 #define E_SYNC		"a secondary cannot complete this event type; use observe mode"
+#define E_PERM		"CAP_NET_ADMIN required"
+#define E_DEL_ONLY_ID	"RULE_DEL takes only RULE_ID in RULE"
+#define E_FLUSH_RULE	"RULE_FLUSH takes no RULE: it empties the whole table"
+#define E_NO_VM_ID	"missing VM_ID (to list every VM, send a dump: NLM_F_DUMP)"
+/* Qualifier limits (kmod/nl_rule.c): @max as the kernel spells it. */
+#define E_LO(max, what)	"RULE_LO above " max ", the last " what \
+			": the rule could never match"
+#define E_HI(max, what)	"RULE_HI above " max ", the last " what \
+			" (U64_MAX means: up to the last)"
+#define E_LO_NOQUAL	"RULE_LO must be 0: this event type has no qualifier"
+#define E_HI_NOQUAL	"RULE_HI must be 0 or U64_MAX: this event type has no qualifier"
 
 static const char long_name[] = "a_handler_name_of_forty_characters_xxxxx";
 static const char name31[] = "nosuch_handler_name_31_chars_xx";
@@ -186,6 +202,90 @@ static const struct ecase cases[] = {
 	{ "sync handler rule for every MSR write", GOOD_ADD,
 	  .type = MVMM_EV_MSR_WRITE, .fields = F_TYPE | F_TARGET,
 	  .err = -EOPNOTSUPP, .msg = E_FASTPATH, .blame = B_RULE },
+	{ "observe handler rule for MSR write 0x6e0", GOOD_ADD,
+	  .type = MVMM_EV_MSR_WRITE, .lo = 0x6e0, .hi = 0x6e0,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -EOPNOTSUPP, .msg = E_FASTPATH, .blame = B_LO },
+	{ "observe handler rule for MSR writes 0x800-0x8ff", GOOD_ADD,
+	  .type = MVMM_EV_MSR_WRITE, .lo = 0x800, .hi = 0x8ff,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -EOPNOTSUPP, .msg = E_FASTPATH, .blame = B_LO },
+	{ "observe handler rule for every MSR write", GOOD_ADD,
+	  .type = MVMM_EV_MSR_WRITE, .fields = F_TYPE | F_MODE | F_TARGET,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -EOPNOTSUPP, .msg = E_FASTPATH, .blame = B_RULE },
+
+	/* Ranges beyond the largest qualifier of the type */
+	{ "IO port 0x10000", GOOD_ADD, .lo = 0x10000, .hi = 0x10000,
+	  .err = -ERANGE, .msg = E_LO("0xffff", "IO port"), .blame = B_LO },
+	{ "IO ports 0x5f0-0x10000", GOOD_ADD, .hi = 0x10000,
+	  .err = -ERANGE, .msg = E_HI("0xffff", "IO port"), .blame = B_HI },
+	{ "IO ports up to U64_MAX - 1", GOOD_ADD, .hi = UINT64_MAX - 1,
+	  .err = -ERANGE, .msg = E_HI("0xffff", "IO port"), .blame = B_HI },
+	{ "IO port 0x10000 as LO alone", GOOD_ADD, .lo = 0x10000,
+	  .fields = F_ALL_BUT_ID & ~F_HI,
+	  .err = -ERANGE, .msg = E_LO("0xffff", "IO port"), .blame = B_LO },
+	{ "exception vector 32", GOOD_ADD, .type = MVMM_EV_EXCEPTION,
+	  .lo = 32, .hi = 40,
+	  .err = -ERANGE, .msg = E_LO("31", "exception vector"), .blame = B_LO },
+	{ "exception vectors 14-32", GOOD_ADD, .type = MVMM_EV_EXCEPTION,
+	  .lo = 14, .hi = 32,
+	  .err = -ERANGE, .msg = E_HI("31", "exception vector"), .blame = B_HI },
+	{ "CR 16", GOOD_ADD, .type = MVMM_EV_CR_ACCESS, .lo = 16, .hi = 16,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_LO("15", "control register"), .blame = B_LO },
+	{ "DR 0-16", GOOD_ADD, .type = MVMM_EV_DR_ACCESS, .lo = 0, .hi = 16,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_HI("15", "debug register"), .blame = B_HI },
+	{ "interrupt vector 0x100", GOOD_ADD, .type = MVMM_EV_INTR,
+	  .lo = 0x100, .hi = 0x100, .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_LO("0xff", "interrupt vector"), .blame = B_LO },
+	{ "SIPI vector 0x100", GOOD_ADD, .type = MVMM_EV_SIPI,
+	  .lo = 0x100, .hi = 0x100, .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_LO("0xff", "SIPI vector"), .blame = B_LO },
+	{ "TSS selector 0x10000", GOOD_ADD, .type = MVMM_EV_TASK_SWITCH,
+	  .lo = 0x10000, .hi = 0x10000, .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_LO("0xffff", "TSS selector"), .blame = B_LO },
+	{ "CPUID leaf 2^32", GOOD_ADD, .type = MVMM_EV_CPUID,
+	  .lo = 0x100000000ULL, .hi = 0x100000000ULL,
+	  .err = -ERANGE, .msg = E_LO("0xffffffff", "CPUID leaf"), .blame = B_LO },
+	{ "RDPMC counter 2^32", GOOD_ADD, .type = MVMM_EV_RDPMC,
+	  .lo = 0x100000000ULL, .hi = 0x100000000ULL,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_LO("0xffffffff", "performance counter (ECX)"),
+	  .blame = B_LO },
+	{ "MSR reads 0xc0000080-2^32", GOOD_ADD, .type = MVMM_EV_MSR_READ,
+	  .lo = 0xc0000080, .hi = 0x100000000ULL,
+	  .err = -ERANGE, .msg = E_HI("0xffffffff", "MSR index"), .blame = B_HI },
+	{ "MSR write 2^32", GOOD_ADD, .type = MVMM_EV_MSR_WRITE,
+	  .lo = 0x100000000ULL, .hi = 0x100000000ULL,
+	  .err = -ERANGE, .msg = E_LO("0xffffffff", "MSR index"), .blame = B_LO },
+	{ "XCR 2^32", GOOD_ADD, .type = MVMM_EV_XSETBV,
+	  .lo = 0x100000000ULL, .hi = 0x100000000ULL,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_LO("0xffffffff", "XCR index"), .blame = B_LO },
+	{ "APIC offset 0x1000", GOOD_ADD, .type = MVMM_EV_APIC_ACCESS,
+	  .lo = 0x300, .hi = 0x1000, .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_HI("0xfff", "APIC register offset"),
+	  .blame = B_HI },
+	{ "nested instruction 19", GOOD_ADD, .type = MVMM_EV_NESTED,
+	  .lo = MVMM_NESTED_VMFUNC + 1, .hi = MVMM_NESTED_VMFUNC + 1,
+	  .mode = MVMM_MODE_OBSERVE,
+	  .err = -ERANGE, .msg = E_LO("18", "nested instruction (VMFUNC)"),
+	  .blame = B_LO },
+	{ "HLT with LO 1 (no qualifier)", GOOD_ADD, .type = MVMM_EV_HLT,
+	  .lo = 1, .hi = 1,
+	  .err = -ERANGE, .msg = E_LO_NOQUAL, .blame = B_LO },
+	{ "HLT with HI 1 (no qualifier)", GOOD_ADD, .type = MVMM_EV_HLT,
+	  .lo = 0, .hi = 1,
+	  .err = -ERANGE, .msg = E_HI_NOQUAL, .blame = B_HI },
+	{ "RDTSC with LO 5 alone (no qualifier)", GOOD_ADD,
+	  .type = MVMM_EV_RDTSC, .lo = 5, .mode = MVMM_MODE_OBSERVE,
+	  .fields = F_ALL_BUT_ID & ~F_HI,
+	  .err = -ERANGE, .msg = E_LO_NOQUAL, .blame = B_LO },
+	{ "range checked before the target", GOOD_ADD, .lo = 0x10000,
+	  .hi = 0x10000, .target = "nosuch",
+	  .err = -ERANGE, .msg = E_LO("0xffff", "IO port"), .blame = B_LO },
 
 	/* Tables */
 	{ "VM id 0", GOOD_ADD, .table = T_VM_ZERO,
@@ -234,6 +334,40 @@ static const struct ecase cases[] = {
 	  .err = -EINVAL, .msg = "missing RULE_ID", .blame = B_RULE },
 	{ "del without RULE", .cmd = MVMM_CMD_RULE_DEL, .no_rule = true,
 	  .err = -EINVAL, .msg = "missing RULE attribute", .blame = B_NONE },
+	{ "get VM without VM_ID", .cmd = MVMM_CMD_GET_VM, .table = T_NONE,
+	  .no_rule = true,
+	  .err = -EINVAL, .msg = E_NO_VM_ID, .blame = B_NONE,
+	  .miss = MVMM_A_VM_ID },
+	{ "get stats without VM_ID", .cmd = MVMM_CMD_GET_STATS,
+	  .table = T_NONE, .no_rule = true,
+	  .err = -EINVAL, .msg = E_NO_VM_ID, .blame = B_NONE,
+	  .miss = MVMM_A_VM_ID },
+
+	/* Attributes a command does not take (a seed rule's id: ignoring them would delete or flush it) */
+	{ "del with RULE_TYPE (no RULE_TARGET)", .cmd = MVMM_CMD_RULE_DEL,
+	  .fields = F_ID | F_TYPE, .id = SEED_IO, .type = MVMM_EV_IO,
+	  .err = -EINVAL, .msg = E_DEL_ONLY_ID, .blame = B_TYPE },
+	{ "del with the whole rule", GOOD_ADD, .cmd = MVMM_CMD_RULE_DEL,
+	  .fields = F_ALL_BUT_ID | F_ID, .id = SEED_IO,
+	  .err = -EINVAL, .msg = E_DEL_ONLY_ID, .blame = B_TYPE },
+	{ "del with RULE_TARGET", .cmd = MVMM_CMD_RULE_DEL,
+	  .fields = F_ID | F_TARGET, .id = SEED_IO, .target = TESTSEC_NAME,
+	  .table = T_DEFAULT,
+	  .err = -EINVAL, .msg = E_DEL_ONLY_ID, .blame = B_TARGET },
+	{ "del with RULE_HI", .cmd = MVMM_CMD_RULE_DEL,
+	  .fields = F_ID | F_HI, .id = SEED_IO, .hi = 0x5e7,
+	  .err = -EINVAL, .msg = E_DEL_ONLY_ID, .blame = B_HI },
+	{ "del with RULE_TYPE but no RULE_ID", .cmd = MVMM_CMD_RULE_DEL,
+	  .fields = F_TYPE, .type = MVMM_EV_IO,
+	  .err = -EINVAL, .msg = E_DEL_ONLY_ID, .blame = B_TYPE },
+	{ "flush with a RULE", .cmd = MVMM_CMD_RULE_FLUSH, .fields = F_ID,
+	  .id = SEED_IO,
+	  .err = -EINVAL, .msg = E_FLUSH_RULE, .blame = B_RULE },
+	{ "flush of the default table with a RULE", GOOD_ADD,
+	  .cmd = MVMM_CMD_RULE_FLUSH, .table = T_DEFAULT,
+	  .err = -EINVAL, .msg = E_FLUSH_RULE, .blame = B_RULE },
+	{ "flush with an empty RULE", .cmd = MVMM_CMD_RULE_FLUSH, .fields = 0,
+	  .err = -EINVAL, .msg = E_FLUSH_RULE, .blame = B_RULE },
 
 	/* Rules that do not exist */
 	{ "replace of a missing rule id", GOOD_ADD,
@@ -275,26 +409,85 @@ static const struct ecase cases[] = {
 
 	/* Unprivileged callers (uid 65534, no capability) */
 	{ "unprivileged add", GOOD_ADD, .as_nobody = true,
-	  .err = -EPERM, .msg = "", .blame = B_NONE },
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
 	{ "unprivileged add to the default table", GOOD_ADD,
 	  .table = T_DEFAULT, .as_nobody = true,
-	  .err = -EPERM, .msg = "", .blame = B_NONE },
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
 	{ "unprivileged replace", GOOD_ADD, .cmd = MVMM_CMD_RULE_REPLACE,
 	  .fields = F_ALL_BUT_ID | F_ID, .id = SEED_IO, .lo = 0x5e0,
 	  .hi = 0x5e1, .as_nobody = true,
-	  .err = -EPERM, .msg = "", .blame = B_NONE },
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
 	{ "unprivileged del", .cmd = MVMM_CMD_RULE_DEL, .fields = F_ID,
 	  .id = SEED_IO, .as_nobody = true,
-	  .err = -EPERM, .msg = "", .blame = B_NONE },
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
 	{ "unprivileged flush", .cmd = MVMM_CMD_RULE_FLUSH, .no_rule = true,
 	  .as_nobody = true,
-	  .err = -EPERM, .msg = "", .blame = B_NONE },
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
 	{ "unprivileged flush of the default table", .cmd = MVMM_CMD_RULE_FLUSH,
 	  .table = T_DEFAULT, .no_rule = true, .as_nobody = true,
-	  .err = -EPERM, .msg = "", .blame = B_NONE },
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
+	/* The capability is checked before anything the request names. */
+	{ "unprivileged add naming both tables", GOOD_ADD, .table = T_BOTH,
+	  .as_nobody = true,
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
+	{ "unprivileged add of an overlapping rule", GOOD_ADD, .lo = 0x5e4,
+	  .hi = 0x5e4, .as_nobody = true,
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
+	{ "unprivileged del of a missing rule id", .cmd = MVMM_CMD_RULE_DEL,
+	  .fields = F_ID, .id = MISSING_RULE, .as_nobody = true,
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
+	{ "unprivileged flush of a missing VM", .cmd = MVMM_CMD_RULE_FLUSH,
+	  .table = T_VM_MISSING, .no_rule = true, .as_nobody = true,
+	  .err = -EPERM, .msg = E_PERM, .blame = B_NONE },
 };
 
 #define NR_CASES	ARRAY_SIZE(cases)
+
+/* Rules at the edge of what is valid: each is added, found, deleted. */
+struct acase {
+	const char *name;
+	bool in_default;	/* the default table, else the VM's */
+	struct mvmm_rule_info r;
+};
+
+#define A_MAIN(t, l, h)	{ .type = (t), .lo = (l), .hi = (h), .target = "main" }
+
+static const struct acase accepted[] = {
+	{ "IO port 0xffff, the last", .r = A_MAIN(MVMM_EV_IO, 0xffff, 0xffff) },
+	{ "IO ports 0xfff0 up to U64_MAX",
+	  .r = A_MAIN(MVMM_EV_IO, 0xfff0, UINT64_MAX) },
+	{ "IO port 0xffff in the default table", .in_default = true,
+	  .r = A_MAIN(MVMM_EV_IO, 0xffff, 0xffff) },
+	{ "every MSR read, sent as 0-U64_MAX",
+	  .r = A_MAIN(MVMM_EV_MSR_READ, 0, UINT64_MAX) },
+	{ "exception vector 31, the last",
+	  .r = A_MAIN(MVMM_EV_EXCEPTION, 31, 31) },
+	{ "CR 15", .r = A_MAIN(MVMM_EV_CR_ACCESS, 15, 15) },
+	{ "APIC offsets 0-0xfff", .r = A_MAIN(MVMM_EV_APIC_ACCESS, 0, 0xfff) },
+	{ "nested instruction 18 (VMFUNC)",
+	  .r = A_MAIN(MVMM_EV_NESTED, MVMM_NESTED_VMFUNC, MVMM_NESTED_VMFUNC) },
+	{ "CPUID leaf 0xffffffff",
+	  .r = A_MAIN(MVMM_EV_CPUID, 0xffffffff, 0xffffffff) },
+	{ "HLT with LO 0, HI 0", .r = A_MAIN(MVMM_EV_HLT, 0, 0) },
+	{ "RDTSC with LO 0, HI U64_MAX",
+	  .r = A_MAIN(MVMM_EV_RDTSC, 0, UINT64_MAX) },
+	{ "hypercall nr U64_MAX - 1 (RAX: no limit)",
+	  .r = A_MAIN(MVMM_EV_HYPERCALL, UINT64_MAX - 1, UINT64_MAX - 1) },
+	{ "MMIO GPAs from 2^63 (no limit)",
+	  .r = A_MAIN(MVMM_EV_MMIO, 1ULL << 63, UINT64_MAX - 1) },
+	{ "OTHER qualifier 0x66 (no limit)",
+	  .r = A_MAIN(MVMM_EV_OTHER, 0x66, 0x66) },
+	{ "MSR write 0x830 to main (nothing to deliver)",
+	  .r = A_MAIN(MVMM_EV_MSR_WRITE, 0x830, 0x830) },
+	{ "observe MSR writes 0x6e1-0x82f, between the fastpath MSRs",
+	  .r = { .type = MVMM_EV_MSR_WRITE, .lo = 0x6e1, .hi = 0x82f,
+		 .mode = MVMM_MODE_OBSERVE, .target = TESTSEC_NAME } },
+	{ "sync MSR writes 0x831-0xffffffff to a handler",
+	  .r = { .type = MVMM_EV_MSR_WRITE, .lo = 0x831, .hi = 0xffffffff,
+		 .target = TESTSEC_NAME } },
+};
+
+#define NR_ACCEPTED	ARRAY_SIZE(accepted)
 
 static uint32_t vm_id;
 
@@ -484,9 +677,10 @@ static bool run_case(struct mvmm_rsk *s, const struct ecase *e)
 
 	if (ack.cookie_len == sizeof(cookie))
 		memcpy(&cookie, ack.cookie, sizeof(cookie));
-	printf("# %s: %s (%d), \"%s\", offset %s%u, cookie %d bytes %u\n",
+	printf("# %s: %s (%d), \"%s\", offset %s%u, cookie %d bytes %u, missing %u\n",
 	       e->name, strerror(-ret), ret, ack.msg,
-	       ack.has_offs ? "" : "none ", ack.offs, ack.cookie_len, cookie);
+	       ack.has_offs ? "" : "none ", ack.offs, ack.cookie_len, cookie,
+	       ack.miss_type);
 
 	if (ret != e->err) {
 		printf("#   expected errno %s (%d), got %d\n", strerror(-e->err),
@@ -506,6 +700,10 @@ static bool run_case(struct mvmm_rsk *s, const struct ecase *e)
 	if (e->cookie ? ack.cookie_len != sizeof(cookie) ||
 			cookie != e->cookie : ack.cookie_len != 0) {
 		printf("#   expected cookie %u\n", e->cookie);
+		ok = false;
+	}
+	if (ack.miss_type != e->miss) {
+		printf("#   expected missing attribute %u\n", e->miss);
 		ok = false;
 	}
 	if (!same_tables(&before, &after)) {
@@ -544,6 +742,57 @@ static void add_or_die(struct mvmm_rsk *s, uint32_t table,
 		    "Expected add of %s to table %u to work, got %s (%s), id %u",
 		    mvmm_rule_str(r, buf, sizeof(buf)), table, strerror(-ret),
 		    ack.msg, id);
+}
+
+static bool same_rule(const struct mvmm_rule_info *a,
+		      const struct mvmm_rule_info *b)
+{
+	return a->type == b->type && a->lo == b->lo && a->hi == b->hi &&
+	       a->origin == b->origin && a->mode == b->mode &&
+	       a->fallback == b->fallback && !strcmp(a->target, b->target);
+}
+
+/* @a is added, dumped as sent, deleted; the tables end as they began. */
+static bool run_accepted(struct mvmm_rsk *s, const struct acase *a)
+{
+	uint32_t table = a->in_default ? MVMM_TABLE_DEFAULT : vm_id;
+	struct mvmm_rule_info got[MAX_RULES];
+	struct tables before, after;
+	struct mvmm_ack ack;
+	char buf[200];
+	uint32_t id = 0;
+	bool ok = true;
+	int ret, n, i;
+
+	dump_tables(s, &before);
+	ret = mvmm_rule_add(s, table, &a->r, &id, &ack);
+	printf("# %s: %s (%d), \"%s\", id %u\n", a->name, strerror(-ret), ret,
+	       ack.msg, id);
+	if (ret)
+		return false;
+	n = mvmm_rule_dump(s, table, got, MAX_RULES, NULL);
+	for (i = 0; i < n && i < MAX_RULES; i++)
+		if (got[i].id == id)
+			break;
+	if (i == n || i == MAX_RULES || !same_rule(&got[i], &a->r)) {
+		printf("#   expected %s in the dump\n",
+		       mvmm_rule_str(&a->r, buf, sizeof(buf)));
+		ok = false;
+	}
+	ret = mvmm_rule_del(s, table, id, &ack);
+	if (ret) {
+		printf("#   del of rule %u: %s (%s)\n", id, strerror(-ret),
+		       ack.msg);
+		ok = false;
+	}
+	dump_tables(s, &after);
+	if (!same_tables(&before, &after)) {
+		printf("#   the tables did not come back\n");
+		print_tables("before", &before);
+		print_tables("after", &after);
+		ok = false;
+	}
+	return ok;
 }
 
 /* The valid requests the cases derive from are accepted. */
@@ -604,7 +853,6 @@ int main(void)
 	struct mvmm_vm_info info;
 	struct kvm_vcpu *vcpu;
 	struct mvmm_rsk *s;
-	struct mvmm_nl *nl;
 	struct kvm_vm *vm;
 	bool had_testsec;
 	char path[300];
@@ -623,12 +871,9 @@ int main(void)
 	/* A VM of this process, seen by mvmm. */
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vcpu_run(vcpu);
-	nl = mvmm_nl_open();
-	TEST_ASSERT(nl, "mvmm_nl_open: %s", strerror(errno));
-	ret = mvmm_nl_find_vm(nl, getpid(), NULL, 0, &info);
+	ret = mvmm_nl_find_vm(mvmm_rsk_nl(s), getpid(), NULL, 0, &info);
 	TEST_ASSERT(!ret, "Expected mvmm to know this VM, got %s",
 		    strerror(-ret));
-	mvmm_nl_close(nl);
 	vm_id = info.id;
 
 	dump_tables(s, &initial);
@@ -639,12 +884,18 @@ int main(void)
 	check_valid_requests(s);
 
 	ksft_print_header();
-	ksft_set_plan(NR_CASES);
+	ksft_set_plan(NR_CASES + NR_ACCEPTED);
 	for (i = 0; i < NR_CASES; i++) {
 		if (run_case(s, &cases[i]))
 			ksft_test_result_pass("%s\n", cases[i].name);
 		else
 			ksft_test_result_fail("%s\n", cases[i].name);
+	}
+	for (i = 0; i < NR_ACCEPTED; i++) {
+		if (run_accepted(s, &accepted[i]))
+			ksft_test_result_pass("accepted: %s\n", accepted[i].name);
+		else
+			ksft_test_result_fail("accepted: %s\n", accepted[i].name);
 	}
 
 	/* Leave everything as found. */

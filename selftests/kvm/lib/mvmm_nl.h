@@ -1,30 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A minimal raw generic netlink client for the "mvmm" family, for tests:
- * no libnl, so that test binaries link statically. It resolves the family,
- * and reads VMs and their per-event counters (uapi/linux/mvmm.h).
+ * no libnl, so that test binaries link statically.
+ *
+ * Three layers, all here so that nothing is written twice:
+ *  - a request builder (struct mvmm_msg) that can also make malformed
+ *    requests, and mvmm_nl_talk(), which sends one and returns the
+ *    kernel's errno with its whole extended ACK (message, blamed
+ *    attribute, missing attribute, cookie);
+ *  - an attribute walker and payload accessors for the replies;
+ *  - VMs and their per-event counters (GET_VM, GET_STATS).
+ * mvmm_rule.h adds the rule and handler commands on top.
  */
 #ifndef MVMM_SELFTEST_NL_H
 #define MVMM_SELFTEST_NL_H
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/netlink.h>
 #include <linux/mvmm.h>
 
 struct mvmm_nl;
-
-/* One VM as the module reports it, counters indexed by enum mvmm_event_type. */
-struct mvmm_vm_info {
-	uint32_t id;
-	uint32_t pid;
-	uint32_t vcpus;
-	uint64_t age_ms;
-	char comm[32];
-	int has_stats;			/* the reply carried MVMM_A_VM_STATS */
-	uint64_t exits[MVMM_EV_MAX + 1];
-	uint64_t fastpath[MVMM_EV_MAX + 1];
-	uint64_t l2[MVMM_EV_MAX + 1];
-};
 
 /*
  * Open a socket and resolve the family. Returns NULL with errno set;
@@ -41,6 +37,111 @@ uint16_t mvmm_nl_family(const struct mvmm_nl *nl);
  * Valid until the next request.
  */
 const char *mvmm_nl_errmsg(const struct mvmm_nl *nl);
+
+/* Requests */
+
+#define MVMM_MSG_MAX		4096
+#define MVMM_MSG_DEPTH		8
+
+/* A request under construction. */
+struct mvmm_msg {
+	uint32_t buf[MVMM_MSG_MAX / 4];
+	uint32_t nest[MVMM_MSG_DEPTH];	/* offsets of the open nests */
+	int depth;
+};
+
+/*
+ * Start a request of family @family (mvmm_nl_family(), or GENL_ID_CTRL)
+ * with NLM_F_REQUEST | NLM_F_ACK | @flags.
+ */
+void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
+		   uint16_t flags);
+struct nlmsghdr *mvmm_msg_hdr(struct mvmm_msg *m);
+
+/*
+ * Append an attribute with @len bytes of @data (any length, for malformed
+ * requests); returns its offset from the start of the message, the value
+ * NLMSGERR_ATTR_OFFS reports for it.
+ */
+uint32_t mvmm_msg_put(struct mvmm_msg *m, uint16_t type, const void *data,
+		      uint16_t len);
+uint32_t mvmm_msg_put_u8(struct mvmm_msg *m, uint16_t type, uint8_t v);
+uint32_t mvmm_msg_put_u32(struct mvmm_msg *m, uint16_t type, uint32_t v);
+uint32_t mvmm_msg_put_u64(struct mvmm_msg *m, uint16_t type, uint64_t v);
+/* With its terminating NUL. */
+uint32_t mvmm_msg_put_str(struct mvmm_msg *m, uint16_t type, const char *s);
+uint32_t mvmm_msg_put_flag(struct mvmm_msg *m, uint16_t type);
+/*
+ * Open a nested attribute, with NLA_F_NESTED (strict validation wants it);
+ * _raw: @type as given.
+ */
+uint32_t mvmm_msg_nest(struct mvmm_msg *m, uint16_t type);
+uint32_t mvmm_msg_nest_raw(struct mvmm_msg *m, uint16_t type);
+void mvmm_msg_nest_end(struct mvmm_msg *m);
+
+/* What the kernel said about the last request. */
+struct mvmm_ack {
+	int error;		/* 0 or -errno */
+	char msg[256];		/* NLMSGERR_ATTR_MSG, "" if none */
+	int has_offs;		/* NLMSGERR_ATTR_OFFS came */
+	uint32_t offs;		/* from the start of the request's nlmsghdr */
+	uint32_t miss_type;	/* NLMSGERR_ATTR_MISS_TYPE, 0 if none */
+	int cookie_len;		/* NLMSGERR_ATTR_COOKIE, 0 if none */
+	uint8_t cookie[20];	/* the kernel sends at most 20 bytes */
+};
+
+/*
+ * Called with the attributes of every reply message of the request's
+ * family; a non-zero return is kept and ends the callbacks.
+ */
+typedef int (*mvmm_nl_cb)(const struct nlattr *attrs, int len, void *arg);
+
+/*
+ * Send @m and read replies until its ACK (doit) or NLMSG_DONE (dump).
+ * Returns 0, or the kernel's -errno (also in @ack->error), or the first
+ * non-zero value @cb returned. @ack and @cb may be NULL.
+ */
+int mvmm_nl_talk(struct mvmm_nl *nl, struct mvmm_msg *m, mvmm_nl_cb cb,
+		 void *arg, struct mvmm_ack *ack);
+
+/* Replies: the attributes in @len bytes at @head, checked as they go. */
+#define mvmm_nla_for_each(pos, rem, head, len)				\
+	for (pos = (head), rem = (len);					\
+	     rem >= NLA_HDRLEN && pos->nla_len >= NLA_HDRLEN &&		\
+	     pos->nla_len <= rem;					\
+	     rem -= NLA_ALIGN(pos->nla_len),				\
+	     pos = (const struct nlattr *)((const char *)pos +		\
+					   NLA_ALIGN(pos->nla_len)))
+
+/* The attributes inside the nested attribute @nest. */
+#define mvmm_nla_for_each_nested(pos, rem, nest)			\
+	mvmm_nla_for_each(pos, rem,					\
+			  (const struct nlattr *)mvmm_nla_data(nest),	\
+			  mvmm_nla_len(nest))
+
+/* Type (without the NLA_F_* bits), payload and payload length. */
+uint16_t mvmm_nla_type(const struct nlattr *nla);
+const void *mvmm_nla_data(const struct nlattr *nla);
+int mvmm_nla_len(const struct nlattr *nla);
+/* An unsigned attribute of 1, 2, 4 or 8 bytes; 0 for any other length. */
+uint64_t mvmm_nla_uint(const struct nlattr *nla);
+/* A string attribute into @dst (@size bytes), NUL or not. */
+void mvmm_nla_str(char *dst, int size, const struct nlattr *nla);
+
+/* VMs */
+
+/* One VM as the module reports it, counters indexed by enum mvmm_event_type. */
+struct mvmm_vm_info {
+	uint32_t id;
+	uint32_t pid;
+	uint32_t vcpus;
+	uint64_t age_ms;
+	char comm[32];
+	int has_stats;			/* the reply carried MVMM_A_VM_STATS */
+	uint64_t exits[MVMM_EV_MAX + 1];
+	uint64_t fastpath[MVMM_EV_MAX + 1];
+	uint64_t l2[MVMM_EV_MAX + 1];
+};
 
 /*
  * Dump every VM with MVMM_CMD_GET_STATS (@stats) or MVMM_CMD_GET_VM into

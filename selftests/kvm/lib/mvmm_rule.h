@@ -1,20 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Raw generic netlink for the rule and handler commands of the "mvmm"
- * family, for tests (no libnl: test binaries link statically).
- *
- * Two layers:
- *  - a message builder and mvmm_rsk_talk(), which send any request, well
- *    formed or not, and return the kernel's errno with its extended ACK
- *    (message, offset of the attribute it blames, cookie), so that a test
- *    can check refusals exactly;
+ * The rule and handler commands of the "mvmm" family, for tests, on top of
+ * mvmm_nl.h (its request builder, mvmm_nl_talk() and struct mvmm_ack):
+ *  - struct mvmm_rsk, a socket for them, and mvmm_rsk_talk(), which sends
+ *    any request, well formed or not, and returns the kernel's errno with
+ *    its extended ACK, so that a test can check refusals exactly;
  *  - typed helpers for rule add / replace / del / flush / dump and the
- *    handler dump, built on it.
+ *    handler dump.
  *
- * The values of MVMM_A_RULE_ORIGIN, _MODE and _FALLBACK (enum
- * mvmm_origin_match, mvmm_rule_mode, mvmm_rule_fallback) live in
- * kmod/core/policy.h until they move to the uapi header; build with
- * -I kmod/core.
+ * policy.h (kmod/core, build with -I kmod/core) stays included for the
+ * programs that used to get it from here.
  */
 #ifndef MVMM_SELFTEST_RULE_H
 #define MVMM_SELFTEST_RULE_H
@@ -22,56 +17,11 @@
 #include <stdint.h>
 #include <linux/netlink.h>
 #include <linux/mvmm.h>
+#include "mvmm_nl.h"
 #include "policy.h"
 
 /* The table argument of the helpers: a VM id, or this for the default. */
 #define MVMM_TABLE_DEFAULT	0
-
-#define MVMM_MSG_MAX		4096
-#define MVMM_MSG_DEPTH		8
-
-/* A request under construction. */
-struct mvmm_msg {
-	uint32_t buf[MVMM_MSG_MAX / 4];
-	uint32_t nest[MVMM_MSG_DEPTH];	/* offsets of the open nests */
-	int depth;
-};
-
-/* What the kernel said about the last request. */
-struct mvmm_ack {
-	int error;		/* 0 or -errno */
-	char msg[256];		/* NLMSGERR_ATTR_MSG, "" if none */
-	int has_offs;		/* NLMSGERR_ATTR_OFFS came */
-	uint32_t offs;		/* from the start of the request's nlmsghdr */
-	int cookie_len;		/* NLMSGERR_ATTR_COOKIE, 0 if none */
-	uint8_t cookie[20];	/* the kernel sends at most 20 bytes */
-};
-
-/* Start a request of the "mvmm" family (@family) with NLM_F_REQUEST|ACK. */
-void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
-		   uint16_t flags);
-struct nlmsghdr *mvmm_msg_hdr(struct mvmm_msg *m);
-
-/*
- * Append an attribute with @len bytes of @data (any length, for malformed
- * requests); returns its offset from the start of the message, the value
- * NLMSGERR_ATTR_OFFS reports for it.
- */
-uint32_t mvmm_msg_put(struct mvmm_msg *m, uint16_t type, const void *data,
-		      uint16_t len);
-uint32_t mvmm_msg_put_u8(struct mvmm_msg *m, uint16_t type, uint8_t v);
-uint32_t mvmm_msg_put_u32(struct mvmm_msg *m, uint16_t type, uint32_t v);
-uint32_t mvmm_msg_put_u64(struct mvmm_msg *m, uint16_t type, uint64_t v);
-/* With its terminating NUL. */
-uint32_t mvmm_msg_put_str(struct mvmm_msg *m, uint16_t type, const char *s);
-uint32_t mvmm_msg_put_flag(struct mvmm_msg *m, uint16_t type);
-/*
- * Open a nested attribute, with NLA_F_NESTED (strict validation wants it);
- * _raw: @type as given.
- */
-uint32_t mvmm_msg_nest(struct mvmm_msg *m, uint16_t type);
-uint32_t mvmm_msg_nest_raw(struct mvmm_msg *m, uint16_t type);
-void mvmm_msg_nest_end(struct mvmm_msg *m);
 
 struct mvmm_rsk;
 
@@ -79,16 +29,11 @@ struct mvmm_rsk;
 struct mvmm_rsk *mvmm_rsk_open(void);
 void mvmm_rsk_close(struct mvmm_rsk *s);
 uint16_t mvmm_rsk_family(const struct mvmm_rsk *s);
+/* The raw socket under @s, for the mvmm_nl_*() calls. */
+struct mvmm_nl *mvmm_rsk_nl(struct mvmm_rsk *s);
 
-/* Called with the attributes of every reply message of the family. */
-typedef int (*mvmm_rsk_cb)(const struct nlattr *attrs, int len, void *arg);
-
-/*
- * Send @m and read replies until its ACK (doit) or NLMSG_DONE (dump).
- * Returns 0, or the kernel's -errno (also in @ack->error), or the first
- * non-zero value @cb returned. @ack may be NULL.
- */
-int mvmm_rsk_talk(struct mvmm_rsk *s, struct mvmm_msg *m, mvmm_rsk_cb cb,
+/* mvmm_nl_talk() on @s. */
+int mvmm_rsk_talk(struct mvmm_rsk *s, struct mvmm_msg *m, mvmm_nl_cb cb,
 		  void *arg, struct mvmm_ack *ack);
 
 /* A rule as netlink carries it (MVMM_A_RULE_*). */
@@ -114,6 +59,14 @@ struct mvmm_handler_info {
 	uint64_t fallback;
 	uint64_t invalid;
 	uint64_t observed;
+	/* Userspace secondaries (/dev/mvmm); 0 for kernel ones. */
+	uint8_t user;
+	uint32_t pid;
+	uint32_t vm_id;
+	uint64_t timeouts;
+	uint64_t dropped;
+	uint64_t restarts;
+	uint32_t outstanding;
 };
 
 /*
