@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libmvmm: write a userspace secondary VMM for mvmm (/dev/mvmm).
+ *
+ * A secondary attaches to one VM (it needs that VM's KVM fd), under a
+ * handler name that mvmmctl rules can target, then serves the events the
+ * rules send it: mvmm_sec_run() calls a function of yours for each one and
+ * puts your answer back in the shared ring. See
+ * Documentation/userspace-secondary.rst and "Userspace secondaries" in
+ * uapi/linux/mvmm.h, whose memory-ordering rules this library follows.
+ *
+ * Plain C and libc only; build it as one file with -I<top>/uapi.
+ * Functions returning int or ssize_t give 0 (or a count) on success and
+ * -errno on failure, with errno set as well.
+ */
+#ifndef MVMM_LIBMVMM_H
+#define MVMM_LIBMVMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/mvmm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MVMM_DEV_PATH	"/dev/" MVMM_DEV_NAME
+
+struct mvmm_sec;
+
+/* Attach options; all zero (or a NULL pointer) means the defaults. */
+struct mvmm_sec_opts {
+	unsigned int flags;		/* MVMM_ATTACH_POLL: spin, no eventfd */
+	unsigned int timeout_ms;	/* per request, 0: 100 ms */
+	unsigned int poll_us;		/* vCPU spin before sleeping (POLL only) */
+	unsigned int obs_entries;	/* observe ring size, power of 2 */
+};
+
+/*
+ * Open /dev/mvmm, create an eventfd (unless MVMM_ATTACH_POLL), attach as
+ * handler @name to the VM behind @vm_fd and map the ring. NULL with errno
+ * on failure: ENOENT without the module, otherwise MVMM_IOC_ATTACH's errno
+ * (EINVAL, EBADF, EBUSY, ENOSPC: see the uapi header) or EPROTO for a ring
+ * this library does not understand. @vm_fd is not kept: close it at will.
+ */
+struct mvmm_sec *mvmm_sec_attach(int vm_fd, const char *name,
+				 const struct mvmm_sec_opts *opts);
+/* The same with another device node than MVMM_DEV_PATH. */
+struct mvmm_sec *mvmm_sec_attach_dev(const char *dev_path, int vm_fd,
+				     const char *name,
+				     const struct mvmm_sec_opts *opts);
+/*
+ * Unmap, close both fds, free. Detaching completes every request still
+ * waiting for this handler through its rule's fallback. NULL is a no-op.
+ */
+void mvmm_sec_detach(struct mvmm_sec *s);
+
+int mvmm_sec_fd(const struct mvmm_sec *s);		/* the /dev/mvmm fd */
+int mvmm_sec_eventfd(const struct mvmm_sec *s);		/* -1 with POLL */
+unsigned int mvmm_sec_vm_id(const struct mvmm_sec *s);
+const struct mvmm_ring *mvmm_sec_ring(const struct mvmm_sec *s);
+/* Observe copies the kernel dropped so far because the ring was full. */
+uint64_t mvmm_sec_obs_dropped(const struct mvmm_sec *s);
+
+/*
+ * Called once per request. @ans is zeroed on entry (MVMM_ACT_MAIN): fill
+ * it. Return 0 to go on, < 0 to stop: that request is left unanswered (it
+ * times out, or takes its fallback at detach) and run/poll_once return
+ * the value. For observe copies (req->flags & MVMM_REQF_OBSERVE) the
+ * answer is ignored.
+ */
+typedef int (*mvmm_sec_fn)(const struct mvmm_request *req,
+			   struct mvmm_answer *ans, void *arg);
+
+/*
+ * Serve requests from the ring until @fn returns < 0 or mvmm_sec_stop().
+ * Sleeps on the eventfd when idle (waking at least every 50 ms to notice
+ * a stop), or spins with MVMM_ATTACH_POLL. Returns 0 after a stop, @fn's
+ * negative value, or -errno. One thread at a time per handler.
+ */
+int mvmm_sec_run(struct mvmm_sec *s, mvmm_sec_fn fn, void *arg);
+/*
+ * Make mvmm_sec_run() return 0 as soon as it finishes the request at
+ * hand; a later run returns at once (the stop sticks). Async-signal-safe
+ * and thread-safe.
+ */
+void mvmm_sec_stop(struct mvmm_sec *s);
+
+/*
+ * One non-blocking pass over the ring: the slots of the vCPUs that posted
+ * so far, then the observe ring. Returns the number of requests given to
+ * @fn, or @fn's negative value, or -errno.
+ */
+int mvmm_sec_poll_once(struct mvmm_sec *s, mvmm_sec_fn fn, void *arg);
+
+/*
+ * The read()/ioctl path. mvmm_sec_read() reads up to @n whole records
+ * (each request once: first unread synchronous requests, then observe
+ * copies) and returns how many, never 0; it blocks unless the fd is
+ * O_NONBLOCK (then -EAGAIN). mvmm_sec_answer() answers one synchronous
+ * request through MVMM_IOC_ANSWER: 0, or -EINVAL (an answer the event does
+ * not allow), -ESTALE (timed out, withdrawn or already answered), ...
+ * Do not consume observe copies by read() and by the ring at the same
+ * time: both move the same tail.
+ */
+ssize_t mvmm_sec_read(struct mvmm_sec *s, struct mvmm_request *reqs,
+		      size_t n);
+int mvmm_sec_answer(struct mvmm_sec *s, const struct mvmm_request *req,
+		    const struct mvmm_answer *ans);
+
+/* Answer helpers: they set only the fields they name. */
+void mvmm_ans_handled(struct mvmm_answer *a, uint64_t value);
+void mvmm_ans_inject(struct mvmm_answer *a, unsigned int vector,
+		     int has_error_code, uint32_t error_code);
+/* Write @value to a GPR (enum mvmm_gpr) / RIP when handled. */
+void mvmm_ans_gpr(struct mvmm_answer *a, unsigned int gpr, uint64_t value);
+void mvmm_ans_rip(struct mvmm_answer *a, uint64_t rip);
+
+/*
+ * Pass a file descriptor (a VM fd) over a connected unix socket with
+ * SCM_RIGHTS, one byte of data carrying it. mvmm_send_fd: 0 or -errno.
+ * mvmm_recv_fd: the new fd (close-on-exec), -ECONNRESET if the peer
+ * closed, -EBADMSG if the byte came without an fd, or -errno.
+ */
+int mvmm_send_fd(int sock, int fd);
+int mvmm_recv_fd(int sock);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MVMM_LIBMVMM_H */
