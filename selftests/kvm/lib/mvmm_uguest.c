@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest of the userspace-secondary tests and its host loop (see
+ * mvmm_uguest.h).
+ */
+#include "kvm_util.h"
+#include "processor.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mvmm_nl.h"
+#include "mvmm_uguest.h"
+
+/* Guest globals: the shared page's guest address, the CPU vendor. */
+static struct ug_shared *ug_guest_sh;
+static bool ug_is_amd;
+
+/*
+ * 6.1's selftest library enters guest code with RSP 16-byte aligned, not
+ * 16n - 8 as the ABI wants: realign where the guest starts, or SSE stores
+ * to the stack fault.
+ */
+#define UG_GUEST_ENTRY	__attribute__((force_align_arg_pointer))
+
+static UG_GUEST_ENTRY void ug_exc_handler(struct ex_regs *regs)
+{
+	struct ug_shared *s = ug_guest_sh;
+
+	s->exc[regs->vector & 31]++;
+	/* The fixup of KVM_ASM_SAFE, as the library's own handler does it. */
+	GUEST_ASSERT_2(regs->r9 == KVM_EXCEPTION_MAGIC &&
+		       regs->rip == regs->r10, regs->vector, regs->rip);
+	regs->rip = regs->r11;
+	regs->r9 = regs->vector;
+}
+
+static uint8_t ug_in(uint16_t port, int size, uint64_t *v)
+{
+	uint64_t rax = UG_RAX_FILL;
+	uint8_t vector;
+
+	if (size == 1)
+		asm volatile(KVM_ASM_SAFE("inb %%dx, %%al")
+			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
+			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
+	else if (size == 2)
+		asm volatile(KVM_ASM_SAFE("inw %%dx, %%ax")
+			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
+			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
+	else
+		asm volatile(KVM_ASM_SAFE("inl %%dx, %%eax")
+			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
+			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
+	*v = rax;
+	return vector;
+}
+
+static uint8_t ug_out(uint16_t port, int size, uint32_t val)
+{
+	if (size == 1)
+		return kvm_asm_safe("outb %%al, %%dx", "a"((uint8_t)val),
+				    "d"(port));
+	if (size == 2)
+		return kvm_asm_safe("outw %%ax, %%dx", "a"((uint16_t)val),
+				    "d"(port));
+	return kvm_asm_safe("outl %%eax, %%dx", "a"(val), "d"(port));
+}
+
+static uint64_t ug_mmio_rd(uint64_t gva, int size)
+{
+	switch (size) {
+	case 1:
+		return READ_ONCE(*(uint8_t *)gva);
+	case 2:
+		return READ_ONCE(*(uint16_t *)gva);
+	case 4:
+		return READ_ONCE(*(uint32_t *)gva);
+	default:
+		return READ_ONCE(*(uint64_t *)gva);
+	}
+}
+
+static void ug_mmio_wr(uint64_t gva, int size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		WRITE_ONCE(*(uint8_t *)gva, v);
+		break;
+	case 2:
+		WRITE_ONCE(*(uint16_t *)gva, v);
+		break;
+	case 4:
+		WRITE_ONCE(*(uint32_t *)gva, v);
+		break;
+	default:
+		WRITE_ONCE(*(uint64_t *)gva, v);
+		break;
+	}
+}
+
+static uint8_t ug_cpuid(uint32_t leaf, uint32_t sub, uint64_t *v)
+{
+	uint32_t a = leaf, b = 0, c = sub, d = 0;
+	uint8_t vector;
+
+	asm volatile(KVM_ASM_SAFE("cpuid")
+		     : "+a"(a), "+b"(b), "+c"(c), "+d"(d),
+		       KVM_ASM_SAFE_OUTPUTS(vector)
+		     : : KVM_ASM_SAFE_CLOBBERS);
+	v[0] = a;
+	v[1] = b;
+	v[2] = c;
+	v[3] = d;
+	return vector;
+}
+
+static uint8_t ug_hypercall(uint64_t nr, uint64_t rcx, uint64_t *v)
+{
+	uint64_t rax = nr, rbx = 0, rdx = 0;
+	uint8_t vector;
+
+	if (ug_is_amd)
+		asm volatile(KVM_ASM_SAFE("vmmcall")
+			     : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx),
+			       KVM_ASM_SAFE_OUTPUTS(vector)
+			     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
+	else
+		asm volatile(KVM_ASM_SAFE("vmcall")
+			     : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx),
+			       KVM_ASM_SAFE_OUTPUTS(vector)
+			     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
+	v[0] = rax;
+	v[1] = rbx;
+	v[2] = rcx;
+	v[3] = rdx;
+	return vector;
+}
+
+/* A UART register: a port, or a byte at GPA base + reg. */
+static uint8_t ug_uart_rd(struct ug_shared *s, int reg, uint8_t *vector)
+{
+	uint64_t v = 0;
+
+	if (s->mmio)
+		return ug_mmio_rd(s->arg + reg, 1);
+	*vector = ug_in(s->arg + reg, 1, &v);
+	return v;
+}
+
+static void ug_uart_wr(struct ug_shared *s, int reg, uint8_t v,
+		       uint8_t *vector)
+{
+	if (s->mmio)
+		ug_mmio_wr(s->arg + reg, 1, v);
+	else
+		*vector = ug_out(s->arg + reg, 1, v);
+}
+
+#define UART_THR	0
+#define UART_LSR	5
+#define UART_SCR	7
+#define UART_LSR_THRE	0x20
+#define UART_POLLS	1000	/* LSR reads before giving up on a byte */
+
+/*
+ * One UART session: the string, each byte once THRE is set; then @n
+ * scratch writes and readbacks. v[0] = bytes sent, v[1] = scratch
+ * readbacks that matched.
+ */
+static uint8_t ug_uart(struct ug_shared *s, uint64_t *v)
+{
+	uint8_t vector = 0, lsr = 0;
+	uint64_t k, polls;
+
+	for (k = 0; k < s->len && !vector; k++) {
+		for (polls = 0; polls < UART_POLLS && !vector; polls++) {
+			lsr = ug_uart_rd(s, UART_LSR, &vector);
+			s->lsr_polls++;
+			s->lsr_last = lsr;
+			if (lsr & UART_LSR_THRE)
+				break;
+		}
+		if (!(lsr & UART_LSR_THRE) || vector)
+			break;
+		ug_uart_wr(s, UART_THR, s->str[k], &vector);
+		v[0]++;
+	}
+	for (k = 0; k < s->val && !vector; k++) {
+		uint8_t b = 0xa5 ^ k;
+
+		ug_uart_wr(s, UART_SCR, b, &vector);
+		if (!vector && ug_uart_rd(s, UART_SCR, &vector) == b)
+			v[1]++;
+	}
+	s->scr_ok = v[1];
+	return vector;
+}
+
+static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
+{
+	switch (s->op) {
+	case UG_IN:
+		return ug_in(s->arg, s->size, &v[0]);
+	case UG_OUT:
+		return ug_out(s->arg, s->size, s->val + i);
+	case UG_MMIO_RD:
+		v[0] = ug_mmio_rd(s->arg, s->size);
+		return 0;
+	case UG_MMIO_WR:
+		ug_mmio_wr(s->arg, s->size, s->val + i);
+		return 0;
+	case UG_RDMSR:
+		return rdmsr_safe(s->arg, &v[0]);
+	case UG_WRMSR:
+		return wrmsr_safe(s->arg, s->val + i);
+	case UG_CPUID:
+		return ug_cpuid(s->arg, s->val, v);
+	case UG_HC:
+		return ug_hypercall(s->arg, s->val, v);
+	case UG_UART:
+		return ug_uart(s, v);
+	}
+	GUEST_ASSERT_1(0, s->op);
+	return 0;
+}
+
+static void ug_run_cmd(struct ug_shared *s)
+{
+	uint64_t i, k, v[4];
+	uint8_t vector;
+	bool ok;
+
+	for (i = 0; i < s->n; i++) {
+		v[0] = v[1] = v[2] = v[3] = 0;
+		vector = ug_one(s, i, v);
+		s->vec[vector & 31]++;
+		ok = vector == s->exp_vector;
+		for (k = 0; ok && !vector && k < s->nexp; k++)
+			ok = v[k] == s->exp[k];
+		if (ok) {
+			s->match++;
+		} else if (s->match == s->done) {
+			/* the first iteration that did not match */
+			s->bad_vector = vector;
+			for (k = 0; k < 4; k++)
+				s->bad[k] = v[k];
+		}
+		for (k = 0; k < 4; k++)
+			s->last[k] = v[k];
+		s->done++;
+	}
+}
+
+static UG_GUEST_ENTRY void ug_guest_code(void)
+{
+	for (;;) {
+		GUEST_SYNC(0);
+		ug_run_cmd(ug_guest_sh);
+	}
+}
+
+/* ---- host side ----------------------------------------------------------- */
+
+uint64_t ug_in_rax(unsigned int size, uint64_t v)
+{
+	if (size == 4)
+		return (uint32_t)v;
+	if (size == 2)
+		return (UG_RAX_FILL & ~0xffffULL) | (v & 0xffff);
+	return (UG_RAX_FILL & ~0xffULL) | (v & 0xff);
+}
+
+static void ug_user_io(struct ug_vm *c, struct kvm_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t v = UG_USER_IN;
+
+	if (c->on_io) {
+		c->on_io(c, run);
+		return;
+	}
+	TEST_ASSERT(run->io.count == 1 && run->io.size <= 4,
+		    "Unexpected IO exit to userspace: port %#x size %u count %u",
+		    run->io.port, run->io.size, run->io.count);
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		memcpy(data, &v, run->io.size);
+		c->user_in++;
+		return;
+	}
+	v = 0;
+	memcpy(&v, data, run->io.size);
+	c->user_out++;
+	c->user_out_last = v;
+}
+
+static void ug_user_mmio(struct ug_vm *c, struct kvm_run *run)
+{
+	uint64_t v = UG_USER_MMIO;
+
+	TEST_ASSERT(run->mmio.len <= 8, "MMIO exit of %u bytes", run->mmio.len);
+	if (run->mmio.is_write) {
+		c->user_mmio_wr++;
+		return;
+	}
+	memcpy(run->mmio.data, &v, run->mmio.len);
+	c->user_mmio_rd++;
+}
+
+int ug_run(struct ug_vm *c, bool stop_on_eintr)
+{
+	struct kvm_run *run = c->vcpu->run;
+	struct ucall uc;
+	int ret;
+
+	for (;;) {
+		ret = __vcpu_run(c->vcpu);
+		if (ret < 0) {
+			TEST_ASSERT(errno == EINTR, "KVM_RUN failed: %s",
+				    strerror(errno));
+			TEST_ASSERT(run->exit_reason == KVM_EXIT_INTR,
+				    "Expected exit reason KVM_EXIT_INTR with -EINTR, got %u (%s)",
+				    run->exit_reason,
+				    exit_reason_str(run->exit_reason));
+			c->eintr++;
+			if (stop_on_eintr)
+				return 1;
+			continue;
+		}
+		if (run->exit_reason == KVM_EXIT_MMIO) {
+			ug_user_mmio(c, run);
+			continue;
+		}
+		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO,
+			    "Expected an IO exit, got exit reason %u (%s)",
+			    run->exit_reason, exit_reason_str(run->exit_reason));
+		if (run->io.port != UG_UCALL_PORT) {
+			ug_user_io(c, run);
+			continue;
+		}
+		switch (get_ucall(c->vcpu, &uc)) {
+		case UCALL_SYNC:
+			return 0;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT_2(uc, "values: %#lx, %#lx");
+			break;
+		case UCALL_UNHANDLED:
+			TEST_FAIL("Unexpected exception %lu in the guest",
+				  uc.args[0]);
+			break;
+		default:
+			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
+		}
+	}
+}
+
+void ug_start(struct ug_vm *c, const struct ug_cmd *cmd)
+{
+	struct ug_shared *s = c->sh;
+	char str[sizeof(s->str)];
+	uint64_t len = s->len;
+
+	memcpy(str, s->str, sizeof(str));
+	memset(s, 0, sizeof(*s));
+	memcpy(s->str, str, sizeof(str));
+	s->len = len;
+	s->op = cmd->op;
+	s->n = cmd->n;
+	s->arg = cmd->arg;
+	s->val = cmd->val;
+	s->size = cmd->size;
+	s->mmio = cmd->mmio;
+	memcpy(s->exp, cmd->exp, sizeof(s->exp));
+	s->nexp = cmd->nexp;
+	s->exp_vector = cmd->vector;
+	c->user_in = c->user_out = c->user_out_last = 0;
+	c->user_mmio_rd = c->user_mmio_wr = 0;
+	c->eintr = 0;
+}
+
+void ug_cmd(const char *what, struct ug_vm *c, const struct ug_cmd *cmd)
+{
+	struct ug_shared *s = c->sh;
+
+	ug_start(c, cmd);
+	ug_run(c, false);
+	TEST_ASSERT(s->done == cmd->n, "%s: Expected %lu iterations, got %lu",
+		    what, cmd->n, s->done);
+	TEST_ASSERT(s->match == cmd->n,
+		    "%s: Expected all %lu iterations to end with vector %u and values %#lx %#lx %#lx %#lx (%d compared), got %lu; first other: vector %lu values %#lx %#lx %#lx %#lx",
+		    what, cmd->n, cmd->vector, cmd->exp[0], cmd->exp[1],
+		    cmd->exp[2], cmd->exp[3], cmd->nexp, s->match,
+		    s->bad_vector, s->bad[0], s->bad[1], s->bad[2], s->bad[3]);
+	TEST_ASSERT(s->vec[cmd->vector] == cmd->n,
+		    "%s: Expected %lu iterations with vector %u, got %lu",
+		    what, cmd->n, cmd->vector, s->vec[cmd->vector]);
+}
+
+int ug_vm_fd(const struct ug_vm *c)
+{
+	return c->vm->fd;
+}
+
+struct ug_vm *ug_vm_start(const uint32_t *exclude, int n)
+{
+	struct ug_vm *c = calloc(1, sizeof(*c));
+	struct mvmm_vm_info info;
+	struct mvmm_nl *nl;
+	vm_vaddr_t gva;
+	int ret, i;
+
+	TEST_ASSERT(c, "calloc");
+	c->vm = vm_create_with_one_vcpu(&c->vcpu, ug_guest_code);
+	vm_init_descriptor_tables(c->vm);
+	vcpu_init_descriptor_tables(c->vcpu);
+	vm_install_exception_handler(c->vm, GP_VECTOR, ug_exc_handler);
+	vm_install_exception_handler(c->vm, UD_VECTOR, ug_exc_handler);
+	gva = vm_vaddr_alloc_page(c->vm);
+	c->sh = addr_gva2hva(c->vm, gva);
+	memset(c->sh, 0, getpagesize());
+	ug_guest_sh = (struct ug_shared *)gva;
+	sync_global_to_guest(c->vm, ug_guest_sh);
+	ug_is_amd = is_amd_cpu();
+	sync_global_to_guest(c->vm, ug_is_amd);
+	/* No memslot backs these pages: every access is MMIO. */
+	for (i = 0; i < UG_MMIO_PAGES; i++)
+		virt_pg_map(c->vm, UG_MMIO_GPA + i * getpagesize(),
+			    UG_MMIO_GPA + i * getpagesize());
+
+	/* The first GUEST_SYNC: mvmm has seen the VM from now on. */
+	ug_run(c, false);
+	nl = mvmm_nl_open();
+	TEST_ASSERT(nl, "Expected the mvmm netlink family, got %s",
+		    strerror(errno));
+	ret = mvmm_nl_find_vm(nl, getpid(), exclude, n, &info);
+	TEST_ASSERT(!ret, "Expected a VM of pid %d after its first exit, got %s",
+		    getpid(), strerror(-ret));
+	mvmm_nl_close(nl);
+	c->id = info.id;
+	return c;
+}
+
+void ug_vm_stop(struct ug_vm *c)
+{
+	if (!c)
+		return;
+	kvm_vm_free(c->vm);
+	free(c);
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test-side helpers for the userspace-secondary tests (see mvmm_utest.h).
+ */
+#include "kvm_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mvmm_utest.h"
+
+uint64_t mvmm_ut_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+struct mvmm_rsk *mvmm_ut_rsk_open(void)
+{
+	struct mvmm_rsk *s = mvmm_rsk_open();
+
+	TEST_ASSERT(s, "Expected the \"mvmm\" generic netlink family, got %s%s",
+		    strerror(errno),
+		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
+	return s;
+}
+
+uint32_t mvmm_ut_rule_add(struct mvmm_rsk *s, uint32_t vm, uint32_t type,
+			  uint64_t lo, uint64_t hi, uint8_t mode,
+			 uint8_t fallback, const char *target)
+{
+	struct mvmm_rule_info r = {
+		.type = type, .lo = lo, .hi = hi, .mode = mode,
+		.fallback = fallback, .origin = MVMM_MATCH_ANY,
+	};
+	struct mvmm_ack ack;
+	uint32_t id = 0;
+	char buf[200];
+	int ret;
+
+	snprintf(r.target, sizeof(r.target), "%s", target);
+	ret = mvmm_rule_add(s, vm, &r, &id, &ack);
+	TEST_ASSERT(!ret, "Expected rule add (VM %u: %s) to work, got %s (%s)",
+		    vm, mvmm_rule_str(&r, buf, sizeof(buf)), strerror(-ret),
+		    ack.msg);
+	return id;
+}
+
+void mvmm_ut_rule_replace(struct mvmm_rsk *s, uint32_t vm, uint32_t id,
+			  uint32_t type, uint64_t lo, uint64_t hi, uint8_t mode,
+			 uint8_t fallback, const char *target)
+{
+	struct mvmm_rule_info r = {
+		.id = id, .type = type, .lo = lo, .hi = hi, .mode = mode,
+		.fallback = fallback, .origin = MVMM_MATCH_ANY,
+	};
+	struct mvmm_ack ack;
+	int ret;
+
+	snprintf(r.target, sizeof(r.target), "%s", target);
+	ret = mvmm_rule_replace(s, vm, &r, &ack);
+	TEST_ASSERT(!ret, "Expected rule replace to work, got %s (%s)",
+		    strerror(-ret), ack.msg);
+}
+
+/* The handler's counters; zeros (and not attached) if never seen. */
+void mvmm_ut_uh(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h)
+{
+	int ret = mvmm_uh_get(s, name, h);
+
+	TEST_ASSERT(!ret || ret == -ENOENT,
+		    "Expected the handler dump, got %s", strerror(-ret));
+}
+
+void mvmm_ut_check(const char *what, const struct mvmm_uh *a,
+		   const struct mvmm_uh *b, const struct mvmm_uhd *d)
+{
+	printf("# %s: %s events +%lu handled +%lu to_main +%lu injected +%lu fallback +%lu invalid +%lu observed +%lu timeouts +%lu dropped +%lu restarts +%lu\n",
+	       what, b->name, b->events - a->events, b->handled - a->handled,
+	       b->to_main - a->to_main, b->injected - a->injected,
+	       b->fallback - a->fallback, b->invalid - a->invalid,
+	       b->observed - a->observed, b->timeouts - a->timeouts,
+	       b->dropped - a->dropped, b->restarts - a->restarts);
+#define CHECK_H(f)							\
+	TEST_ASSERT(b->f - a->f == d->f,				\
+		    "%s: Expected handler %s's " #f " to grow by %lu, got %lu", \
+		    what, b->name, d->f, b->f - a->f)
+	CHECK_H(events);
+	CHECK_H(handled);
+	CHECK_H(to_main);
+	CHECK_H(injected);
+	CHECK_H(fallback);
+	CHECK_H(invalid);
+	CHECK_H(observed);
+	CHECK_H(timeouts);
+	CHECK_H(dropped);
+	CHECK_H(restarts);
+#undef CHECK_H
+}
+
+/* ---- a secondary process ------------------------------------------------ */
+
+void mvmm_ut_fork(struct mvmm_ut_sec *x)
+{
+	int ret = mvmm_sp_fork(&x->p, 0, mvmm_sp_server, NULL);
+
+	TEST_ASSERT(!ret, "Expected to fork a secondary, got %s",
+		    strerror(-ret));
+	x->shm = mvmm_sp_shm(&x->p);
+}
+
+/* Pass @vm_fd over the socket; the child held no VM fd before. */
+void mvmm_ut_give_vm(struct mvmm_ut_sec *x, int vm_fd)
+{
+	struct mvmm_sp_msg m = { .op = MVMM_SP_VM };
+	int ret = mvmm_sp_call(&x->p, &m, vm_fd);
+
+	TEST_ASSERT(!ret, "Expected the secondary to receive the VM fd, got %s",
+		    strerror(-ret));
+	TEST_ASSERT(x->shm->kvm_fds_at_start == 0 && m.ret == 1,
+		    "Expected the secondary to hold no VM fd before the passing and 1 after, got %d and %ld",
+		    x->shm->kvm_fds_at_start, m.ret);
+}
+
+int mvmm_ut_attach_ret(struct mvmm_ut_sec *x, const char *name, uint32_t flags,
+		       uint32_t timeout_ms, uint32_t obs_entries)
+{
+	struct mvmm_sp_msg m = {
+		.op = MVMM_SP_ATTACH, .flags = flags,
+		.timeout_ms = timeout_ms, .obs_entries = obs_entries,
+	};
+
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	return mvmm_sp_call(&x->p, &m, -1);
+}
+
+void mvmm_ut_attach(struct mvmm_ut_sec *x, const char *name, uint32_t flags,
+		    uint32_t timeout_ms, uint32_t obs_entries)
+{
+	int ret = mvmm_ut_attach_ret(x, name, flags, timeout_ms, obs_entries);
+
+	TEST_ASSERT(!ret, "Expected mvmm_sec_attach(%s) to work, got %s",
+		    name, strerror(-ret));
+}
+
+/* A secondary for VM @c, attached as @name (serving with @path if >= 0). */
+void mvmm_ut_start(struct mvmm_ut_sec *x, struct ug_vm *c, const char *name,
+		   uint32_t flags, uint32_t timeout_ms, int path)
+{
+	int ret;
+
+	mvmm_ut_fork(x);
+	mvmm_ut_give_vm(x, ug_vm_fd(c));
+	mvmm_ut_attach(x, name, flags, timeout_ms, 0);
+	TEST_ASSERT(x->shm->attached_vm == c->id,
+		    "Expected the attach to name VM %u, got %u", c->id,
+		    x->shm->attached_vm);
+	if (path < 0)
+		return;
+	ret = mvmm_sp_op(&x->p, MVMM_SP_SERVE, path);
+	TEST_ASSERT(!ret, "Expected the secondary to serve, got %s",
+		    strerror(-ret));
+}
+
+/* Ask it to quit; it must exit 0. */
+void mvmm_ut_quit(struct mvmm_ut_sec *x)
+{
+	int status;
+
+	if (!x->shm)
+		return;
+	mvmm_sp_op(&x->p, MVMM_SP_QUIT, 0);
+	status = mvmm_sp_wait(&x->p);
+	TEST_ASSERT(status == 0, "Expected the secondary to exit 0, got status %#x",
+		    status);
+	mvmm_sp_free(&x->p);
+	x->shm = NULL;
+}
+
+/* Wait until @*p is non-zero; false after @ms. */
+bool mvmm_ut_wait_nonzero(uint32_t *p, uint64_t ms)
+{
+	uint64_t end = mvmm_ut_now_ms() + ms;
+
+	while (!SP_GET(*p)) {
+		if (mvmm_ut_now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * One step through the secondary: @cmd's iterations all end as it says,
+ * each one reached the secondary once (as a request of @type) and was
+ * handled by it; nothing reached this program.
+ */
+void mvmm_ut_step(struct mvmm_rsk *s, struct ug_vm *c, struct mvmm_ut_sec *x,
+		  const char *name, const char *what,
+		    const struct ug_cmd *cmd, uint32_t type)
+{
+	struct mvmm_sp_shm *shm = x->shm;
+	uint64_t req0 = SP_GET(shm->requests), ty0 = SP_GET(shm->by_type[type]);
+	uint64_t ans0 = SP_GET(shm->answered);
+	struct mvmm_uh h0, h1;
+
+	mvmm_ut_uh(s, name, &h0);
+	ug_cmd(what, c, cmd);
+	mvmm_ut_uh(s, name, &h1);
+	mvmm_ut_check(what, &h0, &h1, &(struct mvmm_uhd){ .events = cmd->n,
+		      .handled = cmd->n });
+	TEST_ASSERT(SP_GET(shm->requests) - req0 == cmd->n &&
+		    SP_GET(shm->by_type[type]) - ty0 == cmd->n &&
+		    SP_GET(shm->answered) - ans0 == cmd->n,
+		    "%s: Expected the secondary to see and answer %lu requests of type %u, got %lu requests (%lu of the type), %lu answers",
+		    what, cmd->n, type, SP_GET(shm->requests) - req0,
+		    SP_GET(shm->by_type[type]) - ty0,
+		    SP_GET(shm->answered) - ans0);
+	TEST_ASSERT(!c->user_in && !c->user_out && !c->user_mmio_rd &&
+		    !c->user_mmio_wr,
+		    "%s: Expected no exit to this program, got %lu IN %lu OUT %lu MMIO reads %lu MMIO writes",
+		    what, c->user_in, c->user_out, c->user_mmio_rd,
+		    c->user_mmio_wr);
+	TEST_ASSERT(!shm->bad_vm && !shm->bad_seq && !shm->answer_errors,
+		    "%s: Expected every request for VM %u with a growing seq, answered without error; got %lu of another VM, %lu out of order, %lu refused answers (last %s)",
+		    what, c->id, shm->bad_vm, shm->bad_seq, shm->answer_errors,
+		    strerror(-shm->last_answer_err));
+	TEST_ASSERT(h1.attached && h1.user && h1.pid == (uint32_t)x->p.pid &&
+		    h1.vm_id == c->id && h1.outstanding == 0,
+		    "%s: Expected handler %s attached from userspace by pid %d to VM %u with nothing outstanding, got attached %u user %u pid %u vm %u outstanding %u",
+		    what, name, x->p.pid, c->id, h1.attached, h1.user, h1.pid,
+		    h1.vm_id, h1.outstanding);
+}
+
