@@ -24,16 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
 
 #define BATCH		100
 #define KERNEL_PORT	0x21		/* master PIC IMR, in-kernel */
 #define USER_PORT	0x7e		/* no device: exits to userspace */
-#define MAX_ROUNDS	31
+#define MAX_ROUNDS	MVMM_BENCH_MAX_ROUNDS
 
 enum workload { WL_CPUID, WL_IO_KERNEL, WL_IO_USER, NR_WL };
 
@@ -77,54 +77,20 @@ static void guest_code(uint64_t wl)
 	}
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
- * Run @vcpu until @secs passed, stopping at a GUEST_SYNC; returns the
- * guest's exits in that time (BATCH loop exits + 1 ucall per batch).
+ * Run the guest for @secs; returns its exits in that time as this program
+ * sees them (KVM_RUN returns) in *@returns, and as the guest made them.
  */
-static uint64_t run_for(struct kvm_vcpu *vcpu, double secs, double *elapsed)
+static uint64_t run_for(enum workload wl, struct kvm_vcpu *vcpu, double secs,
+			uint64_t *returns, double *elapsed)
 {
-	struct kvm_run *run = vcpu->run;
-	uint64_t exits = 0;
-	double t0 = now();
-	struct ucall uc;
+	struct mvmm_bench_run r;
 
-	for (;;) {
-		vcpu_run(vcpu);
-		exits++;
-		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO,
-			    "Expected an IO exit, got exit reason %u (%s)",
-			    run->exit_reason, exit_reason_str(run->exit_reason));
-		if (run->io.port == USER_PORT)
-			continue;
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
-		if (now() - t0 >= secs)
-			break;
-	}
-	*elapsed = now() - t0;
-	return exits;
-}
-
-/* Guest exits of one batch as this program sees them (KVM_RUN returns). */
-static uint64_t batch_exits(enum workload wl, uint64_t run_returns)
-{
+	mvmm_bench_run_for(vcpu, secs, USER_PORT, 0, &r);
+	*returns = r.syncs + r.port_exits;
+	*elapsed = r.elapsed;
 	/* Only the user-port loop returns to us on every OUT. */
-	return wl == WL_IO_USER ? run_returns : run_returns * (BATCH + 1);
+	return wl == WL_IO_USER ? *returns : r.syncs * (BATCH + 1);
 }
 
 static void set_mvmm(bool on, const char *ko)
@@ -136,41 +102,6 @@ static void set_mvmm(bool on, const char *ko)
 	ret = on ? mvmm_kmod_load(ko) : mvmm_kmod_unload();
 	TEST_ASSERT(!ret, "Expected %s of mvmm to work, got %s",
 		    on ? "insmod" : "rmmod", strerror(-ret));
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double highest(const double *v, int n)
-{
-	double m = v[0];
-	int i;
-
-	for (i = 1; i < n; i++)
-		if (v[i] > m)
-			m = v[i];
-	return m;
-}
-
-static double lowest(const double *v, int n)
-{
-	double m = v[0];
-	int i;
-
-	for (i = 1; i < n; i++)
-		if (v[i] < m)
-			m = v[i];
-	return m;
 }
 
 /* Exits of @type that mvmm counted for the VM with id @id. */
@@ -198,14 +129,13 @@ static double measure_with(enum workload wl, struct kvm_vcpu *vcpu,
 	TEST_ASSERT(nl, "Expected the mvmm family with mvmm loaded, got %s",
 		    strerror(errno));
 	/* Warm up, and let mvmm see the VM (it registers on first exit). */
-	run_for(vcpu, 0.2, &elapsed);
+	run_for(wl, vcpu, 0.2, &returns, &elapsed);
 	ret = mvmm_nl_find_vm(nl, getpid(), NULL, 0, &vm);
 	TEST_ASSERT(!ret, "Expected mvmm to know this VM, got %s",
 		    strerror(-ret));
 	before = mvmm_count(nl, vm.id, wl_info[wl].type);
 
-	returns = run_for(vcpu, secs, &elapsed);
-	exits = batch_exits(wl, returns);
+	exits = run_for(wl, vcpu, secs, &returns, &elapsed);
 
 	after = mvmm_count(nl, vm.id, wl_info[wl].type);
 	/*
@@ -225,11 +155,11 @@ static double measure_with(enum workload wl, struct kvm_vcpu *vcpu,
 static double measure_without(enum workload wl, struct kvm_vcpu *vcpu,
 			      double secs)
 {
-	uint64_t exits;
+	uint64_t exits, returns;
 	double elapsed;
 
-	run_for(vcpu, 0.2, &elapsed);
-	exits = batch_exits(wl, run_for(vcpu, secs, &elapsed));
+	run_for(wl, vcpu, 0.2, &returns, &elapsed);
+	exits = run_for(wl, vcpu, secs, &returns, &elapsed);
 	return exits / elapsed;
 }
 
@@ -239,6 +169,7 @@ int main(int argc, char *argv[])
 	int rounds = argc > 2 ? atoi(argv[2]) : 15;
 	const char *ko = mvmm_kmod_path();
 	double with[MAX_ROUNDS], without[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	struct mvmm_bench_stat st_with, st_without, st_ratio;
 	int wl, r;
 
 	TEST_ASSERT(secs > 0 && rounds > 0 && rounds <= MAX_ROUNDS,
@@ -253,7 +184,6 @@ int main(int argc, char *argv[])
 	for (wl = 0; wl < NR_WL; wl++) {
 		struct kvm_vcpu *vcpu;
 		struct kvm_vm *vm;
-		double lo, hi;
 
 		vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 		vcpu_args_set(vcpu, 1, (uint64_t)wl);
@@ -282,12 +212,13 @@ int main(int argc, char *argv[])
 		 */
 		for (r = 0; r < rounds; r++)
 			ratio[r] = with[r] / without[r];
-		lo = lowest(ratio, rounds);
-		hi = highest(ratio, rounds);
+		mvmm_bench_stat(with, rounds, &st_with);
+		mvmm_bench_stat(without, rounds, &st_without);
+		mvmm_bench_stat(ratio, rounds, &st_ratio);
 		printf("%s: %.0f exits/s without mvmm, %.0f with (medians of %d windows), ratio with/without %.3f (median of per-round ratios, range %.2f..%.2f)  [%s]\n",
-		       wl_info[wl].name, median(without, rounds),
-		       median(with, rounds), rounds, median(ratio, rounds),
-		       lo, hi, wl_info[wl].what);
+		       wl_info[wl].name, st_without.median, st_with.median,
+		       rounds, st_ratio.median, st_ratio.lo, st_ratio.hi,
+		       wl_info[wl].what);
 	}
 	set_mvmm(true, ko);
 	return 0;

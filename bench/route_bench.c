@@ -37,15 +37,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "mvmm_kmod.h"
-#include "mvmm_nl.h"
 #include "mvmm_rule.h"
 
 #define BATCH		100
-#define MAX_ROUNDS	31
+#define MAX_ROUNDS	MVMM_BENCH_MAX_ROUNDS
 #define SIG_LEAF	0x40000000U
 #define DEBUGCON_PORT	0xe9
 #define KERNEL_PORT	0x21		/* master PIC IMR, in-kernel */
@@ -67,8 +66,8 @@ static const struct {
 			   "main is OUT to port 0x21, completed by KVM's in-kernel PIC" },
 };
 
-/* Guest globals: the loop of the workload, and its port. */
-static uint64_t g_port;
+/* Guest global: the port of the OUT loop. */
+static uint64_t g_port = DEBUGCON_PORT;
 
 static void guest_code(uint64_t wl)
 {
@@ -91,47 +90,14 @@ static void guest_code(uint64_t wl)
 	}
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * Run until @secs passed, stopping at a GUEST_SYNC; returns the loop
- * instructions the guest completed (BATCH per GUEST_SYNC).
- */
+/* Run for @secs; returns the loop instructions the guest completed. */
 static uint64_t run_for(struct kvm_vcpu *vcpu, double secs, double *elapsed)
 {
-	struct kvm_run *run = vcpu->run;
-	uint64_t batches = 0;
-	double t0 = now();
-	struct ucall uc;
+	struct mvmm_bench_run r;
 
-	for (;;) {
-		vcpu_run(vcpu);
-		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO,
-			    "Expected an IO exit, got exit reason %u (%s)",
-			    run->exit_reason, exit_reason_str(run->exit_reason));
-		if (run->io.port == DEBUGCON_PORT)
-			continue;	/* KVM's path: the OUT reached us */
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
-		batches++;
-		if (now() - t0 >= secs)
-			break;
-	}
-	*elapsed = now() - t0;
-	return batches * BATCH;
+	mvmm_bench_run_for(vcpu, secs, DEBUGCON_PORT, 0, &r);
+	*elapsed = r.elapsed;
+	return r.syncs * BATCH;
 }
 
 static void load_sample(const char *mod)
@@ -146,19 +112,9 @@ static void load_sample(const char *mod)
 		    path, strerror(-ret));
 }
 
-static void handler_get(struct mvmm_rsk *s, const char *name,
-			struct mvmm_handler_info *h)
-{
-	int ret = mvmm_handler_get(s, name, h);
-
-	TEST_ASSERT(!ret, "Expected handler %s, got %s", name, strerror(-ret));
-}
-
 struct bench {
 	struct mvmm_rsk *s;
-	struct kvm_vm *vm;
-	struct kvm_vcpu *vcpu;
-	uint32_t vm_id;
+	struct mvmm_bench_vm v;
 	enum workload wl;
 	double secs;
 };
@@ -166,7 +122,7 @@ struct bench {
 static void set_port(struct bench *b, uint16_t port)
 {
 	g_port = port;
-	sync_global_to_guest(b->vm, g_port);
+	sync_global_to_guest(b->v.vm, g_port);
 }
 
 /* One window with the secondary's rule in place: exits per second. */
@@ -191,19 +147,19 @@ static double window_secondary(struct bench *b)
 		r.lo = r.hi = DEBUGCON_PORT;
 	}
 	snprintf(r.target, sizeof(r.target), "%s", name);
-	ret = mvmm_rule_add(b->s, b->vm_id, &r, &id, &ack);
+	ret = mvmm_rule_add(b->s, b->v.id, &r, &id, &ack);
 	TEST_ASSERT(!ret, "Expected the %s rule, got %s (%s)", name,
 		    strerror(-ret), ack.msg);
-	run_for(b->vcpu, 0.1, &elapsed);	/* warm up */
-	handler_get(b->s, name, &h0);
-	done = run_for(b->vcpu, b->secs, &elapsed);
-	handler_get(b->s, name, &h1);
+	run_for(b->v.vcpu, 0.1, &elapsed);	/* warm up */
+	mvmm_bench_handler(b->s, name, &h0);
+	done = run_for(b->v.vcpu, b->secs, &elapsed);
+	mvmm_bench_handler(b->s, name, &h1);
 	TEST_ASSERT(h1.handled - h0.handled == done &&
 		    h1.events - h0.events == done,
 		    "%s: Expected %s to handle all %lu exits of the window, got %lu of %lu",
 		    wl_info[b->wl].name, name, done, h1.handled - h0.handled,
 		    h1.events - h0.events);
-	ret = mvmm_rule_del(b->s, b->vm_id, id, &ack);
+	ret = mvmm_rule_del(b->s, b->v.id, id, &ack);
 	TEST_ASSERT(!ret, "Expected the rule to go, got %s (%s)",
 		    strerror(-ret), ack.msg);
 	return done / elapsed;
@@ -221,30 +177,14 @@ static double window_main(struct bench *b)
 		set_port(b, DEBUGCON_PORT);
 	else if (b->wl == WL_IO_KERNEL)
 		set_port(b, KERNEL_PORT);
-	run_for(b->vcpu, 0.1, &elapsed);
-	handler_get(b->s, name, &h0);
-	done = run_for(b->vcpu, b->secs, &elapsed);
-	handler_get(b->s, name, &h1);
+	run_for(b->v.vcpu, 0.1, &elapsed);
+	mvmm_bench_handler(b->s, name, &h0);
+	done = run_for(b->v.vcpu, b->secs, &elapsed);
+	mvmm_bench_handler(b->s, name, &h1);
 	TEST_ASSERT(h1.events == h0.events,
 		    "%s: Expected no event routed to %s without the rule, got %lu",
 		    wl_info[b->wl].name, name, h1.events - h0.events);
 	return done / elapsed;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_ROUNDS];
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 int main(int argc, char *argv[])
@@ -252,10 +192,9 @@ int main(int argc, char *argv[])
 	double secs = argc > 1 ? atof(argv[1]) : 0.5;
 	int rounds = argc > 2 ? atoi(argv[2]) : 15;
 	double sec[MAX_ROUNDS], kvm[MAX_ROUNDS], ratio[MAX_ROUNDS];
-	struct mvmm_vm_info info;
+	struct mvmm_bench_stat st_sec, st_kvm, st_ratio;
 	struct bench b = {};
-	struct mvmm_nl *nl;
-	int wl, r, ret;
+	int wl, r;
 
 	TEST_ASSERT(secs > 0 && rounds > 0 && rounds <= MAX_ROUNDS,
 		    "usage: %s [seconds_per_window [rounds <= %d]]", argv[0],
@@ -271,20 +210,8 @@ int main(int argc, char *argv[])
 	       secs, rounds);
 
 	for (wl = 0; wl < NR_WL; wl++) {
-		double lo, hi;
-
 		b.wl = wl;
-		b.vm = vm_create_with_one_vcpu(&b.vcpu, guest_code);
-		vcpu_args_set(b.vcpu, 1, (uint64_t)wl);
-		set_port(&b, DEBUGCON_PORT);
-		run_for(b.vcpu, 0.1, &(double){ 0 });
-		nl = mvmm_nl_open();
-		TEST_ASSERT(nl, "mvmm_nl_open: %s", strerror(errno));
-		ret = mvmm_nl_find_vm(nl, getpid(), NULL, 0, &info);
-		TEST_ASSERT(!ret, "Expected mvmm to know this VM, got %s",
-			    strerror(-ret));
-		mvmm_nl_close(nl);
-		b.vm_id = info.id;
+		mvmm_bench_vm_create(&b.v, guest_code, wl, DEBUGCON_PORT, 0);
 
 		for (r = 0; r < rounds; r++) {
 			if (r & 1) {
@@ -300,16 +227,14 @@ int main(int argc, char *argv[])
 			       wl_info[wl].name, r + 1, sec[r],
 			       wl_info[wl].handler, kvm[r], ratio[r]);
 		}
-		kvm_vm_free(b.vm);
-		lo = hi = ratio[0];
-		for (r = 1; r < rounds; r++) {
-			lo = ratio[r] < lo ? ratio[r] : lo;
-			hi = ratio[r] > hi ? ratio[r] : hi;
-		}
+		kvm_vm_free(b.v.vm);
+		mvmm_bench_stat(ratio, rounds, &st_ratio);
+		mvmm_bench_stat(sec, rounds, &st_sec);
+		mvmm_bench_stat(kvm, rounds, &st_kvm);
 		printf("%s: " RATIO_NAME " %.3f (time per exit, median of %d rounds, range %.2f..%.2f); %.0f exits/s by %s, %.0f by KVM  [%s]\n",
-		       wl_info[wl].name, median(ratio, rounds), rounds, lo, hi,
-		       median(sec, rounds), wl_info[wl].handler,
-		       median(kvm, rounds), wl_info[wl].main_what);
+		       wl_info[wl].name, st_ratio.median, rounds, st_ratio.lo,
+		       st_ratio.hi, st_sec.median, wl_info[wl].handler,
+		       st_kvm.median, wl_info[wl].main_what);
 	}
 	mvmm_rsk_close(b.s);
 	return 0;
