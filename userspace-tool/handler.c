@@ -12,7 +12,11 @@
  *
  *   [ { "name": "debugcon", "id": 0, "attached": true, "events": 10,
  *       "handled": 9, "to_main": 0, "injected": 0, "fallback": 1,
- *       "invalid": 0, "observed": 0 } ]
+ *       "invalid": 0, "observed": 0, "timeouts": 0, "dropped": 0,
+ *       "restarts": 0 } ]
+ *
+ * A handler attached through /dev/mvmm also has "user": true, "pid",
+ * "vm" (the VM it serves) and "outstanding" (requests unanswered now).
  *
  * "handler show NAME" fails (exit 2) when no handler has that name.
  */
@@ -43,12 +47,17 @@ static const struct {
 	{ MVMM_A_HANDLER_FALLBACK,	"fallback",	"FALLBACK" },
 	{ MVMM_A_HANDLER_INVALID,	"invalid",	"INVALID" },
 	{ MVMM_A_HANDLER_OBSERVED,	"observed",	"OBSERVED" },
+	{ MVMM_A_HANDLER_TIMEOUTS,	"timeouts",	"TIMEOUTS" },
+	{ MVMM_A_HANDLER_DROPPED,	"dropped",	"DROPPED" },
+	{ MVMM_A_HANDLER_RESTARTS,	"restarts",	"RESTARTS" },
 };
 
 struct handler {
 	char name[MVMM_TARGET_LEN];
 	uint32_t id;
 	bool attached;
+	bool user;		/* attached through /dev/mvmm */
+	uint32_t pid, vm, outstanding;
 	uint64_t count[ARRAY_SIZE(counters)];
 };
 
@@ -74,6 +83,13 @@ static struct nla_policy handler_policy[MVMM_A_HANDLER_MAX + 1] = {
 	[MVMM_A_HANDLER_FALLBACK]	= { .type = NLA_U64 },
 	[MVMM_A_HANDLER_INVALID]	= { .type = NLA_U64 },
 	[MVMM_A_HANDLER_OBSERVED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_USER]		= { .type = NLA_FLAG },
+	[MVMM_A_HANDLER_PID]		= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_VM_ID]		= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_TIMEOUTS]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_DROPPED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_RESTARTS]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_OUTSTANDING]	= { .type = NLA_U32 },
 };
 
 static const char *const handler_attr_names[MVMM_A_HANDLER_MAX + 1] = {
@@ -87,6 +103,9 @@ static const char *const handler_attr_names[MVMM_A_HANDLER_MAX + 1] = {
 	[MVMM_A_HANDLER_FALLBACK]	= "MVMM_A_HANDLER_FALLBACK",
 	[MVMM_A_HANDLER_INVALID]	= "MVMM_A_HANDLER_INVALID",
 	[MVMM_A_HANDLER_OBSERVED]	= "MVMM_A_HANDLER_OBSERVED",
+	[MVMM_A_HANDLER_TIMEOUTS]	= "MVMM_A_HANDLER_TIMEOUTS",
+	[MVMM_A_HANDLER_DROPPED]	= "MVMM_A_HANDLER_DROPPED",
+	[MVMM_A_HANDLER_RESTARTS]	= "MVMM_A_HANDLER_RESTARTS",
 };
 
 static int handler_reply(struct nl_msg *msg, void *arg)
@@ -122,6 +141,13 @@ static int handler_reply(struct nl_msg *msg, void *arg)
 	h.attached = nla_get_u8(ht[MVMM_A_HANDLER_ATTACHED]);
 	for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
 		h.count[i] = nla_get_u64(ht[counters[i].attr]);
+	h.user = ht[MVMM_A_HANDLER_USER] && ht[MVMM_A_HANDLER_PID] &&
+		 ht[MVMM_A_HANDLER_VM_ID] && ht[MVMM_A_HANDLER_OUTSTANDING];
+	if (h.user) {
+		h.pid = nla_get_u32(ht[MVMM_A_HANDLER_PID]);
+		h.vm = nla_get_u32(ht[MVMM_A_HANDLER_VM_ID]);
+		h.outstanding = nla_get_u32(ht[MVMM_A_HANDLER_OUTSTANDING]);
+	}
 
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 16;
@@ -149,6 +175,16 @@ static void print_json(const struct mvmm_ctx *ctx, const struct handler_list *l)
 		for (c = 0; c < (int)ARRAY_SIZE(counters); c++)
 			mvmm_json_add(o, counters[c].key,
 				      mvmm_json_u64(l->h[i].count[c]));
+		if (l->h[i].user) {
+			b = json_object_new_boolean(1);
+			if (!b)
+				mvmm_oom();
+			mvmm_json_add(o, "user", b);
+			mvmm_json_add(o, "pid", mvmm_json_u64(l->h[i].pid));
+			mvmm_json_add(o, "vm", mvmm_json_u64(l->h[i].vm));
+			mvmm_json_add(o, "outstanding",
+				      mvmm_json_u64(l->h[i].outstanding));
+		}
 		mvmm_json_append(arr, o);
 	}
 	mvmm_json_print(ctx, arr);
@@ -156,18 +192,28 @@ static void print_json(const struct mvmm_ctx *ctx, const struct handler_list *l)
 
 static void print_table(const struct handler_list *l)
 {
-	struct mvmm_table *t = mvmm_table_new(3 + (int)ARRAY_SIZE(counters));
+	struct mvmm_table *t = mvmm_table_new(5 + (int)ARRAY_SIZE(counters));
 	int i, c;
 
 	mvmm_table_col(t, 0, "NAME", 0);
 	mvmm_table_col(t, 1, "ID", MVMM_COL_RIGHT);
 	mvmm_table_col(t, 2, "ATTACHED", 0);
+	/* Userspace handlers: the process and the VM it serves; else "-". */
+	mvmm_table_col(t, 3, "PID", MVMM_COL_RIGHT);
+	mvmm_table_col(t, 4, "VM", MVMM_COL_RIGHT);
 	for (c = 0; c < (int)ARRAY_SIZE(counters); c++)
-		mvmm_table_col(t, 3 + c, counters[c].title, MVMM_COL_RIGHT);
+		mvmm_table_col(t, 5 + c, counters[c].title, MVMM_COL_RIGHT);
 	for (i = 0; i < l->n; i++) {
 		mvmm_table_add(t, "%s", l->h[i].name);
 		mvmm_table_add(t, "%u", l->h[i].id);
 		mvmm_table_add(t, "%s", l->h[i].attached ? "yes" : "no");
+		if (l->h[i].user) {
+			mvmm_table_add(t, "%u", l->h[i].pid);
+			mvmm_table_add(t, "%u", l->h[i].vm);
+		} else {
+			mvmm_table_add(t, "-");
+			mvmm_table_add(t, "-");
+		}
 		for (c = 0; c < (int)ARRAY_SIZE(counters); c++)
 			mvmm_table_add(t, "%llu",
 				       (unsigned long long)l->h[i].count[c]);
@@ -212,7 +258,9 @@ static int handler_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	     "and their counters: events routed to the name, handled by it, passed back\n"
 	     "to main (KVM), answered with an exception (injected), rule fallback applied\n"
 	     "(handler absent, failed or answered invalidly), invalid answers among\n"
-	     "those, and observe-mode copies delivered.");
+	     "those, observe-mode copies delivered, time-outs and observe copies\n"
+	     "dropped (userspace handlers), and waits resumed after a signal.\n"
+	     "PID and VM: the process and VM of a handler attached through /dev/mvmm.");
 	return MVMM_EXIT_OK;
 }
 
