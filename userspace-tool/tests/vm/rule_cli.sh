@@ -309,7 +309,7 @@ if [ -e /mvmm/mvmm_debugcon.ko ] && insmod /mvmm/mvmm_debugcon.ko; then
 	jeq "events counted" h.json 0.events 5
 	jeq "handled counted" h.json 0.handled 5
 	jeq "nothing fell back" h.json 0.fallback 0
-	t "handler text row" 0 "debugcon 0 yes 5 5 0 0 0 0 0" "" \
+	t "handler text row" 0 "debugcon 0 yes - - 5 5 0 0 0 0 0 0 0 0" "" \
 	  sh -c "mvmmctl handler list | awk 'NR == 2 { \$1 = \$1; print }'"
 	if rmmod mvmm_debugcon; then ok "rmmod mvmm_debugcon"; else nok "rmmod mvmm_debugcon"; fi
 	mvmmctl -j handler list >h.json
