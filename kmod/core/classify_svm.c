@@ -341,7 +341,12 @@ int mvmm_classify_svm(const struct mvmm_exit_info *x, struct mvmm_event *ev)
 		ev->type = MVMM_EV_FAILED_ENTRY;
 		break;
 	default:
+		/* Unknown to us: still OTHER, still matchable by its code. */
+		ev->qual = code;
 		return -1;
 	}
+	/* The exit code is the only qualifier an OTHER event has. */
+	if (ev->type == MVMM_EV_OTHER)
+		ev->qual = code;
 	return 0;
 }

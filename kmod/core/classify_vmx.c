@@ -365,7 +365,12 @@ int mvmm_classify_vmx(const struct mvmm_exit_info *x, struct mvmm_event *ev)
 		/* Known, no event type of their own: raw_reason tells. */
 		break;
 	default:
+		/* Unknown to us: still OTHER, still matchable by its code. */
+		ev->qual = reason & VMX_EXIT_REASON_BASIC;
 		return -1;
 	}
+	/* The exit code is the only qualifier an OTHER event has. */
+	if (ev->type == MVMM_EV_OTHER)
+		ev->qual = reason & VMX_EXIT_REASON_BASIC;
 	return 0;
 }

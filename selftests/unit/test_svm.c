@@ -10,7 +10,8 @@
 
 /*
  * Every exit code KVM 6.1 handles (and a few more the APM defines).
- * numbered: qual = code - lo (CR, DR, exception number); else qual = qual.
+ * numbered: qual = code - lo (CR, DR, exception number); OTHER: qual =
+ * the exit code (the documented qualifier of OTHER); else qual = qual.
  * flags == -1: flags not checked here (depends on EXITINFO1).
  */
 static const struct svm_row {
@@ -92,7 +93,8 @@ TEST_POINTS(svm_every_exit_code)
 			EXPECT_EQ(ev.type, r->type);
 			EXPECT_EQ(ev.origin, MVMM_ORIGIN_L1);
 			EXPECT_EQ(ev.raw_reason, code);
-			EXPECT_EQ(ev.qual, r->numbered ? code - r->lo : r->qual);
+			EXPECT_EQ(ev.qual, r->type == MVMM_EV_OTHER ? code :
+					   r->numbered ? code - r->lo : r->qual);
 			if (r->flags >= 0)
 				EXPECT_EQ(ev.flags, r->flags);
 			END();
@@ -117,11 +119,11 @@ TEST(svm_unknown_codes_are_other)
 		x.info1 = 0x1234;
 		ret = SVM(&x, &ev);
 		if (ret != -1 || ev.type != MVMM_EV_OTHER ||
-		    ev.raw_reason != code) {
+		    ev.raw_reason != code || ev.qual != code) {
 			bad++;
 			unit_fail(__FILE__, __LINE__,
-				  "code 0x%x: ret %d, type %u, raw 0x%llx",
-				  code, ret, ev.type, ev.raw_reason);
+				  "code 0x%x: ret %d, type %u, raw 0x%llx, qual 0x%llx",
+				  code, ret, ev.type, ev.raw_reason, ev.qual);
 		}
 	}
 	for (i = 0; i < 3; i++) {
@@ -129,6 +131,7 @@ TEST(svm_unknown_codes_are_other)
 		EXPECT_EQ(SVM(&x, &ev), -1);
 		EXPECT_EQ(ev.type, MVMM_EV_OTHER);
 		EXPECT_EQ(ev.raw_reason, extra[i]);
+		EXPECT_EQ(ev.qual, extra[i]);
 	}
 }
 

@@ -50,15 +50,15 @@ static const struct vmx_row {
 	{ 33, MVMM_EV_FAILED_ENTRY, 0 },	/* invalid guest state */
 	{ 34, MVMM_EV_FAILED_ENTRY, 0 },	/* MSR loading */
 	{ 36, MVMM_EV_MWAIT, 0 },
-	{ 37, MVMM_EV_OTHER, 0 },		/* monitor trap flag */
+	{ 37, MVMM_EV_OTHER, 37 },		/* monitor trap flag */
 	{ 39, MVMM_EV_MONITOR, 0 },
 	{ 40, MVMM_EV_PAUSE, 0 },
 	{ 41, MVMM_EV_FAILED_ENTRY, 0 },	/* machine check on entry */
 	{ 43, MVMM_EV_APIC_ACCESS, 0 },		/* TPR below threshold */
 	{ 44, MVMM_EV_APIC_ACCESS, 0 },
 	{ 45, MVMM_EV_APIC_ACCESS, 0xb0 },	/* virtualized EOI */
-	{ 46, MVMM_EV_OTHER, 0 },		/* GDTR/IDTR */
-	{ 47, MVMM_EV_OTHER, 0 },		/* LDTR/TR */
+	{ 46, MVMM_EV_OTHER, 46 },		/* GDTR/IDTR */
+	{ 47, MVMM_EV_OTHER, 47 },		/* LDTR/TR */
 	{ 48, MVMM_EV_NPF, 0 },			/* EPT violation */
 	{ 49, MVMM_EV_MMIO, 0 },		/* EPT misconfig */
 	{ 50, MVMM_EV_NESTED, MVMM_NESTED_INVEPT },
@@ -68,18 +68,18 @@ static const struct vmx_row {
 	{ 54, MVMM_EV_WBINVD, 0 },
 	{ 55, MVMM_EV_XSETBV, 0 },
 	{ 56, MVMM_EV_APIC_ACCESS, 0 },		/* APIC write */
-	{ 57, MVMM_EV_OTHER, 0 },		/* RDRAND */
+	{ 57, MVMM_EV_OTHER, 57 },		/* RDRAND */
 	{ 58, MVMM_EV_INVPCID, 0 },
 	{ 59, MVMM_EV_NESTED, MVMM_NESTED_VMFUNC },
-	{ 60, MVMM_EV_OTHER, 0 },		/* ENCLS */
-	{ 61, MVMM_EV_OTHER, 0 },		/* RDSEED */
-	{ 62, MVMM_EV_OTHER, 0 },		/* PML full */
+	{ 60, MVMM_EV_OTHER, 60 },		/* ENCLS */
+	{ 61, MVMM_EV_OTHER, 61 },		/* RDSEED */
+	{ 62, MVMM_EV_OTHER, 62 },		/* PML full */
 	{ 63, MVMM_EV_XSAVES, 0 },
 	{ 64, MVMM_EV_XSAVES, 0 },		/* XRSTORS */
-	{ 67, MVMM_EV_OTHER, 0 },		/* UMWAIT */
-	{ 68, MVMM_EV_OTHER, 0 },		/* TPAUSE */
-	{ 74, MVMM_EV_OTHER, 0 },		/* bus lock */
-	{ 75, MVMM_EV_OTHER, 0 },		/* notify */
+	{ 67, MVMM_EV_OTHER, 67 },		/* UMWAIT */
+	{ 68, MVMM_EV_OTHER, 68 },		/* TPAUSE */
+	{ 74, MVMM_EV_OTHER, 74 },		/* bus lock */
+	{ 75, MVMM_EV_OTHER, 75 },		/* notify */
 };
 
 #define N_VMX_ROWS	ARRAY_SIZE(vmx_rows)
@@ -120,11 +120,11 @@ TEST(vmx_unknown_reasons_are_other)
 		x = exit_info(reason);
 		ret = VMX(&x, &ev);
 		if (ret != -1 || ev.type != MVMM_EV_OTHER ||
-		    ev.raw_reason != reason) {
+		    ev.raw_reason != reason || ev.qual != reason) {
 			bad++;
 			unit_fail(__FILE__, __LINE__,
-				  "reason %u: ret %d, type %u, raw 0x%llx",
-				  reason, ret, ev.type, ev.raw_reason);
+				  "reason %u: ret %d, type %u, raw 0x%llx, qual 0x%llx",
+				  reason, ret, ev.type, ev.raw_reason, ev.qual);
 		}
 	}
 }
