@@ -9,6 +9,7 @@
 
 #include <linux/kvm_host.h>
 #include <linux/srcu.h>
+#include <asm/svm.h>
 #include "core/classify.h"
 #include "exit.h"
 #include "hook.h"
@@ -78,6 +79,29 @@ static void mvmm_classify_exit(struct kvm_vcpu *vcpu, struct mvmm_event *ev)
 		ev->type = MVMM_EV_MMIO;
 }
 
+/*
+ * svm_handle_exit() starts every exit by copying CR0 (when its writes are
+ * not intercepted) and, with nested paging, CR3 from the VMCB into
+ * vcpu->arch: the guest changes them without exiting. An exit that mvmm
+ * completes never gets there, so copy them the same way first, or KVM
+ * (and KVM_GET_SREGS once a signal ends KVM_RUN mid-wait) would use stale
+ * values. SEV-ES state is encrypted: KVM leaves it alone too. VMX reads
+ * both lazily through its register cache: nothing to do there.
+ */
+static void mvmm_svm_sync_crs(struct kvm_vcpu *vcpu)
+{
+	/* struct vcpu_svm (6.1 svm.h): the vCPU, then its current VMCB. */
+	struct vmcb *vmcb = *(struct vmcb **)(vcpu + 1);
+
+	if (vcpu->arch.guest_state_protected)
+		return;
+	if (!test_bit(INTERCEPT_CR0_WRITE,
+		      (unsigned long *)vmcb->control.intercepts))
+		vcpu->arch.cr0 = vmcb->save.cr0;
+	if (READ_ONCE(*mvmm_kvm.npt_enabled))
+		vcpu->arch.cr3 = vmcb->save.cr3;
+}
+
 /* Should mvmm complete this exit instead of KVM? */
 static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
 			  const struct mvmm_event *ev, int *ret)
@@ -90,7 +114,12 @@ static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
 	if (!p || ev->type == MVMM_EV_MMIO)
 		return false;
 	rule = mvmm_policy_lookup(p->t, ev);
-	return rule && mvmm_route(vcpu, vm->id, ev, rule, ret);
+	if (!rule)
+		return false;
+	/* Harmless if KVM handles it after all: it copies the same. */
+	if (!mvmm_kvm.vmx)
+		mvmm_svm_sync_crs(vcpu);
+	return mvmm_route(vcpu, vm->id, ev, rule, ret);
 }
 
 static int mvmm_handle_exit(struct kvm_vcpu *vcpu, fastpath_t fastpath)

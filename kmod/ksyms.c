@@ -120,10 +120,21 @@ int mvmm_ksyms_init(void)
 	    !READ_ONCE(ops->hardware_enable))
 		goto err_vendor;
 
-	mvmm_kvm.x86_ops = ops;
 	mvmm_kvm.vmx = boot_cpu_has(X86_FEATURE_VMX);
+	/* exit.c copies CR3 from the VMCB only where KVM would (NPT). */
+	if (!mvmm_kvm.vmx) {
+		mvmm_kvm.npt_enabled = (void *)mvmm_need("npt_enabled");
+		if (!mvmm_kvm.npt_enabled)
+			goto err_symbol;
+	}
+	mvmm_kvm.x86_ops = ops;
 	return 0;
 
+err_symbol:
+	module_put(mvmm_kvm.vendor_mod);
+	mvmm_kvm.vendor_mod = NULL;
+	module_put(mvmm_kvm.kvm_mod);
+	return -ENOENT;
 err_vendor:
 	module_put(mvmm_kvm.vendor_mod);
 	mvmm_kvm.vendor_mod = NULL;

@@ -28,6 +28,8 @@ struct mvmm_kvm {
 			   gpa_t addr, int len, void *val);
 	int (*io_bus_write)(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			    gpa_t addr, int len, const void *val);
+	/* kvm_amd's npt_enabled (not exported); NULL with kvm_intel. */
+	bool *npt_enabled;
 	struct module *kvm_mod;
 	struct module *vendor_mod;
 };
