@@ -318,9 +318,11 @@ int mvmm_classify_svm(const struct mvmm_exit_info *x, struct mvmm_event *ev)
 		 * reserved bits, so the RSVD bit means MMIO. The first access
 		 * to such a GPA (no SPTE yet) is a plain not-present NPF: the
 		 * module, which can look at the memslots, upgrades that NPF to
-		 * MMIO when no memslot backs the GPA.
+		 * MMIO when no memslot backs the GPA. An L2 fault reports L2's
+		 * GPA, not the L1 address an MMIO rule would name: it stays NPF.
 		 */
-		ev->type = (info1 & SVM_NPF_RSVD) ? MVMM_EV_MMIO : MVMM_EV_NPF;
+		ev->type = (info1 & SVM_NPF_RSVD) && !x->l2 ? MVMM_EV_MMIO :
+							       MVMM_EV_NPF;
 		ev->qual = x->info2;
 		ev->sub = info1;
 		ev->flags = ((info1 & SVM_NPF_WRITE) ? MVMM_EVF_WRITE : 0) |

@@ -327,8 +327,11 @@ int mvmm_classify_vmx(const struct mvmm_exit_info *x, struct mvmm_event *ev)
 			    ((qual & EPT_QUAL_FETCH) ? MVMM_EVF_FETCH : 0);
 		break;
 	case EXIT_REASON_EPT_MISCONFIG:
-		/* KVM misconfigures EPT entries only to catch MMIO. */
-		ev->type = MVMM_EV_MMIO;
+		/*
+		 * KVM misconfigures EPT entries only to catch MMIO. An L2
+		 * fault reports L2's GPA: it stays NPF, as on SVM.
+		 */
+		ev->type = x->l2 ? MVMM_EV_NPF : MVMM_EV_MMIO;
 		ev->qual = x->gpa;
 		break;
 	case EXIT_REASON_RDTSCP:

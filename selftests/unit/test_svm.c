@@ -313,6 +313,22 @@ TEST(svm_npf_fetch)
 }
 
 /* KVM's MMIO SPTEs have reserved bits: the NPF error code has RSVD (bit 3) */
+/* L2's reserved-bit NPF: L2's GPA, so NPF, never MMIO. */
+TEST(svm_npf_rsvd_l2_is_npf)
+{
+	struct mvmm_exit_info x = exit_info(0x400);
+	struct mvmm_event ev;
+
+	x.info1 = 0x10000000bULL;	/* present, write, rsvd */
+	x.info2 = 0xfebf0000;
+	x.l2 = 1;
+	EXPECT_EQ(SVM(&x, &ev), 0);
+	EXPECT_EQ(ev.type, MVMM_EV_NPF);
+	EXPECT_EQ(ev.origin, MVMM_ORIGIN_L2);
+	EXPECT_EQ(ev.qual, 0xfebf0000);
+	EXPECT_EQ(ev.flags, MVMM_EVF_WRITE);
+}
+
 TEST(svm_npf_rsvd_is_mmio)
 {
 	struct mvmm_exit_info x = exit_info(0x400);

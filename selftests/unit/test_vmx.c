@@ -441,6 +441,20 @@ TEST(vmx_ept_misconfig_is_mmio)
 	EXPECT_EQ(ev.qual, 0xfebf1000);
 }
 
+/* L2's misconfigured EPT entry: L2's GPA, so NPF, never MMIO. */
+TEST(vmx_ept_misconfig_l2_is_npf)
+{
+	struct mvmm_exit_info x = exit_info(49);
+	struct mvmm_event ev;
+
+	x.gpa = 0xfebf1000;
+	x.l2 = 1;
+	EXPECT_EQ(VMX(&x, &ev), 0);
+	EXPECT_EQ(ev.type, MVMM_EV_NPF);
+	EXPECT_EQ(ev.origin, MVMM_ORIGIN_L2);
+	EXPECT_EQ(ev.qual, 0xfebf1000);
+}
+
 TEST(vmx_task_switch_sipi_invlpg)
 {
 	struct mvmm_exit_info x = exit_info(9);
