@@ -273,7 +273,17 @@ static void free_arrays(struct mvmm_policy_builder *b)
 	b->nr = 0;
 	b->nr_view[0] = 0;
 	b->nr_view[1] = 0;
+	b->view_off[0] = 0;
+	b->view_off[1] = 0;
 	b->cap = 0;
+}
+
+/* The entries of view @o, in order. */
+static inline struct mvmm_policy_view *
+view_base(const struct mvmm_policy_builder *b, int o)
+{
+	/* No arithmetic on the NULL of an empty builder. */
+	return b->view[o] ? b->view[o] + b->view_off[o] : NULL;
 }
 
 void mvmm_policy_destroy(struct mvmm_policy_builder *b)
@@ -354,7 +364,7 @@ static __u32 view_upper(const struct mvmm_policy_view *v, __u32 n,
 static __u32 view_conflict(const struct mvmm_policy_builder *b, int o,
 			   __u32 type, __u64 lo, __u64 hi)
 {
-	const struct mvmm_policy_view *v = b->view[o];
+	const struct mvmm_policy_view *v = view_base(b, o);
 	__u32 p = view_upper(v, b->nr_view[o], type, hi);
 
 	if (p && v[p - 1].type == type && v[p - 1].hi >= lo)
@@ -375,26 +385,56 @@ static __u32 find_conflict(const struct mvmm_policy_builder *b,
 	return id;
 }
 
+/*
+ * A free entry at position @p of view @o (a view has fewer entries than
+ * the arrays' capacity), moving the shorter side of the view: entries
+ * before @p one down into the room at the front, or those from @p on one
+ * up. When that side has no room, the view is first centred in its
+ * array. Files of rules in descending order insert at the front each
+ * time: they cost O(log n) moves per rule this way, not O(n).
+ */
+static struct mvmm_policy_view *view_open(struct mvmm_policy_builder *b,
+					  int o, __u32 p)
+{
+	struct mvmm_policy_view *v = b->view[o];
+	__u32 n = b->nr_view[o], off = b->view_off[o];
+	bool front = p < n - p;
+	__u32 mid;
+
+	if (front ? !off : off + n == b->cap) {
+		mid = (b->cap - n) / 2;
+		memmove(&v[mid], &v[off], n * sizeof(*v));
+		off = mid;
+	}
+	/* Room on the chosen side, or else (cap - n == 1) on the other. */
+	if (off && (front || off + n == b->cap)) {
+		memmove(&v[off - 1], &v[off], p * sizeof(*v));
+		off--;
+	} else {
+		memmove(&v[off + p + 1], &v[off + p], (n - p) * sizeof(*v));
+	}
+	b->view_off[o] = off;
+	b->nr_view[o] = n + 1;
+	return &v[off + p];
+}
+
 /* Callers checked for overlap and made room. */
 static void view_insert(struct mvmm_policy_builder *b,
 			const struct mvmm_rule *r)
 {
 	__u32 mask = origin_mask(r->origin);
 	struct mvmm_policy_view *v;
-	__u32 p;
 	int o;
 
 	for (o = 0; o < 2; o++) {
 		if (!(mask & (1u << o)))
 			continue;
-		v = b->view[o];
-		p = view_upper(v, b->nr_view[o], r->type, r->lo);
-		memmove(&v[p + 1], &v[p], (b->nr_view[o] - p) * sizeof(*v));
-		v[p].lo = r->lo;
-		v[p].hi = r->hi;
-		v[p].id = r->id;
-		v[p].type = r->type;
-		b->nr_view[o]++;
+		v = view_open(b, o, view_upper(view_base(b, o),
+					       b->nr_view[o], r->type, r->lo));
+		v->lo = r->lo;
+		v->hi = r->hi;
+		v->id = r->id;
+		v->type = r->type;
 	}
 }
 
@@ -409,7 +449,7 @@ static void view_remove(struct mvmm_policy_builder *b,
 	for (o = 0; o < 2; o++) {
 		if (!(mask & (1u << o)))
 			continue;
-		v = b->view[o];
+		v = view_base(b, o);
 		/* (type, lo) is unique in a view: it is the entry before. */
 		p = view_upper(v, b->nr_view[o], r->type, r->lo) - 1;
 		b->nr_view[o]--;
@@ -438,10 +478,13 @@ static int reserve(struct mvmm_policy_builder *b)
 		mvmm_free(v1);
 		return -ENOMEM;
 	}
+	/* Each view centred in its new array: room at both ends. */
 	if (b->nr) {
 		memcpy(rules, b->rules, b->nr * sizeof(*rules));
-		memcpy(v0, b->view[0], b->nr_view[0] * sizeof(*v0));
-		memcpy(v1, b->view[1], b->nr_view[1] * sizeof(*v1));
+		memcpy(v0 + (cap - b->nr_view[0]) / 2, view_base(b, 0),
+		       b->nr_view[0] * sizeof(*v0));
+		memcpy(v1 + (cap - b->nr_view[1]) / 2, view_base(b, 1),
+		       b->nr_view[1] * sizeof(*v1));
 	}
 	mvmm_free(b->rules);
 	mvmm_free(b->view[0]);
@@ -449,6 +492,8 @@ static int reserve(struct mvmm_policy_builder *b)
 	b->rules = rules;
 	b->view[0] = v0;
 	b->view[1] = v1;
+	b->view_off[0] = (cap - b->nr_view[0]) / 2;
+	b->view_off[1] = (cap - b->nr_view[1]) / 2;
 	b->cap = cap;
 	return 0;
 }
@@ -581,6 +626,8 @@ int mvmm_policy_copy(struct mvmm_policy_builder *dst,
 	n.nr = 0;
 	n.nr_view[0] = 0;
 	n.nr_view[1] = 0;
+	n.view_off[0] = 0;
+	n.view_off[1] = 0;
 	n.cap = 0;
 	if (src->nr) {
 		n.cap = src->nr;
@@ -592,9 +639,9 @@ int mvmm_policy_copy(struct mvmm_policy_builder *dst,
 			return -ENOMEM;
 		}
 		memcpy(n.rules, src->rules, src->nr * sizeof(*n.rules));
-		memcpy(n.view[0], src->view[0],
+		memcpy(n.view[0], view_base(src, 0),
 		       src->nr_view[0] * sizeof(*n.view[0]));
-		memcpy(n.view[1], src->view[1],
+		memcpy(n.view[1], view_base(src, 1),
 		       src->nr_view[1] * sizeof(*n.view[1]));
 		n.nr = src->nr;
 		n.nr_view[0] = src->nr_view[0];
@@ -892,7 +939,7 @@ static __u32 slot_segments(const struct mvmm_policy_builder *b,
 			   __u32 type, __u32 *vi, struct seg *s, __u64 *a,
 			   __u64 *z)
 {
-	const struct mvmm_policy_view *v = b->view[o];
+	const struct mvmm_policy_view *v = view_base(b, o);
 	__u32 m = 0;
 
 	for (; *vi < b->nr_view[o] && v[*vi].type == type; (*vi)++) {

@@ -92,6 +92,7 @@ struct mvmm_policy_view;
 struct mvmm_policy_builder {
 	struct mvmm_rule *rules;
 	struct mvmm_policy_view *view[2];	/* [enum mvmm_origin] */
+	__u32 view_off[2];	/* first entry: free room at both ends */
 	__u32 nr_view[2];
 	__u32 nr;
 	__u32 cap;
