@@ -10,11 +10,21 @@
  *   main      no rule: every access is a KVM_EXIT_IO that this program
  *             completes in the thread that called KVM_RUN (the baseline)
  *   eventfd   a rule routes the port to a secondary, woken by its eventfd,
- *             running on another CPU than the vCPU thread
+ *             running on another CPU than the vCPU thread; the vCPU
+ *             spins adaptively before it sleeps (the default)
  *   eventfd1  the same, on the vCPU thread's CPU
+ *   eventfd*  the same, neither thread pinned: where the scheduler puts them
+ *   nospin    eventfd with MVMM_ATTACH_NOSPIN: the vCPU sleeps at once
  *   poll      the secondary attached with MVMM_ATTACH_POLL, spinning on
  *             the ring on another CPU (on the vCPU's CPU it could only
  *             run once the vCPU gave up its own spin)
+ *
+ * In the eventfd modes the secondary blocks in read() of its eventfd
+ * whenever it has nothing to do. Each mode's line shows, per event, how
+ * often it woke (eventfd reads) and really slept (voluntary context
+ * switches of its thread, getrusage), how often it had to kick a sleeping
+ * vCPU, and how the vCPU waited (MVMM_IOC_STATS: answers its spin caught,
+ * times it slept), so that no spinning can pass for the eventfd mode.
  *
  * The secondary is a separate process by default, the realistic case (a
  * device model that does not share the main VMM's address space): forked
@@ -22,7 +32,8 @@
  * (mvmm_send_fd) and attaches per window. "thread" runs the same code in
  * a thread of this process instead, for comparison (no address-space
  * switch on a wake-up). The vCPU thread is pinned to the first CPU it may
- * use and the secondary to the second (or the first, for eventfd1).
+ * use and the secondary to the second (or the first, for eventfd1), except
+ * in eventfd*.
  *
  * The figure of a mode is the median over rounds of the per-round ratio of
  * time per event, mode/main, with its range (the order of the modes
@@ -48,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,24 +86,36 @@ static const char * const wl_name[NR_WL] = {
 	[WL_IN] = "io-in",
 };
 
-enum mode { M_MAIN, M_EVENTFD, M_EVENTFD_SAME, M_POLL, NR_MODES };
+enum mode {
+	M_MAIN, M_EVENTFD, M_EVENTFD_SAME, M_EVENTFD_FREE, M_NOSPIN, M_POLL,
+	NR_MODES
+};
+
+enum placement { CPU_OTHER, CPU_SAME, CPU_FREE };
 
 static const struct {
 	const char *name;
 	unsigned int flags;	/* MVMM_ATTACH_* */
-	bool same_cpu;		/* the secondary on the vCPU thread's CPU */
+	enum placement where;	/* of the secondary, against the vCPU's */
 	double target;		/* the bound on the ratio, or 0 */
 	const char *what;
 } mode_info[NR_MODES] = {
-	[M_MAIN] = { "main", 0, false, 0,
+	[M_MAIN] = { "main", 0, CPU_OTHER, 0,
 		     "KVM_EXIT_IO completed by the thread that called KVM_RUN" },
-	[M_EVENTFD] = { "eventfd", 0, false, EVENTFD_TARGET,
+	[M_EVENTFD] = { "eventfd", 0, CPU_OTHER, EVENTFD_TARGET,
 			"secondary woken by eventfd, on another CPU" },
-	[M_EVENTFD_SAME] = { "eventfd1", 0, true, EVENTFD_TARGET,
+	[M_EVENTFD_SAME] = { "eventfd1", 0, CPU_SAME, EVENTFD_TARGET,
 			     "secondary woken by eventfd, on the vCPU's CPU" },
-	[M_POLL] = { "poll", MVMM_ATTACH_POLL, false, POLL_TARGET,
+	[M_EVENTFD_FREE] = { "eventfd*", 0, CPU_FREE, EVENTFD_TARGET,
+			     "secondary woken by eventfd, nothing pinned" },
+	[M_NOSPIN] = { "nospin", MVMM_ATTACH_NOSPIN, CPU_OTHER, EVENTFD_TARGET,
+		       "eventfd, on another CPU, the vCPU sleeps at once" },
+	[M_POLL] = { "poll", MVMM_ATTACH_POLL, CPU_OTHER, POLL_TARGET,
 		     "secondary polling the ring, on another CPU" },
 };
+
+/* How a window's events were waited for, per event: see the top. */
+enum wstat { W_WAKE, W_SLEEP, W_KICK, W_SPUN, W_VSLEEP, NR_WSTATS };
 
 static void guest_code(uint64_t wl)
 {
@@ -138,13 +162,17 @@ struct ctl {
 	uint64_t handled;	/* CTL_DETACH reply: requests answered */
 	uint64_t unexpected;	/* ... not for the port (answered MAIN) */
 	uint64_t bad;		/* ... for the port, with wrong contents */
+	uint64_t nvcsw;		/* ... times the serving thread slept */
+	struct mvmm_sec_stats lib;	/* ... libmvmm's counts */
+	struct mvmm_ustats k;		/* ... the kernel's (MVMM_IOC_STATS) */
 };
 
 struct sec_state {
 	struct mvmm_sec *s;
 	pthread_t thread;
-	int cpu;
+	int cpu;		/* -1: not pinned */
 	int ret;		/* of mvmm_sec_run() */
+	uint64_t nvcsw;		/* voluntary context switches in run() */
 	uint32_t vm_id;
 	uint64_t handled;
 	uint64_t unexpected;
@@ -158,6 +186,13 @@ static int pin(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static uint64_t thread_nvcsw(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? 0 : ru.ru_nvcsw;
 }
 
 /* The device: OUT swallows OUT_VALUE, IN reads IN_VALUE. */
@@ -183,10 +218,14 @@ static int sec_fn(const struct mvmm_request *req, struct mvmm_answer *ans,
 static void *sec_run(void *arg)
 {
 	struct sec_state *st = arg;
+	uint64_t nvcsw;
 
-	st->ret = pin(st->cpu);
-	if (!st->ret)
+	st->ret = st->cpu >= 0 ? pin(st->cpu) : 0;
+	if (!st->ret) {
+		nvcsw = thread_nvcsw();
 		st->ret = mvmm_sec_run(st->s, sec_fn, st);
+		st->nvcsw = thread_nvcsw() - nvcsw;
+	}
 	return NULL;
 }
 
@@ -232,9 +271,13 @@ static void sec_detach(struct sec_state *st, struct ctl *c)
 	}
 	mvmm_sec_stop(st->s);
 	pthread_join(st->thread, NULL);
+	mvmm_sec_stats(st->s, &c->lib);
+	c->err = mvmm_sec_kstats(st->s, &c->k);
 	mvmm_sec_detach(st->s);
 	st->s = NULL;
-	c->err = st->ret < 0 ? st->ret : 0;
+	if (st->ret < 0)
+		c->err = st->ret;
+	c->nvcsw = st->nvcsw;
 	c->handled = st->handled;
 	c->unexpected = st->unexpected;
 	c->bad = st->bad;
@@ -293,6 +336,7 @@ struct bench {
 	pid_t pid;		/* the secondary's process */
 	pthread_t server;	/* or its thread */
 	int cpu[2];		/* the vCPU thread's, another one */
+	cpu_set_t all;		/* every CPU we may use */
 	unsigned int poll_us;
 	struct mvmm_rsk *s;
 	struct mvmm_bench_vm v;
@@ -418,8 +462,20 @@ static double window_main(struct bench *b)
 	return done / elapsed;
 }
 
+/* Per event, how the window's events were waited for. */
+static void wait_stats(const struct ctl *c, double w[NR_WSTATS])
+{
+	double n = c->handled ? c->handled : 1;
+
+	w[W_WAKE] = c->lib.wakeups / n;
+	w[W_SLEEP] = c->nvcsw / n;
+	w[W_KICK] = c->lib.kicks / n;
+	w[W_SPUN] = c->k.posted ? (double)c->k.spun / c->k.posted : 0;
+	w[W_VSLEEP] = c->k.posted ? (double)c->k.sleeps / c->k.posted : 0;
+}
+
 /* One window with the port routed to the secondary: events per second. */
-static double window_sec(struct bench *b, enum mode m)
+static double window_sec(struct bench *b, enum mode m, double w[NR_WSTATS])
 {
 	struct mvmm_rule_info r = {
 		.type = MVMM_EV_IO,
@@ -430,9 +486,10 @@ static double window_sec(struct bench *b, enum mode m)
 	struct ctl c = {
 		.op = CTL_ATTACH,
 		.flags = mode_info[m].flags,
-		.cpu = b->cpu[!mode_info[m].same_cpu],
-		/* The kernel takes a spin time only with MVMM_ATTACH_POLL. */
-		.poll_us = mode_info[m].flags & MVMM_ATTACH_POLL ? b->poll_us : 0,
+		.cpu = mode_info[m].where == CPU_FREE ? -1 :
+		       b->cpu[mode_info[m].where == CPU_OTHER],
+		/* The poll time, or else the ceiling of the adaptive spin. */
+		.poll_us = mode_info[m].flags & MVMM_ATTACH_NOSPIN ? 0 : b->poll_us,
 	};
 	struct mvmm_handler_info h0, h1, h2;
 	struct mvmm_ack ack;
@@ -447,11 +504,20 @@ static double window_sec(struct bench *b, enum mode m)
 	ret = mvmm_rule_add(b->s, b->v.id, &r, &id, &ack);
 	TEST_ASSERT(!ret, "Expected the rule, got %s (%s)", strerror(-ret),
 		    ack.msg);
+	if (mode_info[m].where == CPU_FREE)
+		TEST_ASSERT(!sched_setaffinity(0, sizeof(b->all), &b->all),
+			    "Expected to unpin the vCPU thread, got %s",
+			    strerror(errno));
 	mvmm_bench_handler(b->s, SEC_NAME, &h0);
 	run_for(b, 0.1, true, &elapsed);	/* warm up */
 	mvmm_bench_handler(b->s, SEC_NAME, &h1);
 	done = run_for(b, b->secs, true, &elapsed);
 	mvmm_bench_handler(b->s, SEC_NAME, &h2);
+	if (mode_info[m].where == CPU_FREE) {
+		ret = pin(b->cpu[0]);
+		TEST_ASSERT(!ret, "Expected to pin the vCPU thread again, got %s",
+			    strerror(-ret));
+	}
 	ret = mvmm_rule_del(b->s, b->v.id, id, &ack);
 	TEST_ASSERT(!ret, "Expected the rule to go, got %s (%s)",
 		    strerror(-ret), ack.msg);
@@ -474,20 +540,31 @@ static double window_sec(struct bench *b, enum mode m)
 		    "%s/%s: Expected the secondary to answer the %lu events it got, right; it answered %lu, %lu unexpected, %lu wrong",
 		    wl_name[b->wl], mode_info[m].name, h2.handled - h0.handled,
 		    c.handled, c.unexpected, c.bad);
+	TEST_ASSERT(c.k.posted == c.handled && c.lib.served == c.handled,
+		    "%s/%s: Expected the kernel to post and the library to serve the %lu answered, got %llu and %lu",
+		    wl_name[b->wl], mode_info[m].name, c.handled,
+		    (unsigned long long)c.k.posted, c.lib.served);
+	TEST_ASSERT(!(mode_info[m].flags & MVMM_ATTACH_POLL) ||
+		    (!c.lib.wakeups && !c.k.signals),
+		    "%s/%s: Expected no eventfd signal when polling",
+		    wl_name[b->wl], mode_info[m].name);
+	TEST_ASSERT(!(mode_info[m].flags & MVMM_ATTACH_NOSPIN) || !c.k.spun,
+		    "%s/%s: Expected no spin with MVMM_ATTACH_NOSPIN",
+		    wl_name[b->wl], mode_info[m].name);
+	wait_stats(&c, w);
 	return done / elapsed;
 }
 
 /* The first two CPUs this process may run on (the same one if only one). */
-static void pick_cpus(int cpu[2])
+static void pick_cpus(int cpu[2], cpu_set_t *set)
 {
-	cpu_set_t set;
 	int i, n = 0;
 
-	TEST_ASSERT(!sched_getaffinity(0, sizeof(set), &set),
+	TEST_ASSERT(!sched_getaffinity(0, sizeof(*set), set),
 		    "sched_getaffinity: %s", strerror(errno));
 	cpu[0] = cpu[1] = -1;
 	for (i = 0; i < CPU_SETSIZE && n < 2; i++)
-		if (CPU_ISSET(i, &set))
+		if (CPU_ISSET(i, set))
 			cpu[n++] = i;
 	if (n < 2)
 		cpu[1] = cpu[0];
@@ -495,9 +572,10 @@ static void pick_cpus(int cpu[2])
 
 static void print_header(const struct bench *b, int rounds)
 {
-	printf("# time per IO event, userspace secondary (a %s) vs the main VMM, %.1fs windows, %d rounds, poll_us %u (poll mode, 0: the default); vCPU thread on CPU %d, secondary on CPU %d (eventfd1: %d); every window checked against the handler's counters\n",
+	printf("# time per IO event, userspace secondary (a %s) vs the main VMM, %.1fs windows, %d rounds, poll_us %u (poll mode: the spin, else the adaptive spin's ceiling; 0: the defaults); vCPU thread on CPU %d, secondary on CPU %d (eventfd1: %d; eventfd*: neither pinned); every window checked against the handler's counters\n",
 	       b->thread ? "thread" : "process", b->secs, rounds, b->poll_us,
 	       b->cpu[0], b->cpu[1], b->cpu[0]);
+	printf("# per event: wake = the secondary's eventfd reads, sleep = its voluntary context switches, kick = its MVMM_IOC_KICKs; vCPU: spun = share of answers its spin caught, slept = its sleeps\n");
 	if (b->cpu[1] == b->cpu[0])
 		printf("# only one CPU: every mode runs on it\n");
 }
@@ -506,16 +584,34 @@ static void print_round(enum workload wl, int r,
 			double rate[NR_MODES][MAX_ROUNDS])
 {
 	double main_rate = rate[M_MAIN][r];
+	char line[512];
+	int m, n;
 
-	printf("# %s round %d: %.0f events/s by main, %.0f by eventfd (ratio %.3f), %.0f by eventfd1 (%.3f), %.0f by poll (%.3f)\n",
-	       wl_name[wl], r + 1, main_rate, rate[M_EVENTFD][r],
-	       main_rate / rate[M_EVENTFD][r], rate[M_EVENTFD_SAME][r],
-	       main_rate / rate[M_EVENTFD_SAME][r], rate[M_POLL][r],
-	       main_rate / rate[M_POLL][r]);
+	n = snprintf(line, sizeof(line), "%s round %d: %.0f events/s by main, ratios",
+		     wl_name[wl], r + 1, main_rate);
+	for (m = M_MAIN + 1; m < NR_MODES && n < (int)sizeof(line); m++)
+		n += snprintf(line + n, sizeof(line) - n, " %s %.3f",
+			      mode_info[m].name, main_rate / rate[m][r]);
+	printf("# %s\n", line);
+}
+
+/* Medians over the rounds of the per-event wait figures of mode @m. */
+static void print_waits(enum workload wl, int m,
+			double w[NR_MODES][NR_WSTATS][MAX_ROUNDS], int rounds)
+{
+	struct mvmm_bench_stat st[NR_WSTATS];
+	int i;
+
+	for (i = 0; i < NR_WSTATS; i++)
+		mvmm_bench_stat(w[m][i], rounds, &st[i]);
+	printf("%s: %s per event: secondary wake %.2f, sleep %.2f, kick %.2f; vCPU spun %.0f%%, slept %.2f (medians)\n",
+	       wl_name[wl], mode_info[m].name, st[W_WAKE].median,
+	       st[W_SLEEP].median, st[W_KICK].median, 100 * st[W_SPUN].median,
+	       st[W_VSLEEP].median);
 }
 
 static void report(enum workload wl, double rate[NR_MODES][MAX_ROUNDS],
-		   int rounds)
+		   double w[NR_MODES][NR_WSTATS][MAX_ROUNDS], int rounds)
 {
 	double ratio[MAX_ROUNDS];
 	struct mvmm_bench_stat st, st_rate;
@@ -535,15 +631,17 @@ static void report(enum workload wl, double rate[NR_MODES][MAX_ROUNDS],
 		       st.hi, mode_info[m].target,
 		       st.median <= mode_info[m].target ? "met" : "NOT met",
 		       st_rate.median, mode_info[m].what);
+		print_waits(wl, m, w, rounds);
 	}
 }
 
 int main(int argc, char *argv[])
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 15;
-	double rate[NR_MODES][MAX_ROUNDS];
+	static double w[NR_MODES][NR_WSTATS][MAX_ROUNDS];
+	double rate[NR_MODES][MAX_ROUNDS], wr[NR_WSTATS];
 	struct bench b = {};
-	int wl, r, k, ret;
+	int wl, r, k, i, ret;
 
 	b.secs = argc > 1 ? atof(argv[1]) : 0.5;
 	b.thread = argc > 3 && !strcmp(argv[3], "thread");
@@ -562,7 +660,7 @@ int main(int argc, char *argv[])
 	b.s = mvmm_rsk_open();
 	TEST_ASSERT(b.s, "Expected the mvmm family (mvmm.ko loaded), got %s",
 		    strerror(errno));
-	pick_cpus(b.cpu);
+	pick_cpus(b.cpu, &b.all);
 	ret = pin(b.cpu[0]);
 	TEST_ASSERT(!ret, "Expected to pin the vCPU thread to CPU %d, got %s",
 		    b.cpu[0], strerror(-ret));
@@ -577,14 +675,19 @@ int main(int argc, char *argv[])
 			for (k = 0; k < NR_MODES; k++) {
 				int m = (r + k) % NR_MODES;
 
-				rate[m][r] = m == M_MAIN ? window_main(&b) :
-					     window_sec(&b, m);
+				if (m == M_MAIN) {
+					rate[m][r] = window_main(&b);
+					continue;
+				}
+				rate[m][r] = window_sec(&b, m, wr);
+				for (i = 0; i < NR_WSTATS; i++)
+					w[m][i][r] = wr[i];
 			}
 			print_round(wl, r, rate);
 		}
 		sec_put_vm(&b);
 		kvm_vm_free(b.v.vm);
-		report(wl, rate, rounds);
+		report(wl, rate, w, rounds);
 	}
 	sec_end(&b);
 	mvmm_rsk_close(b.s);

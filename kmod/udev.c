@@ -60,14 +60,18 @@ static struct mvmm_usec *mvmm_ufile_usec(struct file *file)
 
 static int mvmm_attach_check(const struct mvmm_attach *a)
 {
-	if (a->size != sizeof(*a) || a->flags & ~MVMM_ATTACH_POLL ||
+	if (a->size != sizeof(*a) ||
+	    a->flags & ~(MVMM_ATTACH_POLL | MVMM_ATTACH_NOSPIN) ||
 	    a->reserved)
+		return -EINVAL;
+	/* Only the eventfd mode spins adaptively; NOSPIN takes no ceiling. */
+	if ((a->flags & MVMM_ATTACH_NOSPIN) &&
+	    (a->flags & MVMM_ATTACH_POLL || a->poll_us))
 		return -EINVAL;
 	if (strnlen(a->name, sizeof(a->name)) == sizeof(a->name))
 		return -EINVAL;
 	if (a->timeout_ms > MVMM_TIMEOUT_MAX_MS ||
-	    a->poll_us > MVMM_POLL_MAX_US ||
-	    (a->poll_us && !(a->flags & MVMM_ATTACH_POLL)))
+	    a->poll_us > MVMM_POLL_MAX_US)
 		return -EINVAL;
 	if (a->obs_entries && (!is_power_of_2(a->obs_entries) ||
 			       a->obs_entries > MVMM_OBS_MAX))
@@ -79,33 +83,32 @@ static int mvmm_attach_check(const struct mvmm_attach *a)
 }
 
 /*
- * The VM behind @fd: its mvmm id and vCPU limit. Holding the file keeps
- * the VM (and so its mvmm entry) alive while we look.
+ * The VM behind @fd: its mvmm id and vCPU limit. Holding the file (in
+ * @vmf, on success: fdput() it) keeps the VM, and so its mvmm entry,
+ * alive until the attach is published.
  */
-static int mvmm_attach_vm(int fd, u32 *vm_id, u32 *nr_slots)
+static int mvmm_attach_vm(int fd, struct fd *vmf, u32 *vm_id, u32 *nr_slots)
 {
 	struct mvmm_vm *vm;
 	struct kvm *kvm;
-	struct fd vmf;
-	int ret = 0;
+	int ret;
 
-	vmf = fdget(fd);
-	if (!vmf.file)
+	*vmf = fdget(fd);
+	if (!vmf->file)
 		return -EBADF;
-	if (!mvmm_kvm.file_is_kvm(vmf.file)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	kvm = vmf.file->private_data;
+	ret = -EINVAL;
+	if (!mvmm_kvm.file_is_kvm(vmf->file))
+		goto err;
+	kvm = vmf->file->private_data;
+	ret = -ENOMEM;
 	vm = mvmm_vm_get(kvm, GFP_KERNEL);
-	if (!vm) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!vm)
+		goto err;
 	*vm_id = vm->id;
 	*nr_slots = kvm->max_vcpus;
-out:
-	fdput(vmf);
+	return 0;
+err:
+	fdput(*vmf);
 	return ret;
 }
 
@@ -117,6 +120,7 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 	struct mvmm_attach a;
 	struct mvmm_usec *u;
 	u32 vm_id, nr_slots;
+	struct fd vmf;
 	long ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
@@ -129,20 +133,20 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 	ret = -EBUSY;
 	if (f->u)
 		goto err_unlock;
-	ret = mvmm_attach_vm(a.vm_fd, &vm_id, &nr_slots);
+	ret = mvmm_attach_vm(a.vm_fd, &vmf, &vm_id, &nr_slots);
 	if (ret)
 		goto err_unlock;
 	if (a.eventfd >= 0) {
 		efd = eventfd_ctx_fdget(a.eventfd);
 		if (IS_ERR(efd)) {
 			ret = PTR_ERR(efd);
-			goto err_unlock;
+			goto err_vm;
 		}
 	}
 	u = mvmm_usec_create(&a, vm_id, nr_slots, efd);
 	if (IS_ERR(u)) {
 		ret = PTR_ERR(u);
-		goto err_unlock;
+		goto err_vm;
 	}
 	h = mvmm_handler_register_user(a.name, u);
 	if (IS_ERR(h)) {
@@ -159,6 +163,9 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 		goto err_handler;
 	}
 	f->h = h;
+	/* Still holding the VM file: its end cannot have been missed. */
+	mvmm_usec_publish(u);
+	fdput(vmf);
 	/* Readers of f->u see a complete attach. */
 	smp_store_release(&f->u, u);
 	mutex_unlock(&f->lock);
@@ -169,6 +176,8 @@ err_handler:
 	mvmm_handler_unregister(h);
 err_usec:
 	mvmm_usec_destroy(u);
+err_vm:
+	fdput(vmf);
 err_unlock:
 	mutex_unlock(&f->lock);
 	return ret;
@@ -178,6 +187,7 @@ static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+	struct mvmm_ustats st;
 	struct mvmm_reply r;
 	struct mvmm_usec *u;
 
@@ -196,6 +206,11 @@ static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
 		if (!u)
 			return -ENOTCONN;
 		return mvmm_usec_kick(u, arg);
+	case MVMM_IOC_STATS:
+		if (!u)
+			return -ENOTCONN;
+		mvmm_usec_stats(u, &st);
+		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 	default:
 		return -ENOTTY;
 	}

@@ -12,6 +12,7 @@
 
 #include <linux/ktime.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "core/answer.h"
@@ -28,17 +29,31 @@ struct mvmm_uslot {
 	u64 rip;			/* exit must be this same one */
 	bool answered;			/* MVMM_IOC_ANSWER put it in @ans */
 	struct mvmm_answer ans;
+	u32 spin_ns;			/* eventfd mode: this vCPU's spin */
+};
+
+/* What MVMM_IOC_STATS reports: see struct mvmm_ustats. */
+struct mvmm_ucount {
+	atomic64_t posted;
+	atomic64_t signals;
+	atomic64_t spun;
+	atomic64_t slept;
+	atomic64_t sleeps;
+	atomic64_t kicks;
 };
 
 struct mvmm_usec {
 	spinlock_t lock;		/* slots, @unread, @dead */
 	bool dead;
+	bool vm_gone;			/* KVM destroyed the VM */
+	struct list_head all;		/* on mvmm_usec_all once published */
 	struct mvmm_handler *h;
 	u32 vm_id;
 	pid_t pid;
 	u32 flags;
-	u32 poll_us;
+	u32 spin_max_ns;		/* POLL: every spin; else the ceiling */
 	u64 timeout_ns;
+	struct mvmm_ucount count;
 	struct eventfd_ctx *efd;	/* NULL with MVMM_ATTACH_POLL */
 	atomic64_t seq;
 	u32 outstanding;
@@ -46,6 +61,10 @@ struct mvmm_usec {
 
 	struct mvmm_ring *ring;		/* vmalloc_user(), mapped by mmap() */
 	size_t ring_size;
+	/* The geometry: never read back from the ring, which is writable. */
+	u32 slot_size;
+	u32 slots_offset;
+	u32 obs_entries;
 	u32 nr_slots;
 	struct mvmm_uslot *slots;
 	struct list_head unread;
@@ -57,10 +76,13 @@ struct mvmm_usec {
 	struct mvmm_request *obs;
 };
 
+/* Attached files, so that each can be told when its VM goes. */
+static LIST_HEAD(mvmm_usec_all);
+static DEFINE_SPINLOCK(mvmm_usec_all_lock);
+
 static struct mvmm_slot *mvmm_shared_slot(struct mvmm_usec *u, u32 idx)
 {
-	return (void *)u->ring + u->ring->slots_offset +
-	       (size_t)idx * u->ring->slot_size;
+	return (void *)u->ring + u->slots_offset + (size_t)idx * u->slot_size;
 }
 
 struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
@@ -88,22 +110,32 @@ struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
 
 	spin_lock_init(&u->lock);
 	spin_lock_init(&u->obs_lock);
+	INIT_LIST_HEAD(&u->all);
 	INIT_LIST_HEAD(&u->unread);
 	init_waitqueue_head(&u->readq);
 	for (i = 0; i < nr_slots; i++) {
 		init_waitqueue_head(&u->slots[i].wq);
 		INIT_LIST_HEAD(&u->slots[i].unread);
+		u->slots[i].spin_ns = MVMM_SPIN_START_US * NSEC_PER_USEC;
 	}
 	u->vm_id = vm_id;
 	u->pid = task_tgid_vnr(current);
 	u->flags = a->flags;
-	u->poll_us = a->poll_us ?: MVMM_POLL_DEFAULT_US;
+	if (a->flags & MVMM_ATTACH_POLL)
+		u->spin_max_ns = (a->poll_us ?: MVMM_POLL_DEFAULT_US) *
+				 NSEC_PER_USEC;
+	else if (!(a->flags & MVMM_ATTACH_NOSPIN))
+		u->spin_max_ns = (a->poll_us ?: MVMM_SPIN_DEFAULT_US) *
+				 NSEC_PER_USEC;
 	u->timeout_ns = (u64)(a->timeout_ms ?: MVMM_TIMEOUT_DEFAULT_MS) *
 			NSEC_PER_MSEC;
 	u->efd = efd;
 	u->nr_slots = nr_slots;
 	u->obs = (void *)u->ring + obs_offset;
 
+	u->slot_size = slot_size;
+	u->slots_offset = slots_offset;
+	u->obs_entries = obs_entries;
 	u->ring->version = MVMM_RING_VERSION;
 	u->ring->nr_slots = nr_slots;
 	u->ring->slot_size = slot_size;
@@ -132,9 +164,39 @@ size_t mvmm_usec_ring_size(const struct mvmm_usec *u)
 	return u->ring_size;
 }
 
+void mvmm_usec_publish(struct mvmm_usec *u)
+{
+	spin_lock(&mvmm_usec_all_lock);
+	list_add_tail(&u->all, &mvmm_usec_all);
+	spin_unlock(&mvmm_usec_all_lock);
+}
+
+void mvmm_usec_vm_gone(u32 vm_id)
+{
+	struct mvmm_usec *u;
+
+	spin_lock(&mvmm_usec_all_lock);
+	list_for_each_entry(u, &mvmm_usec_all, all) {
+		if (u->vm_id != vm_id || u->vm_gone)
+			continue;
+		WRITE_ONCE(u->vm_gone, true);
+		/* Pairs with the secondary's acquire after it woke up. */
+		smp_store_release(&u->ring->flags, MVMM_RING_VM_GONE);
+		if (u->efd)
+			eventfd_signal(u->efd, 1);
+		wake_up_all(&u->readq);
+	}
+	spin_unlock(&mvmm_usec_all_lock);
+}
+
 void mvmm_usec_kill(struct mvmm_usec *u)
 {
 	u32 i;
+
+	/* Unlinked before it is freed: mvmm_usec_vm_gone() looks at it. */
+	spin_lock(&mvmm_usec_all_lock);
+	list_del_init(&u->all);
+	spin_unlock(&mvmm_usec_all_lock);
 
 	spin_lock(&u->lock);
 	u->dead = true;
@@ -156,8 +218,10 @@ void mvmm_usec_destroy(struct mvmm_usec *u)
 /* Tell the secondary something arrived. */
 static void mvmm_usec_notify(struct mvmm_usec *u)
 {
-	if (u->efd)
+	if (u->efd) {
 		eventfd_signal(u->efd, 1);
+		atomic64_inc(&u->count.signals);
+	}
 	if (wq_has_sleeper(&u->readq))
 		wake_up_interruptible(&u->readq);
 }
@@ -187,6 +251,7 @@ static void mvmm_usec_post(struct mvmm_usec *u, struct mvmm_uslot *us,
 	us->deadline = ktime_get_ns() + u->timeout_ns;
 	list_add_tail(&us->unread, &u->unread);
 	u->outstanding++;
+	atomic64_inc(&u->count.posted);
 
 	/*
 	 * A secondary still copying a withdrawn request must not take a mix
@@ -262,22 +327,38 @@ static int mvmm_usec_timeout(struct mvmm_usec *u, struct mvmm_uslot *us,
 	return -ETIMEDOUT;
 }
 
+/*
+ * Spin up to @ns for the answer: a look at the slot costs little, the clock
+ * is read every 64 looks. When the scheduler wants this CPU (most often for
+ * the secondary, just woken here), give it and spin on: the secondary may
+ * answer before we are back, and then it has no vCPU to wake. Another task
+ * merely runnable here ends the spin, as in KVM's halt polling: we would
+ * only delay it.
+ */
 static int mvmm_usec_spin(struct mvmm_usec *u, struct mvmm_uslot *us,
 			  struct mvmm_slot *ss, u64 seq,
-			  struct mvmm_answer *ans)
+			  struct mvmm_answer *ans, u64 ns)
 {
-	u64 end = ktime_get_ns() + (u64)u->poll_us * NSEC_PER_USEC;
+	u64 end = ktime_get_ns() + ns;
 	unsigned int n = 0;
+	bool over = false;
 	int ret;
 
 	for (;;) {
+		/* A last look once it is over. */
 		ret = mvmm_usec_done(u, us, ss, seq, ans);
-		if (ret != -EAGAIN || signal_pending(current) || need_resched())
+		if (ret != -EAGAIN || signal_pending(current) || over)
 			return ret;
-		cpu_relax();
-		/* The clock costs more than a look at the slot. */
-		if (!(++n & 63) && ktime_get_ns() >= end)
-			return -EAGAIN;
+		if (need_resched()) {
+			cond_resched();
+			/* That may have taken a while. */
+			over = ktime_get_ns() >= end;
+		} else if (!single_task_running()) {
+			over = true;
+		} else {
+			cpu_relax();
+			over = !(++n & 63) && ktime_get_ns() >= end;
+		}
 	}
 }
 
@@ -308,10 +389,58 @@ static int mvmm_usec_sleep(struct mvmm_usec *u, struct mvmm_uslot *us,
 			ret = mvmm_usec_timeout(u, us, ss, seq);
 			break;
 		}
+		atomic64_inc(&u->count.sleeps);
 		schedule_timeout(nsecs_to_jiffies(us->deadline - now) + 1);
 	}
 	finish_wait(&us->wq, &wait);
 	WRITE_ONCE(ss->sleeping, 0);
+	return ret;
+}
+
+/*
+ * Adapt the eventfd-mode spin of @us as KVM adapts halt polling: an answer
+ * that came after the vCPU slept but within the ceiling says a longer spin
+ * would have caught it; one that came later says spinning is wasted here.
+ */
+static void mvmm_usec_adapt(struct mvmm_usec *u, struct mvmm_uslot *us,
+			    u64 waited_ns)
+{
+	u32 start = MVMM_SPIN_START_US * NSEC_PER_USEC;
+
+	if (waited_ns <= u->spin_max_ns) {
+		us->spin_ns = clamp_t(u64, (u64)us->spin_ns * 2, start,
+				      u->spin_max_ns);
+	} else {
+		us->spin_ns /= 2;
+		if (us->spin_ns < start)
+			us->spin_ns = 0;
+	}
+}
+
+/* Spin (see the uapi header), then sleep, for the answer to @seq. */
+static int mvmm_usec_wait(struct mvmm_usec *u, struct mvmm_uslot *us,
+			  struct mvmm_slot *ss, u64 seq,
+			  struct mvmm_answer *ans, enum mvmm_wait how)
+{
+	bool adaptive = u->spin_max_ns && !(u->flags & MVMM_ATTACH_POLL);
+	u64 spin = adaptive ? min(us->spin_ns, u->spin_max_ns) : u->spin_max_ns;
+	u64 t0 = adaptive ? ktime_get_ns() : 0;
+	int ret = -EAGAIN;
+
+	if (spin) {
+		ret = mvmm_usec_spin(u, us, ss, seq, ans, spin);
+		if (!ret) {
+			atomic64_inc(&u->count.spun);
+			return 0;
+		}
+	}
+	if (ret == -EAGAIN)
+		ret = mvmm_usec_sleep(u, us, ss, seq, ans, how);
+	if (!ret) {
+		atomic64_inc(&u->count.slept);
+		if (adaptive)
+			mvmm_usec_adapt(u, us, ktime_get_ns() - t0);
+	}
 	return ret;
 }
 
@@ -357,20 +486,14 @@ int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
 	else if (posted && wq_has_sleeper(&u->readq))
 		wake_up_interruptible(&u->readq);
 
-	if (u->flags & MVMM_ATTACH_POLL) {
-		ret = mvmm_usec_spin(u, us, ss, seq, ans);
-		if (ret != -EAGAIN)
-			return ret;
-	}
-
 	/*
-	 * Sleeping on the exit path, drop KVM's SRCU as vcpu_block() does,
+	 * Waiting on the exit path, drop KVM's SRCU as vcpu_block() does,
 	 * so that a slow secondary does not hold up memslot changes. The
 	 * emulator (MMIO) keeps pointers under it: it keeps its lock.
 	 */
 	if (how == MVMM_WAIT_RESTARTABLE)
 		kvm_vcpu_srcu_read_unlock(vcpu);
-	ret = mvmm_usec_sleep(u, us, ss, seq, ans, how);
+	ret = mvmm_usec_wait(u, us, ss, seq, ans, how);
 	if (how == MVMM_WAIT_RESTARTABLE)
 		kvm_vcpu_srcu_read_lock(vcpu);
 
@@ -398,13 +521,13 @@ int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req)
 	/* Pairs with the secondary's release: it is done with those records. */
 	tail = smp_load_acquire(&u->ring->obs_tail);
 	/* A tail the secondary scribbled on reads as a full ring. */
-	if (head - tail >= u->ring->obs_entries ||
+	if (head - tail >= u->obs_entries ||
 	    READ_ONCE(u->dead)) {
 		WRITE_ONCE(u->ring->obs_dropped, ++u->obs_dropped);
 		spin_unlock(&u->obs_lock);
 		return -ENOSPC;
 	}
-	rec = &u->obs[head & (u->ring->obs_entries - 1)];
+	rec = &u->obs[head & (u->obs_entries - 1)];
 	*rec = *req;
 	rec->seq = atomic64_inc_return(&u->seq);
 	rec->flags |= MVMM_REQF_OBSERVE;
@@ -425,6 +548,8 @@ int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r)
 	struct mvmm_uslot *us;
 	int ret = 0;
 
+	if (READ_ONCE(u->vm_gone))
+		return -ENOTCONN;
 	if (r->flags || r->vcpu_idx >= u->nr_slots)
 		return -EINVAL;
 	us = &u->slots[r->vcpu_idx];
@@ -446,10 +571,23 @@ int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r)
 
 int mvmm_usec_kick(struct mvmm_usec *u, unsigned long idx)
 {
+	if (READ_ONCE(u->vm_gone))
+		return -ENOTCONN;
 	if (idx >= u->nr_slots)
 		return -EINVAL;
+	atomic64_inc(&u->count.kicks);
 	wake_up(&u->slots[idx].wq);
 	return 0;
+}
+
+void mvmm_usec_stats(struct mvmm_usec *u, struct mvmm_ustats *st)
+{
+	st->posted = atomic64_read(&u->count.posted);
+	st->signals = atomic64_read(&u->count.signals);
+	st->spun = atomic64_read(&u->count.spun);
+	st->slept = atomic64_read(&u->count.slept);
+	st->sleeps = atomic64_read(&u->count.sleeps);
+	st->kicks = atomic64_read(&u->count.kicks);
 }
 
 /* Move up to @n records (unread requests, then observe copies) to @buf. */
@@ -476,7 +614,7 @@ static size_t mvmm_usec_take(struct mvmm_usec *u, struct mvmm_request *buf,
 	spin_lock(&u->obs_lock);
 	head = u->obs_head;
 	tail = READ_ONCE(u->ring->obs_tail);
-	mask = u->ring->obs_entries - 1;
+	mask = u->obs_entries - 1;
 	if (head - tail > mask + 1)
 		tail = head - (mask + 1);
 	while (got < n && tail != head)
@@ -510,10 +648,15 @@ ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
 		got = mvmm_usec_take(u, kbuf, n);
 		if (got)
 			break;
+		/* End of file: nothing will come any more. */
+		ret = 0;
+		if (READ_ONCE(u->vm_gone))
+			goto out;
 		ret = -EAGAIN;
 		if (nonblock)
 			goto out;
-		ret = wait_event_interruptible(u->readq, mvmm_usec_readable(u));
+		ret = wait_event_interruptible(u->readq, mvmm_usec_readable(u) ||
+					       READ_ONCE(u->vm_gone));
 		if (ret)
 			goto out;
 	}
@@ -528,8 +671,14 @@ out:
 __poll_t mvmm_usec_poll(struct mvmm_usec *u, struct file *file,
 			poll_table *wait)
 {
+	__poll_t mask = 0;
+
 	poll_wait(file, &u->readq, wait);
-	return mvmm_usec_readable(u) ? EPOLLIN | EPOLLRDNORM : 0;
+	if (mvmm_usec_readable(u))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(u->vm_gone))
+		mask |= EPOLLHUP;
+	return mask;
 }
 
 int mvmm_usec_mmap(struct mvmm_usec *u, struct vm_area_struct *vma)

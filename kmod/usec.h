@@ -26,6 +26,13 @@ enum mvmm_wait {
 struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
 				   u32 nr_slots, struct eventfd_ctx *efd);
 void mvmm_usec_set_handler(struct mvmm_usec *u, struct mvmm_handler *h);
+/*
+ * Make @u known to mvmm_usec_vm_gone(), while the caller still holds the
+ * VM's file (so that it cannot have gone unnoticed).
+ */
+void mvmm_usec_publish(struct mvmm_usec *u);
+/* KVM is destroying VM @vm_id: its files get EPOLLHUP and end of file. */
+void mvmm_usec_vm_gone(u32 vm_id);
 /* The file goes away: every waiting vCPU takes its fallback now. */
 void mvmm_usec_kill(struct mvmm_usec *u);
 /* Free, once no vCPU can be inside mvmm_usec_call() any more. */
@@ -47,6 +54,7 @@ int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req);
 /* The file operations' side. */
 int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r);
 int mvmm_usec_kick(struct mvmm_usec *u, unsigned long idx);
+void mvmm_usec_stats(struct mvmm_usec *u, struct mvmm_ustats *st);
 ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
 		       bool nonblock);
 __poll_t mvmm_usec_poll(struct mvmm_usec *u, struct file *file,

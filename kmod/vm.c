@@ -18,6 +18,7 @@
 #include "hook.h"
 #include "ksyms.h"
 #include "table.h"
+#include "usec.h"
 #include "vm.h"
 
 struct mvmm_vm_stats {
@@ -195,8 +196,11 @@ static void mvmm_vm_destroyed(struct pt_regs *regs)
 	if (vm)
 		mvmm_vm_unlink(vm);
 	spin_unlock(&mvmm_vm_lock);
-	if (vm)
+	if (vm) {
+		/* Its userspace secondaries get EPOLLHUP (kmod/usec.c). */
+		mvmm_usec_vm_gone(vm->id);
 		call_rcu(&vm->rcu, mvmm_vm_free_rcu);
+	}
 }
 
 static struct mvmm_watch mvmm_destroy_watch = {

@@ -48,6 +48,10 @@
  *   unprivileged  /dev/mvmm is 0600 root: nobody cannot open it; after
  *                 chmod 0666 nobody can attach to a VM fd it was given
  *                 (and serve it), not to one it does not hold.
+ *   vm_gone       the VM of an attached file is destroyed: a poll()
+ *                 asleep on the file wakes with POLLHUP, read() returns 0,
+ *                 ANSWER and KICK are ENOTCONN, STATS still works, the
+ *                 eventfd is signalled and the ring flags MVMM_RING_VM_GONE.
  *   observe       observe-mode rules never make the vCPU wait: a
  *                 secondary that never reads, an observe ring of 16 and
  *                 1000 events: received + dropped == 1000, in the handler
@@ -58,6 +62,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -777,6 +782,7 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 {
 	struct mvmm_sp_msg m;
 	struct mvmm_ut_sec *x = &self->sec;
+	struct mvmm_ustats st, zero = {};
 	struct mvmm_uh h;
 	char long_name[40];
 	int ret;
@@ -796,6 +802,11 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	ret = mvmm_sp_op(&x->p, MVMM_SP_KICK, 0);
 	TEST_ASSERT(ret == -ENOTCONN, "Expected KICK before attach to be ENOTCONN, got %s",
 		    strerror(-ret));
+	/* The reply buffer is larger than struct mvmm_ustats. */
+	m.arg = MVMM_IOC_STATS;
+	ret = mvmm_sp_call(&x->p, &m, -1);
+	TEST_ASSERT(ret == -ENOTCONN, "Expected STATS before attach to be ENOTCONN, got %s",
+		    strerror(-ret));
 	m.arg = _IO(MVMM_IOC_MAGIC, 0x7f);
 	ret = mvmm_sp_call(&x->p, &m, -1);
 	TEST_ASSERT(ret == -ENOTTY, "Expected an unknown ioctl to be ENOTTY, got %s",
@@ -806,7 +817,7 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	ret = mvmm_sp_op(&x->p, MVMM_SP_MMAP, 4096);
 	TEST_ASSERT(ret == -ENOTCONN, "Expected mmap() before attach to be ENOTCONN, got %s",
 		    strerror(-ret));
-	printf("# before attach: ANSWER, KICK, read(), mmap() ENOTCONN; unknown ioctl ENOTTY\n");
+	printf("# before attach: ANSWER, KICK, STATS, read(), mmap() ENOTCONN; unknown ioctl ENOTTY\n");
 
 	m = attach_msg("u-bad");
 	m.att.size = sizeof(m.att) - 8;
@@ -817,8 +828,8 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	expect_attach(x, "size 0", &m, -EINVAL);
 
 	m = attach_msg("u-bad");
-	m.att.flags = 1U << 1;
-	expect_attach(x, "unknown flag 1 << 1", &m, -EINVAL);
+	m.att.flags = 1U << 2;
+	expect_attach(x, "unknown flag 1 << 2", &m, -EINVAL);
 	m.att.flags = 1U << 31;
 	expect_attach(x, "unknown flag 1 << 31", &m, -EINVAL);
 	m = attach_msg("u-bad");
@@ -843,8 +854,16 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	m.att.timeout_ms = ~0U;
 	expect_attach(x, "timeout_ms ~0", &m, -EINVAL);
 	m = attach_msg("u-bad");
+	m.att.flags = MVMM_ATTACH_NOSPIN;
 	m.att.poll_us = 5;
-	expect_attach(x, "poll_us without MVMM_ATTACH_POLL", &m, -EINVAL);
+	expect_attach(x, "poll_us with MVMM_ATTACH_NOSPIN", &m, -EINVAL);
+	m.att.poll_us = MVMM_POLL_MAX_US + 1;
+	m.att.flags = 0;
+	expect_attach(x, "eventfd mode, spin ceiling max + 1", &m, -EINVAL);
+	m = attach_msg("u-bad");
+	m.att.flags = MVMM_ATTACH_POLL | MVMM_ATTACH_NOSPIN;
+	m.efd = -1;
+	expect_attach(x, "MVMM_ATTACH_POLL | MVMM_ATTACH_NOSPIN", &m, -EINVAL);
 	m.att.flags = MVMM_ATTACH_POLL;
 	m.efd = -1;
 	m.att.poll_us = MVMM_POLL_MAX_US + 1;
@@ -927,6 +946,24 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	m.att.timeout_ms = 1;
 	m.att.obs_entries = 1;
 	expect_attach(x, "poll_us max, timeout_ms 1, obs_entries 1", &m, 0);
+	m = attach_msg("u-ok3");
+	m.att.poll_us = MVMM_POLL_MAX_US;
+	expect_attach(x, "eventfd mode, spin ceiling max", &m, 0);
+	m = attach_msg("u-ok4");
+	m.att.flags = MVMM_ATTACH_NOSPIN;
+	expect_attach(x, "MVMM_ATTACH_NOSPIN", &m, 0);
+	/* Nothing was posted to it yet. */
+	memset(&m, 0xff, sizeof(m));
+	m.op = MVMM_SP_IOCTL;
+	m.arg = MVMM_IOC_STATS;
+	ret = mvmm_sp_call(&x->p, &m, -1);
+	TEST_ASSERT(!ret, "Expected STATS to work once attached, got %s",
+		    strerror(-ret));
+	_Static_assert(sizeof(m.reply) >= sizeof(st), "STATS reply buffer");
+	memcpy(&st, &m.reply, sizeof(st));
+	TEST_ASSERT(!memcmp(&st, &zero, sizeof(st)),
+		    "Expected STATS of a fresh attach to be all 0, got posted %llu",
+		    (unsigned long long)st.posted);
 	memset(long_name, 'n', 31);
 	long_name[31] = '\0';
 	m = attach_msg(long_name);
@@ -1461,6 +1498,102 @@ TEST_F_TIMEOUT(user, isolation, 300)
 	printf("# VM A (%u): %lu requests to its secondary; VM B (%u): none, %d fallbacks\n",
 	       ida, SP_GET(self->sec.shm->requests), b->id, 2 * N);
 	ug_vm_stop(b);
+}
+
+/* ---- vm_gone ------------------------------------------------------------ */
+
+struct poll_job {
+	struct mvmm_ut_sec *x;
+	uint64_t ms;		/* how long the poll() took */
+	int64_t revents;
+	int err;
+};
+
+static void *poll_job(void *arg)
+{
+	struct poll_job *j = arg;
+	struct mvmm_sp_msg m = { .op = MVMM_SP_POLL, .arg = WAIT_MS };
+	uint64_t t0 = mvmm_ut_now_ms();
+
+	j->err = mvmm_sp_call(&j->x->p, &m, -1);
+	j->ms = mvmm_ut_now_ms() - t0;
+	j->revents = m.ret;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(user, vm_gone, 120)
+{
+	uint32_t ida = self->c->id;
+	struct mvmm_ut_sec x = {};
+	struct poll_job j = { .x = &x };
+	struct mvmm_ustats st;
+	struct mvmm_sp_msg m;
+	struct ug_vm *b;
+	pthread_t t;
+	int ret;
+
+	/*
+	 * A secondary of VM B, which holds no reference to it once attached:
+	 * forked first, so that it does not inherit B's vCPU mappings.
+	 */
+	mvmm_ut_fork(&x);
+	b = ug_vm_start(&ida, 1);
+	mvmm_ut_give_vm(&x, ug_vm_fd(b));
+	m = attach_msg("u-gone");
+	expect_attach(&x, "attach to VM B", &m, 0);
+	TEST_ASSERT(!mvmm_sp_op(&x.p, MVMM_SP_DROP_VM, 0) &&
+		    !mvmm_sp_op(&x.p, MVMM_SP_MMAP, 0),
+		    "Expected to drop the VM fd and map the ring");
+	m = (struct mvmm_sp_msg){ .op = MVMM_SP_POLL, .arg = 0 };
+	ret = mvmm_sp_call(&x.p, &m, -1);
+	TEST_ASSERT(!ret && !m.ret, "Expected nothing to poll while VM B lives, got %s, revents %#lx",
+		    strerror(-ret), (long)m.ret);
+	ret = mvmm_sp_op(&x.p, MVMM_SP_READ, sizeof(struct mvmm_request));
+	TEST_ASSERT(ret == -EAGAIN, "Expected read() to be EAGAIN while VM B lives, got %s",
+		    strerror(-ret));
+
+	/* A poll() asleep when the VM goes wakes up with EPOLLHUP. */
+	TEST_ASSERT(!pthread_create(&t, NULL, poll_job, &j), "pthread_create");
+	usleep(200 * 1000);
+	ug_vm_stop(b);
+	pthread_join(t, NULL);
+	TEST_ASSERT(!j.err && (j.revents & POLLHUP) && j.ms < WAIT_MS / 2,
+		    "Expected a sleeping poll() to return POLLHUP when VM B went, got %s, revents %#lx after %lu ms",
+		    strerror(-j.err), (long)j.revents, j.ms);
+
+	/* read() is at its end, nothing can be answered or kicked. */
+	m = (struct mvmm_sp_msg){ .op = MVMM_SP_READ,
+				  .arg = sizeof(struct mvmm_request) };
+	ret = mvmm_sp_call(&x.p, &m, -1);
+	TEST_ASSERT(!ret && m.ret == 0, "Expected read() to return 0 (end of file), got %s, %ld",
+		    strerror(-ret), (long)m.ret);
+	m = (struct mvmm_sp_msg){ .op = MVMM_SP_IOCTL, .arg = MVMM_IOC_ANSWER };
+	m.reply.seq = 1;
+	ret = mvmm_sp_call(&x.p, &m, -1);
+	TEST_ASSERT(ret == -ENOTCONN, "Expected ANSWER to be ENOTCONN, got %s",
+		    strerror(-ret));
+	ret = mvmm_sp_op(&x.p, MVMM_SP_KICK, 0);
+	TEST_ASSERT(ret == -ENOTCONN, "Expected KICK to be ENOTCONN, got %s",
+		    strerror(-ret));
+	m = (struct mvmm_sp_msg){ .op = MVMM_SP_IOCTL, .arg = MVMM_IOC_STATS };
+	ret = mvmm_sp_call(&x.p, &m, -1);
+	memcpy(&st, &m.reply, sizeof(st));
+	TEST_ASSERT(!ret && !st.posted,
+		    "Expected STATS to work, with nothing posted, got %s",
+		    strerror(-ret));
+	m = (struct mvmm_sp_msg){ .op = MVMM_SP_EVENTFD };
+	ret = mvmm_sp_call(&x.p, &m, -1);
+	TEST_ASSERT(!ret && m.n_sync == 1,
+		    "Expected the eventfd signalled once, got %s, count %lu",
+		    strerror(-ret), m.n_sync);
+	m = (struct mvmm_sp_msg){ .op = MVMM_SP_RING };
+	ret = mvmm_sp_call(&x.p, &m, -1);
+	TEST_ASSERT(!ret && (m.ring.flags & MVMM_RING_VM_GONE),
+		    "Expected MVMM_RING_VM_GONE in the ring's flags, got %s, %#x",
+		    strerror(-ret), m.ring.flags);
+	printf("# VM B destroyed: poll() woke with POLLHUP after %lu ms; read() 0, ANSWER and KICK ENOTCONN, STATS works, eventfd signalled, ring flag set\n",
+	       j.ms);
+	mvmm_ut_quit(&x);
 }
 
 /* ---- unprivileged ------------------------------------------------------- */

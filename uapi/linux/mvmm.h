@@ -486,9 +486,35 @@ enum mvmm_handler_attr {
  * A copy that finds the ring full is dropped and counted in obs_dropped
  * (and MVMM_A_HANDLER_DROPPED); observe rules never make a vCPU wait.
  *
+ * Who consumes observe copies: whoever moves obs_tail, and only that.
+ * There is one tail, in the ring: the ring consumer moves it itself, and
+ * read() moves it on the secondary's behalf (it copies the records from
+ * the ring's obs_tail up to obs_head, then store-release obs_tail), so a
+ * copy taken one way is gone for the other. read() and a ring consumer
+ * do not synchronize with each other: take observe copies one way at a
+ * time (in libmvmm: mvmm_sec_read(), or mvmm_sec_run()/poll_once(), not
+ * both at once), or some may be seen twice. read() never trusts the
+ * tail: one more than obs_entries behind obs_head, or ahead of it, counts
+ * as exactly obs_entries behind. Synchronous requests are different: read()
+ * hands each out once, but it stays in its slot until answered, so the
+ * ring shows it too (answer it once).
+ *
  * Waiting: the vCPU thread waits in the kernel, up to timeout_ms per
  * request (the rule's fallback applies then; counted as a timeout).
- * With MVMM_ATTACH_POLL it first spins for poll_us watching its slot. A
+ * Before it sleeps it spins, watching its slot (a pause between looks;
+ * when the scheduler wants the CPU, e.g. for a secondary just woken on
+ * it, it gives the CPU up and spins on; another task merely runnable on
+ * that CPU ends the spin), for at most:
+ *   MVMM_ATTACH_POLL: poll_us (0: MVMM_POLL_DEFAULT_US), every request;
+ *   eventfd mode: an adaptive time per vCPU, like KVM's halt polling: it
+ *   starts at MVMM_SPIN_START_US; when the vCPU slept and the answer came
+ *   within the ceiling it doubles (at least MVMM_SPIN_START_US, at most
+ *   the ceiling), when it came later it halves (0 below the start). The
+ *   ceiling is poll_us (0: MVMM_SPIN_DEFAULT_US);
+ *   MVMM_ATTACH_NOSPIN (eventfd mode only, poll_us 0): no spin at all.
+ * Only a vCPU that went to sleep needs a wake-up: see sleeping above
+ * (MVMM_IOC_ANSWER wakes it by itself). MVMM_IOC_STATS tells how many
+ * answers a spin caught and how often vCPUs slept. A
  * signal to the vCPU thread makes KVM_RUN return (-EINTR, KVM_EXIT_INTR)
  * without completing the instruction; the request stays outstanding, and
  * when the guest retakes the same exit (same type, qualifier and RIP) on
@@ -502,6 +528,17 @@ enum mvmm_handler_attr {
  * inside KVM's instruction emulator, which cannot be restarted: they wait
  * through signals other than SIGKILL, bounded by the timeout.
  *
+ * When the VM goes (KVM destroys it once its last reference is closed),
+ * an attached file stays attached, so that the secondary can read what
+ * is left, but it has nothing more to serve: poll() reports EPOLLHUP
+ * (and EPOLLIN while records remain), read() returns the records left,
+ * then 0 (end of file) instead of blocking, MVMM_IOC_ANSWER and
+ * MVMM_IOC_KICK fail with ENOTCONN (no vCPU waits any more), and
+ * MVMM_IOC_STATS still works. The kernel sets MVMM_RING_VM_GONE in the
+ * ring's flags (store-release) and signals the eventfd once, so that a
+ * secondary asleep on it wakes up. The handler's name stays taken until
+ * the file is closed.
+ *
  * MMIO: an access to a guest-physical address that no memslot backs, in
  * the range of a rule for MVMM_EV_MMIO, reaches the rule's target (before
  * any in-kernel device of KVM's MMIO bus) decoded: qual = address, ev.size = 1, 2, 4 or 8, WRITE
@@ -513,12 +550,15 @@ enum mvmm_handler_attr {
 
 enum mvmm_attach_flags {
 	MVMM_ATTACH_POLL = 1 << 0,	/* spin, no eventfd: see above */
+	MVMM_ATTACH_NOSPIN = 1 << 1,	/* eventfd mode: the vCPU never spins */
 };
 
 #define MVMM_TIMEOUT_DEFAULT_MS	100
 #define MVMM_TIMEOUT_MAX_MS	60000
 #define MVMM_POLL_DEFAULT_US	50
 #define MVMM_POLL_MAX_US	10000
+#define MVMM_SPIN_START_US	10	/* eventfd mode: adaptive spin, */
+#define MVMM_SPIN_DEFAULT_US	200	/* its default ceiling */
 #define MVMM_OBS_DEFAULT	1024
 #define MVMM_OBS_MAX		65536
 
@@ -528,7 +568,8 @@ struct mvmm_attach {
 	__s32 vm_fd;		/* in: a KVM VM file descriptor */
 	__s32 eventfd;		/* in: an eventfd, or -1 with MVMM_ATTACH_POLL */
 	__u32 timeout_ms;	/* in: 1..MVMM_TIMEOUT_MAX_MS, 0: default */
-	__u32 poll_us;		/* in: 0..MVMM_POLL_MAX_US, 0: default */
+	__u32 poll_us;		/* in: 0..MVMM_POLL_MAX_US, 0: default; */
+				/* eventfd mode: the spin's ceiling */
 	__u32 obs_entries;	/* in: power of 2 <= MVMM_OBS_MAX, 0: default */
 	__u32 vm_id;		/* out: mvmm's id of the VM */
 	char name[32];		/* in: handler name, NUL-terminated */
@@ -563,9 +604,10 @@ struct mvmm_ring {
 	__u32 obs_tail;		/* written by the secondary */
 	__u64 obs_dropped;	/* written by the kernel */
 	__u32 slots_used;	/* kernel: highest vcpu_idx that posted + 1 */
-	__u32 reserved;
+	__u32 flags;		/* kernel: MVMM_RING_* */
 };
 #define MVMM_RING_VERSION	1
+#define MVMM_RING_VM_GONE	(1U << 0)	/* the VM was destroyed */
 
 struct mvmm_reply {
 	__u64 seq;		/* the request's seq */
@@ -574,9 +616,20 @@ struct mvmm_reply {
 	struct mvmm_answer ans;
 };
 
+/* MVMM_IOC_STATS: how this file's requests were waited for, since attach. */
+struct mvmm_ustats {
+	__u64 posted;		/* synchronous requests posted */
+	__u64 signals;		/* eventfd signals sent */
+	__u64 spun;		/* answers a vCPU saw while spinning */
+	__u64 slept;		/* answers it saw after the spin ended */
+	__u64 sleeps;		/* times a vCPU went to sleep */
+	__u64 kicks;		/* MVMM_IOC_KICK calls */
+};
+
 /*
  * MVMM_IOC_ATTACH errors: EINVAL (size, flags, reserved, name, timeout,
- * poll, obs_entries, or vm_fd not a KVM VM), EBADF (vm_fd or eventfd not
+ * poll_us, obs_entries, MVMM_ATTACH_NOSPIN with MVMM_ATTACH_POLL or with a
+ * poll_us, or vm_fd not a KVM VM), EBADF (vm_fd or eventfd not
  * open), EBUSY (this file is attached already, or the name is in use),
  * ENOSPC (too many handler names).
  * MVMM_IOC_ANSWER errors: ENOTCONN (not attached), EINVAL (flags,
@@ -584,9 +637,12 @@ struct mvmm_reply {
  * table above), ESTALE (no outstanding request with that seq on that
  * vCPU: answered, timed out, withdrawn, or never sent), EFAULT.
  * MVMM_IOC_KICK: ENOTCONN, EINVAL (vcpu_idx out of range).
+ * MVMM_IOC_ANSWER and MVMM_IOC_KICK: ENOTCONN as well once the VM is gone.
+ * MVMM_IOC_STATS: ENOTCONN, EFAULT.
  */
 #define MVMM_IOC_ATTACH	_IOWR(MVMM_IOC_MAGIC, 0x00, struct mvmm_attach)
 #define MVMM_IOC_ANSWER	_IOW(MVMM_IOC_MAGIC, 0x01, struct mvmm_reply)
 #define MVMM_IOC_KICK	_IO(MVMM_IOC_MAGIC, 0x02)	/* arg: vcpu_idx */
+#define MVMM_IOC_STATS	_IOR(MVMM_IOC_MAGIC, 0x03, struct mvmm_ustats)
 
 #endif /* _UAPI_LINUX_MVMM_H */

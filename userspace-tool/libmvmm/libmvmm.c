@@ -29,9 +29,10 @@
 #include "libmvmm.h"
 
 /*
- * How long run() sleeps on the eventfd before looking at the stop flag
- * (mvmm_sec_stop() also signals the eventfd). The host tests make it long,
- * to prove that nothing else depends on it.
+ * run() blocks in read() of the eventfd, which mvmm_sec_stop() signals.
+ * Only if someone made the eventfd O_NONBLOCK does it poll() instead,
+ * waking this often to look at the stop flag. The host tests make it
+ * long, to prove that nothing else depends on it.
  */
 #ifndef MVMM_SEC_WAIT_MS
 #define MVMM_SEC_WAIT_MS	50
@@ -55,6 +56,8 @@ struct mvmm_sec {
 	struct mvmm_request *obs;
 	/* Per slot, the last seq answered: a request is served once. */
 	uint64_t *answered;
+	/* __atomic, written by the run() thread only: mvmm_sec_stats(). */
+	struct mvmm_sec_stats stats;
 
 	/* ioctl(2); the host unit tests put a fake kernel here. */
 	int (*ioctl)(int fd, unsigned long cmd, unsigned long arg);
@@ -167,7 +170,8 @@ static int mvmm_sec_do_attach(struct mvmm_sec *s, const char *dev_path,
 	if (s->fd < 0)
 		return -errno;
 	if (!(a.flags & MVMM_ATTACH_POLL)) {
-		s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		/* Blocking: run() sleeps in read(), one syscall per wake-up. */
+		s->efd = eventfd(0, EFD_CLOEXEC);
 		if (s->efd < 0)
 			return -errno;
 		a.eventfd = s->efd;
@@ -253,6 +257,28 @@ uint64_t mvmm_sec_obs_dropped(const struct mvmm_sec *s)
 	return __atomic_load_n(&s->ring->obs_dropped, __ATOMIC_RELAXED);
 }
 
+/* Only the run() thread writes a counter: no read-modify-write race. */
+static void mvmm_stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+void mvmm_sec_stats(const struct mvmm_sec *s, struct mvmm_sec_stats *st)
+{
+	st->wakeups = __atomic_load_n(&s->stats.wakeups, __ATOMIC_RELAXED);
+	st->signals = __atomic_load_n(&s->stats.signals, __ATOMIC_RELAXED);
+	st->served = __atomic_load_n(&s->stats.served, __ATOMIC_RELAXED);
+	st->kicks = __atomic_load_n(&s->stats.kicks, __ATOMIC_RELAXED);
+}
+
+int mvmm_sec_kstats(struct mvmm_sec *s, struct mvmm_ustats *st)
+{
+	int ret = s->ioctl(s->fd, MVMM_IOC_STATS, (unsigned long)st);
+
+	return ret ? mvmm_err(-ret) : 0;
+}
+
 static struct mvmm_slot *mvmm_sec_slot(struct mvmm_sec *s, uint32_t idx)
 {
 	return (struct mvmm_slot *)((char *)s->ring + s->slots_offset +
@@ -306,6 +332,7 @@ static int mvmm_slot_answer(struct mvmm_sec *s, uint32_t idx,
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&sl->sleeping, __ATOMIC_RELAXED))
 		return 0;
+	mvmm_stat_add(&s->stats.kicks, 1);
 	return s->ioctl(s->fd, MVMM_IOC_KICK, idx);
 }
 
@@ -327,6 +354,7 @@ static int mvmm_sec_serve_slot(struct mvmm_sec *s, uint32_t idx,
 	if (ret < 0)
 		return ret;
 	__atomic_store_n(&s->answered[idx], seq, __ATOMIC_RELAXED);
+	mvmm_stat_add(&s->stats.served, 1);
 	ret = mvmm_slot_answer(s, idx, sl, seq, &ans);
 	return ret < 0 ? mvmm_err(-ret) : 1;
 }
@@ -354,6 +382,7 @@ static int mvmm_sec_serve_obs(struct mvmm_sec *s, mvmm_sec_fn fn, void *arg)
 		ret = fn(&req, &ans, arg);
 		if (ret < 0)
 			return ret;
+		mvmm_stat_add(&s->stats.served, 1);
 		n++;
 	}
 	return n;
@@ -385,21 +414,29 @@ static bool mvmm_sec_stopped(struct mvmm_sec *s)
 	return __atomic_load_n(&s->stop, __ATOMIC_ACQUIRE);
 }
 
-/* Sleep until the eventfd is signalled, a stop, a signal or a while. */
+/*
+ * Sleep until the eventfd is signalled (by the kernel or a stop) or a
+ * signal comes, and reset its count: a request posted after this read
+ * signals again, one posted before it is in the ring already. One
+ * syscall; poll() first only if someone made the eventfd O_NONBLOCK.
+ */
 static int mvmm_sec_wait(struct mvmm_sec *s)
 {
 	struct pollfd p = { .fd = s->efd, .events = POLLIN };
 	uint64_t count;
 
-	if (poll(&p, 1, MVMM_SEC_WAIT_MS) < 0)
-		return errno == EINTR ? 0 : mvmm_err(errno);
-	/*
-	 * Reset the count before the next pass: a request posted after this
-	 * read signals again, one posted before it is in the ring already.
-	 */
-	if ((p.revents & POLLIN) && read(s->efd, &count, sizeof(count)) < 0 &&
-	    errno != EAGAIN)
-		return mvmm_err(errno);
+	while (read(s->efd, &count, sizeof(count)) != sizeof(count)) {
+		if (errno == EINTR)
+			return 0;
+		if (errno != EAGAIN)
+			return mvmm_err(errno);
+		if (poll(&p, 1, MVMM_SEC_WAIT_MS) < 0)
+			return errno == EINTR ? 0 : mvmm_err(errno);
+		if (!(p.revents & POLLIN))
+			return 0;
+	}
+	mvmm_stat_add(&s->stats.wakeups, 1);
+	mvmm_stat_add(&s->stats.signals, count);
 	return 0;
 }
 
@@ -419,23 +456,39 @@ static void mvmm_sec_spin(unsigned int *idle)
 		sched_yield();
 }
 
+int mvmm_sec_vm_gone(const struct mvmm_sec *s)
+{
+	/* Pairs with the kernel's store-release of the flag. */
+	return !!(__atomic_load_n(&s->ring->flags, __ATOMIC_ACQUIRE) &
+		  MVMM_RING_VM_GONE);
+}
+
 int mvmm_sec_run(struct mvmm_sec *s, mvmm_sec_fn fn, void *arg)
 {
 	unsigned int idle = 0;
 	int ret;
 
 	while (!mvmm_sec_stopped(s)) {
+		/* Read before the pass: copies posted before it are served. */
+		bool gone = mvmm_sec_vm_gone(s);
+
 		ret = mvmm_sec_poll_once(s, fn, arg);
 		if (ret < 0)
 			return ret;
-		if (ret) {
-			idle = 0;
-			continue;
-		}
+		/* The end, like read()'s 0: mvmm_sec_vm_gone() says why. */
+		if (gone)
+			return 0;
 		if (s->efd < 0) {
-			mvmm_sec_spin(&idle);
+			if (ret)
+				idle = 0;
+			else
+				mvmm_sec_spin(&idle);
 			continue;
 		}
+		/*
+		 * Straight back to the eventfd, even after serving: a request
+		 * posted since its last read has signalled it again.
+		 */
 		ret = mvmm_sec_wait(s);
 		if (ret < 0)
 			return ret;

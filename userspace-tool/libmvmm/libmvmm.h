@@ -31,9 +31,11 @@ struct mvmm_sec;
 
 /* Attach options; all zero (or a NULL pointer) means the defaults. */
 struct mvmm_sec_opts {
-	unsigned int flags;		/* MVMM_ATTACH_POLL: spin, no eventfd */
+	unsigned int flags;		/* MVMM_ATTACH_POLL: spin, no eventfd; */
+					/* MVMM_ATTACH_NOSPIN: vCPU never spins */
 	unsigned int timeout_ms;	/* per request, 0: 100 ms */
-	unsigned int poll_us;		/* vCPU spin before sleeping (POLL only) */
+	unsigned int poll_us;		/* vCPU spin before sleeping: POLL: */
+					/* each time; else the adaptive max */
 	unsigned int obs_entries;	/* observe ring size, power of 2 */
 };
 
@@ -57,11 +59,28 @@ struct mvmm_sec *mvmm_sec_attach_dev(const char *dev_path, int vm_fd,
 void mvmm_sec_detach(struct mvmm_sec *s);
 
 int mvmm_sec_fd(const struct mvmm_sec *s);		/* the /dev/mvmm fd */
-int mvmm_sec_eventfd(const struct mvmm_sec *s);		/* -1 with POLL */
+/* -1 with POLL; a blocking eventfd: read it when poll() says POLLIN. */
+int mvmm_sec_eventfd(const struct mvmm_sec *s);
 unsigned int mvmm_sec_vm_id(const struct mvmm_sec *s);
 const struct mvmm_ring *mvmm_sec_ring(const struct mvmm_sec *s);
+/*
+ * 1 once KVM destroyed the VM (MVMM_RING_VM_GONE): nothing more will
+ * come; the fd polls EPOLLHUP. 0 before.
+ */
+int mvmm_sec_vm_gone(const struct mvmm_sec *s);
 /* Observe copies the kernel dropped so far because the ring was full. */
 uint64_t mvmm_sec_obs_dropped(const struct mvmm_sec *s);
+
+/* What mvmm_sec_run() did so far (exact once it returned). */
+struct mvmm_sec_stats {
+	uint64_t wakeups;	/* reads of the eventfd that returned */
+	uint64_t signals;	/* the counts they returned, summed */
+	uint64_t served;	/* requests and copies given to the function */
+	uint64_t kicks;		/* MVMM_IOC_KICKs of a sleeping vCPU */
+};
+void mvmm_sec_stats(const struct mvmm_sec *s, struct mvmm_sec_stats *st);
+/* The kernel's side (MVMM_IOC_STATS): 0 or -errno. */
+int mvmm_sec_kstats(struct mvmm_sec *s, struct mvmm_ustats *st);
 
 /*
  * Called once per request. @ans is zeroed on entry (MVMM_ACT_MAIN): fill
@@ -75,8 +94,9 @@ typedef int (*mvmm_sec_fn)(const struct mvmm_request *req,
 
 /*
  * Serve requests from the ring until @fn returns < 0 or mvmm_sec_stop().
- * Sleeps on the eventfd when idle (waking at least every 50 ms to notice
- * a stop), or spins with MVMM_ATTACH_POLL. Returns 0 after a stop, @fn's
+ * Between passes it blocks in read() of the eventfd (which a stop
+ * signals), or spins with MVMM_ATTACH_POLL. Returns 0 after a stop or
+ * once the VM is gone (after a last pass; mvmm_sec_vm_gone() tells), @fn's
  * negative value, or -errno. One thread at a time per handler.
  */
 int mvmm_sec_run(struct mvmm_sec *s, mvmm_sec_fn fn, void *arg);

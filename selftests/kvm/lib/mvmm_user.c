@@ -828,6 +828,15 @@ static int do_op(struct server *sv, struct mvmm_sp_msg *m, int sock)
 		return do_slot(sv, m);
 	case MVMM_SP_RING_ANSWER:
 		return do_ring_answer(sv, m);
+	case MVMM_SP_POLL: {
+		struct pollfd pfd = { .fd = active_fd(sv), .events = POLLIN };
+
+		m->ret = poll(&pfd, 1, m->arg);
+		if (m->ret < 0)
+			return -errno;
+		m->ret = m->ret ? pfd.revents : 0;
+		return 0;
+	}
 	case MVMM_SP_EVENTFD:
 		return do_eventfd(sv, m);
 	case MVMM_SP_KICK:

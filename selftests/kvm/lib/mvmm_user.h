@@ -169,6 +169,8 @@ enum mvmm_sp_op {
 				/* @reply.seq, CAS REQUEST -> ANSWER, kick */
 	MVMM_SP_EVENTFD,	/* read the eventfd (non-blocking): @n_sync */
 	MVMM_SP_KICK,		/* ioctl(active file, MVMM_IOC_KICK, @arg) */
+	MVMM_SP_POLL,		/* poll(active file, POLLIN, @arg ms): @ret */
+				/* = revents, 0 on a timeout */
 	MVMM_SP_QUIT,
 };
 

@@ -98,7 +98,7 @@ static struct fake *fake_new(uint32_t nr_slots, uint32_t obs_entries,
 		return NULL;
 	f->s->ioctl = fake_ioctl;
 	if (!poll)
-		f->s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		f->s->efd = eventfd(0, EFD_CLOEXEC);	/* as the library does */
 	f->ring = r;
 	f->nr_slots = nr_slots;
 	pthread_mutex_init(&f->lock, NULL);

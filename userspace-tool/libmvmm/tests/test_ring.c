@@ -471,6 +471,43 @@ static void test_stop_thread(void)
 	fake_free(f);
 }
 
+/* What mvmm_usec_vm_gone() does to the ring, 100 ms from now. */
+static void *vm_killer(void *p)
+{
+	struct fake *f = p;
+
+	usleep(100000);
+	__atomic_store_n(&f->ring->flags, MVMM_RING_VM_GONE, __ATOMIC_RELEASE);
+	fake_notify(f);
+	return NULL;
+}
+
+static void test_vm_gone(bool poll)
+{
+	struct fake *f = fake_new(2, 8, poll);
+	struct rec r = { 0 };
+	struct mvmm_sec_stats st;
+	char what[128];
+	pthread_t t;
+	double t0, dt;
+	int ret;
+
+	CHECK(!mvmm_sec_vm_gone(f->s), "the VM is there");
+	pthread_create(&t, NULL, vm_killer, f);
+	t0 = now();
+	ret = mvmm_sec_run(f->s, rec_fn, &r);
+	dt = now() - t0;
+	pthread_join(t, NULL);
+	snprintf(what, sizeof(what),
+		 "%s: run returns 0 once the VM is gone (after %.3f s)",
+		 poll ? "poll" : "eventfd", dt);
+	CHECK(ret == 0 && dt > 0.08 && dt < 5 && mvmm_sec_vm_gone(f->s), what);
+	mvmm_sec_stats(f->s, &st);
+	CHECK(poll ? !st.wakeups : st.wakeups == 1 && st.signals == 1,
+	      "...woken once by the eventfd (none when polling)");
+	fake_free(f);
+}
+
 /* --- read() and MVMM_IOC_ANSWER ------------------------------------------ */
 
 static void test_read(void)
@@ -581,6 +618,8 @@ int main(void)
 	test_stop_signal(false);
 	test_stop_signal(true);
 	test_stop_thread();
+	test_vm_gone(false);
+	test_vm_gone(true);
 	test_flood(false);
 	test_flood(true);
 	return tap_done();
