@@ -14,7 +14,7 @@
 # From the top of the repo:
 #   make -C userspace-tool vm-progs
 #   make vm-run SCRIPT=userspace-tool/tests/vm/rule_cli.sh \
-#	FILES="userspace-tool/tests/vm/kvm_idle userspace-tool/tests/vm/runas \
+#	FILES="userspace-tool/tests/vm/tlib.sh userspace-tool/tests/vm/kvm_idle userspace-tool/tests/vm/runas \
 #	       userspace-tool/tests/vm/jget"
 #
 # TAP-like "ok"/"not ok" lines, then "N passed, N failed"; exit 1 on any
@@ -22,99 +22,7 @@
 
 cd "$(dirname "$0")" || exit 2
 PATH=$PWD:$PATH
-pass=0
-fail=0
-NOBODY=65534
-pids=
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; }
-trap cleanup EXIT
-
-show_run() {
-	echo "#   ran: $*"
-	echo "#   exit $rc; stdout:"
-	sed 's/^/#     /' out
-	echo "#   stderr:"
-	sed 's/^/#     /' err
-}
-
-# t NAME STATUS STDOUT STDERR CMD...: exact status and output.
-t() {
-	name=$1 want_rc=$2 want_out=$3 want_err=$4
-	shift 4
-	"$@" >out 2>err
-	rc=$?
-	if [ "$rc" = "$want_rc" ] && [ "$(cat out)" = "$want_out" ] &&
-	   [ "$(cat err)" = "$want_err" ]; then
-		ok "$name"
-	else
-		nok "$name"
-		show_run "$@"
-		echo "#   wanted exit $want_rc; stdout:"
-		printf '%s\n' "$want_out" | sed 's/^/#     /'
-		echo "#   stderr:"
-		printf '%s\n' "$want_err" | sed 's/^/#     /'
-	fi
-}
-
-# matches FILE ERE: FILE is one line matching ERE, or empty for "".
-matches() {
-	if [ -z "$2" ]; then
-		[ ! -s "$1" ]
-	else
-		[ "$(wc -l <"$1")" = 1 ] && grep -Eqx -- "$2" "$1"
-	fi
-}
-
-# tre NAME STATUS STDOUT-ERE STDERR-ERE CMD...: one-line outputs by regex.
-tre() {
-	name=$1 want_rc=$2 want_out=$3 want_err=$4
-	shift 4
-	"$@" >out 2>err
-	rc=$?
-	if [ "$rc" = "$want_rc" ] && matches out "$want_out" &&
-	   matches err "$want_err"; then
-		ok "$name"
-	else
-		nok "$name"
-		show_run "$@"
-		echo "#   wanted exit $want_rc, stdout =~ $want_out, stderr =~ $want_err"
-	fi
-}
-
-# check NAME COMMAND...: a shell condition.
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
-
-# jeq NAME FILE PATH VALUE: the parsed JSON value at PATH.
-jeq() {
-	got=$(jget "$2" "$3" 2>&1)
-	if [ "$got" = "$4" ]; then
-		ok "$1"
-	else
-		nok "$1"
-		echo "#   $3: got \"$got\", want \"$4\""
-	fi
-}
-
-# start_vm: a VM mvmm has seen; sets VM_PID.
-start_vm() {
-	rm -f ready
-	kvm_idle "$1" ready &
-	VM_PID=$!
-	pids="$pids $VM_PID"
-	i=0
-	while [ ! -e ready ] && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -e ready ]
-}
+. ./tlib.sh
 
 R="origin any mode sync"
 
@@ -327,5 +235,4 @@ else
 	echo "ok - handler module # SKIP no loadable /mvmm/mvmm_debugcon.ko"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+tlib_end
