@@ -8,9 +8,14 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/math64.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include "exit.h"
 #include "handler.h"
+#include "nl_notify.h"
 #include "usec.h"
 
 /* Serializes slot creation and (un)registration; readers are lock-free. */
@@ -70,7 +75,11 @@ static struct mvmm_hslot *mvmm_hslot_get_or_add(const char *name)
 		return ERR_PTR(-ENOMEM);
 	s->stats = __alloc_percpu(sizeof(u64) * __MVMM_HSTAT_MAX,
 				  __alignof__(u64));
-	if (!s->stats) {
+	s->hist = __alloc_percpu(sizeof(u64) * MVMM_HIST_BUCKETS,
+				 __alignof__(u64));
+	if (!s->stats || !s->hist) {
+		free_percpu(s->stats);
+		free_percpu(s->hist);
 		kfree(s);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -81,6 +90,17 @@ static struct mvmm_hslot *mvmm_hslot_get_or_add(const char *name)
 	/* ...and the count only once the slot is in place. */
 	smp_store_release(&mvmm_nr_hslots, s->id + 1);
 	return s;
+}
+
+/* Tell netlink listeners (mvmmctl monitor) about slot @s's handler. */
+static void mvmm_handler_notify(u8 cmd, struct mvmm_hslot *s)
+{
+	struct mvmm_hinfo info;
+
+	if (!mvmm_nl_listening())
+		return;
+	mvmm_handler_info(s, &info);
+	mvmm_nl_notify_handler(cmd, s, &info);
 }
 
 static struct mvmm_handler *mvmm_handler_add(const char *name,
@@ -99,6 +119,9 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 	h->ops = ops;
 	h->usec = usec;
 	h->priv = priv;
+	/* Attach runs in the secondary's process: whose CPU time to show. */
+	if (usec)
+		h->tgid = get_task_pid(current, PIDTYPE_TGID);
 
 	mutex_lock(&mvmm_handlers_mutex);
 	s = mvmm_hslot_get_or_add(name);
@@ -109,13 +132,18 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 		goto err_unlock;
 	}
 	h->slot = s;
+	/* A new handler under the name: groups try it afresh. */
+	atomic64_set(&s->retry_at, 0);
+	atomic64_set(&s->ewma_ns, 0);
 	rcu_assign_pointer(s->live, h);
 	mutex_unlock(&mvmm_handlers_mutex);
 	pr_info("handler %s registered%s\n", name, usec ? " (userspace)" : "");
+	mvmm_handler_notify(MVMM_CMD_HANDLER_ATTACH, s);
 	return h;
 
 err_unlock:
 	mutex_unlock(&mvmm_handlers_mutex);
+	put_pid(h->tgid);
 	kfree(h);
 	return ERR_CAST(s);
 }
@@ -133,13 +161,18 @@ EXPORT_SYMBOL_GPL(mvmm_handler_register);
 void mvmm_handler_unregister(struct mvmm_handler *h)
 {
 	struct mvmm_hslot *s = h->slot;
+	struct mvmm_hinfo info;
 
+	/* Who it was, for the notification. */
+	mvmm_handler_info(s, &info);
 	mutex_lock(&mvmm_handlers_mutex);
 	RCU_INIT_POINTER(s->live, NULL);
 	mutex_unlock(&mvmm_handlers_mutex);
 	/* Every vCPU that could have seen @h runs under the exit SRCU. */
 	mvmm_exit_sync();
 	pr_info("handler %s unregistered\n", s->name);
+	put_pid(h->tgid);
+	mvmm_nl_notify_handler(MVMM_CMD_HANDLER_DETACH, s, &info);
 	kfree(h);
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_unregister);
@@ -148,6 +181,34 @@ struct mvmm_handler *mvmm_handler_register_user(const char *name,
 						struct mvmm_usec *u)
 {
 	return mvmm_handler_add(name, NULL, u, NULL);
+}
+
+/* CPU time of every thread of @p, live and exited, in ns. */
+static u64 mvmm_task_cpu_ns(struct task_struct *p)
+{
+	struct task_struct *t;
+	u64 ns;
+
+	rcu_read_lock();
+	ns = READ_ONCE(p->signal->sum_sched_runtime);
+	for_each_thread(p, t)
+		ns += READ_ONCE(t->se.sum_exec_runtime);
+	rcu_read_unlock();
+	return ns;
+}
+
+static void mvmm_handler_cpu(struct mvmm_handler *h, struct mvmm_hinfo *info)
+{
+	struct task_struct *p;
+
+	if (!h->tgid)
+		return;
+	p = get_pid_task(h->tgid, PIDTYPE_TGID);
+	if (!p)
+		return;
+	info->cpu_ns = mvmm_task_cpu_ns(p);
+	info->has_cpu = true;
+	put_task_struct(p);
 }
 
 void mvmm_handler_info(struct mvmm_hslot *s, struct mvmm_hinfo *info)
@@ -164,6 +225,7 @@ void mvmm_handler_info(struct mvmm_hslot *s, struct mvmm_hinfo *info)
 		if (h->usec) {
 			info->user = true;
 			mvmm_usec_info(h->usec, info);
+			mvmm_handler_cpu(h, info);
 		}
 	}
 	mutex_unlock(&mvmm_handlers_mutex);
@@ -185,6 +247,63 @@ u64 mvmm_hstat_read(const struct mvmm_hslot *s, enum mvmm_hstat i)
 	return sum;
 }
 
+void mvmm_hload_end(struct mvmm_hslot *s, int err, u64 ns)
+{
+	s64 old, new;
+
+	atomic_dec(&s->inflight);
+	/* Detached, another VM's, interrupted: no service was given. */
+	if (err && err != -ETIMEDOUT)
+		return;
+	this_cpu_inc(s->hist[min_t(unsigned int, fls64(ns),
+				   MVMM_HIST_BUCKETS - 1)]);
+	/*
+	 * Two vCPUs finishing at once may lose one sample of the average:
+	 * an estimate does not need a cmpxchg loop on the exit path.
+	 */
+	old = atomic64_read(&s->ewma_ns);
+	new = old ? old + ((s64)ns - old) / 8 : (s64)ns;
+	atomic64_set(&s->ewma_ns, new ?: 1);
+	if (err == -ETIMEDOUT)
+		atomic64_set(&s->retry_at, ktime_get_ns() + MVMM_HLOAD_RETRY_NS);
+	else if (atomic64_read(&s->retry_at))
+		atomic64_set(&s->retry_at, 0);
+}
+
+/* Upper bound of the bucket holding the @pct-th percentile of @n. */
+static u64 mvmm_hist_pct(const u64 *b, u64 n, unsigned int pct)
+{
+	u64 want = div_u64(n * pct + 99, 100), sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < MVMM_HIST_BUCKETS; i++) {
+		sum += b[i];
+		if (sum >= want && sum)
+			return i ? 1ULL << i : 1;
+	}
+	return 0;
+}
+
+void mvmm_hload_read(struct mvmm_hslot *s, struct mvmm_hload_info *li)
+{
+	u64 b[MVMM_HIST_BUCKETS] = { 0 }, now = 0;
+	unsigned int i;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < MVMM_HIST_BUCKETS; i++)
+			b[i] += READ_ONCE(per_cpu_ptr(s->hist, cpu)[i]);
+	li->samples = 0;
+	for (i = 0; i < MVMM_HIST_BUCKETS; i++)
+		li->samples += b[i];
+	li->inflight = max(atomic_read(&s->inflight), 0);
+	li->ewma_ns = atomic64_read(&s->ewma_ns);
+	li->p50_ns = mvmm_hist_pct(b, li->samples, 50);
+	li->p99_ns = mvmm_hist_pct(b, li->samples, 99);
+	li->max_ns = mvmm_hist_pct(b, li->samples, 100);
+	li->usable = mvmm_hload_usable(s, &now);
+}
+
 int mvmm_handlers_init(void)
 {
 	return 0;
@@ -201,6 +320,7 @@ void mvmm_handlers_exit(void)
 	for (i = 0; i < mvmm_nr_hslots; i++) {
 		WARN_ON(rcu_access_pointer(mvmm_hslots[i]->live));
 		free_percpu(mvmm_hslots[i]->stats);
+		free_percpu(mvmm_hslots[i]->hist);
 		kfree(mvmm_hslots[i]);
 		mvmm_hslots[i] = NULL;
 	}

@@ -2,6 +2,9 @@
 #ifndef _MVMM_HANDLER_H
 #define _MVMM_HANDLER_H
 
+#include <linux/atomic.h>
+#include <linux/ktime.h>
+#include <linux/rcupdate.h>
 #include <mvmm/secondary.h>
 
 #define MVMM_MAX_HANDLERS	256
@@ -30,7 +33,17 @@ struct mvmm_hslot {
 	u32 id;
 	struct mvmm_handler __rcu *live;
 	u64 __percpu *stats;		/* [__MVMM_HSTAT_MAX] */
+	/* Load, for groups and dumps: see mvmm_hload_*() */
+	atomic_t inflight;		/* vCPUs waiting on it now */
+	atomic64_t ewma_ns;		/* service time, weight 1/8 */
+	atomic64_t retry_at;		/* ktime ns: out of groups until; 0 */
+	u64 __percpu *hist;		/* [MVMM_HIST_BUCKETS] by log2 ns */
 };
+
+/* Service times by power of two: bucket b holds [2^(b-1), 2^b) ns. */
+#define MVMM_HIST_BUCKETS	40
+/* How long a handler that timed out stays out of group choice. */
+#define MVMM_HLOAD_RETRY_NS	(1000ULL * NSEC_PER_MSEC)
 
 struct mvmm_usec;
 
@@ -40,6 +53,7 @@ struct mvmm_handler {
 	const struct mvmm_handler_ops *ops;
 	struct mvmm_usec *usec;
 	void *priv;
+	struct pid *tgid;	/* user: the attaching process, for its CPU time */
 };
 
 /* What a handler dump shows of the handler attached now, if any. */
@@ -49,6 +63,17 @@ struct mvmm_hinfo {
 	pid_t pid;
 	u32 vm_id;
 	u32 outstanding;
+	bool has_cpu;		/* user: @cpu_ns is known */
+	u64 cpu_ns;		/* user: CPU time of the attached process */
+};
+
+/* A handler's load, summed for a dump. */
+struct mvmm_hload_info {
+	u32 inflight;
+	u64 samples;
+	u64 ewma_ns;
+	u64 p50_ns, p99_ns, max_ns;
+	bool usable;
 };
 
 int mvmm_handlers_init(void);
@@ -76,5 +101,32 @@ static inline void mvmm_hstat_dec(struct mvmm_hslot *s, enum mvmm_hstat i)
 
 /* Sum of one counter over all CPUs. */
 u64 mvmm_hstat_read(const struct mvmm_hslot *s, enum mvmm_hstat i);
+
+/*
+ * Load accounting around each synchronous call of a handler (route.c):
+ * begin before it, end after it with its result and duration. Lock-free.
+ */
+static inline void mvmm_hload_begin(struct mvmm_hslot *s)
+{
+	atomic_inc(&s->inflight);
+}
+
+void mvmm_hload_end(struct mvmm_hslot *s, int err, u64 ns);
+
+/* May groups choose @s now? *@now: ktime ns, read on demand (0: not yet). */
+static inline bool mvmm_hload_usable(struct mvmm_hslot *s, u64 *now)
+{
+	u64 until = atomic64_read(&s->retry_at);
+
+	if (!rcu_access_pointer(s->live))
+		return false;
+	if (!until)
+		return true;
+	if (!*now)
+		*now = ktime_get_ns();
+	return *now >= until;
+}
+
+void mvmm_hload_read(struct mvmm_hslot *s, struct mvmm_hload_info *li);
 
 #endif /* _MVMM_HANDLER_H */

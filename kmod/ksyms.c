@@ -88,11 +88,12 @@ int mvmm_ksyms_init(void)
 	mvmm_kvm.file_is_kvm = (void *)mvmm_need("file_is_kvm");
 	mvmm_kvm.io_bus_read = (void *)mvmm_need("kvm_io_bus_read");
 	mvmm_kvm.io_bus_write = (void *)mvmm_need("kvm_io_bus_write");
+	mvmm_kvm.cpuid = (void *)mvmm_need("kvm_cpuid");
 	if (!ops || !mvmm_kvm.destroy_vm || !mvmm_kvm.fastpath_msr ||
 	    !mvmm_kvm.gfn_to_memslot || !mvmm_kvm.skip_insn ||
 	    !mvmm_kvm.queue_exception || !mvmm_kvm.queue_exception_e ||
 	    !mvmm_kvm.file_is_kvm || !mvmm_kvm.io_bus_read ||
-	    !mvmm_kvm.io_bus_write)
+	    !mvmm_kvm.io_bus_write || !mvmm_kvm.cpuid)
 		return -ENOENT;
 
 	ret = mvmm_pin_owner((unsigned long)ops, &mvmm_kvm.kvm_mod);

@@ -28,6 +28,9 @@ struct mvmm_kvm {
 			   gpa_t addr, int len, void *val);
 	int (*io_bus_write)(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			    gpa_t addr, int len, const void *val);
+	/* Pre-registered answers: KVM's CPUID entry, to mask (exported). */
+	bool (*cpuid)(struct kvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+		      u32 *edx, bool exact_only);
 	/* kvm_amd's npt_enabled (not exported); NULL with kvm_intel. */
 	bool *npt_enabled;
 	struct module *kvm_mod;

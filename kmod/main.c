@@ -12,7 +12,9 @@
 
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include "answer_tgt.h"
 #include "exit.h"
+#include "group.h"
 #include "handler.h"
 #include "ksyms.h"
 #include "mmio.h"
@@ -60,6 +62,7 @@ err_vms:
 	mvmm_vms_exit();
 	mvmm_default_policy_exit();
 	mvmm_exit_barrier();
+	mvmm_answer_tgt_exit();
 err_handlers:
 	mvmm_handlers_exit();
 err_ksyms:
@@ -78,6 +81,10 @@ static void __exit mvmm_exit(void)
 	mvmm_default_policy_exit();
 	/* Policies are freed after an exit-SRCU grace period. */
 	mvmm_exit_barrier();
+	/* Groups last: their old member sets were such callbacks too. */
+	mvmm_groups_exit();
+	/* No table names an answer any more. */
+	mvmm_answer_tgt_exit();
 	mvmm_handlers_exit();
 	mvmm_ksyms_exit();
 	pr_info("unhooked\n");

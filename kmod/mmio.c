@@ -11,6 +11,7 @@
 
 #include <linux/kvm_host.h>
 #include "core/policy.h"
+#include "answer_tgt.h"
 #include "exit.h"
 #include "hook.h"
 #include "ksyms.h"
@@ -19,14 +20,18 @@
 #include "table.h"
 #include "vm.h"
 
-/* Route one access; true when mvmm completed it. */
-static bool mvmm_mmio(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *val,
-		      bool write)
+/*
+ * Route one access of the MMIO bus, or of the PIO bus (@type
+ * MVMM_EV_IO: pre-registered answers only, see route.c); true when mvmm
+ * completed it.
+ */
+static bool mvmm_mmio(struct kvm_vcpu *vcpu, u16 type, gpa_t addr, int len,
+		      void *val, bool write)
 {
 	const struct mvmm_policy *p;
 	const struct mvmm_rule *rule;
 	struct mvmm_event ev = {
-		.type = MVMM_EV_MMIO,
+		.type = type,
 		.origin = (vcpu->arch.hflags & HF_GUEST_MASK) ?
 			  MVMM_ORIGIN_L2 : MVMM_ORIGIN_L1,
 		.size = len,
@@ -59,7 +64,10 @@ static int mvmm_io_bus_read(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 	int ret;
 
 	if (bus_idx == KVM_MMIO_BUS && vcpu &&
-	    mvmm_mmio(vcpu, addr, len, val, false))
+	    mvmm_mmio(vcpu, MVMM_EV_MMIO, addr, len, val, false))
+		return 0;
+	if (bus_idx == KVM_PIO_BUS && vcpu && mvmm_answer_tgt_pio() &&
+	    mvmm_mmio(vcpu, MVMM_EV_IO, addr, len, val, false))
 		return 0;
 	ret = mvmm_kvm.io_bus_read(vcpu, bus_idx, addr, len, val);
 	/*
@@ -76,7 +84,10 @@ static int mvmm_io_bus_write(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 	int ret;
 
 	if (bus_idx == KVM_MMIO_BUS && vcpu &&
-	    mvmm_mmio(vcpu, addr, len, (void *)val, true))
+	    mvmm_mmio(vcpu, MVMM_EV_MMIO, addr, len, (void *)val, true))
+		return 0;
+	if (bus_idx == KVM_PIO_BUS && vcpu && mvmm_answer_tgt_pio() &&
+	    mvmm_mmio(vcpu, MVMM_EV_IO, addr, len, (void *)val, true))
 		return 0;
 	ret = mvmm_kvm.io_bus_write(vcpu, bus_idx, addr, len, val);
 	barrier();	/* no tail call, as above */

@@ -8,12 +8,15 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include "netlink.h"
+#include "nl_notify.h"
 #include "vm.h"
 
 static const struct nla_policy mvmm_nl_policy[MVMM_A_MAX + 1] = {
 	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
 	[MVMM_A_RULE] = NLA_POLICY_NESTED(mvmm_nl_rule_policy),
+	[MVMM_A_GROUP] = NLA_POLICY_NESTED(mvmm_nl_group_policy),
+	[MVMM_A_OP] = NLA_POLICY_NESTED(mvmm_nl_op_policy),
 };
 
 static int mvmm_nl_put_stats(struct sk_buff *skb,
@@ -177,6 +180,27 @@ static const struct genl_ops mvmm_genl_ops[] = {
 		.cmd = MVMM_CMD_GET_HANDLER,
 		.dumpit = mvmm_nl_get_handler_dumpit,
 	},
+	{
+		.cmd = MVMM_CMD_RULE_APPLY,
+		.doit = mvmm_nl_rule_apply_doit,
+	},
+	{
+		.cmd = MVMM_CMD_GROUP_ADD,
+		.doit = mvmm_nl_group_add_doit,
+	},
+	{
+		.cmd = MVMM_CMD_GROUP_SET,
+		.doit = mvmm_nl_group_set_doit,
+	},
+	{
+		.cmd = MVMM_CMD_GROUP_DEL,
+		.doit = mvmm_nl_group_del_doit,
+	},
+	{
+		.cmd = MVMM_CMD_GET_GROUP,
+		.doit = mvmm_nl_get_group_doit,
+		.dumpit = mvmm_nl_get_group_dumpit,
+	},
 };
 
 struct genl_family mvmm_genl_family __ro_after_init = {
@@ -188,14 +212,22 @@ struct genl_family mvmm_genl_family __ro_after_init = {
 	.ops = mvmm_genl_ops,
 	.n_ops = ARRAY_SIZE(mvmm_genl_ops),
 	.resv_start_op = MVMM_CMD_GET_HANDLER + 1,
+	.mcgrps = mvmm_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(mvmm_nl_mcgrps),
 };
 
 int __init mvmm_netlink_init(void)
 {
-	return genl_register_family(&mvmm_genl_family);
+	int ret;
+
+	ret = genl_register_family(&mvmm_genl_family);
+	if (!ret)
+		mvmm_nl_notify_start();
+	return ret;
 }
 
 void mvmm_netlink_exit(void)
 {
+	mvmm_nl_notify_stop();
 	genl_unregister_family(&mvmm_genl_family);
 }

@@ -16,6 +16,33 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int mvmm_nl_get_handler_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb);
 
+/* nl_rule.c's checks, shared with MVMM_CMD_RULE_APPLY (nl_apply.c). */
+struct mvmm_rule;
+struct mvmm_policy_err;
+int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info);
+int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
+		  u32 *vm_id);
+int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id, struct mvmm_rule *r,
+		       struct netlink_ext_ack *extack);
+void mvmm_nl_edit_error(struct genl_info *info, int ret,
+			const struct mvmm_policy_err *err,
+			struct nlattr *rule_attr);
+
+extern const struct nla_policy mvmm_nl_op_policy[MVMM_A_MAX + 1];
+int mvmm_nl_rule_apply_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* nl_rule.c's message parts, for notifications (nl_notify.c). */
+int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r);
+int mvmm_nl_put_table(struct sk_buff *skb, u32 vm_id);
+
+/* Groups of handlers (nl_group.c). */
+extern const struct nla_policy mvmm_nl_group_policy[MVMM_A_GROUP_MAX + 1];
+int mvmm_nl_group_add_doit(struct sk_buff *skb, struct genl_info *info);
+int mvmm_nl_group_set_doit(struct sk_buff *skb, struct genl_info *info);
+int mvmm_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info);
+int mvmm_nl_get_group_doit(struct sk_buff *skb, struct genl_info *info);
+int mvmm_nl_get_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+
 int mvmm_netlink_init(void);
 void mvmm_netlink_exit(void);
 

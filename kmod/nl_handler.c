@@ -32,6 +32,38 @@ static int mvmm_nl_put_user(struct sk_buff *skb, const struct mvmm_hinfo *in)
 	return 0;
 }
 
+/* Load: what groups choose by, and the CPU time of a userspace one. */
+static int mvmm_nl_put_load(struct sk_buff *skb, struct mvmm_hslot *s,
+			    const struct mvmm_hinfo *in)
+{
+	struct mvmm_hload_info li;
+	struct nlattr *nest;
+
+	mvmm_hload_read(s, &li);
+	nest = nla_nest_start(skb, MVMM_A_HANDLER_LOAD);
+	if (!nest ||
+	    nla_put_u32(skb, MVMM_A_HLOAD_INFLIGHT, li.inflight) ||
+	    nla_put_u64_64bit(skb, MVMM_A_HLOAD_SAMPLES, li.samples,
+			      MVMM_A_HLOAD_PAD) ||
+	    nla_put_u64_64bit(skb, MVMM_A_HLOAD_EWMA_NS, li.ewma_ns,
+			      MVMM_A_HLOAD_PAD) ||
+	    nla_put_u64_64bit(skb, MVMM_A_HLOAD_P50_NS, li.p50_ns,
+			      MVMM_A_HLOAD_PAD) ||
+	    nla_put_u64_64bit(skb, MVMM_A_HLOAD_P99_NS, li.p99_ns,
+			      MVMM_A_HLOAD_PAD) ||
+	    nla_put_u64_64bit(skb, MVMM_A_HLOAD_MAX_NS, li.max_ns,
+			      MVMM_A_HLOAD_PAD) ||
+	    nla_put_u8(skb, MVMM_A_HLOAD_USABLE, li.usable) ||
+	    (in->has_cpu &&
+	     nla_put_u64_64bit(skb, MVMM_A_HLOAD_CPU_NS, in->cpu_ns,
+			       MVMM_A_HLOAD_PAD))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int mvmm_nl_put_handler(struct sk_buff *skb, struct mvmm_hslot *s)
 {
 	struct mvmm_hinfo info;
@@ -44,7 +76,8 @@ static int mvmm_nl_put_handler(struct sk_buff *skb, struct mvmm_hslot *s)
 	    nla_put_string(skb, MVMM_A_HANDLER_NAME, s->name) ||
 	    nla_put_u32(skb, MVMM_A_HANDLER_ID, s->id) ||
 	    nla_put_u8(skb, MVMM_A_HANDLER_ATTACHED, info.attached) ||
-	    mvmm_nl_put_user(skb, &info))
+	    mvmm_nl_put_user(skb, &info) ||
+	    mvmm_nl_put_load(skb, s, &info))
 		goto err_cancel;
 	for (i = 0; i < __MVMM_HSTAT_MAX; i++)
 		if (nla_put_u64_64bit(skb, mvmm_hstat_attr[i],

@@ -6,8 +6,11 @@
 
 #include <net/genetlink.h>
 #include "core/answer.h"
+#include "answer_tgt.h"
+#include "group.h"
 #include "handler.h"
 #include "netlink.h"
+#include "nl_notify.h"
 #include "table.h"
 #include "vm.h"
 
@@ -25,6 +28,9 @@ const struct nla_policy mvmm_nl_rule_policy[MVMM_A_RULE_MAX + 1] = {
 	[MVMM_A_RULE_FALLBACK] = NLA_POLICY_MAX(NLA_U8, MVMM_FALLBACK_DENY),
 	[MVMM_A_RULE_TARGET] = { .type = NLA_NUL_STRING,
 				 .len = MVMM_HANDLER_NAME_LEN - 1 },
+	[MVMM_A_RULE_ANSWER] = NLA_POLICY_NESTED(mvmm_nl_answer_policy),
+	[MVMM_A_RULE_GROUP] = { .type = NLA_NUL_STRING,
+				.len = MVMM_HANDLER_NAME_LEN - 1 },
 };
 
 /*
@@ -88,7 +94,7 @@ static const struct mvmm_qual_limit mvmm_qual_limits[MVMM_EV_MAX + 1] = {
 static_assert(MVMM_NESTED_VMFUNC == 18);
 
 /* Changes to any table need CAP_NET_ADMIN; the message says so. */
-static int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info)
+int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info)
 {
 	/*
 	 * What GENL_ADMIN_PERM checks, done here to give a message: the
@@ -104,8 +110,8 @@ static int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* Which table a request names: a VM id, or 0 for the default table. */
-static int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
-			 u32 *vm_id)
+int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
+		  u32 *vm_id)
 {
 	bool vm = attrs[MVMM_A_VM_ID], def = attrs[MVMM_A_DEFAULT];
 
@@ -172,6 +178,17 @@ static int mvmm_nl_check_target(struct nlattr **tb, struct nlattr *nest,
 		return -EOPNOTSUPP;
 	}
 	/*
+	 * Exits of a nested (L2) guest reach mvmm before KVM decides whether
+	 * L1 intercepts them (see mvmm_route_l2()). MMIO is routed from
+	 * KVM's emulator, which runs only for accesses that L0 handles.
+	 */
+	if (r->mode == MVMM_MODE_SYNC && r->origin == MVMM_MATCH_L2 &&
+	    r->type != MVMM_EV_MMIO) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_ORIGIN],
+				    "events of a nested (L2) guest can only be observed (MMIO excepted): KVM decides whether L1 intercepts them");
+		return -EOPNOTSUPP;
+	}
+	/*
 	 * KVM completes these writes in handle_fastpath_set_msr_irqoff(),
 	 * with interrupts off and mostly without leaving its run loop: the
 	 * hook counts them there but can hand them to no handler, not even
@@ -186,6 +203,38 @@ static int mvmm_nl_check_target(struct nlattr **tb, struct nlattr *nest,
 		return -EOPNOTSUPP;
 	}
 	return 0;
+}
+
+/*
+ * The rest of a rule whose target is a pre-registered answer: checked
+ * whole before the answer is stored.
+ */
+static int mvmm_nl_parse_answer(struct nlattr **tb, struct nlattr *nest,
+				struct mvmm_rule *r,
+				struct netlink_ext_ack *extack)
+{
+	struct mvmm_answer_key k;
+	int ret;
+
+	if (r->mode != MVMM_MODE_SYNC) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_MODE],
+				    "an answer is given, not observed: RULE_ANSWER needs mode sync");
+		return -EINVAL;
+	}
+	if (r->fallback != MVMM_FALLBACK_MAIN) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_FALLBACK],
+				    "an answer cannot fail: RULE_ANSWER needs fallback main");
+		return -EINVAL;
+	}
+	ret = mvmm_answer_tgt_parse(tb[MVMM_A_RULE_ANSWER], r->type, &k, extack);
+	if (ret)
+		return ret;
+	r->target.kind = MVMM_TARGET_ANSWER;
+	ret = mvmm_nl_check_target(tb, nest, r, extack);
+	if (ret)
+		return ret;
+	return mvmm_answer_tgt_store(&k, &r->target.index,
+				     tb[MVMM_A_RULE_ANSWER], extack);
 }
 
 /* The attributes of the request's MVMM_A_RULE, which must be there. */
@@ -204,9 +253,8 @@ static int mvmm_nl_rule_attrs(struct nlattr *nest, struct nlattr **tb,
  * Fill @r from the MVMM_A_RULE of an add (@need_id false) or a replace;
  * every refusal names its attribute.
  */
-static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
-			      struct mvmm_rule *r,
-			      struct netlink_ext_ack *extack)
+int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id, struct mvmm_rule *r,
+		       struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[MVMM_A_RULE_MAX + 1];
 	const char *target;
@@ -227,7 +275,19 @@ static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_TYPE");
 		return -EINVAL;
 	}
-	if (!tb[MVMM_A_RULE_TARGET]) {
+	if (tb[MVMM_A_RULE_ANSWER] &&
+	    (tb[MVMM_A_RULE_TARGET] || tb[MVMM_A_RULE_GROUP])) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_ANSWER],
+				    "RULE_ANSWER is the rule's target: no RULE_TARGET or RULE_GROUP with it");
+		return -EINVAL;
+	}
+	if (tb[MVMM_A_RULE_GROUP] && tb[MVMM_A_RULE_TARGET]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_GROUP],
+				    "RULE_GROUP is the rule's target: no RULE_TARGET with it");
+		return -EINVAL;
+	}
+	if (!tb[MVMM_A_RULE_TARGET] && !tb[MVMM_A_RULE_ANSWER] &&
+	    !tb[MVMM_A_RULE_GROUP]) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "missing RULE_TARGET");
 		return -EINVAL;
 	}
@@ -251,6 +311,19 @@ static int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id,
 	if (tb[MVMM_A_RULE_FALLBACK])
 		r->fallback = nla_get_u8(tb[MVMM_A_RULE_FALLBACK]);
 
+	if (tb[MVMM_A_RULE_ANSWER])
+		return mvmm_nl_parse_answer(tb, nest, r, extack);
+	if (tb[MVMM_A_RULE_GROUP]) {
+		slot = mvmm_group_lookup(nla_data(tb[MVMM_A_RULE_GROUP]));
+		if (slot < 0) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_GROUP],
+					    "no group of this name");
+			return -ENOENT;
+		}
+		r->target.kind = MVMM_TARGET_GROUP;
+		r->target.index = slot;
+		return mvmm_nl_check_target(tb, nest, r, extack);
+	}
 	target = nla_data(tb[MVMM_A_RULE_TARGET]);
 	if (!strcmp(target, "main")) {
 		r->target.kind = MVMM_TARGET_MAIN;
@@ -321,6 +394,11 @@ static int mvmm_edit_delete(struct mvmm_policy_builder *b,
 			    struct mvmm_policy_edit *e,
 			    struct mvmm_policy_err *err)
 {
+	const struct mvmm_rule *r = mvmm_policy_find(b, e->rule.id);
+
+	/* The whole rule, for the notification of its deletion. */
+	if (r)
+		e->rule = *r;
 	return mvmm_policy_delete(b, e->rule.id);
 }
 
@@ -355,9 +433,9 @@ out:
 	return ret;
 }
 
-static void mvmm_nl_edit_error(struct genl_info *info, int ret,
-			       const struct mvmm_policy_err *err,
-			       struct nlattr *rule_attr)
+void mvmm_nl_edit_error(struct genl_info *info, int ret,
+			const struct mvmm_policy_err *err,
+			struct nlattr *rule_attr)
 {
 	struct netlink_ext_ack *extack = info->extack;
 
@@ -389,7 +467,7 @@ static void mvmm_nl_edit_error(struct genl_info *info, int ret,
 	}
 }
 
-static int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
+int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
 {
 	struct mvmm_hslot *s;
 	struct nlattr *nest;
@@ -408,7 +486,12 @@ static int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
 	    nla_put_u8(skb, MVMM_A_RULE_ORIGIN, r->origin) ||
 	    nla_put_u8(skb, MVMM_A_RULE_MODE, r->mode) ||
 	    nla_put_u8(skb, MVMM_A_RULE_FALLBACK, r->fallback) ||
-	    nla_put_string(skb, MVMM_A_RULE_TARGET, target)) {
+	    (r->target.kind == MVMM_TARGET_ANSWER ?
+	     mvmm_answer_tgt_put(skb, r->target.index) :
+	     r->target.kind == MVMM_TARGET_GROUP ?
+	     nla_put_string(skb, MVMM_A_RULE_GROUP,
+			    mvmm_group_name(r->target.index) ?: "?") :
+	     nla_put_string(skb, MVMM_A_RULE_TARGET, target))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -416,7 +499,7 @@ static int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
 	return 0;
 }
 
-static int mvmm_nl_put_table(struct sk_buff *skb, u32 vm_id)
+int mvmm_nl_put_table(struct sk_buff *skb, u32 vm_id)
 {
 	return vm_id ? nla_put_u32(skb, MVMM_A_VM_ID, vm_id) :
 		       nla_put_flag(skb, MVMM_A_DEFAULT);
@@ -465,10 +548,13 @@ static int mvmm_nl_change_commit(struct genl_info *info, u32 vm_id,
 		mvmm_nl_edit_error(info, ret, &err, info->attrs[MVMM_A_RULE]);
 		return ret == -ESRCH ? -ENOENT : ret;
 	}
-	if (e->apply == mvmm_edit_add) {
+	if (e->apply == mvmm_edit_add)
 		e->rule.id = e->new_id;
+	/* The rule as stored (add, replace) or as it was (del). */
+	mvmm_nl_rule_changed(info->genlhdr->cmd, vm_id,
+			     e->apply == mvmm_edit_flush ? NULL : &e->rule);
+	if (e->apply == mvmm_edit_add)
 		return mvmm_nl_rule_reply(info, vm_id, &e->rule);
-	}
 	return 0;
 }
 
@@ -564,7 +650,16 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 				    "no VM with this id");
 		return PTR_ERR(p);
 	}
+	/*
+	 * Rule changes and dumps both run under the genl lock: a change
+	 * happens between two parts of a dump, never during one. Each part
+	 * carries the generation of the tables it saw; netlink flags the
+	 * first message (or the NLMSG_DONE) of a part whose generation
+	 * differs from the part before: NLM_F_DUMP_INTR.
+	 */
+	cb->seq = mvmm_nl_rules_gen();
 	ret = 0;
+	/* Resuming after the last id sent is a binary search by id. */
 	while (p && (r = mvmm_policy_next(&p->b, cb->args[1]))) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &mvmm_genl_family,
@@ -573,6 +668,7 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EMSGSIZE;
 			break;
 		}
+		genl_dump_check_consistent(cb, hdr);
 		if (mvmm_nl_put_table(skb, vm_id) || mvmm_nl_put_rule(skb, r)) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;

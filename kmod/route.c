@@ -7,6 +7,8 @@
 #include <linux/kvm_host.h>
 #include "core/answer.h"
 #include "core/classify.h"
+#include "answer_tgt.h"
+#include "group.h"
 #include "handler.h"
 #include "ksyms.h"
 #include "mvmm_trace.h"
@@ -146,24 +148,25 @@ static enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
 	return deny ? MVMM_OUT_DENY : MVMM_OUT_MAIN;
 }
 
-/* Call the handler; the latency is measured only while someone traces. */
+/* Call the handler, timed for its load (groups, handler dumps). */
 static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 		     const struct mvmm_request *req, struct mvmm_answer *ans,
 		     enum mvmm_wait how)
 {
-	u64 start = 0;
+	u64 start, ns;
 	int ret;
 
-	if (trace_mvmm_answer_enabled())
-		start = ktime_get_ns();
+	mvmm_hload_begin(h->slot);
+	start = ktime_get_ns();
 	if (h->usec)
 		ret = mvmm_usec_call(h->usec, vcpu, req, ans, how);
 	else
 		ret = h->ops->handle(h, req, ans);
+	ns = ktime_get_ns() - start;
+	mvmm_hload_end(h->slot, ret, ns);
 	if (trace_mvmm_answer_enabled())
 		trace_mvmm_answer(req->vm_id, req->vcpu_id, h->slot->name,
-				  req->ev.type, ret, ans->action,
-				  start ? ktime_get_ns() - start : 0);
+				  req->ev.type, ret, ans->action, ns);
 	return ret;
 }
 
@@ -217,12 +220,17 @@ static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
 	const struct mvmm_event *ev = &req->ev;
 	enum mvmm_answer_verdict v;
 	struct mvmm_handler *h;
+	struct mvmm_gpick gp = {};
 	struct mvmm_hslot *s;
 	int err;
 
-	s = mvmm_hslot(rule->target.index);
+again:
+	s = mvmm_target_slot(rule, &gp);
 	if (!s)
-		return mvmm_fallback(req, rule, NULL, "no such handler");
+		return mvmm_fallback(req, rule, NULL,
+				     rule->target.kind == MVMM_TARGET_GROUP ?
+				     "no usable group member" :
+				     "no such handler");
 	mvmm_hstat_inc(s, MVMM_HSTAT_EVENTS);
 
 	/* The exit path holds mvmm's exit SRCU: unregister waits for it. */
@@ -231,6 +239,11 @@ static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
 	if (rule->mode == MVMM_MODE_OBSERVE) {
 		mvmm_observe(h, s, vcpu, req);
 		return MVMM_OUT_MAIN;
+	}
+	if (!h && gp.set) {
+		/* Detached since the group chose it. */
+		mvmm_hstat_dec(s, MVMM_HSTAT_EVENTS);
+		goto again;
 	}
 	if (!h)
 		return mvmm_fallback(req, rule, s, "no handler registered");
@@ -243,6 +256,11 @@ static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
 		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
 				 "interrupted");
 		return MVMM_OUT_RETRY;
+	}
+	if (mvmm_group_retry(&gp, err)) {
+		/* Another member of the group takes it: not this one's. */
+		mvmm_hstat_dec(s, MVMM_HSTAT_EVENTS);
+		goto again;
 	}
 	if (err)
 		return mvmm_fallback(req, rule, s, mvmm_call_why(s, err));
@@ -275,13 +293,85 @@ static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
 	}
 }
 
+/*
+ * An exit of a nested (L2) guest under a sync rule: KVM's. The hook runs
+ * in place of the vendor's handle_exit, before KVM decides whether L1
+ * wants the exit (svm_handle_exit() -> nested_svm_exit_handled(), VMX:
+ * nested_vmx_reflect_vmexit()): an answer here could complete an
+ * instruction that L1 intercepts, behind L1's back. So the rule's
+ * fallback does not apply either; the event is counted as a fallback.
+ */
+static void mvmm_route_l2(struct kvm_vcpu *vcpu, u32 vm_id,
+			  const struct mvmm_event *ev,
+			  const struct mvmm_rule *rule)
+{
+	struct mvmm_hslot *s = NULL;
+
+	if (rule->target.kind == MVMM_TARGET_HANDLER)
+		s = mvmm_hslot(rule->target.index);
+	if (s) {
+		mvmm_hstat_inc(s, MVMM_HSTAT_EVENTS);
+		mvmm_hstat_inc(s, MVMM_HSTAT_FALLBACK);
+	}
+	trace_mvmm_fallback(vm_id, vcpu->vcpu_id, s ? s->name : "?", ev->type,
+			    false, "nested guest event: KVM decides");
+	trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s ? s->name : "?",
+			 "fallback-main");
+}
+
+/*
+ * A pre-registered answer (answer_tgt.c): a handled answer made on the
+ * spot, applied exactly like a secondary's. Nothing
+ * waits, nothing can fail: without a result for @ev, KVM handles it.
+ * IO answers are given on KVM's PIO bus (mvmm_route_mmio()), as an
+ * in-kernel device would: KVM then completes the instruction the way it
+ * does for its own devices, which costs less than skipping it from here
+ * where the CPU does not report the next RIP (SVM without NRIPS).
+ */
+static enum mvmm_outcome mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
+					    const struct mvmm_event *ev,
+					    const struct mvmm_rule *rule,
+					    struct mvmm_answer *ans)
+{
+	/* Checked when stored: answer_tgt.c keeps to mvmm_answer_check(). */
+	bool ok = mvmm_answer_tgt_fill(vcpu, ev, rule->target.index, ans);
+
+	trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, "answer",
+			 ok ? "answered" : "to-main");
+	return ok ? MVMM_OUT_HANDLED : MVMM_OUT_MAIN;
+}
+
+static bool mvmm_route_answer(struct kvm_vcpu *vcpu, u32 vm_id,
+			      const struct mvmm_event *ev,
+			      const struct mvmm_rule *rule, int *ret)
+{
+	struct mvmm_answer ans;
+
+	if (mvmm_decide_answer(vcpu, vm_id, ev, rule, &ans) != MVMM_OUT_HANDLED)
+		return false;
+	*ret = mvmm_apply_handled(vcpu, ev, &ans);
+	return true;
+}
+
 bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 		const struct mvmm_rule *rule, int *ret)
 {
 	struct mvmm_answer ans;
 	struct mvmm_request req;
 
-	if (rule->target.kind != MVMM_TARGET_HANDLER)
+	if (rule->target.kind == MVMM_TARGET_MAIN)
+		return false;
+	/* KVM's PIO path brings IO answers to mvmm_route_mmio(). */
+	if (rule->target.kind == MVMM_TARGET_ANSWER && ev->type == MVMM_EV_IO)
+		return false;
+	if (ev->origin == MVMM_ORIGIN_L2 && rule->mode != MVMM_MODE_OBSERVE) {
+		mvmm_route_l2(vcpu, vm_id, ev, rule);
+		return false;
+	}
+	if (rule->target.kind == MVMM_TARGET_ANSWER)
+		return mvmm_route_answer(vcpu, vm_id, ev, rule, ret);
+	if (rule->target.kind != MVMM_TARGET_HANDLER &&
+	    rule->target.kind != MVMM_TARGET_GROUP)
 		return false;
 	mvmm_fill_request(vcpu, vm_id, ev, &req);
 
@@ -309,6 +399,17 @@ bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 	}
 }
 
+/*
+ * A handled answer to an access of KVM's MMIO or PIO bus: a read gets the
+ * answer's value, in the bus's byte order (little-endian, as in RAX).
+ */
+static void mvmm_apply_mmio(const struct mvmm_event *ev,
+			    const struct mvmm_answer *ans, void *val)
+{
+	if (!(ev->flags & MVMM_EVF_WRITE))
+		memcpy(val, &ans->value, ev->size);
+}
+
 bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
 		     const struct mvmm_event *ev, const struct mvmm_rule *rule,
 		     void *val)
@@ -316,7 +417,18 @@ bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
 	struct mvmm_answer ans;
 	struct mvmm_request req;
 
-	if (rule->target.kind != MVMM_TARGET_HANDLER)
+	if (rule->target.kind == MVMM_TARGET_ANSWER) {
+		if (mvmm_decide_answer(vcpu, vm_id, ev, rule, &ans) !=
+		    MVMM_OUT_HANDLED)
+			return false;
+		mvmm_apply_mmio(ev, &ans, val);
+		return true;
+	}
+	/* IO reaches handlers at the exit (mvmm_route()), never here. */
+	if (ev->type != MVMM_EV_MMIO)
+		return false;
+	if (rule->target.kind != MVMM_TARGET_HANDLER &&
+	    rule->target.kind != MVMM_TARGET_GROUP)
 		return false;
 	mvmm_fill_request(vcpu, vm_id, ev, &req);
 	if (ev->flags & MVMM_EVF_WRITE)
@@ -324,8 +436,7 @@ bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
 
 	switch (mvmm_decide(vcpu, &req, rule, MVMM_WAIT_KILLABLE, &ans)) {
 	case MVMM_OUT_HANDLED:
-		if (!(ev->flags & MVMM_EVF_WRITE))
-			memcpy(val, &ans.value, ev->size);
+		mvmm_apply_mmio(ev, &ans, val);
 		return true;
 	case MVMM_OUT_DENY:
 		/* What an unclaimed bus does: reads float high, writes vanish. */

@@ -15,8 +15,9 @@ bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 
 /*
  * Carry out @rule for an MMIO access KVM's emulator is about to dispatch
- * (@ev: MVMM_EV_MMIO with address, size and direction; @val: the data).
- * True when mvmm completed it (a read's data in @val).
+ * (@ev: MVMM_EV_MMIO with address, size and direction; @val: the data),
+ * or for a PIO access (@ev: MVMM_EV_IO, port; pre-registered answers
+ * only). True when mvmm completed it (a read's data in @val).
  */
 bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
 		     const struct mvmm_event *ev, const struct mvmm_rule *rule,

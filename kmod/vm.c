@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include "hook.h"
 #include "ksyms.h"
+#include "nl_notify.h"
 #include "table.h"
 #include "usec.h"
 #include "vm.h"
@@ -86,6 +87,7 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 	hash_add_rcu(mvmm_vm_hash, &vm->hnode, (unsigned long)kvm);
 	list_add_tail_rcu(&vm->node, &mvmm_vm_list);
 	spin_unlock(&mvmm_vm_lock);
+	mvmm_nl_notify_vm(MVMM_CMD_VM_NEW, vm);
 	return vm;
 }
 
@@ -178,6 +180,21 @@ int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
 	return vm ? 0 : -ESRCH;
 }
 
+void mvmm_vm_policy_set(u32 id, struct mvmm_policy *p)
+{
+	struct mvmm_vm *vm;
+
+	lockdep_assert_held(&mvmm_policy_mutex);
+	spin_lock(&mvmm_vm_lock);
+	vm = mvmm_vm_by_id(id);
+	if (vm)
+		p = rcu_replace_pointer(vm->policy, p,
+					lockdep_is_held(&mvmm_vm_lock));
+	spin_unlock(&mvmm_vm_lock);
+	/* The replaced policy, or @p itself if the VM is gone. */
+	mvmm_policy_put(p);
+}
+
 static void mvmm_vm_unlink(struct mvmm_vm *vm)
 {
 	lockdep_assert_held(&mvmm_vm_lock);
@@ -199,6 +216,7 @@ static void mvmm_vm_destroyed(struct pt_regs *regs)
 	if (vm) {
 		/* Its userspace secondaries get EPOLLHUP (kmod/usec.c). */
 		mvmm_usec_vm_gone(vm->id);
+		mvmm_nl_notify_vm(MVMM_CMD_VM_DEL, vm);
 		call_rcu(&vm->rcu, mvmm_vm_free_rcu);
 	}
 }

@@ -57,6 +57,12 @@ void mvmm_vm_count(struct mvmm_vm *vm, const struct mvmm_event *ev,
 int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
 			struct mvmm_policy_err *err);
 
+/*
+ * Publish @p as VM @id's policy (under mvmm_policy_mutex), taking over the
+ * caller's reference. Cannot fail: if the VM is gone, @p is dropped.
+ */
+void mvmm_vm_policy_set(u32 id, struct mvmm_policy *p);
+
 /* A reference to VM @id's policy (NULL: empty), or ERR_PTR(-ENOENT). */
 struct mvmm_policy *mvmm_vm_policy_ref(u32 id);
 

@@ -96,6 +96,8 @@
  *       MVMM_A_RULE_MODE: NLA_U8, enum mvmm_rule_mode (default sync)
  *       MVMM_A_RULE_FALLBACK: NLA_U8, enum mvmm_rule_fallback (default main)
  *       MVMM_A_RULE_TARGET: NLA_NUL_STRING, "main" or a handler's name
+ *       MVMM_A_RULE_ANSWER: NLA_NESTED, instead of TARGET: a fixed answer
+ *                           (see "Pre-registered answers" below)
  *
  *   LO and HI may not pass the largest qualifier of the type (ERANGE,
  *   naming the attribute): 31 for EXCEPTION vectors, 0xff for INTR and
@@ -118,6 +120,9 @@
  *   A rule sending MSR writes that cover 0x6e0 or 0x830 to a handler, in
  *   sync or observe mode, is refused with EOPNOTSUPP: KVM completes those
  *   writes in its fastpath, where no handler can get them.
+ *   A sync rule of origin MVMM_MATCH_L2 whose target is not main is
+ *   refused with EOPNOTSUPP (naming MVMM_A_RULE_ORIGIN), except for
+ *   MVMM_EV_MMIO: see "Nested guests" below.
  * MVMM_CMD_RULE_REPLACE (CAP_NET_ADMIN)
  *   As add, with MVMM_A_RULE_ID naming the rule to replace (ENOENT if
  *   none); the rule keeps its id.
@@ -153,8 +158,188 @@
  *                                and resumed on the next KVM_RUN
  *       MVMM_A_HANDLER_OUTSTANDING: NLA_U32, user: requests unanswered now
  *
+ * MVMM_CMD_RULE_APPLY (CAP_NET_ADMIN)
+ *   Many changes to any tables, applied atomically (mvmmctl apply -f):
+ *
+ *     MVMM_A_OP: NLA_NESTED, repeated, top level, in order
+ *       MVMM_A_VM_ID or MVMM_A_DEFAULT: the table, as above
+ *       MVMM_A_FLUSH: NLA_FLAG, empty the table (rule ids go on), or
+ *       MVMM_A_RULE: as for MVMM_CMD_RULE_ADD, add this rule
+ *
+ *   Each operation applies to the result of those before it. Every
+ *   table named is rebuilt from its current rules before anything is
+ *   published, then all of them are swapped at once; on any error no
+ *   table changes. An error about an operation has an extack cookie of
+ *   one u32, the index of that MVMM_A_OP in the message (from 0),
+ *   followed for EEXIST by a second u32, the id of the rule in the way.
+ *   No MVMM_A_OP at all is a valid request that changes nothing. The
+ *   request is one message: the sender's socket send buffer bounds its
+ *   size (mvmmctl raises it; about 100 bytes per rule).
+ *
+ * Groups
+ * ------
+ *
+ * A group names 1..MVMM_GROUP_MAX_MEMBERS handlers (kernel or userspace,
+ * any mix, each at most once) and a policy; a rule whose MVMM_A_RULE has
+ * MVMM_A_RULE_GROUP (NLA_NUL_STRING, the group's name) instead of
+ * MVMM_A_RULE_TARGET sends each event to one member, chosen per event:
+ *
+ *   least-outstanding  fewest events waiting on the member now (ties: the
+ *                      lower service-time EWMA, then in turn);
+ *   ewma               lowest EWMA of recent service times, times one plus
+ *                      the events waiting on it (a member with no answer
+ *                      yet counts as 0: every member is tried);
+ *   weighted           weighted round robin by MVMM_A_MEMBER_WEIGHT (1..
+ *                      MVMM_GROUP_WEIGHT_MAX, default 1), interleaved.
+ *
+ * A member is out of the choice while no handler is attached under its
+ * name, and for one second after a call to it timed out (then events
+ * probe it again: an answer in time puts it back). A member that turns out
+ * detached or bound to another VM when called is skipped and the event
+ * goes to another member; a timed-out event takes the rule's fallback (the
+ * secondary may still act on it). With no usable member the rule's
+ * fallback applies, counted in MVMM_A_GROUP_NO_MEMBER. Handler counters
+ * (MVMM_A_HANDLER_*) count the events a member served. RULE_TARGET and
+ * RULE_GROUP together are refused (EINVAL naming RULE_GROUP); a group
+ * rule needs the group to exist (ENOENT naming RULE_GROUP). Deleting a
+ * group is allowed while rules name it: they take their fallback until a
+ * group of that name is added again (like a detached handler's rules).
+ * Rule dumps carry RULE_GROUP for group rules, and no RULE_TARGET. An
+ * event interrupted by a signal (see "Waiting" below) is chosen afresh
+ * when the guest retakes it, and may go to another member.
+ *
+ * MVMM_CMD_GROUP_ADD, MVMM_CMD_GROUP_SET (CAP_NET_ADMIN)
+ *     MVMM_A_GROUP: NLA_NESTED
+ *       MVMM_A_GROUP_NAME: NLA_NUL_STRING, as a handler name
+ *       MVMM_A_GROUP_POLICY: NLA_U8, enum mvmm_group_policy (default
+ *                            least-outstanding)
+ *       MVMM_A_GROUP_MEMBERS: NLA_NESTED
+ *         MVMM_A_GROUP_MEMBER: NLA_NESTED, one per member, in order
+ *           MVMM_A_MEMBER_NAME: NLA_NUL_STRING, a handler name the module
+ *                               has seen (ENOENT otherwise)
+ *           MVMM_A_MEMBER_WEIGHT: NLA_U32, weighted policy (default 1)
+ *   Add: EEXIST if the group exists; SET: ENOENT if it does not, else
+ *   policy and members are replaced at once (choice counters restart).
+ *   No member, more than MVMM_GROUP_MAX_MEMBERS, a member twice: EINVAL.
+ *   ENOSPC: 64 group names were used already.
+ * MVMM_CMD_GROUP_DEL (CAP_NET_ADMIN)
+ *     MVMM_A_GROUP with MVMM_A_GROUP_NAME only; ENOENT if no such group.
+ * MVMM_CMD_GET_GROUP
+ *   doit with MVMM_A_GROUP { NAME }, or dump: every group. Replies:
+ *     MVMM_A_GROUP: NLA_NESTED
+ *       MVMM_A_GROUP_NAME, MVMM_A_GROUP_ID (NLA_U32), MVMM_A_GROUP_POLICY
+ *       MVMM_A_GROUP_NO_MEMBER: NLA_U64, events that found no usable member
+ *       MVMM_A_GROUP_MEMBERS: NLA_NESTED
+ *         MVMM_A_GROUP_MEMBER: NLA_NESTED
+ *           MVMM_A_MEMBER_NAME, MVMM_A_MEMBER_WEIGHT
+ *           MVMM_A_MEMBER_HANDLER_ID: NLA_U32
+ *           MVMM_A_MEMBER_CHOSEN: NLA_U64, events it was chosen for
+ *           MVMM_A_MEMBER_USABLE: NLA_U8, 1 if it can be chosen now
+ *
+ * Handler load, in every MVMM_CMD_GET_HANDLER reply:
+ *
+ *     MVMM_A_HANDLER_LOAD: NLA_NESTED
+ *       MVMM_A_HLOAD_INFLIGHT: NLA_U32, vCPUs waiting on the handler now
+ *       MVMM_A_HLOAD_SAMPLES: NLA_U64, synchronous calls timed (answers
+ *                             and timeouts)
+ *       MVMM_A_HLOAD_EWMA_NS: NLA_U64, service time EWMA (weight 1/8)
+ *       MVMM_A_HLOAD_P50_NS, MVMM_A_HLOAD_P99_NS, MVMM_A_HLOAD_MAX_NS:
+ *                             NLA_U64, percentiles of the service times,
+ *                             as the upper bound of their power-of-two
+ *                             bucket (0: no sample)
+ *       MVMM_A_HLOAD_USABLE: NLA_U8, 0 while out of group choice (not
+ *                            attached, or after a timeout)
+ *       MVMM_A_HLOAD_CPU_NS: NLA_U64, userspace handlers: CPU time used by
+ *                            the attached process so far (absent if gone)
+ *
+ * Pre-registered answers
+ * ----------------------
+ *
+ * A rule whose MVMM_A_RULE has MVMM_A_RULE_ANSWER (NLA_NESTED, enum
+ * mvmm_answer_attr) instead of MVMM_A_RULE_TARGET completes the events it
+ * matches in the kernel with a fixed result: no handler is called or
+ * woken. What it may carry depends on the rule's type:
+ *
+ *   type       attributes              the guest gets
+ *   CPUID      EAX, EBX, ECX, EDX      for each register given, REG_VALUE,
+ *              (at least one)          or KVM's value & REG_AND | REG_OR
+ *                                      (AND defaults to ~0, OR to 0);
+ *                                      KVM's value for the others
+ *   MSR_READ   VALUE                   EDX:EAX = VALUE
+ *   MSR_WRITE  IGNORE                  nothing: the write is dropped
+ *   IO         VALUE and/or IGNORE     IN: the low 1, 2 or 4 bytes of
+ *                                      VALUE (<= 0xffffffff) in AL/AX/EAX;
+ *                                      OUT: dropped if IGNORE
+ *   MMIO       VALUE and/or IGNORE     reads: the low 1..8 bytes of VALUE;
+ *                                      writes: dropped if IGNORE
+ *   HYPERCALL  VALUE                   RAX = VALUE
+ *
+ * and the instruction completes, exactly as with a secondary's handled
+ * answer (the same code applies both). IO and MMIO are answered where
+ * KVM's in-kernel devices are, on its PIO and MMIO buses, ahead of them:
+ * string IO element by element. An IO or MMIO access whose direction has
+ * no answer (an IN without VALUE, an OUT without IGNORE), and CPUID while
+ * the guest enabled CPUID faulting, go to KVM.
+ * "KVM's value" is what KVM would answer for that leaf and subleaf.
+ * Events of a nested guest go to KVM, as for every non-observe rule.
+ *
+ * Answer rules are sync rules with fallback main: another MODE or
+ * FALLBACK is EINVAL naming it. Refused, naming the attribute: RULE_ANSWER
+ * with RULE_TARGET or RULE_GROUP, or empty (EINVAL); a type not in the
+ * table (EOPNOTSUPP); an attribute the type does not take, or its
+ * required one missing (EINVAL); REG_VALUE with REG_AND or REG_OR, or an
+ * empty register (EINVAL); an IO VALUE above 0xffffffff (ERANGE). Answers
+ * are stored once per distinct content until mvmm is unloaded; beyond
+ * 2048 distinct answers, ENOSPC.
+ *
+ * Rule dumps carry RULE_ANSWER (the attributes as given) and no
+ * RULE_TARGET, with MVMM_A_ANSWER_HITS: events completed with this
+ * answer since it was stored, by every rule that has the same answer.
+ * HITS is ignored on input, so that a dumped rule can be sent back.
+ *
  * Errors come back as netlink error messages with an extended ACK whose
  * message names the offending attribute.
+ *
+ * Dump consistency: MVMM_CMD_GET_RULE dumps that span several messages
+ * carry NLM_F_DUMP_INTR (on a rule message or on NLMSG_DONE) when any
+ * table changed between two parts: what was received may mix two states
+ * of the table and must be dumped again.
+ *
+ * Notifications (monitor)
+ * -----------------------
+ *
+ * The family's multicast group MVMM_GENL_MCGRP_EVENTS ("events"), which
+ * anyone may join, gets one message per change, sent after the change took
+ * effect, in the order of the changes (seq 0, portid 0):
+ *
+ *   MVMM_CMD_RULE_ADD, MVMM_CMD_RULE_REPLACE
+ *     The table (MVMM_A_VM_ID or MVMM_A_DEFAULT) and MVMM_A_RULE, as
+ *     stored (the new rule for replace), attributes as in GET_RULE.
+ *   MVMM_CMD_RULE_DEL
+ *     The table and MVMM_A_RULE: the rule as it was before it went.
+ *   MVMM_CMD_RULE_FLUSH
+ *     The table only.
+ *   MVMM_CMD_RULE_APPLY
+ *     The table only, once for each table an apply replaced (its rules
+ *     changed as a whole: dump it again).
+ *   MVMM_CMD_HANDLER_ATTACH, MVMM_CMD_HANDLER_DETACH
+ *     A handler (kernel module or /dev/mvmm file) registered or went:
+ *       MVMM_A_HANDLER: NLA_NESTED
+ *         MVMM_A_HANDLER_NAME, MVMM_A_HANDLER_ID
+ *         MVMM_A_HANDLER_USER, _PID, _VM_ID: userspace handlers only
+ *   MVMM_CMD_VM_NEW
+ *     mvmm saw a VM for the first time (its first exit, or an attach to
+ *     it): MVMM_A_VM_ID, MVMM_A_VM_PID, MVMM_A_VM_COMM.
+ *   MVMM_CMD_VM_DEL
+ *     KVM destroyed the VM (its table goes with it): the same attributes.
+ *
+ * HANDLER_ATTACH, HANDLER_DETACH, VM_NEW and VM_DEL are notifications
+ * only: as requests they are refused (EOPNOTSUPP).
+ *
+ * Nothing is built or sent while nobody listens. VM notifications are
+ * queued from KVM's paths and sent shortly after from a workqueue; a
+ * notification that cannot be allocated is lost, and the listener's socket
+ * gets ENOBUFS on its next receive, as for any overrun.
  */
 
 #ifndef _UAPI_LINUX_MVMM_H
@@ -326,6 +511,16 @@ struct mvmm_answer {
  * Policy rules (values of MVMM_A_RULE_ORIGIN, _MODE, _FALLBACK)
  *
  * Which origins a rule accepts (an event's origin is enum mvmm_origin).
+ *
+ * Nested guests: for an event of origin L2, main is KVM's own nested
+ * handling: a #VMEXIT into L1 if L1 intercepts the exit, else L0 handles
+ * it. mvmm sees the exit before KVM makes that choice, so a secondary may
+ * observe L2 events but not complete them: sync rules of origin L2 are
+ * refused (see MVMM_CMD_RULE_ADD), and an L2 event matched by a sync rule
+ * of origin any goes to main whatever the rule's fallback, counted as an
+ * event and a fallback of a handler target. MMIO is routed later, from
+ * KVM's emulator, once L0 handles the access: sync MMIO rules apply to L2
+ * accesses as to L1's.
  */
 enum mvmm_origin_match {
 	MVMM_MATCH_ANY = 0,	/* L1 and L2: the default */
@@ -347,6 +542,8 @@ enum mvmm_rule_fallback {
 /* Generic netlink */
 #define MVMM_GENL_NAME		"mvmm"
 #define MVMM_GENL_VERSION	1
+/* Multicast group of the family: see "Notifications" above (monitor). */
+#define MVMM_GENL_MCGRP_EVENTS	"events"
 
 enum mvmm_cmd {
 	MVMM_CMD_UNSPEC,
@@ -358,6 +555,15 @@ enum mvmm_cmd {
 	MVMM_CMD_RULE_FLUSH,
 	MVMM_CMD_GET_RULE,
 	MVMM_CMD_GET_HANDLER,
+	MVMM_CMD_RULE_APPLY,	/* policy files: many changes at once */
+	MVMM_CMD_HANDLER_ATTACH,	/* monitor: notification only */
+	MVMM_CMD_HANDLER_DETACH,	/* monitor: notification only */
+	MVMM_CMD_VM_NEW,	/* monitor: notification only */
+	MVMM_CMD_VM_DEL,	/* monitor: notification only */
+	MVMM_CMD_GROUP_ADD,	/* groups: create */
+	MVMM_CMD_GROUP_SET,	/* groups: replace policy and members */
+	MVMM_CMD_GROUP_DEL,	/* groups: delete */
+	MVMM_CMD_GET_GROUP,	/* groups: one, or dump all */
 	__MVMM_CMD_MAX
 };
 #define MVMM_CMD_MAX (__MVMM_CMD_MAX - 1)
@@ -374,6 +580,9 @@ enum mvmm_attr {
 	MVMM_A_DEFAULT,
 	MVMM_A_RULE,
 	MVMM_A_HANDLER,
+	MVMM_A_OP,		/* RULE_APPLY: one table operation */
+	MVMM_A_FLUSH,		/* RULE_APPLY: in MVMM_A_OP, empty the table */
+	MVMM_A_GROUP,		/* groups of handlers: MVMM_A_GROUP_* */
 	__MVMM_A_MAX
 };
 #define MVMM_A_MAX (__MVMM_A_MAX - 1)
@@ -400,6 +609,8 @@ enum mvmm_rule_attr {
 	MVMM_A_RULE_FALLBACK,
 	MVMM_A_RULE_TARGET,
 	MVMM_A_RULE_PAD,
+	MVMM_A_RULE_GROUP,	/* groups: target a group, by name */
+	MVMM_A_RULE_ANSWER,	/* pre-registered answers: MVMM_A_ANSWER_* */
 	__MVMM_A_RULE_MAX
 };
 #define MVMM_A_RULE_MAX (__MVMM_A_RULE_MAX - 1)
@@ -424,9 +635,98 @@ enum mvmm_handler_attr {
 	MVMM_A_HANDLER_DROPPED,
 	MVMM_A_HANDLER_RESTARTS,
 	MVMM_A_HANDLER_OUTSTANDING,
+	MVMM_A_HANDLER_LOAD,	/* groups: NLA_NESTED, MVMM_A_HLOAD_* */
 	__MVMM_A_HANDLER_MAX
 };
 #define MVMM_A_HANDLER_MAX (__MVMM_A_HANDLER_MAX - 1)
+
+/* Groups of handlers (MVMM_CMD_GROUP_*, MVMM_A_GROUP): see "Groups" above. */
+#define MVMM_GROUP_MAX_MEMBERS	16
+#define MVMM_GROUP_WEIGHT_MAX	255
+
+/* How a group chooses a member for each event (MVMM_A_GROUP_POLICY). */
+enum mvmm_group_policy {
+	MVMM_GROUP_LEAST_OUTSTANDING = 0,	/* fewest events waiting on it */
+	MVMM_GROUP_EWMA = 1,		/* lowest recent service time */
+	MVMM_GROUP_WEIGHTED = 2,	/* weighted round robin */
+};
+#define MVMM_GROUP_POLICY_MAX	MVMM_GROUP_WEIGHTED
+
+enum mvmm_group_attr {
+	MVMM_A_GROUP_UNSPEC,
+	MVMM_A_GROUP_NAME,
+	MVMM_A_GROUP_ID,
+	MVMM_A_GROUP_POLICY,
+	MVMM_A_GROUP_MEMBERS,
+	MVMM_A_GROUP_NO_MEMBER,
+	MVMM_A_GROUP_PAD,
+	__MVMM_A_GROUP_MAX
+};
+#define MVMM_A_GROUP_MAX (__MVMM_A_GROUP_MAX - 1)
+
+/* In MVMM_A_GROUP_MEMBERS: one MVMM_A_GROUP_MEMBER nest per member. */
+enum mvmm_group_members_attr {
+	MVMM_A_GROUP_MEMBERS_UNSPEC,
+	MVMM_A_GROUP_MEMBER,
+	__MVMM_A_GROUP_MEMBERS_MAX
+};
+#define MVMM_A_GROUP_MEMBERS_MAX (__MVMM_A_GROUP_MEMBERS_MAX - 1)
+
+enum mvmm_member_attr {
+	MVMM_A_MEMBER_UNSPEC,
+	MVMM_A_MEMBER_NAME,
+	MVMM_A_MEMBER_WEIGHT,
+	MVMM_A_MEMBER_HANDLER_ID,
+	MVMM_A_MEMBER_CHOSEN,
+	MVMM_A_MEMBER_USABLE,
+	MVMM_A_MEMBER_PAD,
+	__MVMM_A_MEMBER_MAX
+};
+#define MVMM_A_MEMBER_MAX (__MVMM_A_MEMBER_MAX - 1)
+
+/* In MVMM_A_HANDLER_LOAD. */
+enum mvmm_hload_attr {
+	MVMM_A_HLOAD_UNSPEC,
+	MVMM_A_HLOAD_INFLIGHT,
+	MVMM_A_HLOAD_SAMPLES,
+	MVMM_A_HLOAD_EWMA_NS,
+	MVMM_A_HLOAD_P50_NS,
+	MVMM_A_HLOAD_P99_NS,
+	MVMM_A_HLOAD_MAX_NS,
+	MVMM_A_HLOAD_USABLE,
+	MVMM_A_HLOAD_CPU_NS,
+	MVMM_A_HLOAD_PAD,
+	__MVMM_A_HLOAD_MAX
+};
+#define MVMM_A_HLOAD_MAX (__MVMM_A_HLOAD_MAX - 1)
+
+/*
+ * Pre-registered answers: MVMM_A_RULE_ANSWER, in place of RULE_TARGET
+ * (see "Pre-registered answers" above).
+ */
+enum mvmm_answer_attr {
+	MVMM_A_ANSWER_UNSPEC,
+	MVMM_A_ANSWER_VALUE,	/* NLA_U64: what a read returns */
+	MVMM_A_ANSWER_IGNORE,	/* NLA_FLAG: writes complete, doing nothing */
+	MVMM_A_ANSWER_EAX,	/* NLA_NESTED, MVMM_A_ANSWER_REG_*: CPUID */
+	MVMM_A_ANSWER_EBX,
+	MVMM_A_ANSWER_ECX,
+	MVMM_A_ANSWER_EDX,
+	MVMM_A_ANSWER_HITS,	/* NLA_U64, dumps only: events answered */
+	MVMM_A_ANSWER_PAD,
+	__MVMM_A_ANSWER_MAX
+};
+#define MVMM_A_ANSWER_MAX (__MVMM_A_ANSWER_MAX - 1)
+
+/* One CPUID register: VALUE, or KVM's value & AND | OR. */
+enum mvmm_answer_reg_attr {
+	MVMM_A_ANSWER_REG_UNSPEC,
+	MVMM_A_ANSWER_REG_VALUE,	/* NLA_U32: the register, whole */
+	MVMM_A_ANSWER_REG_AND,		/* NLA_U32: KVM's value & AND ... */
+	MVMM_A_ANSWER_REG_OR,		/* NLA_U32: ... then | OR */
+	__MVMM_A_ANSWER_REG_MAX
+};
+#define MVMM_A_ANSWER_REG_MAX (__MVMM_A_ANSWER_REG_MAX - 1)
 
 /*
  * Userspace secondaries: /dev/mvmm

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pre-registered answers: fixed results that mvmm gives on the exit path
+ * itself, with no handler to call or wake. route.c applies them with the
+ * code that applies a secondary's handled answer.
+ *
+ * Each distinct answer is stored once and never changes or moves until
+ * the module is unloaded: a rule names it by index, tables derived from
+ * one another share it, and an exit still holding a replaced table can
+ * use it, all without references. The price is a bound on the distinct
+ * answers ever registered (MVMM_ANSWERS_MAX), in a static array (128 KiB)
+ * that the exit path reads at a constant address, one entry per answer.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include "answer_tgt.h"
+
+/* What was given for one CPUID register, to dump it as it came. */
+enum {
+	MVMM_REG_VALUE = 1 << 0,
+	MVMM_REG_AND = 1 << 1,
+	MVMM_REG_OR = 1 << 2,
+};
+
+/*
+ * Entries [0, mvmm_nr_answers) are set, each before its index is known:
+ * rules that name an entry are published after it (RCU), so readers of
+ * a rule find it complete.
+ */
+struct mvmm_stored_answer mvmm_answers[MVMM_ANSWERS_MAX];
+static u32 mvmm_nr_answers;
+static DEFINE_MUTEX(mvmm_answers_lock);
+bool mvmm_answer_tgt_have_io;
+
+static const struct nla_policy mvmm_answer_reg_policy[MVMM_A_ANSWER_REG_MAX + 1] = {
+	[MVMM_A_ANSWER_REG_VALUE] = { .type = NLA_U32 },
+	[MVMM_A_ANSWER_REG_AND] = { .type = NLA_U32 },
+	[MVMM_A_ANSWER_REG_OR] = { .type = NLA_U32 },
+};
+
+const struct nla_policy mvmm_nl_answer_policy[MVMM_A_ANSWER_MAX + 1] = {
+	[MVMM_A_ANSWER_VALUE] = { .type = NLA_U64 },
+	[MVMM_A_ANSWER_IGNORE] = { .type = NLA_FLAG },
+	[MVMM_A_ANSWER_EAX] = NLA_POLICY_NESTED(mvmm_answer_reg_policy),
+	[MVMM_A_ANSWER_EBX] = NLA_POLICY_NESTED(mvmm_answer_reg_policy),
+	[MVMM_A_ANSWER_ECX] = NLA_POLICY_NESTED(mvmm_answer_reg_policy),
+	[MVMM_A_ANSWER_EDX] = NLA_POLICY_NESTED(mvmm_answer_reg_policy),
+	/* Dumps only; accepted and ignored so that dumps can be sent back. */
+	[MVMM_A_ANSWER_HITS] = { .type = NLA_U64 },
+};
+
+/* The results each event type can have, and the refusal naming them. */
+struct mvmm_answer_kind {
+	u8 may;			/* MVMM_ANS_*; one at least is needed */
+	const char *msg;
+};
+
+static const struct mvmm_answer_kind mvmm_answer_kinds[MVMM_EV_MAX + 1] = {
+	[MVMM_EV_CPUID] = { MVMM_ANS_REGS,
+		"a CPUID answer is registers: ANSWER_EAX, _EBX, _ECX and/or _EDX" },
+	[MVMM_EV_MSR_READ] = { MVMM_ANS_VALUE,
+		"an MSR read is answered with ANSWER_VALUE (EDX:EAX) only" },
+	[MVMM_EV_MSR_WRITE] = { MVMM_ANS_IGNORE,
+		"an MSR write has no result: ANSWER_IGNORE only" },
+	[MVMM_EV_IO] = { MVMM_ANS_VALUE | MVMM_ANS_IGNORE,
+		"an IO answer is ANSWER_VALUE (IN) and/or ANSWER_IGNORE (OUT)" },
+	[MVMM_EV_MMIO] = { MVMM_ANS_VALUE | MVMM_ANS_IGNORE,
+		"an MMIO answer is ANSWER_VALUE (reads) and/or ANSWER_IGNORE (writes)" },
+	[MVMM_EV_HYPERCALL] = { MVMM_ANS_VALUE,
+		"a hypercall is answered with ANSWER_VALUE (RAX) only" },
+};
+
+/* NL_SET_ERR_MSG_ATTR() with a message chosen at run time (static text). */
+static void mvmm_answer_err(struct netlink_ext_ack *extack,
+			    const struct nlattr *attr, const char *msg)
+{
+	if (extack) {
+		extack->_msg = msg;
+		extack->bad_attr = attr;
+	}
+}
+
+/* CPUID register @i from its MVMM_A_ANSWER_E?X nest @attr. */
+static int mvmm_answer_reg(const struct nlattr *attr, int i,
+			   struct mvmm_answer_key *k,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *rt[MVMM_A_ANSWER_REG_MAX + 1];
+	int ret;
+
+	ret = nla_parse_nested(rt, MVMM_A_ANSWER_REG_MAX, attr,
+			       mvmm_answer_reg_policy, extack);
+	if (ret)
+		return ret;
+	if (rt[MVMM_A_ANSWER_REG_VALUE]) {
+		if (rt[MVMM_A_ANSWER_REG_AND] || rt[MVMM_A_ANSWER_REG_OR]) {
+			NL_SET_ERR_MSG_ATTR(extack, rt[MVMM_A_ANSWER_REG_AND] ?:
+					    rt[MVMM_A_ANSWER_REG_OR],
+					    "REG_VALUE is the whole register; REG_AND and REG_OR change KVM's value instead");
+			return -EINVAL;
+		}
+		k->reg_given[i] = MVMM_REG_VALUE;
+		k->reg_and[i] = 0;
+		k->reg_or[i] = nla_get_u32(rt[MVMM_A_ANSWER_REG_VALUE]);
+		return 0;
+	}
+	if (!rt[MVMM_A_ANSWER_REG_AND] && !rt[MVMM_A_ANSWER_REG_OR]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a register needs REG_VALUE, or REG_AND and/or REG_OR");
+		return -EINVAL;
+	}
+	if (rt[MVMM_A_ANSWER_REG_AND]) {
+		k->reg_given[i] |= MVMM_REG_AND;
+		k->reg_and[i] = nla_get_u32(rt[MVMM_A_ANSWER_REG_AND]);
+	}
+	if (rt[MVMM_A_ANSWER_REG_OR]) {
+		k->reg_given[i] |= MVMM_REG_OR;
+		k->reg_or[i] = nla_get_u32(rt[MVMM_A_ANSWER_REG_OR]);
+	}
+	return 0;
+}
+
+/* The index of answer @k, stored now if it is new. */
+static int mvmm_answer_store(const struct mvmm_answer_key *k, u32 *index)
+{
+	struct mvmm_stored_answer *a;
+	int ret = 0, i;
+	u32 n;
+
+	mutex_lock(&mvmm_answers_lock);
+	n = mvmm_nr_answers;
+	for (i = 0; i < n; i++)
+		if (!memcmp(&mvmm_answers[i].key, k, sizeof(*k)))
+			goto out;
+	ret = -ENOSPC;
+	if (n == MVMM_ANSWERS_MAX)
+		goto out;
+	ret = -ENOMEM;
+	a = &mvmm_answers[n];
+	a->hits = alloc_percpu(u64);
+	if (!a->hits)
+		goto out;
+	a->key = *k;
+	for (i = 0; i < MVMM_CPUID_REGS; i++)
+		if (k->reg_and[i])
+			a->need_kvm = true;
+	/*
+	 * Complete before any rule can name it: the rule is published
+	 * later, under the policy's RCU, which orders these stores first.
+	 */
+	mvmm_nr_answers = n + 1;
+	if (k->type == MVMM_EV_IO)
+		WRITE_ONCE(mvmm_answer_tgt_have_io, true);
+	i = n;
+	ret = 0;
+out:
+	mutex_unlock(&mvmm_answers_lock);
+	if (!ret)
+		*index = i;
+	return ret;
+}
+
+int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
+			  struct mvmm_answer_key *k,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[MVMM_A_ANSWER_MAX + 1];
+	const struct mvmm_answer_kind *kind;
+	int ret, i;
+
+	kind = type <= MVMM_EV_MAX ? &mvmm_answer_kinds[type] : NULL;
+	if (!kind || !kind->may) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "no pre-registered answer for this event type: cpuid, msr read and write, io, mmio and hypercall have one");
+		return -EOPNOTSUPP;
+	}
+	ret = nla_parse_nested(tb, MVMM_A_ANSWER_MAX, nest,
+			       mvmm_nl_answer_policy, extack);
+	if (ret)
+		return ret;
+
+	memset(k, 0, sizeof(*k));
+	k->type = type;
+	memset(k->reg_and, 0xff, sizeof(k->reg_and));
+	for (i = MVMM_A_ANSWER_VALUE; i <= MVMM_A_ANSWER_EDX; i++) {
+		u8 what = i == MVMM_A_ANSWER_VALUE ? MVMM_ANS_VALUE :
+			  i == MVMM_A_ANSWER_IGNORE ? MVMM_ANS_IGNORE :
+			  MVMM_ANS_REGS;
+
+		if (!tb[i])
+			continue;
+		if (!(kind->may & what)) {
+			mvmm_answer_err(extack, tb[i], kind->msg);
+			return -EINVAL;
+		}
+		k->flags |= what;
+		if (what == MVMM_ANS_REGS) {
+			ret = mvmm_answer_reg(tb[i], i - MVMM_A_ANSWER_EAX, k,
+					      extack);
+			if (ret)
+				return ret;
+		}
+	}
+	if (!k->flags) {
+		mvmm_answer_err(extack, nest, kind->msg);
+		return -EINVAL;
+	}
+	if (tb[MVMM_A_ANSWER_VALUE]) {
+		k->value = nla_get_u64(tb[MVMM_A_ANSWER_VALUE]);
+		if (type == MVMM_EV_IO && k->value > U32_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_ANSWER_VALUE],
+					    "IO reads are at most 4 bytes: ANSWER_VALUE above 0xffffffff");
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
+int mvmm_answer_tgt_store(const struct mvmm_answer_key *k, u32 *index,
+			  const struct nlattr *nest,
+			  struct netlink_ext_ack *extack)
+{
+	int ret = mvmm_answer_store(k, index);
+
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "2048 distinct answers were stored since mvmm was loaded: reuse one, or reload mvmm");
+	return ret;
+}
+
+static u64 mvmm_answer_hits(const struct mvmm_stored_answer *a)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(a->hits, cpu);
+	return sum;
+}
+
+static int mvmm_answer_put_reg(struct sk_buff *skb, const struct mvmm_answer_key *k,
+			       int i)
+{
+	struct nlattr *nest;
+	u8 given = k->reg_given[i];
+
+	nest = nla_nest_start(skb, MVMM_A_ANSWER_EAX + i);
+	if (!nest ||
+	    ((given & MVMM_REG_VALUE) &&
+	     nla_put_u32(skb, MVMM_A_ANSWER_REG_VALUE, k->reg_or[i])) ||
+	    ((given & MVMM_REG_AND) &&
+	     nla_put_u32(skb, MVMM_A_ANSWER_REG_AND, k->reg_and[i])) ||
+	    ((given & MVMM_REG_OR) &&
+	     nla_put_u32(skb, MVMM_A_ANSWER_REG_OR, k->reg_or[i])))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int mvmm_answer_tgt_put(struct sk_buff *skb, u32 index)
+{
+	const struct mvmm_stored_answer *a = mvmm_answer_get(index);
+	const struct mvmm_answer_key *k;
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, MVMM_A_RULE_ANSWER);
+	if (!nest)
+		return -EMSGSIZE;
+	if (!a)		/* cannot happen: rules name stored answers only */
+		goto end;
+	k = &a->key;
+	if (((k->flags & MVMM_ANS_VALUE) &&
+	     nla_put_u64_64bit(skb, MVMM_A_ANSWER_VALUE, k->value,
+			       MVMM_A_ANSWER_PAD)) ||
+	    ((k->flags & MVMM_ANS_IGNORE) &&
+	     nla_put_flag(skb, MVMM_A_ANSWER_IGNORE)))
+		goto err;
+	for (i = 0; i < MVMM_CPUID_REGS; i++)
+		if (k->reg_given[i] && mvmm_answer_put_reg(skb, k, i))
+			goto err;
+	if (nla_put_u64_64bit(skb, MVMM_A_ANSWER_HITS, mvmm_answer_hits(a),
+			      MVMM_A_ANSWER_PAD))
+		goto err;
+end:
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+void mvmm_answer_tgt_exit(void)
+{
+	u32 i;
+
+	mutex_lock(&mvmm_answers_lock);
+	for (i = 0; i < mvmm_nr_answers; i++) {
+		free_percpu(mvmm_answers[i].hits);
+		memset(&mvmm_answers[i], 0, sizeof(mvmm_answers[i]));
+	}
+	mvmm_nr_answers = 0;
+	mutex_unlock(&mvmm_answers_lock);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MVMM_ANSWER_TGT_H
+#define _MVMM_ANSWER_TGT_H
+
+#include <linux/kvm_host.h>
+#include <linux/percpu.h>
+#include <net/netlink.h>
+#include <asm/msr-index.h>
+#include <linux/mvmm.h>
+#include "ksyms.h"
+
+/*
+ * Pre-registered answers: the target of a rule of kind MVMM_TARGET_ANSWER
+ * (uapi/linux/mvmm.h, "Pre-registered answers"). target.index names one
+ * in a module-wide store that keeps each distinct answer once, immutable,
+ * until unload, so that rules copied between tables and exits still
+ * holding an old table can use it without references or locks.
+ */
+
+#define MVMM_ANSWERS_MAX	2048
+
+extern const struct nla_policy mvmm_nl_answer_policy[MVMM_A_ANSWER_MAX + 1];
+
+#define MVMM_CPUID_REGS	4	/* EAX, EBX, ECX, EDX, in that order */
+
+/* An answer's content: zeroed, then filled, so that memcmp() compares it. */
+struct mvmm_answer_key {
+	u64 value;
+	u32 reg_and[MVMM_CPUID_REGS];	/* register = KVM's & and | or */
+	u32 reg_or[MVMM_CPUID_REGS];
+	u16 type;			/* enum mvmm_event_type */
+	u8 flags;			/* what it has: answer_tgt.c */
+	u8 reg_given[MVMM_CPUID_REGS];	/* as given, for dumps */
+};
+
+/*
+ * Check MVMM_A_RULE_ANSWER @nest against a rule of event type @type:
+ * 0 and @k, or -errno with @extack naming the attribute.
+ */
+int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
+			  struct mvmm_answer_key *k,
+			  struct netlink_ext_ack *extack);
+
+/*
+ * Store @k, or find its twin: 0 and *@index, or -ENOSPC / -ENOMEM (the
+ * message naming @nest). Nothing to undo if the rule is refused later.
+ */
+int mvmm_answer_tgt_store(const struct mvmm_answer_key *k, u32 *index,
+			  const struct nlattr *nest,
+			  struct netlink_ext_ack *extack);
+
+/* Put answer @index as MVMM_A_RULE_ANSWER, with its hit counter. */
+int mvmm_answer_tgt_put(struct sk_buff *skb, u32 index);
+
+/* Which results an answer has (struct mvmm_answer_key .flags). */
+enum {
+	MVMM_ANS_VALUE = 1 << 0,	/* reads: ANSWER_VALUE */
+	MVMM_ANS_IGNORE = 1 << 1,	/* writes: ANSWER_IGNORE */
+	MVMM_ANS_REGS = 1 << 2,		/* CPUID: some register */
+};
+
+struct mvmm_stored_answer {
+	struct mvmm_answer_key key;
+	bool need_kvm;		/* some register starts from KVM's value */
+	u64 __percpu *hits;
+};
+
+/* The store, by index; written only by answer_tgt.c. */
+extern struct mvmm_stored_answer mvmm_answers[MVMM_ANSWERS_MAX];
+
+/*
+ * The exit path's part is inline, compiled into route.c next to the code
+ * that applies the answer: on a rig that emulates the CPU, every page an
+ * exit touches costs, and this keeps them few.
+ */
+static inline const struct mvmm_stored_answer *mvmm_answer_get(u32 index)
+{
+	/* An entry never stored has type 0, which no answer has. */
+	return index < MVMM_ANSWERS_MAX ? &mvmm_answers[index] : NULL;
+}
+
+/* CPUID: KVM's entry for the leaf and subleaf, masked, or fixed values. */
+static inline bool mvmm_answer_cpuid(struct kvm_vcpu *vcpu,
+				     const struct mvmm_stored_answer *a,
+				     struct mvmm_answer *ans)
+{
+	const struct mvmm_answer_key *k = &a->key;
+	u32 r[MVMM_CPUID_REGS] = {};
+
+	/* A faulting CPUID (#GP above CPL 0) is KVM's to emulate. */
+	if (vcpu->arch.msr_misc_features_enables &
+	    MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
+		return false;
+	if (a->need_kvm) {
+		/* What kvm_emulate_cpuid() would put in the registers. */
+		r[0] = vcpu->arch.regs[VCPU_REGS_RAX];
+		r[2] = vcpu->arch.regs[VCPU_REGS_RCX];
+		mvmm_kvm.cpuid(vcpu, &r[0], &r[1], &r[2], &r[3], false);
+	}
+	ans->gprs[MVMM_GPR_RAX] = (r[0] & k->reg_and[0]) | k->reg_or[0];
+	ans->gprs[MVMM_GPR_RBX] = (r[1] & k->reg_and[1]) | k->reg_or[1];
+	ans->gprs[MVMM_GPR_RCX] = (r[2] & k->reg_and[2]) | k->reg_or[2];
+	ans->gprs[MVMM_GPR_RDX] = (r[3] & k->reg_and[3]) | k->reg_or[3];
+	ans->gpr_mask = BIT(MVMM_GPR_RAX) | BIT(MVMM_GPR_RBX) |
+			BIT(MVMM_GPR_RCX) | BIT(MVMM_GPR_RDX);
+	return true;
+}
+
+/*
+ * The answer @index gives @ev on @vcpu, as a secondary's handled answer
+ * in @ans; false if KVM must handle the event (see the uapi header).
+ * Counts the hit. Runs on the exit path, lock-free.
+ */
+static inline bool mvmm_answer_tgt_fill(struct kvm_vcpu *vcpu,
+					const struct mvmm_event *ev, u32 index,
+					struct mvmm_answer *ans)
+{
+	const struct mvmm_stored_answer *a = mvmm_answer_get(index);
+	const struct mvmm_answer_key *k;
+
+	if (unlikely(!a || a->key.type != ev->type))
+		return false;
+	k = &a->key;
+	ans->action = MVMM_ACT_HANDLED;
+	ans->gpr_mask = 0;
+	ans->reserved = 0;
+	ans->value = k->value;
+
+	switch (ev->type) {
+	case MVMM_EV_IO:
+	case MVMM_EV_MMIO:
+		/*
+		 * A direction without an answer is KVM's. On the buses, where
+		 * IO and MMIO are answered, no access is a string.
+		 */
+		if (ev->flags & MVMM_EVF_STRING)
+			return false;
+		if (!(k->flags & ((ev->flags & MVMM_EVF_WRITE) ?
+				  MVMM_ANS_IGNORE : MVMM_ANS_VALUE)))
+			return false;
+		break;
+	case MVMM_EV_CPUID:
+		if (!mvmm_answer_cpuid(vcpu, a, ans))
+			return false;
+		break;
+	default:	/* MSR read (value), MSR write (ignore), hypercall */
+		break;
+	}
+	this_cpu_inc(*a->hits);
+	return true;
+}
+
+/*
+ * Was an IO answer ever stored? Until then the PIO bus needs no look-up
+ * (answers are never freed, so this never goes back to false).
+ */
+extern bool mvmm_answer_tgt_have_io;
+
+static inline bool mvmm_answer_tgt_pio(void)
+{
+	return READ_ONCE(mvmm_answer_tgt_have_io);
+}
+
+/* Free every answer: no rule or exit may use one any more. */
+void mvmm_answer_tgt_exit(void);
+
+#endif /* _MVMM_ANSWER_TGT_H */

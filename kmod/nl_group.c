@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Group commands of the mvmm family: add, set, delete, get and dump.
+ */
+#include <linux/ctype.h>
+#include <net/genetlink.h>
+#include "group.h"
+#include "handler.h"
+#include "netlink.h"
+
+static const struct nla_policy mvmm_nl_member_policy[MVMM_A_MEMBER_MAX + 1] = {
+	[MVMM_A_MEMBER_NAME] = { .type = NLA_NUL_STRING,
+				 .len = MVMM_HANDLER_NAME_LEN - 1 },
+	[MVMM_A_MEMBER_WEIGHT] = NLA_POLICY_RANGE(NLA_U32, 1,
+						  MVMM_GROUP_WEIGHT_MAX),
+};
+
+static const struct nla_policy
+mvmm_nl_members_policy[MVMM_A_GROUP_MEMBERS_MAX + 1] = {
+	[MVMM_A_GROUP_MEMBER] = NLA_POLICY_NESTED(mvmm_nl_member_policy),
+};
+
+const struct nla_policy mvmm_nl_group_policy[MVMM_A_GROUP_MAX + 1] = {
+	[MVMM_A_GROUP_NAME] = { .type = NLA_NUL_STRING,
+				.len = MVMM_HANDLER_NAME_LEN - 1 },
+	[MVMM_A_GROUP_POLICY] = NLA_POLICY_MAX(NLA_U8, MVMM_GROUP_POLICY_MAX),
+	[MVMM_A_GROUP_MEMBERS] = NLA_POLICY_NESTED(mvmm_nl_members_policy),
+};
+
+/* As nl_rule.c: changes need CAP_NET_ADMIN, and the refusal says so. */
+static int mvmm_nl_group_may_change(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(info->extack, "CAP_NET_ADMIN required");
+	return -EPERM;
+}
+
+/* Group names are spelt as handler names. */
+static bool mvmm_nl_group_name_ok(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || !strcmp(name, "main"))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+/* The request's MVMM_A_GROUP with a name: its attributes in @tb. */
+static int mvmm_nl_group_attrs(struct genl_info *info, struct nlattr **tb)
+{
+	struct nlattr *nest = info->attrs[MVMM_A_GROUP];
+	int ret;
+
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "missing GROUP attribute");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, MVMM_A_GROUP);
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, MVMM_A_GROUP_MAX, nest, mvmm_nl_group_policy,
+			       info->extack);
+	if (ret)
+		return ret;
+	if (!tb[MVMM_A_GROUP_NAME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "missing GROUP_NAME");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One MVMM_A_GROUP_MEMBER into member @i of @sp. */
+static int mvmm_nl_group_member(struct nlattr *m, struct mvmm_group_spec *sp,
+				u32 i, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[MVMM_A_MEMBER_MAX + 1];
+	int ret, slot;
+	u32 j;
+
+	ret = nla_parse_nested(tb, MVMM_A_MEMBER_MAX, m, mvmm_nl_member_policy,
+			       extack);
+	if (ret)
+		return ret;
+	if (!tb[MVMM_A_MEMBER_NAME]) {
+		NL_SET_ERR_MSG_ATTR(extack, m, "missing MEMBER_NAME");
+		return -EINVAL;
+	}
+	slot = mvmm_hslot_lookup(nla_data(tb[MVMM_A_MEMBER_NAME]));
+	if (slot < 0) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_MEMBER_NAME],
+				    "no handler of this name was ever registered");
+		return -ENOENT;
+	}
+	for (j = 0; j < i; j++) {
+		if (sp->member[j] == slot) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_MEMBER_NAME],
+					    "member named twice");
+			return -EINVAL;
+		}
+	}
+	sp->member[i] = slot;
+	sp->weight[i] = tb[MVMM_A_MEMBER_WEIGHT] ?
+			nla_get_u32(tb[MVMM_A_MEMBER_WEIGHT]) : 1;
+	return 0;
+}
+
+/* A whole group (add, set) from the request into @sp. */
+static int mvmm_nl_group_parse(struct genl_info *info,
+			       struct mvmm_group_spec *sp)
+{
+	struct nlattr *tb[MVMM_A_GROUP_MAX + 1], *m;
+	struct netlink_ext_ack *extack = info->extack;
+	int ret, rem;
+
+	ret = mvmm_nl_group_attrs(info, tb);
+	if (ret)
+		return ret;
+	memset(sp, 0, sizeof(*sp));
+	strscpy(sp->name, nla_data(tb[MVMM_A_GROUP_NAME]), sizeof(sp->name));
+	if (!mvmm_nl_group_name_ok(sp->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_GROUP_NAME],
+				    "invalid group name (1-31 characters of a-z A-Z 0-9 _ . -, not \"main\")");
+		return -EINVAL;
+	}
+	sp->policy = tb[MVMM_A_GROUP_POLICY] ?
+		     nla_get_u8(tb[MVMM_A_GROUP_POLICY]) :
+		     MVMM_GROUP_LEAST_OUTSTANDING;
+	if (!tb[MVMM_A_GROUP_MEMBERS]) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[MVMM_A_GROUP],
+				    "missing GROUP_MEMBERS");
+		return -EINVAL;
+	}
+	nla_for_each_nested(m, tb[MVMM_A_GROUP_MEMBERS], rem) {
+		if (nla_type(m) != MVMM_A_GROUP_MEMBER)
+			continue;	/* refused by the policy already */
+		if (sp->nr == MVMM_GROUP_MAX_MEMBERS) {
+			NL_SET_ERR_MSG_ATTR(extack, m,
+					    "too many members (at most 16)");
+			return -EINVAL;
+		}
+		ret = mvmm_nl_group_member(m, sp, sp->nr, extack);
+		if (ret)
+			return ret;
+		sp->nr++;
+	}
+	if (!sp->nr) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_GROUP_MEMBERS],
+				    "a group needs at least one member");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mvmm_nl_group_set(struct sk_buff *skb, struct genl_info *info,
+			     bool replace)
+{
+	struct mvmm_group_spec *sp;
+	const char *msg = NULL;
+	int ret;
+
+	ret = mvmm_nl_group_may_change(skb, info);
+	if (ret)
+		return ret;
+	sp = kmalloc(sizeof(*sp), GFP_KERNEL);
+	if (!sp)
+		return -ENOMEM;
+	ret = mvmm_nl_group_parse(info, sp);
+	if (ret)
+		goto out;
+	ret = mvmm_group_set(sp, replace, &msg);
+	switch (ret) {
+	case 0:
+	case -ENOMEM:
+		break;
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[MVMM_A_GROUP],
+				    "a group of this name exists (change it with GROUP_SET)");
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[MVMM_A_GROUP],
+				    "no group of this name");
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[MVMM_A_GROUP],
+				    "too many group names");
+		break;
+	default:
+		if (info->extack) {
+			info->extack->_msg = msg ?: "bad group";
+			info->extack->bad_attr = info->attrs[MVMM_A_GROUP];
+		}
+		break;
+	}
+out:
+	kfree(sp);
+	return ret;
+}
+
+int mvmm_nl_group_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return mvmm_nl_group_set(skb, info, false);
+}
+
+int mvmm_nl_group_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return mvmm_nl_group_set(skb, info, true);
+}
+
+int mvmm_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[MVMM_A_GROUP_MAX + 1];
+	int ret, i;
+
+	ret = mvmm_nl_group_may_change(skb, info);
+	if (ret)
+		return ret;
+	ret = mvmm_nl_group_attrs(info, tb);
+	if (ret)
+		return ret;
+	/* Refused, not ignored: nobody should take them for a filter. */
+	for (i = 1; i <= MVMM_A_GROUP_MAX; i++) {
+		if (i != MVMM_A_GROUP_NAME && tb[i]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "GROUP_DEL takes only GROUP_NAME in GROUP");
+			return -EINVAL;
+		}
+	}
+	ret = mvmm_group_del(nla_data(tb[MVMM_A_GROUP_NAME]));
+	if (ret)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MVMM_A_GROUP_NAME],
+				    "no group of this name");
+	return ret;
+}
+
+static int mvmm_nl_put_member(struct sk_buff *skb,
+			      const struct mvmm_group_info *gi, u32 i)
+{
+	struct mvmm_hslot *s = mvmm_hslot(gi->m[i].slot);
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, MVMM_A_GROUP_MEMBER);
+	if (!nest ||
+	    nla_put_string(skb, MVMM_A_MEMBER_NAME, s ? s->name : "?") ||
+	    nla_put_u32(skb, MVMM_A_MEMBER_WEIGHT, gi->m[i].weight) ||
+	    nla_put_u32(skb, MVMM_A_MEMBER_HANDLER_ID, gi->m[i].slot) ||
+	    nla_put_u64_64bit(skb, MVMM_A_MEMBER_CHOSEN, gi->m[i].chosen,
+			      MVMM_A_MEMBER_PAD) ||
+	    nla_put_u8(skb, MVMM_A_MEMBER_USABLE, gi->m[i].usable)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int mvmm_nl_put_group(struct sk_buff *skb,
+			     const struct mvmm_group_info *gi)
+{
+	struct nlattr *nest, *members;
+	u32 i;
+
+	nest = nla_nest_start(skb, MVMM_A_GROUP);
+	if (!nest ||
+	    nla_put_string(skb, MVMM_A_GROUP_NAME, gi->name) ||
+	    nla_put_u32(skb, MVMM_A_GROUP_ID, gi->id) ||
+	    nla_put_u8(skb, MVMM_A_GROUP_POLICY, gi->policy) ||
+	    nla_put_u64_64bit(skb, MVMM_A_GROUP_NO_MEMBER, gi->no_member,
+			      MVMM_A_GROUP_PAD))
+		goto err_cancel;
+	members = nla_nest_start(skb, MVMM_A_GROUP_MEMBERS);
+	if (!members)
+		goto err_cancel;
+	for (i = 0; i < gi->nr; i++)
+		if (mvmm_nl_put_member(skb, gi, i))
+			goto err_cancel;
+	nla_nest_end(skb, members);
+	nla_nest_end(skb, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+int mvmm_nl_get_group_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[MVMM_A_GROUP_MAX + 1];
+	struct mvmm_group_info *gi;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret, id;
+
+	ret = mvmm_nl_group_attrs(info, tb);
+	if (ret)
+		return ret;
+	id = mvmm_group_lookup(nla_data(tb[MVMM_A_GROUP_NAME]));
+	gi = kmalloc(sizeof(*gi), GFP_KERNEL);
+	if (!gi)
+		return -ENOMEM;
+	/* Deleted since the lookup: the same answer as before it. */
+	if (id < 0 || mvmm_group_get(id, gi) || gi->id != id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MVMM_A_GROUP_NAME],
+				    "no group of this name");
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = -ENOMEM;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	hdr = genlmsg_put_reply(msg, info, &mvmm_genl_family, 0,
+				MVMM_CMD_GET_GROUP);
+	if (!hdr || mvmm_nl_put_group(msg, gi)) {
+		nlmsg_free(msg);
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	ret = genlmsg_reply(msg, info);
+out:
+	kfree(gi);
+	return ret;
+}
+
+/* cb->args[0]: the number of the next group to look at. */
+int mvmm_nl_get_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct mvmm_group_info *gi;
+	void *hdr;
+
+	gi = kmalloc(sizeof(*gi), GFP_KERNEL);
+	if (!gi)
+		return -ENOMEM;
+	while (!mvmm_group_get(cb->args[0], gi)) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &mvmm_genl_family,
+				  NLM_F_MULTI, MVMM_CMD_GET_GROUP);
+		if (!hdr)
+			break;
+		if (mvmm_nl_put_group(skb, gi)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = gi->id + 1;
+	}
+	kfree(gi);
+	return skb->len;
+}

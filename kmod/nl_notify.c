@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Notifications of the mvmm family: the "events" multicast group, which
+ * "mvmmctl monitor" joins (messages documented in uapi/linux/mvmm.h).
+ *
+ * Rule and handler changes are announced by the process that made them,
+ * right after the change. VMs come and go on KVM's own paths (a VM's first
+ * exit, maybe with interrupts off; the VM teardown watch), where nothing
+ * may sleep and no exit should wait for netlink: their notifications are
+ * queued and a work item sends them. Every sender holds
+ * mvmm_ntf_send_mutex and drains the queue first, so listeners get
+ * changes in order: a VM's VM_NEW before the rules added to its table.
+ *
+ * While nobody listens nothing is allocated or built: the cost is a flag
+ * and genl_has_listeners().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <net/genetlink.h>
+#include "handler.h"
+#include "netlink.h"
+#include "nl_notify.h"
+#include "vm.h"
+
+/* VM notifications waiting for the work item, at most this many. */
+#define MVMM_NTF_QUEUE_MAX	1024
+
+const struct genl_multicast_group mvmm_nl_mcgrps[1] = {
+	[MVMM_NL_GRP_EVENTS] = { .name = MVMM_GENL_MCGRP_EVENTS },
+};
+
+struct mvmm_ntf_vm {
+	struct list_head node;
+	u8 cmd;
+	u32 id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
+
+/* Protects the queue, its length, mvmm_ntf_lost and mvmm_ntf_on. */
+static DEFINE_SPINLOCK(mvmm_ntf_lock);
+static LIST_HEAD(mvmm_ntf_queue);
+static unsigned int mvmm_ntf_len;
+static bool mvmm_ntf_lost;	/* a VM notification could not be queued */
+static bool mvmm_ntf_on;	/* the family is registered */
+
+/* Serializes senders, so that notifications keep the order of changes. */
+static DEFINE_MUTEX(mvmm_ntf_send_mutex);
+
+/* Never 0: nl_dump_check_consistent() takes a zero cb->prev_seq as unset. */
+static atomic_t mvmm_rules_gen = ATOMIC_INIT(1);
+
+static void mvmm_ntf_work_fn(struct work_struct *work);
+static DECLARE_WORK(mvmm_ntf_work, mvmm_ntf_work_fn);
+
+bool mvmm_nl_listening(void)
+{
+	return READ_ONCE(mvmm_ntf_on) &&
+	       genl_has_listeners(&mvmm_genl_family, &init_net,
+				  MVMM_NL_GRP_EVENTS) > 0;
+}
+
+/* Listeners learn that they missed something (ENOBUFS on receive). */
+static void mvmm_ntf_report_loss(void)
+{
+	genl_set_err(&mvmm_genl_family, &init_net, 0, MVMM_NL_GRP_EVENTS,
+		     -ENOBUFS);
+}
+
+static struct sk_buff *mvmm_ntf_new(u8 cmd, void **hdr)
+{
+	struct sk_buff *skb;
+
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &mvmm_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Send a message that filled up fine, or report its loss. */
+static void mvmm_ntf_send(struct sk_buff *skb, void *hdr, bool ok)
+{
+	if (!ok) {
+		nlmsg_free(skb);
+		mvmm_ntf_report_loss();
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	/* -ESRCH: the last listener left meanwhile. */
+	genlmsg_multicast(&mvmm_genl_family, skb, 0, MVMM_NL_GRP_EVENTS,
+			  GFP_KERNEL);
+}
+
+static void mvmm_ntf_send_vm(const struct mvmm_ntf_vm *v)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = mvmm_ntf_new(v->cmd, &hdr);
+	if (!skb) {
+		mvmm_ntf_report_loss();
+		return;
+	}
+	mvmm_ntf_send(skb, hdr,
+		      !nla_put_u32(skb, MVMM_A_VM_ID, v->id) &&
+		      !nla_put_u32(skb, MVMM_A_VM_PID, v->pid) &&
+		      !nla_put_string(skb, MVMM_A_VM_COMM, v->comm));
+}
+
+/* Send every queued VM notification, oldest first. */
+static void mvmm_ntf_drain(void)
+{
+	struct mvmm_ntf_vm *v;
+	unsigned long flags;
+	bool lost;
+
+	lockdep_assert_held(&mvmm_ntf_send_mutex);
+	for (;;) {
+		spin_lock_irqsave(&mvmm_ntf_lock, flags);
+		v = list_first_entry_or_null(&mvmm_ntf_queue,
+					     struct mvmm_ntf_vm, node);
+		if (v) {
+			list_del(&v->node);
+			mvmm_ntf_len--;
+		}
+		lost = mvmm_ntf_lost;
+		mvmm_ntf_lost = false;
+		spin_unlock_irqrestore(&mvmm_ntf_lock, flags);
+		if (lost)
+			mvmm_ntf_report_loss();
+		if (!v)
+			break;
+		mvmm_ntf_send_vm(v);
+		kfree(v);
+	}
+}
+
+static void mvmm_ntf_work_fn(struct work_struct *work)
+{
+	mutex_lock(&mvmm_ntf_send_mutex);
+	mvmm_ntf_drain();
+	mutex_unlock(&mvmm_ntf_send_mutex);
+}
+
+void mvmm_nl_notify_vm(u8 cmd, const struct mvmm_vm *vm)
+{
+	struct mvmm_ntf_vm *v;
+	unsigned long flags;
+	bool queued = false;
+
+	if (!mvmm_nl_listening())
+		return;
+	v = kmalloc(sizeof(*v), GFP_ATOMIC);
+	if (v) {
+		v->cmd = cmd;
+		v->id = vm->id;
+		v->pid = vm->pid;
+		memcpy(v->comm, vm->comm, sizeof(v->comm));
+	}
+
+	spin_lock_irqsave(&mvmm_ntf_lock, flags);
+	if (mvmm_ntf_on) {
+		if (v && mvmm_ntf_len < MVMM_NTF_QUEUE_MAX) {
+			list_add_tail(&v->node, &mvmm_ntf_queue);
+			mvmm_ntf_len++;
+			queued = true;
+		} else {
+			mvmm_ntf_lost = true;
+		}
+		/* Sends the notification, or reports the loss. */
+		schedule_work(&mvmm_ntf_work);
+	}
+	spin_unlock_irqrestore(&mvmm_ntf_lock, flags);
+	if (!queued)
+		kfree(v);
+}
+
+void mvmm_nl_rule_changed(u8 cmd, u32 vm_id, const struct mvmm_rule *r)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (unlikely(!atomic_inc_return(&mvmm_rules_gen)))
+		atomic_inc(&mvmm_rules_gen);
+	if (!mvmm_nl_listening())
+		return;
+
+	mutex_lock(&mvmm_ntf_send_mutex);
+	mvmm_ntf_drain();
+	skb = mvmm_ntf_new(cmd, &hdr);
+	if (skb)
+		mvmm_ntf_send(skb, hdr, !mvmm_nl_put_table(skb, vm_id) &&
+			      (!r || !mvmm_nl_put_rule(skb, r)));
+	else
+		mvmm_ntf_report_loss();
+	mutex_unlock(&mvmm_ntf_send_mutex);
+}
+
+u32 mvmm_nl_rules_gen(void)
+{
+	return atomic_read(&mvmm_rules_gen);
+}
+
+static int mvmm_ntf_put_handler(struct sk_buff *skb,
+				const struct mvmm_hslot *s,
+				const struct mvmm_hinfo *info)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, MVMM_A_HANDLER);
+	if (!nest ||
+	    nla_put_string(skb, MVMM_A_HANDLER_NAME, s->name) ||
+	    nla_put_u32(skb, MVMM_A_HANDLER_ID, s->id))
+		return -EMSGSIZE;
+	if (info->user &&
+	    (nla_put_flag(skb, MVMM_A_HANDLER_USER) ||
+	     nla_put_u32(skb, MVMM_A_HANDLER_PID, info->pid) ||
+	     nla_put_u32(skb, MVMM_A_HANDLER_VM_ID, info->vm_id)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+void mvmm_nl_notify_handler(u8 cmd, const struct mvmm_hslot *s,
+			    const struct mvmm_hinfo *info)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!mvmm_nl_listening())
+		return;
+
+	mutex_lock(&mvmm_ntf_send_mutex);
+	mvmm_ntf_drain();
+	skb = mvmm_ntf_new(cmd, &hdr);
+	if (skb)
+		mvmm_ntf_send(skb, hdr, !mvmm_ntf_put_handler(skb, s, info));
+	else
+		mvmm_ntf_report_loss();
+	mutex_unlock(&mvmm_ntf_send_mutex);
+}
+
+void mvmm_nl_notify_start(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mvmm_ntf_lock, flags);
+	mvmm_ntf_on = true;
+	spin_unlock_irqrestore(&mvmm_ntf_lock, flags);
+}
+
+void mvmm_nl_notify_stop(void)
+{
+	struct mvmm_ntf_vm *v, *tmp;
+	unsigned long flags;
+	LIST_HEAD(gone);
+
+	spin_lock_irqsave(&mvmm_ntf_lock, flags);
+	mvmm_ntf_on = false;
+	list_splice_init(&mvmm_ntf_queue, &gone);
+	mvmm_ntf_len = 0;
+	mvmm_ntf_lost = false;
+	spin_unlock_irqrestore(&mvmm_ntf_lock, flags);
+	/* Nothing queues the work any more; our text outlives it. */
+	cancel_work_sync(&mvmm_ntf_work);
+	list_for_each_entry_safe(v, tmp, &gone, node)
+		kfree(v);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MVMM_NL_NOTIFY_H
+#define _MVMM_NL_NOTIFY_H
+
+#include <linux/types.h>
+#include <net/genetlink.h>
+
+struct mvmm_hinfo;
+struct mvmm_hslot;
+struct mvmm_rule;
+struct mvmm_vm;
+
+/* The multicast groups of the family, in mvmm_genl_family.mcgrps order. */
+enum mvmm_nl_group {
+	MVMM_NL_GRP_EVENTS,
+};
+
+extern const struct genl_multicast_group mvmm_nl_mcgrps[1];
+
+/* Does anyone listen to the events group (is a notification worth it)? */
+bool mvmm_nl_listening(void);
+
+/* Once the family is registered: notifications may be sent. */
+void mvmm_nl_notify_start(void);
+/* Before the family goes: nothing is sent or queued any more. */
+void mvmm_nl_notify_stop(void);
+
+/*
+ * A rule command changed table @vm_id (0: default): bump the generation
+ * that dumps check, and tell the listeners. @cmd is the MVMM_CMD_RULE_*
+ * command; @r the rule as stored (add, replace), as it was (del), or NULL
+ * (flush). Process context, under the genl lock (every doit).
+ */
+void mvmm_nl_rule_changed(u8 cmd, u32 vm_id, const struct mvmm_rule *r);
+
+/* The generation of the policy tables, for cb->seq of rule dumps. */
+u32 mvmm_nl_rules_gen(void);
+
+/*
+ * Handler @s was attached or detached (MVMM_CMD_HANDLER_ATTACH/DETACH);
+ * @info tells who (kernel or userspace). Process context.
+ */
+void mvmm_nl_notify_handler(u8 cmd, const struct mvmm_hslot *s,
+			    const struct mvmm_hinfo *info);
+
+/*
+ * VM @vm was first seen or destroyed (MVMM_CMD_VM_NEW/DEL). Any context,
+ * interrupts off included: the message is queued and sent from a
+ * workqueue.
+ */
+void mvmm_nl_notify_vm(u8 cmd, const struct mvmm_vm *vm);
+
+#endif /* _MVMM_NL_NOTIFY_H */
