@@ -18,6 +18,13 @@
  * A handler attached through /dev/mvmm also has "user": true, "pid",
  * "vm" (the VM it serves) and "outstanding" (requests unanswered now).
  *
+ * With a module that has groups, every handler also has its load:
+ * "inflight", "samples", "ewma_ns", "p50_ns", "p99_ns", "max_ns" (service
+ * times; percentiles are upper bounds of power-of-two buckets), "usable"
+ * (groups may choose it now), and for a userspace handler "cpu_ns" (CPU
+ * time of the attached process). "handler show" prints them as a second
+ * table in text; "handler list" does not.
+ *
  * "handler show NAME" fails (exit 2) when no handler has that name.
  */
 #include <errno.h>
@@ -59,11 +66,16 @@ struct handler {
 	bool user;		/* attached through /dev/mvmm */
 	uint32_t pid, vm, outstanding;
 	uint64_t count[ARRAY_SIZE(counters)];
+	/* MVMM_A_HANDLER_LOAD */
+	bool has_load, usable, has_cpu;
+	uint32_t inflight;
+	uint64_t samples, ewma_ns, p50_ns, p99_ns, max_ns, cpu_ns;
 };
 
 struct handler_list {
 	struct mvmm_nl *nl;
 	const char *only;	/* keep this name only, or NULL */
+	bool detail;		/* show: the load table too */
 	struct handler *h;
 	int n, cap;
 };
@@ -71,6 +83,41 @@ struct handler_list {
 static struct nla_policy top_policy[MVMM_A_MAX + 1] = {
 	[MVMM_A_HANDLER]	= { .type = NLA_NESTED },
 };
+
+static struct nla_policy load_policy[MVMM_A_HLOAD_MAX + 1] = {
+	[MVMM_A_HLOAD_INFLIGHT]	= { .type = NLA_U32 },
+	[MVMM_A_HLOAD_SAMPLES]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_EWMA_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_P50_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_P99_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_MAX_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_USABLE]	= { .type = NLA_U8 },
+	[MVMM_A_HLOAD_CPU_NS]	= { .type = NLA_U64 },
+};
+
+/* The load nest, from a module that has groups; else has_load stays 0. */
+static void parse_load(struct nlattr *nest, struct handler *h)
+{
+	struct nlattr *lt[MVMM_A_HLOAD_MAX + 1];
+	int i;
+
+	if (!nest || nla_parse_nested(lt, MVMM_A_HLOAD_MAX, nest, load_policy))
+		return;
+	for (i = MVMM_A_HLOAD_INFLIGHT; i <= MVMM_A_HLOAD_USABLE; i++)
+		if (!lt[i])
+			return;
+	h->has_load = true;
+	h->inflight = nla_get_u32(lt[MVMM_A_HLOAD_INFLIGHT]);
+	h->samples = nla_get_u64(lt[MVMM_A_HLOAD_SAMPLES]);
+	h->ewma_ns = nla_get_u64(lt[MVMM_A_HLOAD_EWMA_NS]);
+	h->p50_ns = nla_get_u64(lt[MVMM_A_HLOAD_P50_NS]);
+	h->p99_ns = nla_get_u64(lt[MVMM_A_HLOAD_P99_NS]);
+	h->max_ns = nla_get_u64(lt[MVMM_A_HLOAD_MAX_NS]);
+	h->usable = nla_get_u8(lt[MVMM_A_HLOAD_USABLE]);
+	h->has_cpu = lt[MVMM_A_HLOAD_CPU_NS];
+	if (h->has_cpu)
+		h->cpu_ns = nla_get_u64(lt[MVMM_A_HLOAD_CPU_NS]);
+}
 
 static struct nla_policy handler_policy[MVMM_A_HANDLER_MAX + 1] = {
 	[MVMM_A_HANDLER_NAME]		= { .type = NLA_STRING },
@@ -90,6 +137,7 @@ static struct nla_policy handler_policy[MVMM_A_HANDLER_MAX + 1] = {
 	[MVMM_A_HANDLER_DROPPED]	= { .type = NLA_U64 },
 	[MVMM_A_HANDLER_RESTARTS]	= { .type = NLA_U64 },
 	[MVMM_A_HANDLER_OUTSTANDING]	= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_LOAD]		= { .type = NLA_NESTED },
 };
 
 static const char *const handler_attr_names[MVMM_A_HANDLER_MAX + 1] = {
@@ -148,6 +196,7 @@ static int handler_reply(struct nl_msg *msg, void *arg)
 		h.vm = nla_get_u32(ht[MVMM_A_HANDLER_VM_ID]);
 		h.outstanding = nla_get_u32(ht[MVMM_A_HANDLER_OUTSTANDING]);
 	}
+	parse_load(ht[MVMM_A_HANDLER_LOAD], &h);
 
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 16;
@@ -184,6 +233,22 @@ static void print_json(const struct mvmm_ctx *ctx, const struct handler_list *l)
 			mvmm_json_add(o, "vm", mvmm_json_u64(l->h[i].vm));
 			mvmm_json_add(o, "outstanding",
 				      mvmm_json_u64(l->h[i].outstanding));
+		}
+		if (l->h[i].has_load) {
+			const struct handler *h = &l->h[i];
+
+			b = json_object_new_boolean(h->usable);
+			if (!b)
+				mvmm_oom();
+			mvmm_json_add(o, "inflight", mvmm_json_u64(h->inflight));
+			mvmm_json_add(o, "samples", mvmm_json_u64(h->samples));
+			mvmm_json_add(o, "ewma_ns", mvmm_json_u64(h->ewma_ns));
+			mvmm_json_add(o, "p50_ns", mvmm_json_u64(h->p50_ns));
+			mvmm_json_add(o, "p99_ns", mvmm_json_u64(h->p99_ns));
+			mvmm_json_add(o, "max_ns", mvmm_json_u64(h->max_ns));
+			mvmm_json_add(o, "usable", b);
+			if (h->has_cpu)
+				mvmm_json_add(o, "cpu_ns", mvmm_json_u64(h->cpu_ns));
 		}
 		mvmm_json_append(arr, o);
 	}
@@ -222,9 +287,65 @@ static void print_table(const struct handler_list *l)
 	mvmm_table_free(t);
 }
 
-static int show(const struct mvmm_ctx *ctx, const char *only)
+/* A duration for people: "850ns", "41.2us", "2.10ms", "1.50s". */
+static void fmt_ns(uint64_t ns, char *buf, size_t len)
 {
-	struct handler_list l = { .only = only };
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+}
+
+/* handler show: what groups choose by, per handler. */
+static void print_load(const struct handler_list *l)
+{
+	struct mvmm_table *t = mvmm_table_new(9);
+	static const char *const titles[9] = {
+		"NAME", "INFLIGHT", "SAMPLES", "EWMA", "P50", "P99", "MAX",
+		"USABLE", "CPU",
+	};
+	char buf[32];
+	int i, c;
+
+	for (c = 0; c < 9; c++)
+		mvmm_table_col(t, c, titles[c], c && c != 7 ? MVMM_COL_RIGHT : 0);
+	for (i = 0; i < l->n; i++) {
+		const struct handler *h = &l->h[i];
+
+		if (!h->has_load)
+			continue;
+		mvmm_table_add(t, "%s", h->name);
+		mvmm_table_add(t, "%u", h->inflight);
+		mvmm_table_add(t, "%llu", (unsigned long long)h->samples);
+		fmt_ns(h->ewma_ns, buf, sizeof(buf));
+		mvmm_table_add(t, "%s", buf);
+		/* Percentiles are bucket bounds: "<=". */
+		fmt_ns(h->p50_ns, buf, sizeof(buf));
+		mvmm_table_add(t, "%s%s", h->samples ? "<=" : "", buf);
+		fmt_ns(h->p99_ns, buf, sizeof(buf));
+		mvmm_table_add(t, "%s%s", h->samples ? "<=" : "", buf);
+		fmt_ns(h->max_ns, buf, sizeof(buf));
+		mvmm_table_add(t, "%s%s", h->samples ? "<=" : "", buf);
+		mvmm_table_add(t, "%s", h->usable ? "yes" : "no");
+		if (h->has_cpu) {
+			fmt_ns(h->cpu_ns, buf, sizeof(buf));
+			mvmm_table_add(t, "%s", buf);
+		} else {
+			mvmm_table_add(t, "-");
+		}
+	}
+	putchar('\n');
+	mvmm_table_print(t, stdout, "");
+	mvmm_table_free(t);
+}
+
+static int show(const struct mvmm_ctx *ctx, const char *only, bool detail)
+{
+	struct handler_list l = { .only = only, .detail = detail };
 	int ret;
 
 	l.nl = mvmm_nl_open();
@@ -241,6 +362,8 @@ static int show(const struct mvmm_ctx *ctx, const char *only)
 		print_json(ctx, &l);
 	else
 		print_table(&l);
+	if (!ret && !ctx->json && detail)
+		print_load(&l);
 	free(l.h);
 	mvmm_nl_close(l.nl);
 	return ret;
@@ -260,7 +383,12 @@ static int handler_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	     "(handler absent, failed or answered invalidly), invalid answers among\n"
 	     "those, observe-mode copies delivered, time-outs and observe copies\n"
 	     "dropped (userspace handlers), and waits resumed after a signal.\n"
-	     "PID and VM: the process and VM of a handler attached through /dev/mvmm.");
+	     "PID and VM: the process and VM of a handler attached through /dev/mvmm.\n"
+	     "\"show\" adds each handler's load (what groups choose by): vCPUs waiting\n"
+	     "on it now, calls timed, their service time EWMA and percentiles (upper\n"
+	     "bounds of power-of-two buckets), whether groups may choose it now (not\n"
+	     "after a time-out in the last second), and the CPU time of the process\n"
+	     "attached to a userspace handler.");
 	return MVMM_EXIT_OK;
 }
 
@@ -268,7 +396,7 @@ static int handler_list(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
 	if (argc)
 		return mvmm_usage_err("handler", "unexpected argument \"%s\"", argv[0]);
-	return show(ctx, NULL);
+	return show(ctx, NULL, false);
 }
 
 static int handler_show(const struct mvmm_ctx *ctx, int argc, char **argv)
@@ -278,7 +406,7 @@ static int handler_show(const struct mvmm_ctx *ctx, int argc, char **argv)
 	if (argc && !mvmm_handler_name_ok(argv[0]))
 		return mvmm_usage_err("handler", "invalid handler name \"%s\" "
 				      MVMM_HANDLER_NAME_HELP, argv[0]);
-	return show(ctx, argc ? argv[0] : NULL);
+	return show(ctx, argc ? argv[0] : NULL, true);
 }
 
 static const struct mvmmctl_cmd handler_cmds[] = {

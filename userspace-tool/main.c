@@ -78,7 +78,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: mvmmctl [OPTIONS] OBJECT [COMMAND [ARGS]]\n"
 	      "       mvmmctl [OBJECT] help\n"
-	      "OBJECT := { vm | rule | handler | stats | events }\n"
+	      "OBJECT := { vm | rule | default | handler | stats | events | monitor | apply | group }\n"
 	      "OPTIONS := { -j | -p | -n | -V | -h }\n"
 	      "           (long forms: --json --pretty --numeric --version --help)\n"
 	      "  -j  JSON output\n"
@@ -115,9 +115,13 @@ static const struct mvmmctl_cmd objects[] = {
 	{ "",		missing_object },
 	{ "vm",		mvmm_vm_main },
 	{ "rule",	mvmm_rule_main },
+	{ "default",	mvmm_default_main },
 	{ "handler",	mvmm_handler_main },
 	{ "stats",	mvmm_stats_main },
 	{ "events",	mvmm_events_main },
+	{ "monitor",	mvmm_monitor_main },
+	{ "apply",	mvmm_apply_main },
+	{ "group",	mvmm_group_main },
 	{ "help",	help_main },
 	{ NULL,		NULL },
 };

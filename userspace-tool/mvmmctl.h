@@ -31,6 +31,7 @@ struct mvmm_ctx {
 	bool json;	/* -j */
 	bool pretty;	/* -p, implies -j */
 	bool numeric;	/* -n: event types as numbers */
+	bool file;	/* rule show -f: tables as a policy file */
 };
 
 /*
@@ -68,5 +69,9 @@ int mvmm_rule_main(const struct mvmm_ctx *ctx, int argc, char **argv);
 int mvmm_handler_main(const struct mvmm_ctx *ctx, int argc, char **argv);
 int mvmm_stats_main(const struct mvmm_ctx *ctx, int argc, char **argv);
 int mvmm_events_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_default_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_apply_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_monitor_main(const struct mvmm_ctx *ctx, int argc, char **argv);
+int mvmm_group_main(const struct mvmm_ctx *ctx, int argc, char **argv);
 
 #endif /* MVMMCTL_H */

@@ -10,6 +10,7 @@
  * way there.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -210,11 +211,43 @@ int mvmm_nl_report(struct mvmm_nl *nl, int err)
 	return mvmm_fail("%s", msg);
 }
 
+const char *mvmm_nl_errmsg(const struct mvmm_nl *nl, int err)
+{
+	return nl->errmsg[0] ? nl->errmsg : strerror(-err);
+}
+
+int mvmm_nl_cookie(const struct mvmm_nl *nl, void *buf, int len)
+{
+	if (nl->cookie_len < len)
+		len = nl->cookie_len;
+	memcpy(buf, nl->cookie, len);
+	return len;
+}
+
+long mvmm_nl_sndbuf(struct mvmm_nl *nl, size_t bytes)
+{
+	int fd = nl_socket_get_fd(nl->sk), v = bytes > INT_MAX / 2 ? INT_MAX / 2 : bytes;
+	socklen_t len = sizeof(v);
+
+	/* The kernel doubles what it is given; FORCE ignores wmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len))
+		return -1;
+	return v;
+}
+
 struct nl_msg *mvmm_nl_msg(struct mvmm_nl *nl, uint8_t cmd, int flags)
+{
+	return mvmm_nl_msg_size(nl, cmd, flags, 0);
+}
+
+struct nl_msg *mvmm_nl_msg_size(struct mvmm_nl *nl, uint8_t cmd, int flags,
+				size_t size)
 {
 	struct nl_msg *msg;
 
-	msg = nlmsg_alloc();
+	msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 	if (!msg)
 		mvmm_oom();
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, flags,
@@ -249,6 +282,13 @@ struct mvmm_nl *mvmm_nl_open(void)
 		   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
 		   &one, sizeof(one));
+	/*
+	 * Read dumps 32 KiB at a time, the most the kernel puts in one
+	 * part, in one recvmsg() each: without a size libnl reads a page
+	 * after a MSG_PEEK, and a big table takes eight times the parts.
+	 * No message of ours is larger (error ACKs are capped above).
+	 */
+	nl_socket_set_msg_buf_size(nl->sk, 32768);
 
 	nl->family = genl_ctrl_resolve(nl->sk, MVMM_GENL_NAME);
 	if (nl->family == -NLE_OBJ_NOTFOUND) {

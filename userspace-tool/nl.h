@@ -25,6 +25,18 @@ void mvmm_nl_close(struct mvmm_nl *nl);
 /* A request for @cmd; @flags is 0 for a doit or NLM_F_DUMP. */
 struct nl_msg *mvmm_nl_msg(struct mvmm_nl *nl, uint8_t cmd, int flags);
 
+/* The same with room for @size bytes (libnl's default is one page). */
+struct nl_msg *mvmm_nl_msg_size(struct mvmm_nl *nl, uint8_t cmd, int flags,
+				size_t size);
+
+/*
+ * Make the socket's send buffer hold @bytes if it may (SO_SNDBUFFORCE
+ * needs CAP_NET_ADMIN, SO_SNDBUF stops at net.core.wmem_max); returns
+ * the buffer's size now, or -1. The kernel refuses a request larger than
+ * that minus 32 bytes.
+ */
+long mvmm_nl_sndbuf(struct mvmm_nl *nl, size_t bytes);
+
 /*
  * Called for each reply message; returns 0, or a negative errno after
  * mvmm_nl_set_err() to stop and fail the request.
@@ -49,5 +61,12 @@ __printf(2, 3) void mvmm_nl_set_err(struct mvmm_nl *nl, const char *fmt, ...);
  * header) the line ends in ": rule <id>".
  */
 int mvmm_nl_report(struct mvmm_nl *nl, int err);
+
+/*
+ * The parts of mvmm_nl_report()'s line: the message, and the cookie
+ * (copies at most @len bytes; returns how many).
+ */
+const char *mvmm_nl_errmsg(const struct mvmm_nl *nl, int err);
+int mvmm_nl_cookie(const struct mvmm_nl *nl, void *buf, int len);
 
 #endif /* MVMMCTL_NL_H */

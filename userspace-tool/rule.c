@@ -22,7 +22,8 @@
  *
  * "type" is the event name, or its number (a JSON number) with -n; "lo"
  * and "hi" are 0 and 18446744073709551615 for a rule on a whole type;
- * "target" is "main" or a handler's name.
+ * "target" is "main" or a handler's name; a rule whose target is a group
+ * (mvmmctl group) has "group": its name, instead of "target".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@
 #include "mvmmctl.h"
 #include "nl.h"
 #include "out.h"
+#include "rule.h"
+#include "rule_nl.h"
 #include "rule_parse.h"
 #include "vms.h"
 
@@ -49,34 +52,44 @@ static int rule_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	     "       mvmmctl rule del TABLE id N\n"
 	     "       mvmmctl rule flush TABLE\n"
 	     "       mvmmctl rule show TABLE\n"
+	     "       mvmmctl rule show -f [ TABLE ]\n"
 	     "       mvmmctl rule help\n"
 	     "TABLE := { vm ID | vm pid PID | default }\n"
 	     "RULE := EVENT [ QUALIFIER RANGE ] [ origin { l1 | l2 | any } ]\n"
-	     "        [ mode { sync | observe } ] { handler NAME | main }\n"
+	     "        [ mode { sync | observe } ]\n"
+	     "        { handler NAME | group NAME | main | answer ITEM... }\n"
 	     "        [ fallback { main | deny } ] [ id N ]\n"
 	     "EVENT := { TYPE | msr { read | write } [ RANGE ] }\n"
 	     "RANGE := { N | N-M }\n"
+	     "ITEM := { value N | ignore | REG N | REG and N [ or N ] | REG or N [ and N ] }\n"
+	     "REG := { eax | ebx | ecx | edx }\n"
 	     "TYPE is an event type name or number and QUALIFIER its first qualifier,\n"
 	     "as \"mvmmctl events\" lists them: io port, msr-read index, cpuid leaf,\n"
 	     "hypercall nr, exception vector, cr nr, mmio gpa, ... A TYPE without a\n"
 	     "QUALIFIER means all its events. Numbers are decimal or 0x-prefixed hex,\n"
 	     "ranges inclusive. Without \"id\", add lets the module pick the id.\n"
 	     "Defaults: origin any, mode sync, fallback main.\n"
+	     "\"answer\": mvmm completes the event itself with fixed results: value N\n"
+	     "for a read (MSR read, IN, MMIO read, hypercall RAX), ignore for a write,\n"
+	     "CPUID registers fixed or as KVM's value & and | or (N may be ~N).\n"
 	     "\"default\" is the table VMs start from when mvmm first sees them.\n"
 	     "Examples:\n"
 	     "  mvmmctl rule add vm 3 io port 0xe9 handler debugcon fallback main\n"
 	     "  mvmmctl rule add default cpuid leaf 0x40000000-0x400000ff handler cpuidsig\n"
-	     "  mvmmctl rule add vm pid 1234 msr read 0xc0000080 mode observe handler debugcon");
+	     "  mvmmctl rule add vm pid 1234 msr read 0xc0000080 mode observe handler debugcon\n"
+	     "  mvmmctl rule add vm 3 cpuid leaf 1 answer ecx and ~0x80000000\n"
+	     "  mvmmctl rule add vm 3 msr read 0x10 answer value 0x1234");
 	return MVMM_EXIT_OK;
 }
 
-/* The VM id a table selector names (0: the default table). */
-static int resolve_table(const struct mvmm_table_sel *t, uint32_t *vm_id)
+int mvmm_rule_table_id(const struct mvmm_table_sel *t, uint32_t *vm_id,
+		       char *err, size_t errlen)
 {
 	struct mvmm_vms vms;
 	int ret;
 
 	*vm_id = 0;
+	err[0] = '\0';
 	if (t->is_default)
 		return MVMM_EXIT_OK;
 	if (t->vm.by == MVMM_VM_ID) {
@@ -87,14 +100,29 @@ static int resolve_table(const struct mvmm_table_sel *t, uint32_t *vm_id)
 	ret = mvmm_vms_get(MVMM_CMD_GET_VM, &t->vm, &vms);
 	if (ret)
 		return ret;
+	ret = MVMM_EXIT_FAIL;
 	if (!vms.n)
-		ret = mvmm_fail("no VM created by pid %u", t->vm.pid);
+		snprintf(err, errlen, "no VM created by pid %u", t->vm.pid);
 	else if (vms.n > 1)
-		ret = mvmm_fail("pid %u created %d VMs; name one by id (mvmmctl vm list pid %u)",
-				t->vm.pid, vms.n, t->vm.pid);
+		snprintf(err, errlen, "pid %u created %d VMs; name one by id (mvmmctl vm list pid %u)",
+			 t->vm.pid, vms.n, t->vm.pid);
 	else
+		ret = MVMM_EXIT_OK;
+	if (!ret)
 		*vm_id = vms.vm[0].id;
 	mvmm_vms_free(&vms);
+	return ret;
+}
+
+/* The VM id a table selector names (0: the default table). */
+static int resolve_table(const struct mvmm_table_sel *t, uint32_t *vm_id)
+{
+	char err[MVMM_ERRLEN];
+	int ret;
+
+	ret = mvmm_rule_table_id(t, vm_id, err, sizeof(err));
+	if (ret && err[0])
+		mvmm_fail("%s", err);
 	return ret;
 }
 
@@ -112,8 +140,8 @@ static struct nl_msg *table_msg(struct mvmm_nl *nl, uint8_t cmd, int flags,
 }
 
 /* MVMM_A_RULE with @r, or with only its id. */
-static void put_rule(struct nl_msg *msg, const struct mvmm_rule_spec *r,
-		     bool id_only)
+void mvmm_rule_put(struct nl_msg *msg, const struct mvmm_rule_spec *r,
+		   bool id_only)
 {
 	struct nlattr *nest = nla_nest_start(msg, MVMM_A_RULE);
 	int err = !nest;
@@ -128,7 +156,9 @@ static void put_rule(struct nl_msg *msg, const struct mvmm_rule_spec *r,
 		      nla_put_u8(msg, MVMM_A_RULE_ORIGIN, r->origin) ||
 		      nla_put_u8(msg, MVMM_A_RULE_MODE, r->mode) ||
 		      nla_put_u8(msg, MVMM_A_RULE_FALLBACK, r->fallback) ||
-		      nla_put_string(msg, MVMM_A_RULE_TARGET, r->target);
+		      (r->has_answer ? mvmm_answer_put(msg, &r->answer) :
+		       nla_put_string(msg, r->group ? MVMM_A_RULE_GROUP :
+				      MVMM_A_RULE_TARGET, r->target));
 	}
 	if (err)
 		mvmm_oom();
@@ -150,6 +180,8 @@ static struct nla_policy rule_policy[MVMM_A_RULE_MAX + 1] = {
 	[MVMM_A_RULE_MODE]	= { .type = NLA_U8 },
 	[MVMM_A_RULE_FALLBACK]	= { .type = NLA_U8 },
 	[MVMM_A_RULE_TARGET]	= { .type = NLA_STRING },
+	[MVMM_A_RULE_GROUP]	= { .type = NLA_STRING },
+	[MVMM_A_RULE_ANSWER]	= { .type = NLA_NESTED },
 };
 
 static const char *const rule_attr_names[MVMM_A_RULE_MAX + 1] = {
@@ -169,42 +201,76 @@ struct rule_list {
 	int n, cap;
 };
 
+int mvmm_rule_from_nl(struct nlattr *nest, struct mvmm_rule_spec *r,
+		      char *why, size_t len)
+{
+	struct nlattr *rt[MVMM_A_RULE_MAX + 1];
+	int err, i;
+
+	memset(r, 0, sizeof(*r));
+	err = nla_parse_nested(rt, MVMM_A_RULE_MAX, nest, rule_policy);
+	if (err) {
+		snprintf(why, len, "malformed rule in the reply from the kernel: %s",
+			 nl_geterror(err));
+		return -EPROTO;
+	}
+	for (i = 1; i <= MVMM_A_RULE_MAX; i++) {
+		/* A group rule has RULE_GROUP instead of RULE_TARGET. */
+		if (i == MVMM_A_RULE_TARGET && rt[MVMM_A_RULE_GROUP])
+			continue;
+		/* So has an answer rule RULE_ANSWER. */
+		if (i == MVMM_A_RULE_TARGET && rt[MVMM_A_RULE_ANSWER])
+			continue;
+		if (rule_attr_names[i] && !rt[i]) {
+			snprintf(why, len, "rule in the reply from the kernel lacks %s",
+				 rule_attr_names[i]);
+			return -EPROTO;
+		}
+	}
+
+	r->id = nla_get_u32(rt[MVMM_A_RULE_ID]);
+	r->type = nla_get_u32(rt[MVMM_A_RULE_TYPE]);
+	r->lo = nla_get_u64(rt[MVMM_A_RULE_LO]);
+	r->hi = nla_get_u64(rt[MVMM_A_RULE_HI]);
+	r->ranged = r->lo != 0 || r->hi != UINT64_MAX;
+	r->origin = nla_get_u8(rt[MVMM_A_RULE_ORIGIN]);
+	r->mode = nla_get_u8(rt[MVMM_A_RULE_MODE]);
+	r->fallback = nla_get_u8(rt[MVMM_A_RULE_FALLBACK]);
+	if (rt[MVMM_A_RULE_ANSWER]) {
+		r->has_answer = true;
+		if (mvmm_answer_from_nl(rt[MVMM_A_RULE_ANSWER], &r->answer)) {
+			snprintf(why, len, "malformed MVMM_A_RULE_ANSWER in the reply from the kernel");
+			return -EPROTO;
+		}
+		return 0;
+	}
+	r->group = rt[MVMM_A_RULE_GROUP];
+	nla_strlcpy(r->target, rt[r->group ? MVMM_A_RULE_GROUP :
+				   MVMM_A_RULE_TARGET], sizeof(r->target));
+	return 0;
+}
+
 /* One MVMM_A_RULE reply (a dump part, or the answer to an add). */
 static int rule_reply(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[MVMM_A_MAX + 1], *rt[MVMM_A_RULE_MAX + 1];
+	struct nlattr *tb[MVMM_A_MAX + 1];
 	struct rule_list *l = arg;
-	struct mvmm_rule_spec r = { 0 };
-	int err, i;
+	struct mvmm_rule_spec r;
+	char why[160];
+	int err;
 
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, top_policy);
 	if (!err && !tb[MVMM_A_RULE])
 		err = -NLE_MISSING_ATTR;
-	if (!err)
-		err = nla_parse_nested(rt, MVMM_A_RULE_MAX, tb[MVMM_A_RULE],
-				       rule_policy);
 	if (err) {
 		mvmm_nl_set_err(l->nl, "malformed rule in the reply from the kernel: %s",
 				nl_geterror(err));
 		return -EPROTO;
 	}
-	for (i = 1; i <= MVMM_A_RULE_MAX; i++) {
-		if (rule_attr_names[i] && !rt[i]) {
-			mvmm_nl_set_err(l->nl, "rule in the reply from the kernel lacks %s",
-					rule_attr_names[i]);
-			return -EPROTO;
-		}
+	if (mvmm_rule_from_nl(tb[MVMM_A_RULE], &r, why, sizeof(why))) {
+		mvmm_nl_set_err(l->nl, "%s", why);
+		return -EPROTO;
 	}
-
-	r.id = nla_get_u32(rt[MVMM_A_RULE_ID]);
-	r.type = nla_get_u32(rt[MVMM_A_RULE_TYPE]);
-	r.lo = nla_get_u64(rt[MVMM_A_RULE_LO]);
-	r.hi = nla_get_u64(rt[MVMM_A_RULE_HI]);
-	r.ranged = r.lo != 0 || r.hi != UINT64_MAX;
-	r.origin = nla_get_u8(rt[MVMM_A_RULE_ORIGIN]);
-	r.mode = nla_get_u8(rt[MVMM_A_RULE_MODE]);
-	r.fallback = nla_get_u8(rt[MVMM_A_RULE_FALLBACK]);
-	nla_strlcpy(r.target, rt[MVMM_A_RULE_TARGET], sizeof(r.target));
 
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 64;
@@ -222,33 +288,41 @@ static struct json_object *enum_json(const char *name, unsigned int v)
 	return name ? mvmm_json_str(name) : mvmm_json_u64(v);
 }
 
+struct json_object *mvmm_rule_json(const struct mvmm_ctx *ctx,
+				   const struct mvmm_rule_spec *r)
+{
+	struct json_object *o = mvmm_json_object();
+
+	mvmm_json_add(o, "id", mvmm_json_u64(r->id));
+	mvmm_json_add(o, "type", mvmm_type_json(ctx, r->type));
+	mvmm_json_add(o, "lo", mvmm_json_u64(r->lo));
+	mvmm_json_add(o, "hi", mvmm_json_u64(r->hi));
+	mvmm_json_add(o, "origin",
+		      enum_json(mvmm_origin_name(r->origin), r->origin));
+	mvmm_json_add(o, "mode", enum_json(mvmm_mode_name(r->mode), r->mode));
+	mvmm_json_add(o, "fallback",
+		      enum_json(mvmm_fallback_name(r->fallback), r->fallback));
+	if (r->has_answer) {
+		mvmm_json_add(o, "target", mvmm_json_str("answer"));
+		mvmm_json_add(o, "answer", mvmm_answer_json(&r->answer));
+		return o;
+	}
+	mvmm_json_add(o, r->group ? "group" : "target",
+		      mvmm_json_str(r->target));
+	return o;
+}
+
 static void print_rules(const struct mvmm_ctx *ctx, uint32_t vm_id,
 			const struct rule_list *l)
 {
-	struct json_object *arr, *o;
+	struct json_object *arr;
 	char table[32], line[512];
 	int i;
 
 	if (ctx->json) {
 		arr = mvmm_json_array();
-		for (i = 0; i < l->n; i++) {
-			const struct mvmm_rule_spec *r = &l->r[i];
-
-			o = mvmm_json_object();
-			mvmm_json_add(o, "id", mvmm_json_u64(r->id));
-			mvmm_json_add(o, "type", mvmm_type_json(ctx, r->type));
-			mvmm_json_add(o, "lo", mvmm_json_u64(r->lo));
-			mvmm_json_add(o, "hi", mvmm_json_u64(r->hi));
-			mvmm_json_add(o, "origin",
-				      enum_json(mvmm_origin_name(r->origin), r->origin));
-			mvmm_json_add(o, "mode",
-				      enum_json(mvmm_mode_name(r->mode), r->mode));
-			mvmm_json_add(o, "fallback",
-				      enum_json(mvmm_fallback_name(r->fallback),
-						r->fallback));
-			mvmm_json_add(o, "target", mvmm_json_str(r->target));
-			mvmm_json_append(arr, o);
-		}
+		for (i = 0; i < l->n; i++)
+			mvmm_json_append(arr, mvmm_rule_json(ctx, &l->r[i]));
 		mvmm_json_print(ctx, arr);
 		return;
 	}
@@ -257,6 +331,9 @@ static void print_rules(const struct mvmm_ctx *ctx, uint32_t vm_id,
 		snprintf(table, sizeof(table), "vm %u", vm_id);
 	else
 		snprintf(table, sizeof(table), "default");
+	/* rule show -f: a policy file replaces the table (apply.c). */
+	if (ctx->file)
+		printf("flush %s\n", table);
 	for (i = 0; i < l->n; i++) {
 		mvmm_fmt_rule(&l->r[i], ctx->numeric, line, sizeof(line));
 		printf("%s %s\n", table, line);
@@ -285,8 +362,18 @@ static int rule_request(const struct mvmm_ctx *ctx, uint8_t cmd, int flags,
 
 	msg = table_msg(l.nl, cmd, flags, vm_id);
 	if (r)
-		put_rule(msg, r, id_only);
+		mvmm_rule_put(msg, r, id_only);
 	ret = mvmm_nl_request(l.nl, msg, rule_reply, &l);
+	/*
+	 * NLM_F_DUMP_INTR: a table changed between two parts of the dump,
+	 * which may mix both states. Nothing is printed; no retry either,
+	 * so that a caller sees every interrupted dump (man page: EXIT
+	 * STATUS).
+	 */
+	if (ret == -EAGAIN && cmd == MVMM_CMD_GET_RULE) {
+		ret = mvmm_fail("the rules changed during the dump; try again");
+		goto out;
+	}
 	if (ret) {
 		ret = mvmm_nl_report(l.nl, ret);
 		goto out;
@@ -383,7 +470,15 @@ static int rule_flush(const struct mvmm_ctx *ctx, int argc, char **argv)
 
 static int rule_show(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
+	if (argc && !strcmp(argv[0], "-f"))
+		return mvmm_rule_show_file(ctx, argc - 1, argv + 1);
 	return rule_table_only(ctx, argc, argv, MVMM_CMD_GET_RULE, NLM_F_DUMP);
+}
+
+int mvmm_rule_show_table(const struct mvmm_ctx *ctx,
+			 const struct mvmm_table_sel *t)
+{
+	return rule_request(ctx, MVMM_CMD_GET_RULE, NLM_F_DUMP, t, NULL, false);
 }
 
 static const struct mvmmctl_cmd rule_cmds[] = {

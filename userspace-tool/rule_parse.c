@@ -204,8 +204,22 @@ static int parse_event(int argc, char **argv, struct mvmm_rule_spec *r,
 /* Keywords after EVENT; KW_QUAL's name depends on the event type. */
 enum {
 	KW_QUAL, KW_ID, KW_ORIGIN, KW_MODE, KW_HANDLER, KW_MAIN, KW_FALLBACK,
+	KW_GROUP, KW_ANSWER,
 	NR_KW
 };
+
+/* The keywords that name the rule's target: one of them, once. */
+static bool target_kw(int k)
+{
+	return k == KW_MAIN || k == KW_HANDLER || k == KW_GROUP ||
+	       k == KW_ANSWER;
+}
+
+static bool target_seen(const bool *seen)
+{
+	return seen[KW_MAIN] || seen[KW_HANDLER] || seen[KW_GROUP] ||
+	       seen[KW_ANSWER];
+}
 
 bool mvmm_handler_name_ok(const char *s)
 {
@@ -266,13 +280,29 @@ static void bad_keyword(const char *word, const struct mvmm_rule_spec *r,
 	}
 }
 
+/* What the module refuses in a rule with an answer, refused first here. */
+static int check_answer_rule(const struct mvmm_rule_spec *r, char *err,
+			     size_t errlen)
+{
+	if (r->mode != MVMM_MODE_SYNC) {
+		snprintf(err, errlen, "an answer is given, not observed: \"answer\" takes no \"mode observe\"");
+		return -1;
+	}
+	if (r->fallback != MVMM_FALLBACK_MAIN) {
+		snprintf(err, errlen, "an answer cannot fail: \"answer\" takes no \"fallback deny\"");
+		return -1;
+	}
+	return mvmm_answer_check(&r->answer, r->type, err, errlen);
+}
+
 int mvmm_parse_rule(int argc, char **argv, struct mvmm_rule_spec *r,
 		    char *err, size_t errlen)
 {
 	const char *kw[NR_KW + 1] = {
 		[KW_ID] = "id", [KW_ORIGIN] = "origin", [KW_MODE] = "mode",
 		[KW_HANDLER] = "handler", [KW_MAIN] = "main",
-		[KW_FALLBACK] = "fallback",
+		[KW_FALLBACK] = "fallback", [KW_GROUP] = "group",
+		[KW_ANSWER] = "answer",
 	};
 	const struct mvmm_evquals *q;
 	bool seen[NR_KW] = { false };
@@ -310,9 +340,8 @@ int mvmm_parse_rule(int argc, char **argv, struct mvmm_rule_spec *r,
 			bad_keyword(argv[i], r, kw, err, errlen);
 			return -1;
 		}
-		if (seen[k] || ((k == KW_MAIN || k == KW_HANDLER) &&
-				(seen[KW_MAIN] || seen[KW_HANDLER]))) {
-			if (k == KW_MAIN || k == KW_HANDLER)
+		if (seen[k] || (target_kw(k) && target_seen(seen))) {
+			if (target_kw(k))
 				snprintf(err, errlen, "target given twice");
 			else
 				snprintf(err, errlen, "\"%s\" given twice", kw[k]);
@@ -375,9 +404,32 @@ int mvmm_parse_rule(int argc, char **argv, struct mvmm_rule_spec *r,
 			}
 			snprintf(r->target, sizeof(r->target), "%s", argv[i + 1]);
 			break;
+		case KW_GROUP:
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "\"group\" needs a name");
+				return -1;
+			}
+			if (!mvmm_handler_name_ok(argv[i + 1])) {
+				snprintf(err, errlen, "invalid group name \"%s\" "
+					 MVMM_HANDLER_NAME_HELP, argv[i + 1]);
+				return -1;
+			}
+			snprintf(r->target, sizeof(r->target), "%s", argv[i + 1]);
+			r->group = true;
+			break;
+		case KW_ANSWER:
+			used = mvmm_parse_answer(argc - i, argv + i, &r->answer,
+						 err, errlen);
+			if (used < 0)
+				return -1;
+			r->has_answer = true;
+			i += used - 2;	/* the loop steps over 2 */
+			break;
 		}
 	}
 
+	if (r->has_answer)
+		return check_answer_rule(r, err, errlen);
 	if (!r->target[0]) {
 		snprintf(err, errlen, "missing target (\"handler NAME\" or \"main\")");
 		return -1;
@@ -415,7 +467,7 @@ void mvmm_fmt_rule(const struct mvmm_rule_spec *r, bool numeric, char *buf,
 	bool hex = q ? q->hex : true;
 	bool msr = name && (r->type == MVMM_EV_MSR_READ ||
 			    r->type == MVMM_EV_MSR_WRITE);
-	char lo[32], hi[32], v[16];
+	char lo[32], hi[32], v[16], ans[256];
 	const char *s;
 	size_t off = 0;
 
@@ -454,10 +506,16 @@ void mvmm_fmt_rule(const struct mvmm_rule_spec *r, bool numeric, char *buf,
 
 	APPEND_ENUM("origin", mvmm_origin_name, r->origin);
 	APPEND_ENUM("mode", mvmm_mode_name, r->mode);
-	if (!strcmp(r->target, "main"))
+	if (r->has_answer) {
+		mvmm_fmt_answer(&r->answer, ans, sizeof(ans));
+		append(buf, len, &off, " answer %s", ans);
+	} else if (r->group) {
+		append(buf, len, &off, " group %s", r->target);
+	} else if (!strcmp(r->target, "main")) {
 		append(buf, len, &off, " main");
-	else
+	} else {
 		append(buf, len, &off, " handler %s", r->target);
+	}
 	APPEND_ENUM("fallback", mvmm_fallback_name, r->fallback);
 #undef APPEND_ENUM
 }

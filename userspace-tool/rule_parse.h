@@ -6,7 +6,8 @@
  *
  *   TABLE := { vm ID | vm pid PID | default }
  *   RULE  := [ id N ] EVENT [ QUALIFIER RANGE ] [ origin { l1 | l2 | any } ]
- *            [ mode { sync | observe } ] { handler NAME | main }
+ *            [ mode { sync | observe } ]
+ *            { handler NAME | group NAME | main | answer ITEM... }
  *            [ fallback { main | deny } ] [ id N ]
  *   EVENT := { NAME | NUMBER | msr { read | write } [ RANGE ] }
  *   RANGE := { N | N-M }	decimal or 0x-prefixed hex, inclusive
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "answer.h"
 #include "parse.h"
 #include "rule_enums.h"
 
@@ -46,6 +48,9 @@ struct mvmm_rule_spec {
 	uint8_t mode;		/* enum mvmm_rule_mode */
 	uint8_t fallback;	/* enum mvmm_rule_fallback */
 	char target[MVMM_TARGET_LEN];	/* "main" or a handler's name */
+	bool group;		/* @target names a group ("group NAME") */
+	bool has_answer;	/* "answer ...": @answer, @target empty */
+	struct mvmm_answer_spec answer;
 };
 
 /*

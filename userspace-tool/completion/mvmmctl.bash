@@ -97,6 +97,34 @@ _mvmmctl_json()
 		sed 's/^[^:]*: *//; s/"//g' | sort -u
 }
 
+# The names of the groups (first column of "group list"), if loaded.
+_mvmmctl_groups()
+{
+	[[ -d $_mvmmctl_module_dir ]] || return 0
+	"$_mvmmctl_cmd" group list 2>/dev/null | awk 'NR > 1 { print $1 }'
+}
+
+# group add|set NAME [policy POLICY] member HANDLER [weight N]...
+_mvmmctl_group_spec()
+{
+	local n=$# prev kw
+	local -a g=("$@")
+
+	((n == 0)) && { _mvmmctl_reply "$(_mvmmctl_groups)"; return; }
+	if (((n - 1) % 2 == 1)); then
+		prev=$(_mvmmctl_match "${g[n - 1]}" policy member weight) || return
+		case $prev in
+		policy)	_mvmmctl_reply "least-outstanding ewma weighted" ;;
+		member)	_mvmmctl_reply "$(_mvmmctl_json name handler list)" ;;
+		esac
+		return
+	fi
+	kw="member"
+	((n > 1)) && kw+=" weight"
+	[[ " ${g[*]:1} " == *" policy "* ]] || kw+=" policy"
+	_mvmmctl_reply "$kw"
+}
+
 _mvmmctl_reply()
 {
 	mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
@@ -128,7 +156,8 @@ _mvmmctl_rule_spec()
 	local -a r=("$@")
 	local n=$# j=0 type kw k qual
 	local -A seen=()
-	local -a kws=(origin mode handler main fallback id)
+	local -a kws=(origin mode handler group main fallback id answer)
+	local answer_items=
 
 	if ((n > 0)) && [[ ${r[0]} == id ]]; then
 		if ((n == 1)); then
@@ -167,7 +196,35 @@ _mvmmctl_rule_spec()
 	[[ -n $qual && -z ${seen[qual]} ]] && kws=("$qual" "${kws[@]}")
 
 	while ((j < n)); do
+		answer_items=
 		kw=$(_mvmmctl_match "${r[j]}" "${kws[@]}") || return
+		if [[ $kw == answer ]]; then
+			# ITEMs, whole words: value N, ignore, REG N, REG and N, ...
+			seen[target]=1
+			j=$((j + 1))
+			while ((j < n)); do
+				case ${r[j]} in
+				ignore)	j=$((j + 1)) ;;
+				eax|ebx|ecx|edx)
+					if ((j + 1 == n)); then
+						_mvmmctl_reply "and or"
+						return
+					fi
+					if [[ ${r[j + 1]} == [0-9~]* ]]; then
+						j=$((j + 2))
+					else
+						j=$((j + 1))
+					fi ;;
+				value|and|or)
+					# a number follows
+					((j + 1 == n)) && return
+					j=$((j + 2)) ;;
+				*)	break ;;
+				esac
+			done
+			answer_items="value ignore eax ebx ecx edx and or"
+			continue
+		fi
 		if [[ $kw == main ]]; then
 			seen[target]=1
 			j=$((j + 1))
@@ -179,10 +236,11 @@ _mvmmctl_rule_spec()
 			mode)		_mvmmctl_reply "sync observe" ;;
 			fallback)	_mvmmctl_reply "main deny" ;;
 			handler)	_mvmmctl_reply "$(_mvmmctl_json name handler list)" ;;
+			group)		_mvmmctl_reply "$(_mvmmctl_groups)" ;;
 			esac
 			return
 		fi
-		[[ $kw == handler ]] && seen[target]=1
+		[[ $kw == handler || $kw == group ]] && seen[target]=1
 		[[ $kw == "$qual" ]] && seen[qual]=1
 		seen[$kw]=1
 		j=$((j + 2))
@@ -192,10 +250,11 @@ _mvmmctl_rule_spec()
 	for kw in "${kws[@]}"; do
 		[[ -n ${seen[$kw]} ]] && continue
 		[[ $kw == "$qual" && -n ${seen[qual]} ]] && continue
-		[[ ($kw == handler || $kw == main) && -n ${seen[target]} ]] && continue
+		[[ ($kw == handler || $kw == group || $kw == main ||
+		     $kw == answer) && -n ${seen[target]} ]] && continue
 		left+=("$kw")
 	done
-	_mvmmctl_reply "${left[*]}"
+	_mvmmctl_reply "$answer_items ${left[*]}"
 }
 
 _mvmmctl_rule()
@@ -259,14 +318,29 @@ _mvmmctl()
 	# shellcheck disable=SC2046	# one word per line, no blanks
 	obj=$(_mvmmctl_match "${COMP_WORDS[i]}" $(_mvmmctl_objects)) || return 0
 	a=("${COMP_WORDS[@]:i + 1:COMP_CWORD - i - 1}")
+	# apply -f FILE: "-f" is its command word, then a file name.
+	if [[ $obj == apply ]]; then
+		if ((${#a[@]} == 0)); then
+			_mvmmctl_reply "-f help"
+		elif ((${#a[@]} == 1)) && [[ ${a[0]} == -f ]]; then
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		fi
+		return 0
+	fi
+	# monitor [rule | handler | vm | all]...: objects, not commands.
+	if [[ $obj == monitor ]]; then
+		_mvmmctl_reply "rule handler vm all help"
+		return 0
+	fi
 	if ((${#a[@]} == 0)); then
 		[[ $obj == help ]] || _mvmmctl_reply "$(_mvmmctl_commands "$obj")"
 		return 0
 	fi
-	# "list" is an alias of "rule show" that no usage line names.
+	# "list" is an alias of "rule show" (and "default show") that no
+	# usage line names.
 	# shellcheck disable=SC2046
 	cmd=$(_mvmmctl_match "${a[0]}" $(_mvmmctl_commands "$obj") \
-		$([[ $obj == rule ]] && echo list)) || return 0
+		$([[ $obj == rule || $obj == default ]] && echo list)) || return 0
 	a=("${a[@]:1}")
 
 	case $obj/$cmd in
@@ -283,10 +357,32 @@ _mvmmctl()
 	handler/show)
 		((${#a[@]} == 0)) && _mvmmctl_reply "$(_mvmmctl_json name handler list)"
 		;;
-	rule/help)
+	rule/help|default/help)
+		;;
+	group/show|group/del)
+		((${#a[@]} == 0)) && _mvmmctl_reply "$(_mvmmctl_groups)"
+		;;
+	group/add|group/set)
+		_mvmmctl_group_spec "${a[@]}"
+		;;
+	rule/show|rule/list)
+		# show -f [TABLE]: a policy file, of TABLE or of every table.
+		if ((${#a[@]} == 0)); then
+			_mvmmctl_reply "vm default -f"
+		elif [[ ${a[0]} == -f ]]; then
+			((${#a[@]} == 1)) && _mvmmctl_reply "vm default"
+			((${#a[@]} > 1)) && _mvmmctl_rule show "${a[@]:1}"
+		fi
 		;;
 	rule/*)
 		_mvmmctl_rule "$cmd" "${a[@]}"
+		;;
+	default/show|default/list)
+		((${#a[@]} == 0)) && _mvmmctl_reply "-f"
+		;;
+	default/*)
+		# "mvmmctl default CMD ..." is "mvmmctl rule CMD default ...".
+		_mvmmctl_rule "$cmd" default "${a[@]}"
 		;;
 	esac
 	return 0

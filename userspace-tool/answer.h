@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pre-registered answers in mvmmctl rules: the target "answer ...",
+ * which the kernel applies itself (MVMM_A_RULE_ANSWER).
+ *
+ *   ANSWER := answer ITEM...
+ *   ITEM   := { value N | ignore | REG N | REG and N [ or N ]
+ *              | REG or N [ and N ] }
+ *   REG    := { eax | ebx | ecx | edx }
+ *
+ * N is decimal or 0x-prefixed hex, or ~N for its bitwise complement (32
+ * bits for a register, 64 for a value). "value" answers reads (IN, MSR
+ * read, MMIO read, hypercall RAX), "ignore" completes writes doing
+ * nothing (OUT, MSR write, MMIO write), and REG gives one CPUID register:
+ * a fixed value, or KVM's value & and | or. Item words are whole words,
+ * not prefixes; "and"/"or" belong to the answer only when a number
+ * follows ("or l1" is still "origin l1").
+ */
+#ifndef MVMMCTL_ANSWER_H
+#define MVMMCTL_ANSWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netlink/msg.h>
+#include <json.h>
+
+#define MVMM_ANSWER_REGS	4	/* eax, ebx, ecx, edx */
+
+/* What was given for one CPUID register. */
+enum {
+	MVMM_ANSREG_VALUE = 1 << 0,
+	MVMM_ANSREG_AND = 1 << 1,
+	MVMM_ANSREG_OR = 1 << 2,
+};
+
+struct mvmm_answer_spec {
+	bool has_value;
+	bool ignore;
+	uint64_t value;
+	uint8_t reg_given[MVMM_ANSWER_REGS];	/* MVMM_ANSREG_* */
+	uint32_t reg_value[MVMM_ANSWER_REGS];
+	uint32_t reg_and[MVMM_ANSWER_REGS];
+	uint32_t reg_or[MVMM_ANSWER_REGS];
+	bool has_hits;				/* dumps only */
+	uint64_t hits;
+};
+
+/*
+ * Parse the ITEMs after the word "answer" at the start of @argv, up to the
+ * first word that is none. Returns the number of arguments used (at least
+ * 1), or -1 with a message in @err.
+ */
+int mvmm_parse_answer(int argc, char **argv, struct mvmm_answer_spec *a,
+		      char *err, size_t errlen);
+
+/*
+ * Can a rule for event @type carry @a (what the kernel checks, so that a
+ * bad command line sends nothing)? 0, or -1 with a message in @err.
+ */
+int mvmm_answer_check(const struct mvmm_answer_spec *a, uint32_t type,
+		      char *err, size_t errlen);
+
+/* @a as ITEMs, after "answer": "eax 0x1 ecx and 0x7fffffff". */
+void mvmm_fmt_answer(const struct mvmm_answer_spec *a, char *buf, size_t len);
+
+/* MVMM_A_RULE_ANSWER to @msg: 0 or a libnl error. */
+int mvmm_answer_put(struct nl_msg *msg, const struct mvmm_answer_spec *a);
+
+/* From MVMM_A_RULE_ANSWER: 0, or -1 if it is malformed. */
+int mvmm_answer_from_nl(struct nlattr *nest, struct mvmm_answer_spec *a);
+
+/*
+ * @a as JSON: { "value": N, "ignore": true, "eax": { "value": N } or
+ * { "and": N, "or": N }, ..., "hits": N }, each key only if given.
+ */
+struct json_object *mvmm_answer_json(const struct mvmm_answer_spec *a);
+
+#endif /* MVMMCTL_ANSWER_H */
