@@ -97,6 +97,7 @@ bench: rig userspace
 	$(MAKE) -C bench LINUX_SRC=$(LINUX_SRC) OUT=$(BENCH_OUT)
 	$(MAKE) -C bench classify OUT=$(BENCH_OUT)
 	$(MAKE) -C bench policy OUT=$(BENCH_OUT)
+	$(MAKE) -C bench group OUT=$(BENCH_OUT)
 	$(VM)/run-suite --add $(BENCH_OUT):/mvmm/bench bench/suite
 
 # Installation. make install needs no kernel headers: its recipe never

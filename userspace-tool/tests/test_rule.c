@@ -372,6 +372,73 @@ static void test_rule_roundtrip(void)
 	}
 }
 
+/* Pre-registered answers: what parses, what shows, what is refused. */
+static void test_answer(void)
+{
+	static const char *const lines[] = {
+		"id 1 msr read 0x10 answer value 0x1234",
+		"id 2 cpuid leaf 0x40000000 answer eax 0x40000001 ebx 0x6d6d766d ecx 0 edx ~0",
+		"id 3 cpuid leaf 1 answer ecx and ~0x80000000 origin l1",
+		"id 4 cpuid leaf 7 answer ebx or 1 and 0xfe ecx and 0x1 or 0x2 edx or 4",
+		"id 5 io port 0x80 answer value 0xff ignore",
+		"id 6 io port 0x81 answer ignore fallback main mode sync",
+		"id 7 msr write 0x1234 answer ignore",
+		"id 8 mmio gpa 0xfed00000-0xfed003ff answer value 0x1122334455667788",
+		"id 9 hypercall nr 0x4242 answer value ~0",
+	};
+	char err[MVMM_ERRLEN], text[512], what[600];
+	struct mvmm_rule_spec a, b;
+	size_t i;
+	int numeric;
+
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		for (numeric = 0; numeric < 2; numeric++) {
+			err[0] = '\0';
+			if (parse_line(lines[i], &a, err)) {
+				snprintf(what, sizeof(what), "parse \"%s\": %s",
+					 lines[i], err);
+				CHECK(0, what);
+				continue;
+			}
+			mvmm_fmt_rule(&a, numeric, text, sizeof(text));
+			snprintf(what, sizeof(what), "answer round trip%s \"%s\"",
+				 numeric ? " -n" : "", text);
+			CHECK(a.has_answer && !parse_line(text, &b, err) &&
+			      !memcmp(&a, &b, sizeof(a)), what);
+		}
+	}
+
+	parse_line(lines[2], &a, err);
+	mvmm_fmt_rule(&a, false, text, sizeof(text));
+	CHECK_STR(text, "id 3 cpuid leaf 0x1 origin l1 mode sync answer ecx and 0x7fffffff fallback main",
+		  "answer shown as rule show prints it");
+	CHECK(a.answer.reg_given[2] == MVMM_ANSREG_AND &&
+	      a.answer.reg_and[2] == 0x7fffffff && !a.answer.reg_given[0],
+	      "ecx and ~0x80000000: AND 0x7fffffff, other registers KVM's");
+	parse_line("cpuid leaf 1 answer ecx and 1 or l2", &a, err);
+	CHECK(a.origin == MVMM_MATCH_L2 && a.answer.reg_given[2] == MVMM_ANSREG_AND,
+	      "\"or\" before a non-number is \"origin\"");
+
+	rule_err("cpuid answer", "\"answer\" needs \"value N\", \"ignore\" or CPUID registers (eax, ebx, ecx, edx)");
+	rule_err("cpuid answer value 1", "a cpuid answer is registers: eax, ebx, ecx and/or edx");
+	rule_err("cpuid answer eax 1 eax 2", "\"eax\" given twice");
+	rule_err("cpuid answer eax 1 eax and 2", "\"eax and\": the register has a value already (a value is the whole register)");
+	rule_err("cpuid answer eax 0x100000000", "eax \"0x100000000\" out of range (0-4294967295)");
+	rule_err("cpuid answer eax", "\"eax\" needs a value, or \"and N\" / \"or N\"");
+	rule_err("cpuid answer eax main", "\"eax\" needs a value, or \"and N\" / \"or N\" (not \"main\")");
+	rule_err("msr read 1 answer ignore", "an msr read is answered with \"value N\" (EDX:EAX) only");
+	rule_err("msr write 1 answer value 1", "an msr write has no result: \"answer ignore\" only");
+	rule_err("hypercall answer value 1 ignore", "a hypercall is answered with \"value N\" (RAX) only");
+	rule_err("io port 1 answer eax 1", "an io answer is \"value N\" (reads) and/or \"ignore\" (writes)");
+	rule_err("io port 1 answer value 0x100000000", "IO reads are at most 4 bytes: answer value above 0xffffffff");
+	rule_err("hlt answer ignore", "event type \"hlt\" has no pre-registered answer (cpuid, msr read, msr write, io, mmio and hypercall have)");
+	rule_err("io answer ignore mode observe", "an answer is given, not observed: \"answer\" takes no \"mode observe\"");
+	rule_err("io answer ignore fallback deny", "an answer cannot fail: \"answer\" takes no \"fallback deny\"");
+	rule_err("io answer ignore main", "target given twice");
+	rule_err("io handler h answer ignore", "target given twice");
+	rule_err("io answer ignore ignore", "\"ignore\" given twice");
+}
+
 static void test_quals(void)
 {
 	unsigned int t;
@@ -420,6 +487,7 @@ int main(void)
 	test_rule_id();
 	test_rule_fmt();
 	test_rule_roundtrip();
+	test_answer();
 	test_quals();
 	return tap_done();
 }
