@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A small guest for `make demo`: for a few seconds it loops on CPUID, an
- * OUT to port 0x80 (which KVM hands to this program), RDMSR and WRMSR,
- * then prints what it did and stays alive (vCPU stopped, VM still there)
+ * OUT to port 0x80 (which KVM hands to this program), RDMSR, WRMSR and
+ * CPUID leaf 0x40000000 (the hypervisor signature: KVM's, or a secondary
+ * VMM's if a rule routes the leaf to one), then prints what it did and
+ * what signature it saw, and stays alive (vCPU stopped, VM still there)
  * so that mvmmctl can show the VM and its counters. It ends on SIGTERM /
  * SIGINT, or by itself after a while.
  *
@@ -13,11 +15,13 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define BATCH		50
 #define DEMO_PORT	0x80
+#define HV_LEAF		0x40000000
 
 static void guest_code(void)
 {
@@ -32,8 +36,10 @@ static void guest_code(void)
 				     "Nd"((uint16_t)DEMO_PORT));
 			GUEST_ASSERT(rdmsr(MSR_IA32_MISC_ENABLE) == misc);
 			wrmsr(MSR_IA32_MISC_ENABLE, misc);
+			cpuid(HV_LEAF, &eax, &ebx, &ecx, &edx);
 		}
-		GUEST_SYNC(batch);
+		/* The last signature seen, for the host side to print. */
+		GUEST_SYNC_ARGS(batch, ebx, ecx, edx, 0);
 	}
 }
 
@@ -62,6 +68,7 @@ int main(int argc, char *argv[])
 	double run_s = argc > 1 ? atof(argv[1]) : 3;
 	int linger_s = argc > 2 ? atoi(argv[2]) : 300;
 	uint64_t outs = 0, syncs = 0;
+	char sig[13] = "";
 	struct kvm_vcpu *vcpu;
 	struct kvm_run *run;
 	struct kvm_vm *vm;
@@ -92,6 +99,9 @@ int main(int argc, char *argv[])
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:
 			syncs++;
+			memcpy(sig, &uc.args[2], 4);
+			memcpy(sig + 4, &uc.args[3], 4);
+			memcpy(sig + 8, &uc.args[4], 4);
 			break;
 		case UCALL_ABORT:
 			REPORT_GUEST_ASSERT(uc);
@@ -103,11 +113,13 @@ int main(int argc, char *argv[])
 			break;
 	}
 
-	printf("demo guest: in %.1fs the guest ran %lu loops of CPUID, OUT 0x80, RDMSR, WRMSR\n",
+	printf("demo guest: in %.1fs the guest ran %lu loops of CPUID, OUT 0x80, RDMSR, WRMSR, CPUID 0x40000000\n",
 	       now() - t0, outs);
 	printf("demo guest: so mvmm should count cpuid %lu, msr-write %lu, msr-read %lu (one more before the loop),\n"
 	       "demo guest: io %lu (%lu OUTs + %lu GUEST_SYNC ucalls, which are port IO too)\n",
-	       outs, outs, outs + 1, outs + syncs, outs, syncs);
+	       2 * outs, outs, outs + 1, outs + syncs, outs, syncs);
+	printf("demo guest: CPUID 0x40000000 said the hypervisor is \"%s\"\n",
+	       sig);
 	printf("demo guest: idle now; the VM stays alive until this process ends\n");
 
 	while (!stopped() && linger_s-- > 0)

@@ -3,9 +3,11 @@
 #
 # The `make demo` script. It runs inside the rig's guest, where mvmm.ko is
 # loaded and mvmmctl is on PATH: it starts a small KVM guest
-# (mvmm_demo_guest, built from selftests/kvm), lets it run for a few
-# seconds, and shows what mvmm saw with `mvmmctl vm list` and
-# `mvmmctl stats`. Exits non-zero if any step fails.
+# (mvmm_demo_guest, built from selftests/kvm) whose hypervisor CPUID
+# leaves a rule routes to a secondary VMM (the mvmm_cpuidsig sample
+# module), lets it run for a few seconds, and shows what mvmm saw with
+# `mvmmctl vm list`, `mvmmctl handler list` and `mvmmctl stats`. Exits
+# non-zero if any step fails.
 
 log=/tmp/mvmm-demo-guest.log
 run_s=${DEMO_SECONDS:-3}
@@ -46,8 +48,17 @@ say "\$ grep ^mvmm /proc/modules"
 grep '^mvmm ' /proc/modules || { say "demo: mvmm.ko is not loaded"; exit 1; }
 
 say ""
+say "A secondary VMM: mvmm_cpuidsig.ko, a kernel module that registers with"
+say "mvmm and answers the hypervisor CPUID leaves with its own signature."
+say "One rule in the default table (every new VM starts with a copy) sends"
+say "those leaves to it; every other event still goes to KVM."
+grep -q '^mvmm_cpuidsig ' /proc/modules || run insmod /mvmm/mvmm_cpuidsig.ko
+run mvmmctl rule add default cpuid leaf 0x40000000-0x400000ff handler cpuidsig
+
+say ""
 say "Starting a small KVM guest: for ${run_s}s its vCPU loops on CPUID, an OUT"
-say "to port 0x80, RDMSR and WRMSR; then it stays alive with its vCPU idle."
+say "to port 0x80, RDMSR, WRMSR and CPUID 0x40000000; then it stays alive"
+say "with its vCPU idle."
 : > "$log"
 "$guest" "$run_s" 300 > "$log" 2>&1 &
 pid=$!
@@ -77,6 +88,18 @@ say "the process that created it:"
 run mvmmctl vm list
 
 say ""
+say "Its table, copied from the default one:"
+vm=$(mvmmctl -j vm list | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | tail -n 1)
+run mvmmctl rule show vm "$vm"
+
+say ""
+say "The secondary handled every CPUID 0x40000000 (EVENTS = HANDLED, half"
+say "the guest's CPUIDs), and the guest saw its signature, not KVM's:"
+run mvmmctl handler list
+grep -q 'hypervisor is "mvmmCPUIDsig"' "$log" ||
+	{ say "demo: the guest did not see the secondary's signature"; exit 1; }
+
+say ""
 say "Exits per event type since mvmm first saw each VM (compare with the"
 say "guest's tally above; 'intr' and 'npf' exits come from the host, not"
 say "from guest instructions):"
@@ -91,5 +114,6 @@ wait "$pid"
 say ""
 say "The guest's process ended, so KVM destroyed the VM and mvmm forgot it:"
 run mvmmctl vm list
+run mvmmctl rule flush default
 say ""
 say "=== end of demo ==="
