@@ -109,6 +109,7 @@ static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
 	const struct mvmm_policy *p = srcu_dereference(vm->policy,
 						       &mvmm_exit_srcu);
 	const struct mvmm_rule *rule;
+	bool done;
 
 	/* MMIO is routed once KVM's emulator has decoded it: see mmio.c. */
 	if (!p || ev->type == MVMM_EV_MMIO)
@@ -119,7 +120,13 @@ static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
 	/* Harmless if KVM handles it after all: it copies the same. */
 	if (!mvmm_kvm.vmx)
 		mvmm_svm_sync_crs(vcpu);
-	return mvmm_route(vcpu, vm->id, ev, rule, ret);
+	done = mvmm_route(vcpu, vm->id, ev, rule, ret);
+	/* Answers to IO are given on KVM's PIO bus, counted by mmio.c. */
+	if (rule->target.kind != MVMM_TARGET_MAIN &&
+	    !(rule->target.kind == MVMM_TARGET_ANSWER &&
+	      ev->type == MVMM_EV_IO))
+		mvmm_vm_count_routed(vm, ev, done);
+	return done;
 }
 
 static int mvmm_handle_exit(struct kvm_vcpu *vcpu, fastpath_t fastpath)

@@ -51,8 +51,13 @@ static bool mvmm_mmio(struct kvm_vcpu *vcpu, u16 type, gpa_t addr, int len,
 	p = vm ? mvmm_exit_dereference(vm->policy) : NULL;
 	if (p) {
 		rule = mvmm_policy_lookup(p->t, &ev);
-		if (rule)
+		if (rule && rule->target.kind != MVMM_TARGET_MAIN) {
 			done = mvmm_route_mmio(vcpu, vm->id, &ev, rule, val);
+			/* IO reaches handlers at the exit; only answers here. */
+			if (type == MVMM_EV_MMIO ||
+			    rule->target.kind == MVMM_TARGET_ANSWER)
+				mvmm_vm_count_routed(vm, &ev, done);
+		}
 	}
 	mvmm_exit_read_unlock(idx);
 	return done;

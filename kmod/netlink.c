@@ -39,7 +39,11 @@ static int mvmm_nl_put_stats(struct sk_buff *skb,
 		    nla_put_u64_64bit(skb, MVMM_A_EVSTAT_FASTPATH,
 				      s->fastpath[t], MVMM_A_EVSTAT_PAD) ||
 		    nla_put_u64_64bit(skb, MVMM_A_EVSTAT_L2, s->l2[t],
-				      MVMM_A_EVSTAT_PAD))
+				      MVMM_A_EVSTAT_PAD) ||
+		    nla_put_u64_64bit(skb, MVMM_A_EVSTAT_ROUTED, s->routed[t],
+				      MVMM_A_EVSTAT_PAD) ||
+		    nla_put_u64_64bit(skb, MVMM_A_EVSTAT_COMPLETED,
+				      s->completed[t], MVMM_A_EVSTAT_PAD))
 			goto err_cancel;
 		nla_nest_end(skb, one);
 	}

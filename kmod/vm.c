@@ -26,6 +26,8 @@ struct mvmm_vm_stats {
 	u64 exits[__MVMM_EV_MAX];
 	u64 fastpath[__MVMM_EV_MAX];
 	u64 l2[__MVMM_EV_MAX];
+	u64 routed[__MVMM_EV_MAX];
+	u64 completed[__MVMM_EV_MAX];
 };
 
 /* Protects the hash, the list and the id counter; readers use RCU. */
@@ -119,6 +121,18 @@ void mvmm_vm_count(struct mvmm_vm *vm, const struct mvmm_event *ev,
 		this_cpu_inc(vm->stats->fastpath[t]);
 	if (ev->origin == MVMM_ORIGIN_L2)
 		this_cpu_inc(vm->stats->l2[t]);
+}
+
+void mvmm_vm_count_routed(struct mvmm_vm *vm, const struct mvmm_event *ev,
+			  bool done)
+{
+	unsigned int t = ev->type;
+
+	if (WARN_ON_ONCE(t > MVMM_EV_MAX))
+		t = MVMM_EV_OTHER;
+	this_cpu_inc(vm->stats->routed[t]);
+	if (done)
+		this_cpu_inc(vm->stats->completed[t]);
 }
 
 static struct mvmm_vm *mvmm_vm_by_id(u32 id)
@@ -232,6 +246,8 @@ static void mvmm_vm_sum(const struct mvmm_vm *vm, struct mvmm_vm_snap *s)
 	memset(s->exits, 0, sizeof(s->exits));
 	memset(s->fastpath, 0, sizeof(s->fastpath));
 	memset(s->l2, 0, sizeof(s->l2));
+	memset(s->routed, 0, sizeof(s->routed));
+	memset(s->completed, 0, sizeof(s->completed));
 	for_each_possible_cpu(cpu) {
 		const struct mvmm_vm_stats *st = per_cpu_ptr(vm->stats, cpu);
 
@@ -239,6 +255,8 @@ static void mvmm_vm_sum(const struct mvmm_vm *vm, struct mvmm_vm_snap *s)
 			s->exits[t] += READ_ONCE(st->exits[t]);
 			s->fastpath[t] += READ_ONCE(st->fastpath[t]);
 			s->l2[t] += READ_ONCE(st->l2[t]);
+			s->routed[t] += READ_ONCE(st->routed[t]);
+			s->completed[t] += READ_ONCE(st->completed[t]);
 		}
 	}
 }

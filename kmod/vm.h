@@ -34,6 +34,8 @@ struct mvmm_vm_snap {
 	u64 exits[__MVMM_EV_MAX];
 	u64 fastpath[__MVMM_EV_MAX];
 	u64 l2[__MVMM_EV_MAX];
+	u64 routed[__MVMM_EV_MAX];
+	u64 completed[__MVMM_EV_MAX];
 };
 
 int mvmm_vms_init(void);
@@ -49,6 +51,13 @@ struct mvmm_vm *mvmm_vm_get(struct kvm *kvm, gfp_t gfp);
 /* Account one exit of @vm. */
 void mvmm_vm_count(struct mvmm_vm *vm, const struct mvmm_event *ev,
 		   bool fastpath);
+
+/*
+ * Account one event of @vm that a rule sent to a secondary (handler,
+ * group or answer), and whether mvmm then completed it itself (@done).
+ */
+void mvmm_vm_count_routed(struct mvmm_vm *vm, const struct mvmm_event *ev,
+			  bool done);
 
 /*
  * Apply @e to VM @id's policy (under mvmm_policy_mutex). 0, -ESRCH (no

@@ -35,7 +35,9 @@ static int stats_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	puts("Usage: mvmmctl stats [vm [ ID | pid PID ]]\n"
 	     "       mvmmctl stats help\n"
 	     "Per VM and event type: all exits, those KVM completed in its fastpath,\n"
-	     "and those taken while a nested (L2) guest ran.");
+	     "those taken while a nested (L2) guest ran, the events a rule sent to a\n"
+	     "secondary (handler, group or answer; observe copies included) and, of\n"
+	     "those, the ones mvmm completed itself (KVM never handled them).");
 	return MVMM_EXIT_OK;
 }
 
@@ -57,6 +59,8 @@ static struct json_object *vm_json(const struct mvmm_ctx *ctx, const struct mvmm
 		mvmm_json_add(e, "exits", mvmm_json_u64(ev->exits));
 		mvmm_json_add(e, "fastpath", mvmm_json_u64(ev->fastpath));
 		mvmm_json_add(e, "l2", mvmm_json_u64(ev->l2));
+		mvmm_json_add(e, "routed", mvmm_json_u64(ev->routed));
+		mvmm_json_add(e, "completed", mvmm_json_u64(ev->completed));
 		mvmm_json_append(evs, e);
 	}
 	mvmm_json_add(o, "events", evs);
@@ -65,7 +69,8 @@ static struct json_object *vm_json(const struct mvmm_ctx *ctx, const struct mvmm
 
 static void vm_text(const struct mvmm_ctx *ctx, const struct mvmm_vm *vm)
 {
-	unsigned long long exits = 0, fastpath = 0, l2 = 0;
+	unsigned long long exits = 0, fastpath = 0, l2 = 0, routed = 0;
+	unsigned long long completed = 0;
 	struct mvmm_table *t;
 	char buf[16];
 	int i;
@@ -77,11 +82,13 @@ static void vm_text(const struct mvmm_ctx *ctx, const struct mvmm_vm *vm)
 		return;
 	}
 
-	t = mvmm_table_new(4);
+	t = mvmm_table_new(6);
 	mvmm_table_col(t, 0, "EVENT", 0);
 	mvmm_table_col(t, 1, "EXITS", MVMM_COL_RIGHT);
 	mvmm_table_col(t, 2, "FASTPATH", MVMM_COL_RIGHT);
 	mvmm_table_col(t, 3, "L2", MVMM_COL_RIGHT);
+	mvmm_table_col(t, 4, "ROUTED", MVMM_COL_RIGHT);
+	mvmm_table_col(t, 5, "COMPLETED", MVMM_COL_RIGHT);
 	for (i = 0; i < vm->nev; i++) {
 		const struct mvmm_evstat *ev = &vm->ev[i];
 
@@ -89,14 +96,20 @@ static void vm_text(const struct mvmm_ctx *ctx, const struct mvmm_vm *vm)
 		mvmm_table_add(t, "%llu", (unsigned long long)ev->exits);
 		mvmm_table_add(t, "%llu", (unsigned long long)ev->fastpath);
 		mvmm_table_add(t, "%llu", (unsigned long long)ev->l2);
+		mvmm_table_add(t, "%llu", (unsigned long long)ev->routed);
+		mvmm_table_add(t, "%llu", (unsigned long long)ev->completed);
 		exits += ev->exits;
 		fastpath += ev->fastpath;
 		l2 += ev->l2;
+		routed += ev->routed;
+		completed += ev->completed;
 	}
 	mvmm_table_add(t, "total");
 	mvmm_table_add(t, "%llu", exits);
 	mvmm_table_add(t, "%llu", fastpath);
 	mvmm_table_add(t, "%llu", l2);
+	mvmm_table_add(t, "%llu", routed);
+	mvmm_table_add(t, "%llu", completed);
 	mvmm_table_print(t, stdout, "  ");
 	mvmm_table_free(t);
 }

@@ -31,6 +31,8 @@ static struct nla_policy evstat_policy[MVMM_A_EVSTAT_MAX + 1] = {
 	[MVMM_A_EVSTAT_EXITS]		= { .type = NLA_U64 },
 	[MVMM_A_EVSTAT_FASTPATH]	= { .type = NLA_U64 },
 	[MVMM_A_EVSTAT_L2]		= { .type = NLA_U64 },
+	[MVMM_A_EVSTAT_ROUTED]		= { .type = NLA_U64 },
+	[MVMM_A_EVSTAT_COMPLETED]	= { .type = NLA_U64 },
 };
 
 static const char *const vm_attr_names[MVMM_A_MAX + 1] = {
@@ -46,6 +48,8 @@ static const char *const evstat_attr_names[MVMM_A_EVSTAT_MAX + 1] = {
 	[MVMM_A_EVSTAT_EXITS]		= "MVMM_A_EVSTAT_EXITS",
 	[MVMM_A_EVSTAT_FASTPATH]	= "MVMM_A_EVSTAT_FASTPATH",
 	[MVMM_A_EVSTAT_L2]		= "MVMM_A_EVSTAT_L2",
+	[MVMM_A_EVSTAT_ROUTED]		= "MVMM_A_EVSTAT_ROUTED",
+	[MVMM_A_EVSTAT_COMPLETED]	= "MVMM_A_EVSTAT_COMPLETED",
 };
 
 struct get_state {
@@ -96,6 +100,8 @@ static int parse_evstats(struct mvmm_nl *nl, struct nlattr *nest, struct mvmm_vm
 		ev->exits = nla_get_u64(tb[MVMM_A_EVSTAT_EXITS]);
 		ev->fastpath = nla_get_u64(tb[MVMM_A_EVSTAT_FASTPATH]);
 		ev->l2 = nla_get_u64(tb[MVMM_A_EVSTAT_L2]);
+		ev->routed = nla_get_u64(tb[MVMM_A_EVSTAT_ROUTED]);
+		ev->completed = nla_get_u64(tb[MVMM_A_EVSTAT_COMPLETED]);
 	}
 	return 0;
 }

@@ -15,6 +15,8 @@ struct mvmm_evstat {
 	uint64_t exits;
 	uint64_t fastpath;
 	uint64_t l2;
+	uint64_t routed;	/* sent to a secondary by a rule */
+	uint64_t completed;	/* of those, completed by mvmm */
 };
 
 struct mvmm_vm {

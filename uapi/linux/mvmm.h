@@ -76,6 +76,14 @@
  *                                 ICR and TSC-deadline MSR writes)
  *         MVMM_A_EVSTAT_L2: NLA_U64, of those, exits taken while a nested
  *                           (L2) guest ran
+ *         MVMM_A_EVSTAT_ROUTED: NLA_U64, events a rule sent to a secondary
+ *                               (handler, group or pre-registered answer),
+ *                               observe copies included; MMIO and answered
+ *                               IO count each access KVM's emulator made
+ *         MVMM_A_EVSTAT_COMPLETED: NLA_U64, of those, completed by mvmm
+ *                                  (the secondary's or answer's result, an
+ *                                  injected fault, a deny fallback): KVM
+ *                                  never handled them
  *       <type>: NLA_NESTED
  *         ...
  *
@@ -594,6 +602,8 @@ enum mvmm_evstat_attr {
 	MVMM_A_EVSTAT_FASTPATH,
 	MVMM_A_EVSTAT_L2,
 	MVMM_A_EVSTAT_PAD,
+	MVMM_A_EVSTAT_ROUTED,	/* stats: sent to a secondary by a rule */
+	MVMM_A_EVSTAT_COMPLETED,	/* stats: of those, completed by mvmm */
 	__MVMM_A_EVSTAT_MAX
 };
 #define MVMM_A_EVSTAT_MAX (__MVMM_A_EVSTAT_MAX - 1)

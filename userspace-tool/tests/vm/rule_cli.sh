@@ -217,6 +217,8 @@ if [ -e /mvmm/mvmm_debugcon.ko ] && insmod /mvmm/mvmm_debugcon.ko; then
 	jeq "events counted" h.json 0.events 5
 	jeq "handled counted" h.json 0.handled 5
 	jeq "nothing fell back" h.json 0.fallback 0
+	t "VM stats: 5 io routed, 5 completed by mvmm" 0 "5 5" "" \
+	  sh -c "mvmmctl stats vm pid $VM_PID | awk '\$1 == \"io\" { print \$5, \$6 }'"
 	t "handler text row" 0 "debugcon 0 yes - - 5 5 0 0 0 0 0 0 0 0" "" \
 	  sh -c "mvmmctl handler list | awk 'NR == 2 { \$1 = \$1; print }'"
 	if rmmod mvmm_debugcon; then ok "rmmod mvmm_debugcon"; else nok "rmmod mvmm_debugcon"; fi
@@ -230,6 +232,8 @@ if [ -e /mvmm/mvmm_debugcon.ko ] && insmod /mvmm/mvmm_debugcon.ko; then
 	jeq "detached: events still counted" h.json 0.events 7
 	jeq "detached: fallback counted" h.json 0.fallback 2
 	jeq "detached: handled unchanged" h.json 0.handled 5
+	t "VM stats: 2 io routed, none completed by mvmm" 0 "2 0" "" \
+	  sh -c "mvmmctl stats vm pid $VM_PID | awk '\$1 == \"io\" { print \$5, \$6 }'"
 	mvmmctl rule flush default
 else
 	echo "ok - handler module # SKIP no loadable /mvmm/mvmm_debugcon.ko"
