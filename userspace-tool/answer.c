@@ -6,7 +6,6 @@
  * netlink and JSON forms.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -217,22 +216,6 @@ int mvmm_answer_check(const struct mvmm_answer_spec *a, uint32_t type,
 	return -1;
 }
 
-/* snprintf() that appends at *off and never runs past @len. */
-__printf(4, 5)
-static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += n;
-}
-
 void mvmm_fmt_answer(const struct mvmm_answer_spec *a, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -240,22 +223,22 @@ void mvmm_fmt_answer(const struct mvmm_answer_spec *a, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (a->has_value)
-		append(buf, len, &off, " value 0x%llx",
+		mvmm_buf_append(buf, len, &off, " value 0x%llx",
 		       (unsigned long long)a->value);
 	if (a->ignore)
-		append(buf, len, &off, " ignore");
+		mvmm_buf_append(buf, len, &off, " ignore");
 	for (i = 0; i < MVMM_ANSWER_REGS; i++) {
 		uint8_t g = a->reg_given[i];
 
 		if (!g)
 			continue;
-		append(buf, len, &off, " %s", reg_names[i]);
+		mvmm_buf_append(buf, len, &off, " %s", reg_names[i]);
 		if (g & MVMM_ANSREG_VALUE)
-			append(buf, len, &off, " 0x%x", a->reg_value[i]);
+			mvmm_buf_append(buf, len, &off, " 0x%x", a->reg_value[i]);
 		if (g & MVMM_ANSREG_AND)
-			append(buf, len, &off, " and 0x%x", a->reg_and[i]);
+			mvmm_buf_append(buf, len, &off, " and 0x%x", a->reg_and[i]);
 		if (g & MVMM_ANSREG_OR)
-			append(buf, len, &off, " or 0x%x", a->reg_or[i]);
+			mvmm_buf_append(buf, len, &off, " or 0x%x", a->reg_or[i]);
 	}
 	/* Without the leading space. */
 	if (buf[0])

@@ -213,3 +213,17 @@ void mvmm_fmt_age(uint64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%llud%02lluh", (unsigned long long)s / 86400,
 			 (unsigned long long)(s % 86400) / 3600);
 }
+
+void mvmm_buf_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off += n;
+}

@@ -5,7 +5,6 @@
  * and fails with exit status 1.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +12,7 @@
 
 #include "classify.h"
 #include "mvmmctl.h"
+#include "out.h"
 #include "quals.h"
 #include "rule_parse.h"
 
@@ -442,22 +442,6 @@ static size_t fmt_value(char *buf, size_t len, uint64_t v, bool hex)
 	return snprintf(buf, len, hex ? "0x%llx" : "%llu", (unsigned long long)v);
 }
 
-/* snprintf() that appends at *off and never runs past @len. */
-__printf(4, 5)
-static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += n;
-}
-
 void mvmm_fmt_rule(const struct mvmm_rule_spec *r, bool numeric, char *buf,
 		   size_t len)
 {
@@ -472,14 +456,14 @@ void mvmm_fmt_rule(const struct mvmm_rule_spec *r, bool numeric, char *buf,
 	size_t off = 0;
 
 	buf[0] = '\0';
-	append(buf, len, &off, "id %u ", r->id);
+	mvmm_buf_append(buf, len, &off, "id %u ", r->id);
 	if (msr && r->ranged)
-		append(buf, len, &off, "msr %s",
+		mvmm_buf_append(buf, len, &off, "msr %s",
 		       r->type == MVMM_EV_MSR_READ ? "read" : "write");
 	else if (name)
-		append(buf, len, &off, "%s", name);
+		mvmm_buf_append(buf, len, &off, "%s", name);
 	else
-		append(buf, len, &off, "%u", r->type);
+		mvmm_buf_append(buf, len, &off, "%u", r->type);
 
 	if (r->ranged) {
 		fmt_value(lo, sizeof(lo), r->lo, hex);
@@ -489,10 +473,10 @@ void mvmm_fmt_rule(const struct mvmm_rule_spec *r, bool numeric, char *buf,
 		 * come from another tool or a newer module: show it anyway.
 		 */
 		if (!msr)
-			append(buf, len, &off, " %s", kw ?: "qual");
-		append(buf, len, &off, " %s", lo);
+			mvmm_buf_append(buf, len, &off, " %s", kw ?: "qual");
+		mvmm_buf_append(buf, len, &off, " %s", lo);
 		if (r->hi != r->lo)
-			append(buf, len, &off, "-%s", hi);
+			mvmm_buf_append(buf, len, &off, "-%s", hi);
 	}
 
 #define APPEND_ENUM(word, fn, val) do {					\
@@ -501,20 +485,20 @@ void mvmm_fmt_rule(const struct mvmm_rule_spec *r, bool numeric, char *buf,
 		snprintf(v, sizeof(v), "%u", (unsigned int)(val));	\
 		s = v;							\
 	}								\
-	append(buf, len, &off, " " word " %s", s);			\
+	mvmm_buf_append(buf, len, &off, " " word " %s", s);			\
 } while (0)
 
 	APPEND_ENUM("origin", mvmm_origin_name, r->origin);
 	APPEND_ENUM("mode", mvmm_mode_name, r->mode);
 	if (r->has_answer) {
 		mvmm_fmt_answer(&r->answer, ans, sizeof(ans));
-		append(buf, len, &off, " answer %s", ans);
+		mvmm_buf_append(buf, len, &off, " answer %s", ans);
 	} else if (r->group) {
-		append(buf, len, &off, " group %s", r->target);
+		mvmm_buf_append(buf, len, &off, " group %s", r->target);
 	} else if (!strcmp(r->target, "main")) {
-		append(buf, len, &off, " main");
+		mvmm_buf_append(buf, len, &off, " main");
 	} else {
-		append(buf, len, &off, " handler %s", r->target);
+		mvmm_buf_append(buf, len, &off, " handler %s", r->target);
 	}
 	APPEND_ENUM("fallback", mvmm_fallback_name, r->fallback);
 #undef APPEND_ENUM
