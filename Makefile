@@ -77,7 +77,10 @@ vm-check: kvm-tests userspace
 		selftests/kvm/suite
 	$(VM)/transparency
 
+# The rig built the modules: modinfo of those must match the sources (the
+# host-side packaging test ran before any module existed).
 check: deps unit vm-check
+	selftests/packaging/run --modules $(BUILD)/kmod-$(ABI)
 
 # Our KVM selftests link the upstream selftest library that make rig builds.
 kvm-tests: rig
