@@ -115,17 +115,18 @@ static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
 	if (!p || ev->type == MVMM_EV_MMIO)
 		return false;
 	rule = mvmm_policy_lookup(p->t, ev);
-	if (!rule)
+	/*
+	 * A rule to main leaves the exit to KVM untouched, and so does an
+	 * answer to IO: mmio.c gives it on KVM's PIO bus.
+	 */
+	if (!rule || rule->target.kind == MVMM_TARGET_MAIN ||
+	    (rule->target.kind == MVMM_TARGET_ANSWER && ev->type == MVMM_EV_IO))
 		return false;
 	/* Harmless if KVM handles it after all: it copies the same. */
 	if (!mvmm_kvm.vmx)
 		mvmm_svm_sync_crs(vcpu);
 	done = mvmm_route(vcpu, vm->id, ev, rule, ret);
-	/* Answers to IO are given on KVM's PIO bus, counted by mmio.c. */
-	if (rule->target.kind != MVMM_TARGET_MAIN &&
-	    !(rule->target.kind == MVMM_TARGET_ANSWER &&
-	      ev->type == MVMM_EV_IO))
-		mvmm_vm_count_routed(vm, ev, done);
+	mvmm_vm_count_routed(vm, ev, done);
 	return done;
 }
 

@@ -359,11 +359,6 @@ bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 	struct mvmm_answer ans;
 	struct mvmm_request req;
 
-	if (rule->target.kind == MVMM_TARGET_MAIN)
-		return false;
-	/* KVM's PIO path brings IO answers to mvmm_route_mmio(). */
-	if (rule->target.kind == MVMM_TARGET_ANSWER && ev->type == MVMM_EV_IO)
-		return false;
 	if (ev->origin == MVMM_ORIGIN_L2 && rule->mode != MVMM_MODE_OBSERVE) {
 		mvmm_route_l2(vcpu, vm_id, ev, rule);
 		return false;

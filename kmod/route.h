@@ -6,9 +6,11 @@
 #include "core/policy.h"
 
 /*
- * Carry out @rule for @ev on @vcpu. Returns true when mvmm completed the
- * exit, with KVM's handle_exit return value in *@ret; false when KVM must
- * handle it (target main, observe mode, or a fallback to main).
+ * Carry out @rule for @ev on @vcpu; @rule targets a handler, a group or
+ * an answer (exit.c leaves rules to main alone, and answers to IO reach
+ * mvmm_route_mmio() from KVM's PIO bus). Returns true when mvmm completed
+ * the exit, with KVM's handle_exit return value in *@ret; false when KVM
+ * must handle it (observe mode, an L2 event, or a fallback to main).
  */
 bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 		const struct mvmm_rule *rule, int *ret);
