@@ -28,8 +28,7 @@ int mvmm_vector_has_error_code(unsigned int vector)
 int mvmm_event_handleable(const struct mvmm_event *ev)
 {
 	switch (ev->type) {
-	case MVMM_EV_IO:
-		return !(ev->flags & MVMM_EVF_STRING);
+	case MVMM_EV_IO:	/* string IO: each element, on KVM's PIO bus */
 	case MVMM_EV_MSR_READ:
 	case MVMM_EV_MSR_WRITE:
 	case MVMM_EV_CPUID:
@@ -80,8 +79,12 @@ enum mvmm_answer_verdict mvmm_answer_check(const struct mvmm_event *ev,
 	case MVMM_ACT_MAIN:
 		return MVMM_ANSWER_OK;
 	case MVMM_ACT_INJECT:
-		/* MMIO is answered from inside KVM's emulator: no faults there. */
-		if (ev->type == MVMM_EV_MMIO)
+		/*
+		 * MMIO and string IO are answered from inside KVM's
+		 * emulator, an access at a time: no faults there.
+		 */
+		if (ev->type == MVMM_EV_MMIO ||
+		    (ev->type == MVMM_EV_IO && (ev->flags & MVMM_EVF_STRING)))
 			return MVMM_ANSWER_NO_INJECT;
 		return mvmm_check_inject(a);
 	case MVMM_ACT_HANDLED:

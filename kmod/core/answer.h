@@ -33,6 +33,10 @@ const char *mvmm_answer_why(enum mvmm_answer_verdict v);
 /* Can a secondary complete events of this type (MVMM_ACT_HANDLED)? */
 int mvmm_event_handleable(const struct mvmm_event *ev);
 
+/* The exception vectors mvmm itself injects or completes. */
+#define MVMM_UD_VECTOR	6
+#define MVMM_GP_VECTOR	13
+
 /* Does exception @vector push an error code? */
 int mvmm_vector_has_error_code(unsigned int vector);
 

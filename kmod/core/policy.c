@@ -1023,6 +1023,25 @@ static __u64 compile_pass(const struct mvmm_policy_builder *b,
 	return size;
 }
 
+void mvmm_policy_types(const struct mvmm_policy_builder *b, __u64 *route,
+		       __u64 *observe)
+{
+	const struct mvmm_rule *r;
+	__u32 i;
+
+	*route = 0;
+	*observe = 0;
+	for (i = 0; i < b->nr; i++) {
+		r = &b->rules[i];
+		if (r->target.kind == MVMM_TARGET_MAIN || r->type >= 64)
+			continue;
+		if (r->mode == MVMM_MODE_OBSERVE)
+			*observe |= 1ULL << r->type;
+		else
+			*route |= 1ULL << r->type;
+	}
+}
+
 int mvmm_policy_compile(const struct mvmm_policy_builder *b,
 			struct mvmm_policy_table **out)
 {

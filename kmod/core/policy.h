@@ -166,6 +166,15 @@ const struct mvmm_rule *mvmm_policy_find(const struct mvmm_policy_builder *b,
 const struct mvmm_rule *mvmm_policy_next(const struct mvmm_policy_builder *b,
 					 __u32 after);
 
+/*
+ * The event types @b's rules act on, as masks of BIT(type): @route, those
+ * some sync rule sends to a handler, group or answer (not to main);
+ * @observe, those some observe rule copies. The module installs the
+ * hooks a table needs from these.
+ */
+void mvmm_policy_types(const struct mvmm_policy_builder *b, __u64 *route,
+		       __u64 *observe);
+
 /* Compiled tables */
 struct mvmm_policy_table;
 

@@ -60,13 +60,24 @@ TEST(answer_handleable_types)
 	}
 }
 
-TEST(answer_string_io_not_handleable)
+/* An element of string IO, on KVM's PIO bus: a value, never a fault. */
+TEST(answer_string_io_value_only_no_inject)
 {
 	struct mvmm_event ev = ev_of(MVMM_EV_IO, MVMM_EVF_STRING);
 	struct mvmm_answer a = handled(0);
 
-	EXPECT_EQ(mvmm_event_handleable(&ev), 0);
-	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NOT_HANDLEABLE);
+	EXPECT_EQ(mvmm_event_handleable(&ev), 1);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+	a.gpr_mask = BITG(MVMM_GPR_RAX);
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_BAD_REGS);
+	memset(&a, 0, sizeof(a));
+	a.action = MVMM_ACT_INJECT;
+	a.vector = 13;
+	a.has_error_code = 1;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_NO_INJECT);
+	/* A plain IN or OUT may be answered with a fault. */
+	ev.flags = 0;
+	EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
 }
 
 TEST(answer_cpuid_regs)
