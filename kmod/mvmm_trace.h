@@ -10,6 +10,7 @@
 
 #include <linux/tracepoint.h>
 #include <linux/mvmm.h>
+#include "compat.h"
 
 /* An event a rule sent to a secondary, and what became of it. */
 TRACE_EVENT(mvmm_route,
@@ -31,8 +32,8 @@ TRACE_EVENT(mvmm_route,
 		__entry->type = ev->type;
 		__entry->origin = ev->origin;
 		__entry->qual = ev->qual;
-		__assign_str(target, target);
-		__assign_str(outcome, outcome);
+		mvmm_assign_str(target, target);
+		mvmm_assign_str(outcome, outcome);
 	),
 	TP_printk("vm=%u vcpu=%u type=%u origin=L%u qual=0x%llx target=%s outcome=%s",
 		  __entry->vm, __entry->vcpu, __entry->type,
@@ -57,7 +58,7 @@ TRACE_EVENT(mvmm_answer,
 	TP_fast_assign(
 		__entry->vm = vm;
 		__entry->vcpu = vcpu;
-		__assign_str(handler, handler);
+		mvmm_assign_str(handler, handler);
 		__entry->type = type;
 		__entry->ret = ret;
 		__entry->action = action;
@@ -85,10 +86,10 @@ TRACE_EVENT(mvmm_fallback,
 	TP_fast_assign(
 		__entry->vm = vm;
 		__entry->vcpu = vcpu;
-		__assign_str(handler, handler);
+		mvmm_assign_str(handler, handler);
 		__entry->type = type;
 		__entry->deny = deny;
-		__assign_str(why, why);
+		mvmm_assign_str(why, why);
 	),
 	TP_printk("vm=%u vcpu=%u handler=%s type=%u fallback=%s why=%s",
 		  __entry->vm, __entry->vcpu, __get_str(handler),

@@ -12,6 +12,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include "compat.h"
 #include "handler.h"
 #include "ksyms.h"
 #include "udev.h"
@@ -94,12 +95,12 @@ static int mvmm_attach_vm(int fd, struct fd *vmf, u32 *vm_id, u32 *nr_slots)
 	int ret;
 
 	*vmf = fdget(fd);
-	if (!vmf->file)
+	if (!fd_file(*vmf))
 		return -EBADF;
 	ret = -EINVAL;
-	if (!mvmm_kvm.file_is_kvm(vmf->file))
+	if (!mvmm_kvm.file_is_kvm(fd_file(*vmf)))
 		goto err;
-	kvm = vmf->file->private_data;
+	kvm = fd_file(*vmf)->private_data;
 	ret = -ENOMEM;
 	vm = mvmm_vm_get(kvm, GFP_KERNEL);
 	if (!vm)

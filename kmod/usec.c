@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "core/answer.h"
+#include "compat.h"
 #include "handler.h"
 #include "usec.h"
 
@@ -183,7 +184,7 @@ void mvmm_usec_vm_gone(u32 vm_id)
 		/* Pairs with the secondary's acquire after it woke up. */
 		smp_store_release(&u->ring->flags, MVMM_RING_VM_GONE);
 		if (u->efd)
-			eventfd_signal(u->efd, 1);
+			mvmm_eventfd_signal(u->efd);
 		wake_up_all(&u->readq);
 	}
 	spin_unlock(&mvmm_usec_all_lock);
@@ -219,7 +220,7 @@ void mvmm_usec_destroy(struct mvmm_usec *u)
 static void mvmm_usec_notify(struct mvmm_usec *u)
 {
 	if (u->efd) {
-		eventfd_signal(u->efd, 1);
+		mvmm_eventfd_signal(u->efd);
 		atomic64_inc(&u->count.signals);
 	}
 	if (wq_has_sleeper(&u->readq))
@@ -686,7 +687,7 @@ int mvmm_usec_mmap(struct mvmm_usec *u, struct vm_area_struct *vma)
 	if (vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start > u->ring_size)
 		return -EINVAL;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	mvmm_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	return remap_vmalloc_range(vma, u->ring, 0);
 }
 
