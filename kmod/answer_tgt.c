@@ -33,7 +33,6 @@ enum {
 struct mvmm_stored_answer mvmm_answers[MVMM_ANSWERS_MAX];
 static u32 mvmm_nr_answers;
 static DEFINE_MUTEX(mvmm_answers_lock);
-bool mvmm_answer_tgt_have_io;
 
 static const struct nla_policy mvmm_answer_reg_policy[MVMM_A_ANSWER_REG_MAX + 1] = {
 	[MVMM_A_ANSWER_REG_VALUE] = { .type = NLA_U32 },
@@ -152,8 +151,6 @@ static int mvmm_answer_store(const struct mvmm_answer_key *k, u32 *index)
 	 * later, under the policy's RCU, which orders these stores first.
 	 */
 	mvmm_nr_answers = n + 1;
-	if (k->type == MVMM_EV_IO)
-		WRITE_ONCE(mvmm_answer_tgt_have_io, true);
 	i = n;
 	ret = 0;
 out:

@@ -130,11 +130,9 @@ static inline bool mvmm_answer_tgt_fill(struct kvm_vcpu *vcpu,
 	case MVMM_EV_IO:
 	case MVMM_EV_MMIO:
 		/*
-		 * A direction without an answer is KVM's. On the buses, where
-		 * IO and MMIO are answered, no access is a string.
+		 * A direction without an answer is KVM's. String IO is
+		 * answered element by element, on KVM's PIO bus (bus.c).
 		 */
-		if (ev->flags & MVMM_EVF_STRING)
-			return false;
 		if (!(k->flags & ((ev->flags & MVMM_EVF_WRITE) ?
 				  MVMM_ANS_IGNORE : MVMM_ANS_VALUE)))
 			return false;
@@ -148,17 +146,6 @@ static inline bool mvmm_answer_tgt_fill(struct kvm_vcpu *vcpu,
 	}
 	this_cpu_inc(*a->hits);
 	return true;
-}
-
-/*
- * Was an IO answer ever stored? Until then the PIO bus needs no look-up
- * (answers are never freed, so this never goes back to false).
- */
-extern bool mvmm_answer_tgt_have_io;
-
-static inline bool mvmm_answer_tgt_pio(void)
-{
-	return READ_ONCE(mvmm_answer_tgt_have_io);
 }
 
 /* Free every answer: no rule or exit may use one any more. */

@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VM-exit path: every exit KVM handles passes through
- * mvmm_handle_exit() (in place of the vendor's handle_exit), and every
- * exit KVM completes in its MSR fastpath through mvmm_fastpath_msr().
- * Both classify the exit, account it to its VM, and call KVM's own code.
+ * The VM-exit path, where every exit is classified and counted.
+ *
+ * mvmm points KVM's kvm_x86_vcpu_run static call at mvmm_vcpu_run(): the
+ * vendor's vcpu_run returns at every VM exit, fastpath ones included, and
+ * mvmm classifies and counts the exit there, then leaves it to KVM. That
+ * is all an exit costs while no table routes or observes its type: one
+ * direct call, the classifier, a counter.
+ *
+ * Nothing is completed here. An exit a rule routes is completed where
+ * KVM's own handling of it starts (complete.c, bus.c), after the vendor's
+ * handle_exit did everything it does for every exit (PML flush, the
+ * kvm_exit tracepoint and exit statistics, register caches, the nested
+ * decision whether L1 gets the exit). Observe copies are sent from
+ * mvmm_handle_exit(), in KVM's kvm_x86_handle_exit static call while some
+ * table observes events, before KVM handles the event.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
 #include <linux/srcu.h>
-#include <asm/svm.h>
+#include <linux/static_call.h>
 #include "core/classify.h"
 #include "exit.h"
 #include "hook.h"
@@ -24,16 +35,26 @@
 #define MVMM_VMX_EPT_MISCONFIG			49
 
 /*
- * Held by every vCPU while it runs module code on the exit path, so that
- * unloading waits for it to leave.
+ * Held by every vCPU while it runs module code on the exit path that may
+ * sleep (handle_exit, the hooks completing events), so that unloading
+ * waits for it to leave.
  */
 DEFINE_SRCU(mvmm_exit_srcu);
 
-static int (*mvmm_orig_handle_exit)(struct kvm_vcpu *vcpu, fastpath_t fp);
-static fastpath_t (*mvmm_orig_fastpath_msr)(struct kvm_vcpu *vcpu);
-static void (*mvmm_get_exit_info)(struct kvm_vcpu *vcpu, u32 *reason,
-				  u64 *info1, u64 *info2, u32 *intr_info,
-				  u32 *error_code);
+static struct mvmm_scall mvmm_run_call;
+static struct mvmm_scall mvmm_exit_call;
+
+/*
+ * The vendor's functions mvmm calls on every exit, as static calls of
+ * its own: direct calls, where calls through a pointer would each go
+ * through a retpoline.
+ */
+DEFINE_STATIC_CALL_NULL(mvmm_vendor_vcpu_run,
+			*((struct kvm_x86_ops *)0)->vcpu_run);
+DEFINE_STATIC_CALL_NULL(mvmm_vendor_handle_exit,
+			*((struct kvm_x86_ops *)0)->handle_exit);
+DEFINE_STATIC_CALL_NULL(mvmm_vendor_get_exit_info,
+			*((struct kvm_x86_ops *)0)->get_exit_info);
 
 static u64 mvmm_vmx_guest_gpa(void)
 {
@@ -47,155 +68,173 @@ static u64 mvmm_vmx_guest_gpa(void)
 	return gpa;
 }
 
-static void mvmm_classify_exit(struct kvm_vcpu *vcpu, struct mvmm_event *ev)
+/* Does no memslot back @gpa? KVM's memslots are read under its SRCU. */
+static bool mvmm_gpa_unbacked(struct kvm_vcpu *vcpu, u64 gpa)
 {
-	struct mvmm_exit_info x;
+	bool unbacked;
+	int idx;
 
-	mvmm_get_exit_info(vcpu, &x.reason, &x.info1, &x.info2, &x.intr_info,
-			   &x.error_code);
-	x.l2 = !!(vcpu->arch.hflags & HF_GUEST_MASK);
+	idx = srcu_read_lock(&vcpu->kvm->srcu);
+	unbacked = !mvmm_kvm.gfn_to_memslot(vcpu, gpa_to_gfn(gpa));
+	srcu_read_unlock(&vcpu->kvm->srcu, idx);
+	return unbacked;
+}
+
+/*
+ * Record what the vendor says of the exit in @vc, and its type. Only the
+ * type is needed to count it; the whole event waits until something
+ * asks (mvmm_exit_event()).
+ */
+static void mvmm_exit_read(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc)
+{
+	struct mvmm_exit_info *x = &vc->exit;
+	u16 basic;
+
+	static_call(mvmm_vendor_get_exit_info)(vcpu, &x->reason, &x->info1,
+					       &x->info2, &x->intr_info,
+					       &x->error_code);
+	x->l2 = mvmm_vcpu_in_l2(vcpu);
 	/* GPRs other than RSP are current in regs[] after every exit. */
-	x.rax = vcpu->arch.regs[VCPU_REGS_RAX];
-	x.rcx = vcpu->arch.regs[VCPU_REGS_RCX];
-
-	if (mvmm_kvm.vmx) {
-		u16 basic = x.reason & 0xffff;
-
-		x.gpa = 0;
-		if (basic == MVMM_VMX_EPT_VIOLATION ||
-		    basic == MVMM_VMX_EPT_MISCONFIG)
-			x.gpa = mvmm_vmx_guest_gpa();
-		mvmm_classify_vmx(&x, ev);
+	x->rax = vcpu->arch.regs[VCPU_REGS_RAX];
+	x->rcx = vcpu->arch.regs[VCPU_REGS_RCX];
+	vc->ev_valid = false;
+	if (!mvmm_kvm.vmx) {
+		vc->type = mvmm_exit_type_svm(x);
 	} else {
-		mvmm_classify_svm(&x, ev);
+		basic = x->reason & 0xffff;
+		/* The VMCS field is read now: later the VMCS may be gone. */
+		x->gpa = basic == MVMM_VMX_EPT_VIOLATION ||
+			 basic == MVMM_VMX_EPT_MISCONFIG ?
+			 mvmm_vmx_guest_gpa() : 0;
+		vc->type = mvmm_exit_type_vmx(x);
 	}
-
 	/*
 	 * A fault on a GPA that no memslot backs is an MMIO access however
-	 * the hardware reported it. L2 addresses are L1's business.
+	 * the hardware reported it (the first access to such a GPA, before
+	 * KVM marked it). L2 addresses are L1's business.
 	 */
-	if (ev->type == MVMM_EV_NPF && !x.l2 &&
-	    !mvmm_kvm.gfn_to_memslot(vcpu, gpa_to_gfn(ev->qual)))
-		ev->type = MVMM_EV_MMIO;
+	if (unlikely(vc->type == MVMM_EV_NPF) && !x->l2 &&
+	    mvmm_gpa_unbacked(vcpu, mvmm_kvm.vmx ? x->gpa : x->info2))
+		vc->type = MVMM_EV_MMIO;
 }
 
-/*
- * svm_handle_exit() starts every exit by copying CR0 (when its writes are
- * not intercepted) and, with nested paging, CR3 from the VMCB into
- * vcpu->arch: the guest changes them without exiting. An exit that mvmm
- * completes never gets there, so copy them the same way first, or KVM
- * (and KVM_GET_SREGS once a signal ends KVM_RUN mid-wait) would use stale
- * values. SEV-ES state is encrypted: KVM leaves it alone too. VMX reads
- * both lazily through its register cache: nothing to do there.
- */
-static void mvmm_svm_sync_crs(struct kvm_vcpu *vcpu)
+const struct mvmm_event *mvmm_exit_event(struct mvmm_vcpu *vc)
 {
-	/* struct vcpu_svm (6.1 svm.h): the vCPU, then its current VMCB. */
-	struct vmcb *vmcb = *(struct vmcb **)(vcpu + 1);
-
-	if (vcpu->arch.guest_state_protected)
-		return;
-	if (!test_bit(INTERCEPT_CR0_WRITE,
-		      (unsigned long *)vmcb->control.intercepts))
-		vcpu->arch.cr0 = vmcb->save.cr0;
-	if (READ_ONCE(*mvmm_kvm.npt_enabled))
-		vcpu->arch.cr3 = vmcb->save.cr3;
-}
-
-/* Should mvmm complete this exit instead of KVM? */
-static bool mvmm_dispatch(struct kvm_vcpu *vcpu, struct mvmm_vm *vm,
-			  const struct mvmm_event *ev, int *ret)
-{
-	const struct mvmm_policy *p = srcu_dereference(vm->policy,
-						       &mvmm_exit_srcu);
-	const struct mvmm_rule *rule;
-	bool done;
-
-	/* MMIO is routed once KVM's emulator has decoded it: see mmio.c. */
-	if (!p || ev->type == MVMM_EV_MMIO)
-		return false;
-	rule = mvmm_policy_lookup(p->t, ev);
-	/*
-	 * A rule to main leaves the exit to KVM untouched, and so does an
-	 * answer to IO: mmio.c gives it on KVM's PIO bus.
-	 */
-	if (!rule || rule->target.kind == MVMM_TARGET_MAIN ||
-	    (rule->target.kind == MVMM_TARGET_ANSWER && ev->type == MVMM_EV_IO))
-		return false;
-	/* Harmless if KVM handles it after all: it copies the same. */
-	if (!mvmm_kvm.vmx)
-		mvmm_svm_sync_crs(vcpu);
-	done = mvmm_route(vcpu, vm->id, ev, rule, ret);
-	mvmm_vm_count_routed(vm, ev, done);
-	return done;
-}
-
-static int mvmm_handle_exit(struct kvm_vcpu *vcpu, fastpath_t fastpath)
-{
-	struct mvmm_event ev;
-	struct mvmm_vm *vm;
-	int idx, ret;
-
-	idx = srcu_read_lock(&mvmm_exit_srcu);
-	mvmm_classify_exit(vcpu, &ev);
-	vm = mvmm_vm_get(vcpu->kvm, GFP_KERNEL);
-	if (unlikely(!vm))
-		goto out_main;
-
-	if (fastpath != EXIT_FASTPATH_NONE) {
-		/* MSR fastpath exits were counted in mvmm_fastpath_msr(). */
-		if (ev.type != MVMM_EV_MSR_WRITE)
-			mvmm_vm_count(vm, &ev, true);
-		/* KVM already completed it: nothing left to route. */
-		goto out_main;
+	if (!vc->ev_valid) {
+		if (mvmm_kvm.vmx)
+			mvmm_classify_vmx(&vc->exit, &vc->ev);
+		else
+			mvmm_classify_svm(&vc->exit, &vc->ev);
+		/* The type counted, MMIO found in the memslots included. */
+		vc->ev.type = vc->type;
+		vc->ev_valid = true;
 	}
-	mvmm_vm_count(vm, &ev, false);
-	if (mvmm_dispatch(vcpu, vm, &ev, &ret))
-		goto out;
-
-out_main:
-	ret = mvmm_orig_handle_exit(vcpu, fastpath);
-out:
-	srcu_read_unlock(&mvmm_exit_srcu, idx);
-	return ret;
+	return &vc->ev;
 }
 
 /*
- * KVM completes x2APIC ICR and TSC-deadline writes here with interrupts
- * off; the TSC-deadline ones re-enter the guest without ever reaching
- * handle_exit, so this is the only place that sees them.
+ * Runs with interrupts off, right after the guest exited. Every exit
+ * passes here exactly once, whether KVM then completes it in its fastpath
+ * (and may re-enter the guest without ever calling handle_exit) or not.
  */
-static fastpath_t mvmm_fastpath_msr(struct kvm_vcpu *vcpu)
+static void mvmm_exit_seen(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+			   fastpath_t fastpath)
 {
-	u32 msr = vcpu->arch.regs[VCPU_REGS_RCX];
-	fastpath_t ret;
+	mvmm_exit_read(vcpu, vc);
+	mvmm_vm_count(vc->vm, vc->type, vc->exit.l2,
+		      fastpath != EXIT_FASTPATH_NONE);
+	/* KVM's fastpath completed it already: nothing left to route. */
+	vc->pending = fastpath == EXIT_FASTPATH_NONE;
+}
+
+/* A vCPU mvmm does not know yet: registered at its first exit. */
+static noinline fastpath_t mvmm_vcpu_run_first(struct kvm_vcpu *vcpu,
+					       u64 run_flags)
+{
+	struct mvmm_vcpu *vc;
+	fastpath_t fastpath;
 	int idx;
 
 	idx = srcu_read_lock(&mvmm_exit_srcu);
-	ret = mvmm_orig_fastpath_msr(vcpu);
-	if (ret != EXIT_FASTPATH_NONE) {
-		struct mvmm_vm *vm = mvmm_vm_get(vcpu->kvm, GFP_ATOMIC);
-		struct mvmm_event ev = {
-			.type = MVMM_EV_MSR_WRITE,
-			.origin = (vcpu->arch.hflags & HF_GUEST_MASK) ?
-				  MVMM_ORIGIN_L2 : MVMM_ORIGIN_L1,
-			.flags = MVMM_EVF_WRITE,
-			.qual = msr,
-		};
+	fastpath = static_call(mvmm_vendor_vcpu_run)(vcpu, run_flags);
+	vc = mvmm_vcpu_add(vcpu, GFP_ATOMIC);
+	if (vc)
+		mvmm_exit_seen(vcpu, vc, fastpath);
+	srcu_read_unlock(&mvmm_exit_srcu, idx);
+	return fastpath;
+}
 
-		if (vm)
-			mvmm_vm_count(vm, &ev, true);
+/*
+ * Every exit of every VM comes here: keep it short. KVM calls vcpu_run
+ * with interrupts off, and they stay off here but for the guest's run.
+ * Unloading waits for ->in_run to clear instead of an SRCU grace period,
+ * which would cost this path two calls (see mvmm_exit_hooks_exit()).
+ */
+static fastpath_t mvmm_vcpu_run(struct kvm_vcpu *vcpu, u64 run_flags)
+{
+	struct mvmm_vcpu_cache *c = this_cpu_ptr(&mvmm_vcpu_cache);
+	struct mvmm_vcpu *vc = c->vc;
+	fastpath_t fastpath;
+
+	if (unlikely(c->vcpu != vcpu)) {
+		/* Interrupts are off: an RCU read-side section already. */
+		vc = __mvmm_vcpu_find(vcpu);
+		if (unlikely(!vc))
+			return mvmm_vcpu_run_first(vcpu, run_flags);
+		c->vcpu = vcpu;
+		c->vc = vc;
 	}
+	WRITE_ONCE(vc->in_run, true);
+	fastpath = static_call(mvmm_vendor_vcpu_run)(vcpu, run_flags);
+	mvmm_exit_seen(vcpu, vc, fastpath);
+	WRITE_ONCE(vc->in_run, false);
+	return fastpath;
+}
+
+/* Observe copies of the exit's event, before KVM handles it. */
+static int mvmm_handle_exit(struct kvm_vcpu *vcpu, fastpath_t fastpath)
+{
+	const struct mvmm_event *ev;
+	const struct mvmm_policy *p;
+	const struct mvmm_rule *rule;
+	struct mvmm_vcpu *vc;
+	int idx, ret;
+
+	idx = srcu_read_lock(&mvmm_exit_srcu);
+	vc = mvmm_vcpu_find(vcpu);
+	p = vc ? mvmm_exit_dereference(vc->vm->policy) : NULL;
+	/* MMIO is copied with its data, from KVM's emulator (bus.c). */
+	if (p && fastpath == EXIT_FASTPATH_NONE &&
+	    (p->observe_types & BIT_ULL(vc->type)) &&
+	    vc->type != MVMM_EV_MMIO) {
+		ev = mvmm_exit_event(vc);
+		rule = mvmm_policy_lookup(p->t, ev);
+		if (rule && rule->mode == MVMM_MODE_OBSERVE) {
+			mvmm_route_observe(vcpu, vc, ev, rule);
+			mvmm_vm_count_routed(vc->vm, ev, false);
+		}
+	}
+	ret = static_call(mvmm_vendor_handle_exit)(vcpu, fastpath);
 	srcu_read_unlock(&mvmm_exit_srcu, idx);
 	return ret;
 }
 
-static struct mvmm_redirect mvmm_exit_redirect = {
-	.replacement = mvmm_handle_exit,
-};
+static int mvmm_observe_install(void)
+{
+	return mvmm_scall_patch(&mvmm_exit_call, "kvm_x86_handle_exit");
+}
 
-static struct mvmm_redirect mvmm_fastpath_redirect = {
-	.replacement = mvmm_fastpath_msr,
+static void mvmm_observe_remove(void)
+{
+	mvmm_scall_unpatch(&mvmm_exit_call, "kvm_x86_handle_exit");
+}
+
+/* Every type but MMIO, which bus.c copies. */
+static struct mvmm_hookpoint mvmm_observe_hook = {
+	.name = "kvm_x86_handle_exit",
+	.observe_types = ~BIT_ULL(MVMM_EV_MMIO),
+	.install = mvmm_observe_install,
+	.remove = mvmm_observe_remove,
 };
 
 void mvmm_exit_sync(void)
@@ -215,45 +254,59 @@ void mvmm_exit_barrier(void)
 
 int mvmm_exit_hooks_init(void)
 {
-	struct kvm_x86_ops *ops = mvmm_kvm.x86_ops;
 	int ret;
 
-	mvmm_get_exit_info = ops->get_exit_info;
-	mvmm_orig_handle_exit = ops->handle_exit;
-	mvmm_orig_fastpath_msr = (void *)mvmm_kvm.fastpath_msr;
-
-	mvmm_fastpath_redirect.target = mvmm_kvm.fastpath_msr;
-	ret = mvmm_redirect_install(&mvmm_fastpath_redirect,
-				    "handle_fastpath_set_msr_irqoff");
+	BUILD_BUG_ON(__MVMM_EV_MAX > 64);
+	ret = mvmm_scall_resolve(&mvmm_run_call, "vcpu_run");
 	if (ret)
 		return ret;
-
-	mvmm_exit_redirect.target = (unsigned long)ops->handle_exit;
-	ret = mvmm_redirect_install(&mvmm_exit_redirect, "handle_exit");
+	ret = mvmm_scall_resolve(&mvmm_exit_call, "handle_exit");
 	if (ret)
-		goto err_fastpath;
-	return 0;
+		return ret;
+	static_call_update(mvmm_vendor_vcpu_run, mvmm_run_call.orig);
+	static_call_update(mvmm_vendor_handle_exit, mvmm_exit_call.orig);
+	static_call_update(mvmm_vendor_get_exit_info,
+			   mvmm_kvm.x86_ops->get_exit_info);
+	mvmm_run_call.func = mvmm_vcpu_run;
+	mvmm_exit_call.func = mvmm_handle_exit;
 
-err_fastpath:
-	mvmm_redirect_remove(&mvmm_fastpath_redirect);
-	mvmm_exit_quiesce();
-	return ret;
+	ret = mvmm_scall_patch(&mvmm_run_call, "kvm_x86_vcpu_run");
+	if (ret)
+		return ret;
+	mvmm_hookpoint_register(&mvmm_observe_hook);
+	return 0;
 }
 
+/* Once the hook points are gone (mvmm_hookpoints_remove_all()). */
 void mvmm_exit_hooks_exit(void)
 {
-	mvmm_redirect_remove(&mvmm_exit_redirect);
-	mvmm_redirect_remove(&mvmm_fastpath_redirect);
+	mvmm_scall_unpatch(&mvmm_run_call, "kvm_x86_vcpu_run");
+	/*
+	 * mvmm_vcpu_run() runs with interrupts off but for the guest's run,
+	 * which RCU counts as quiescent. A vCPU that entered it before the
+	 * unpatch has set ->in_run by the end of this grace period (or left).
+	 */
+	synchronize_rcu();
+	/* Kick those in the guest out of it until every ->in_run is clear. */
+	while (mvmm_vcpus_kick_running())
+		schedule_timeout_uninterruptible(1);
+	/* What they run after clearing it, interrupts still off, is done. */
+	synchronize_rcu();
 	mvmm_exit_quiesce();
 }
 
 void mvmm_exit_quiesce(void)
 {
 	/*
-	 * A vCPU that ftrace already sent to our code may not have reached
-	 * srcu_read_lock() yet; once every task has passed a voluntary
-	 * context switch it has, and SRCU then waits for it to leave.
+	 * No call reaches mvmm's code any more; wait until no task can be
+	 * in it. A task that entered a wrapper or replacement but has not
+	 * reached srcu_read_lock() yet was preempted there, never sleeping:
+	 * once every task passed a voluntary context switch it has, and the
+	 * SRCU grace period then waits for it to leave the read section.
+	 * One left, it may still be preempted between srcu_read_unlock() and
+	 * its return: the last RCU-tasks wait covers that.
 	 */
 	synchronize_rcu_tasks();
-	synchronize_srcu(&mvmm_exit_srcu);
+	mvmm_exit_sync();
+	synchronize_rcu_tasks();
 }

@@ -20,10 +20,20 @@ static inline void mvmm_exit_read_unlock(int idx)
 
 #define mvmm_exit_dereference(p) srcu_dereference(p, &mvmm_exit_srcu)
 
+struct mvmm_vcpu;
+
+/*
+ * The event of @vc's last exit (its vCPU's own thread only): made from
+ * what the vendor said at the exit, on first use.
+ */
+const struct mvmm_event *mvmm_exit_event(struct mvmm_vcpu *vc);
+
+/* Hook vcpu_run (every exit classified and counted) and handle_exit. */
 int mvmm_exit_hooks_init(void);
+/* Unhook, once the hook points are gone, and wait for mvmm's code to idle. */
 void mvmm_exit_hooks_exit(void);
 
-/* After removing a redirect: wait until no task can still be in it. */
+/* Wait until no task can be in mvmm's exit path code, or return into it. */
 void mvmm_exit_quiesce(void);
 
 /* Wait until no vCPU is inside mvmm's exit path. */

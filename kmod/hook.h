@@ -3,24 +3,56 @@
 #define _MVMM_HOOK_H
 
 #include <linux/ftrace.h>
+#include <linux/static_call_types.h>
+#include <linux/types.h>
 
 /*
- * Two ways mvmm attaches to a KVM function through ftrace:
+ * How mvmm attaches to KVM.
  *
- * - a redirect replaces the function: calls from KVM land in @replacement,
- *   which calls the original through @orig; calls made from this module
- *   reach the original unmodified;
- * - a watch observes the function's entry and sees its arguments.
+ * - A static call patch points one of KVM's kvm_x86_* static calls at an
+ *   mvmm function, which calls the vendor's function itself: KVM's call
+ *   site becomes a direct call to mvmm, with no trampoline. mvmm uses it
+ *   for the calls every exit makes (vcpu_run, handle_exit).
+ *
+ * - A redirect (ftrace, IPMODIFY) runs ->decide() at the entry of a KVM
+ *   function; when it says so, the call goes to ->replacement instead,
+ *   which has the function's signature. A replacement reaches the
+ *   original by calling it: ->decide() must then say no (it cannot tell
+ *   by the caller, see hook.c).
+ *
+ * - A watch (ftrace) runs ->fn() at the entry of a KVM function.
+ *
+ * Redirects and watches use ftrace's argument-saving trampoline (not the
+ * full-register one) and are permanent: while one is registered,
+ * "sysctl kernel.ftrace_enabled=0" fails with EBUSY instead of silently
+ * removing it.
  */
+struct mvmm_scall {
+	struct static_call_key *key;
+	void *tramp;
+	void *orig;		/* KVM's function: what mvmm's one calls */
+	void *func;		/* mvmm's function */
+	bool patched;
+};
+
+/* Find KVM's static call kvm_x86_@op: its key and trampoline, and ->orig. */
+int mvmm_scall_resolve(struct mvmm_scall *c, const char *op);
+/* Point KVM's calls at ->func; -EBUSY if the call is not at ->orig. */
+int mvmm_scall_patch(struct mvmm_scall *c, const char *what);
+/* Point them back at ->orig (if still ours). */
+void mvmm_scall_unpatch(struct mvmm_scall *c, const char *what);
+
 struct mvmm_redirect {
 	unsigned long target;
+	/* Preemptible, must not sleep: true sends the call to ->replacement. */
+	bool (*decide)(struct ftrace_regs *fregs);
 	void *replacement;
 	struct ftrace_ops ops;
 };
 
 struct mvmm_watch {
 	unsigned long target;
-	void (*fn)(struct pt_regs *regs);
+	void (*fn)(struct ftrace_regs *fregs);
 	struct ftrace_ops ops;
 };
 
@@ -28,5 +60,41 @@ int mvmm_redirect_install(struct mvmm_redirect *r, const char *what);
 void mvmm_redirect_remove(struct mvmm_redirect *r);
 int mvmm_watch_install(struct mvmm_watch *w, const char *what);
 void mvmm_watch_remove(struct mvmm_watch *w);
+
+/*
+ * Hook points installed on demand: a hook that completes (or copies)
+ * events of some types exists only while a policy table needs it. The
+ * data path registers its hook points once; each published policy holds
+ * the hook points its rules need, from before it is published until it
+ * is freed (mvmm_hooks_get()/mvmm_hooks_put(), with the types the policy
+ * routes and observes).
+ */
+struct mvmm_hookpoint {
+	const char *name;		/* for messages: the KVM function */
+	u64 route_types;		/* BIT(type): sync rules, not to main */
+	u64 observe_types;		/* BIT(type): observe rules */
+	int (*install)(void);
+	void (*remove)(void);
+	/* Private to hook.c. */
+	struct list_head node;
+	atomic_t users;
+	bool installed;
+};
+
+void mvmm_hookpoint_register(struct mvmm_hookpoint *hp);
+/*
+ * Hold every hook point that a table routing @route and observing
+ * @observe needs, installing those not installed yet. 0, or the error of
+ * the install that failed (nothing held then), and *@failed names it.
+ * Sleeps.
+ */
+int mvmm_hooks_get(u64 route, u64 observe, const char **failed);
+/* Drop what mvmm_hooks_get() held; unused hooks go shortly after. Atomic. */
+void mvmm_hooks_put(u64 route, u64 observe);
+/*
+ * Unload: remove every hook point now, whoever holds it; the policies
+ * freed afterwards drop their holds without effect.
+ */
+void mvmm_hookpoints_remove_all(void);
 
 #endif /* _MVMM_HOOK_H */

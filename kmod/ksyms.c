@@ -10,6 +10,7 @@
 
 #include <linux/kprobes.h>
 #include <linux/module.h>
+#include "compat.h"
 #include "ksyms.h"
 
 struct mvmm_kvm mvmm_kvm;
@@ -53,13 +54,51 @@ static bool mvmm_is_vendor(const struct module *m)
 	return !strcmp(m->name, "kvm_amd") || !strcmp(m->name, "kvm_intel");
 }
 
-static unsigned long mvmm_need(const char *name)
+unsigned long mvmm_ksym(const char *name)
 {
-	unsigned long addr = mvmm_lookup_name(name);
+	return mvmm_lookup_name(name);
+}
 
-	if (!addr)
-		pr_err("KVM symbol %s not found; is kvm.ko loaded?\n", name);
-	return addr;
+/* What mvmm needs from kvm.ko, by name, and where it goes. */
+#define MVMM_NEED(field, sym)	{ sym, (unsigned long *)&mvmm_kvm.field }
+static const struct {
+	const char *name;
+	unsigned long *addr;
+} mvmm_needs[] = {
+	MVMM_NEED(destroy_vm, "kvm_arch_destroy_vm"),
+	MVMM_NEED(gfn_to_memslot, "kvm_vcpu_gfn_to_memslot"),
+	MVMM_NEED(skip_insn, "kvm_skip_emulated_instruction"),
+	MVMM_NEED(queue_exception, "kvm_queue_exception"),
+	MVMM_NEED(queue_exception_e, "kvm_queue_exception_e"),
+	MVMM_NEED(file_is_kvm, "file_is_kvm"),
+	MVMM_NEED(vcpu_kick, "kvm_vcpu_kick"),
+	MVMM_NEED(io_bus_read, "kvm_io_bus_read"),
+	MVMM_NEED(io_bus_write, "kvm_io_bus_write"),
+	MVMM_NEED(cpuid, "kvm_cpuid"),
+	MVMM_NEED(emulate_cpuid, "kvm_emulate_cpuid"),
+	MVMM_NEED(fast_pio, "kvm_fast_pio"),
+	MVMM_NEED(emulate_rdmsr, "kvm_emulate_rdmsr"),
+	MVMM_NEED(emulate_wrmsr, "kvm_emulate_wrmsr"),
+	MVMM_NEED(emulate_halt, "kvm_emulate_halt"),
+	MVMM_NEED(emulate_hypercall, "kvm_emulate_hypercall"),
+	MVMM_NEED(handle_ud, "handle_ud"),
+};
+
+/* Resolve every needed symbol, naming each one that is missing. */
+static int mvmm_resolve_needs(void)
+{
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mvmm_needs); i++) {
+		*mvmm_needs[i].addr = mvmm_lookup_name(mvmm_needs[i].name);
+		if (!*mvmm_needs[i].addr) {
+			pr_err("KVM symbol %s not found; is kvm.ko loaded?\n",
+			       mvmm_needs[i].name);
+			ret = -ENOENT;
+		}
+	}
+	return ret;
 }
 
 int mvmm_ksyms_init(void)
@@ -78,23 +117,16 @@ int mvmm_ksyms_init(void)
 		return -ENOENT;
 	}
 
-	ops = (void *)mvmm_need("kvm_x86_ops");
-	mvmm_kvm.destroy_vm = mvmm_need("kvm_arch_destroy_vm");
-	mvmm_kvm.fastpath_msr = mvmm_need("handle_fastpath_set_msr_irqoff");
-	mvmm_kvm.gfn_to_memslot = (void *)mvmm_need("kvm_vcpu_gfn_to_memslot");
-	mvmm_kvm.skip_insn = (void *)mvmm_need("kvm_skip_emulated_instruction");
-	mvmm_kvm.queue_exception = (void *)mvmm_need("kvm_queue_exception");
-	mvmm_kvm.queue_exception_e = (void *)mvmm_need("kvm_queue_exception_e");
-	mvmm_kvm.file_is_kvm = (void *)mvmm_need("file_is_kvm");
-	mvmm_kvm.io_bus_read = (void *)mvmm_need("kvm_io_bus_read");
-	mvmm_kvm.io_bus_write = (void *)mvmm_need("kvm_io_bus_write");
-	mvmm_kvm.cpuid = (void *)mvmm_need("kvm_cpuid");
-	if (!ops || !mvmm_kvm.destroy_vm || !mvmm_kvm.fastpath_msr ||
-	    !mvmm_kvm.gfn_to_memslot || !mvmm_kvm.skip_insn ||
-	    !mvmm_kvm.queue_exception || !mvmm_kvm.queue_exception_e ||
-	    !mvmm_kvm.file_is_kvm || !mvmm_kvm.io_bus_read ||
-	    !mvmm_kvm.io_bus_write || !mvmm_kvm.cpuid)
+	ops = (void *)mvmm_lookup_name("kvm_x86_ops");
+	if (!ops) {
+		pr_err("KVM symbol kvm_x86_ops not found; is kvm.ko loaded?\n");
 		return -ENOENT;
+	}
+	ret = mvmm_resolve_needs();
+	if (ret)
+		return ret;
+	/* Optional: only kernels that complete HLT in the fastpath have it. */
+	mvmm_kvm.fastpath_hlt = mvmm_lookup_name("handle_fastpath_hlt");
 
 	ret = mvmm_pin_owner((unsigned long)ops, &mvmm_kvm.kvm_mod);
 	if (ret) {
@@ -105,37 +137,26 @@ int mvmm_ksyms_init(void)
 
 	/*
 	 * kvm_x86_ops keeps the vendor's stale pointers after the vendor
-	 * module is unloaded; KVM itself tells "loaded" by hardware_enable,
-	 * which kvm_arch_exit() clears. Nothing the vendor owns (not even
+	 * module is unloaded; KVM itself tells "loaded" by one member that
+	 * it clears on vendor exit (compat.h). Nothing the vendor owns (not even
 	 * ops->name) may be touched before its module is pinned, and the
 	 * pinned module must really be the vendor: a stale address may by
 	 * now belong to another module.
 	 */
 	ret = -ENODEV;
-	if (!READ_ONCE(ops->hardware_enable) ||
+	if (!mvmm_kvm_vendor_loaded(ops) ||
 	    mvmm_pin_owner((unsigned long)READ_ONCE(ops->handle_exit),
 			   &mvmm_kvm.vendor_mod))
 		goto err_no_vendor;
 	/* NULL: a built-in vendor, nothing to pin. */
 	if ((mvmm_kvm.vendor_mod && !mvmm_is_vendor(mvmm_kvm.vendor_mod)) ||
-	    !READ_ONCE(ops->hardware_enable))
+	    !mvmm_kvm_vendor_loaded(ops))
 		goto err_vendor;
 
 	mvmm_kvm.vmx = boot_cpu_has(X86_FEATURE_VMX);
-	/* exit.c copies CR3 from the VMCB only where KVM would (NPT). */
-	if (!mvmm_kvm.vmx) {
-		mvmm_kvm.npt_enabled = (void *)mvmm_need("npt_enabled");
-		if (!mvmm_kvm.npt_enabled)
-			goto err_symbol;
-	}
 	mvmm_kvm.x86_ops = ops;
 	return 0;
 
-err_symbol:
-	module_put(mvmm_kvm.vendor_mod);
-	mvmm_kvm.vendor_mod = NULL;
-	module_put(mvmm_kvm.kvm_mod);
-	return -ENOENT;
 err_vendor:
 	module_put(mvmm_kvm.vendor_mod);
 	mvmm_kvm.vendor_mod = NULL;

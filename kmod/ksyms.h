@@ -14,7 +14,6 @@ struct mvmm_kvm {
 	struct kvm_x86_ops *x86_ops;
 	bool vmx;			/* kvm_intel, else kvm_amd */
 	unsigned long destroy_vm;	/* kvm_arch_destroy_vm() */
-	unsigned long fastpath_msr;	/* handle_fastpath_set_msr_irqoff() */
 	struct kvm_memory_slot *(*gfn_to_memslot)(struct kvm_vcpu *vcpu,
 						  gfn_t gfn);
 	/* Exported by kvm.ko, resolved too so that mvmm does not link to it. */
@@ -23,6 +22,7 @@ struct mvmm_kvm {
 	void (*queue_exception_e)(struct kvm_vcpu *vcpu, unsigned int nr,
 				  u32 error_code);
 	bool (*file_is_kvm)(struct file *file);
+	void (*vcpu_kick)(struct kvm_vcpu *vcpu);
 	/* kvm_io_bus_read() is not exported in 6.1; its twin is. */
 	int (*io_bus_read)(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			   gpa_t addr, int len, void *val);
@@ -31,11 +31,31 @@ struct mvmm_kvm {
 	/* Pre-registered answers: KVM's CPUID entry, to mask (exported). */
 	bool (*cpuid)(struct kvm_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 		      u32 *edx, bool exact_only);
-	/* kvm_amd's npt_enabled (not exported); NULL with kvm_intel. */
-	bool *npt_enabled;
+	/*
+	 * Where KVM's own handling of an exit starts, after the vendor's
+	 * handle_exit did its part (complete.c): exported, and called by
+	 * both vendors' exit handlers, in 6.1 and in 6.12.
+	 */
+	int (*emulate_cpuid)(struct kvm_vcpu *vcpu);
+	int (*fast_pio)(struct kvm_vcpu *vcpu, int size, unsigned short port,
+			int in);
+	int (*emulate_rdmsr)(struct kvm_vcpu *vcpu);
+	int (*emulate_wrmsr)(struct kvm_vcpu *vcpu);
+	int (*emulate_halt)(struct kvm_vcpu *vcpu);
+	int (*emulate_hypercall)(struct kvm_vcpu *vcpu);
+	int (*handle_ud)(struct kvm_vcpu *vcpu);
+	/*
+	 * 6.12 only (absent in 6.1, NULL there): HLT completed in the
+	 * vendor's fastpath, interrupts off (complete.c keeps routed HLTs
+	 * out of it).
+	 */
+	unsigned long fastpath_hlt;
 	struct module *kvm_mod;
 	struct module *vendor_mod;
 };
+
+/* The address of kernel or module symbol @name, or 0. */
+unsigned long mvmm_ksym(const char *name);
 
 extern struct mvmm_kvm mvmm_kvm;
 

@@ -3,21 +3,25 @@
  * mvmm: several virtual machine monitors sharing one KVM host.
  *
  * Load order matters: KVM's symbols first, then the handler registry and
- * the VM registry (with its watch on VM teardown), then the exit and MMIO
- * hooks that feed them, /dev/mvmm for userspace secondaries, and the
+ * the VM registry (with its watch on VM teardown), then the exit hook that
+ * feeds them and the hook points that tables install on demand (exit.c,
+ * bus.c, complete.c), /dev/mvmm for userspace secondaries, and the
  * netlink family last, once there is something to show. Unload is the
- * exact reverse.
+ * reverse: no more requests, every hook off, then wait until no vCPU is
+ * in mvmm's code before anything is freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include "answer_tgt.h"
+#include "bus.h"
+#include "complete.h"
 #include "exit.h"
 #include "group.h"
 #include "handler.h"
+#include "hook.h"
 #include "ksyms.h"
-#include "mmio.h"
 #include "netlink.h"
 #include "table.h"
 #include "udev.h"
@@ -39,12 +43,11 @@ static int __init mvmm_init(void)
 	ret = mvmm_exit_hooks_init();
 	if (ret)
 		goto err_vms;
-	ret = mvmm_mmio_hooks_init();
-	if (ret)
-		goto err_hooks;
+	mvmm_bus_hooks_init();
+	mvmm_complete_hooks_init();
 	ret = mvmm_udev_init();
 	if (ret)
-		goto err_mmio;
+		goto err_hooks;
 	ret = mvmm_netlink_init();
 	if (ret)
 		goto err_udev;
@@ -54,9 +57,8 @@ static int __init mvmm_init(void)
 
 err_udev:
 	mvmm_udev_exit();
-err_mmio:
-	mvmm_mmio_hooks_exit();
 err_hooks:
+	mvmm_hookpoints_remove_all();
 	mvmm_exit_hooks_exit();
 err_vms:
 	mvmm_vms_exit();
@@ -75,7 +77,7 @@ static void __exit mvmm_exit(void)
 	mvmm_netlink_exit();
 	/* Open /dev/mvmm files pin the module: none is attached here. */
 	mvmm_udev_exit();
-	mvmm_mmio_hooks_exit();
+	mvmm_hookpoints_remove_all();
 	mvmm_exit_hooks_exit();
 	mvmm_vms_exit();
 	mvmm_default_policy_exit();

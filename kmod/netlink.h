@@ -24,6 +24,9 @@ int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
 		  u32 *vm_id);
 int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id, struct mvmm_rule *r,
 		       struct netlink_ext_ack *extack);
+/* NL_SET_ERR_MSG_ATTR() for a message chosen at run time (static text). */
+void mvmm_nl_set_err(struct netlink_ext_ack *extack,
+		     const struct nlattr *attr, const char *msg);
 void mvmm_nl_edit_error(struct genl_info *info, int ret,
 			const struct mvmm_policy_err *err,
 			struct nlattr *rule_attr);

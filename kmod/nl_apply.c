@@ -162,7 +162,7 @@ static void mvmm_apply_cookie(struct netlink_ext_ack *extack, u32 index,
 	memcpy(extack->cookie, cookie, extack->cookie_len);
 }
 
-/* Compile every stage; on failure the caller drops them all. */
+/* Make every stage usable; on failure the caller drops them all. */
 static int mvmm_apply_compile(struct mvmm_apply *a,
 			      struct netlink_ext_ack *extack)
 {
@@ -170,11 +170,14 @@ static int mvmm_apply_compile(struct mvmm_apply *a,
 	int ret;
 
 	for (i = 0; i < a->nr; i++) {
-		ret = mvmm_policy_compile(&a->st[i].p->b, &a->st[i].p->t);
-		if (ret == -E2BIG)
-			NL_SET_ERR_MSG(extack, "a table would be too large to compile");
-		if (ret)
+		struct mvmm_policy_err err = {};
+
+		ret = mvmm_policy_activate(a->st[i].p, &err);
+		if (ret) {
+			if (err.msg)
+				mvmm_nl_set_err(extack, NULL, err.msg);
 			return ret;
+		}
 		cond_resched();
 	}
 	return 0;

@@ -6,6 +6,7 @@
 
 #include <net/genetlink.h>
 #include "core/answer.h"
+#include "compat.h"
 #include "answer_tgt.h"
 #include "group.h"
 #include "handler.h"
@@ -138,9 +139,8 @@ static bool mvmm_range_has(const struct mvmm_rule *r, u64 v)
 	return r->lo <= v && r->hi >= v;
 }
 
-/* NL_SET_ERR_MSG_ATTR() for a message chosen at run time (static text). */
-static void mvmm_nl_set_err(struct netlink_ext_ack *extack,
-			    const struct nlattr *attr, const char *msg)
+void mvmm_nl_set_err(struct netlink_ext_ack *extack,
+		     const struct nlattr *attr, const char *msg)
 {
 	if (extack) {
 		extack->_msg = msg;
@@ -178,14 +178,16 @@ static int mvmm_nl_check_target(struct nlattr **tb, struct nlattr *nest,
 		return -EOPNOTSUPP;
 	}
 	/*
-	 * Exits of a nested (L2) guest reach mvmm before KVM decides whether
-	 * L1 intercepts them (see mvmm_route_l2()). MMIO is routed from
-	 * KVM's emulator, which runs only for accesses that L0 handles.
+	 * Events are completed where KVM's own handler starts (complete.c).
+	 * Of the exceptions KVM intercepts, only #UD has such a place that
+	 * both vendors share (handle_ud()); the others it intercepts for
+	 * its own needs (#MC, #AC, #DB and #BP for guest debugging, #PF for
+	 * shadow paging, #GP for the VMware backdoor).
 	 */
-	if (r->mode == MVMM_MODE_SYNC && r->origin == MVMM_MATCH_L2 &&
-	    r->type != MVMM_EV_MMIO) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_ORIGIN],
-				    "events of a nested (L2) guest can only be observed (MMIO excepted): KVM decides whether L1 intercepts them");
+	if (r->mode == MVMM_MODE_SYNC && r->type == MVMM_EV_EXCEPTION &&
+	    (r->lo != MVMM_UD_VECTOR || r->hi != MVMM_UD_VECTOR)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MVMM_A_RULE_LO] ?: nest,
+				    "of the exceptions, only #UD (vector 6) can be completed by a secondary; use observe mode for the others");
 		return -EOPNOTSUPP;
 	}
 	/*
@@ -629,7 +631,7 @@ int mvmm_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)
  */
 int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = mvmm_genl_dump_attrs(cb);
 	const struct mvmm_rule *r;
 	struct mvmm_policy *p;
 	u32 vm_id;
@@ -637,7 +639,7 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	int ret;
 
 	if (!cb->args[0]) {
-		ret = mvmm_nl_table(info->attrs, cb->extack, &vm_id);
+		ret = mvmm_nl_table(attrs, cb->extack, &vm_id);
 		if (ret)
 			return ret;
 		cb->args[0] = vm_id + 1;
@@ -646,7 +648,7 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	p = vm_id ? mvmm_vm_policy_ref(vm_id) : mvmm_default_policy_get();
 	if (IS_ERR(p)) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[MVMM_A_VM_ID],
+		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[MVMM_A_VM_ID],
 				    "no VM with this id");
 		return PTR_ERR(p);
 	}

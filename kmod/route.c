@@ -5,6 +5,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
+#include <linux/sched/clock.h>
 #include "core/answer.h"
 #include "core/classify.h"
 #include "answer_tgt.h"
@@ -14,9 +15,7 @@
 #include "mvmm_trace.h"
 #include "route.h"
 #include "usec.h"
-
-#define MVMM_GP_VECTOR	13
-#define MVMM_UD_VECTOR	6
+#include "vm.h"
 
 static u64 mvmm_reg_read(struct kvm_vcpu *vcpu, enum kvm_reg reg)
 {
@@ -30,8 +29,6 @@ static void mvmm_fill_request(struct kvm_vcpu *vcpu, u32 vm_id,
 			      const struct mvmm_event *ev,
 			      struct mvmm_request *req)
 {
-	unsigned int i;
-
 	req->ev = *ev;
 	req->seq = 0;
 	req->vm_id = vm_id;
@@ -43,10 +40,11 @@ static void mvmm_fill_request(struct kvm_vcpu *vcpu, u32 vm_id,
 		    vcpu->arch.regs[VCPU_REGS_RAX] &
 		    (ev->size == 4 ? 0xffffffffUL : (1UL << (8 * ev->size)) - 1) :
 		    0;
-	for (i = 0; i < MVMM_NR_GPRS; i++)
-		req->gprs[i] = i == MVMM_GPR_RSP ?
-			mvmm_reg_read(vcpu, VCPU_REGS_RSP) :
-			vcpu->arch.regs[i];
+	/* enum mvmm_gpr is KVM's register order: one copy, then RSP. */
+	BUILD_BUG_ON((int)MVMM_GPR_R15 != (int)VCPU_REGS_R15 ||
+		     (int)MVMM_GPR_RSP != (int)VCPU_REGS_RSP);
+	memcpy(req->gprs, vcpu->arch.regs, sizeof(req->gprs));
+	req->gprs[MVMM_GPR_RSP] = mvmm_reg_read(vcpu, VCPU_REGS_RSP);
 	req->rip = mvmm_reg_read(vcpu, VCPU_REGS_RIP);
 }
 
@@ -75,17 +73,26 @@ static int mvmm_apply_handled(struct kvm_vcpu *vcpu,
 		regs[VCPU_REGS_RAX] = (u32)a->value;
 		regs[VCPU_REGS_RDX] = a->value >> 32;
 		break;
-	case MVMM_EV_HYPERCALL:
-		if (!a->gpr_mask) {
-			regs[VCPU_REGS_RAX] = a->value;
-			break;
-		}
-		fallthrough;
-	case MVMM_EV_CPUID:
+	case MVMM_EV_HYPERCALL: {
 		/* mvmm_answer_check() kept RSP and RIP out of the mask. */
-		for (i = 0; i < MVMM_NR_GPRS; i++)
-			if (a->gpr_mask & BIT(i))
-				regs[i] = a->gprs[i];
+		unsigned long mask = a->gpr_mask;
+
+		if (!mask)
+			regs[VCPU_REGS_RAX] = a->value;
+		for_each_set_bit(i, &mask, MVMM_NR_GPRS)
+			regs[i] = a->gprs[i];
+		break;
+	}
+	case MVMM_EV_CPUID:
+		/* Four registers at most: no loop. */
+		if (a->gpr_mask & BIT(MVMM_GPR_RAX))
+			regs[VCPU_REGS_RAX] = a->gprs[MVMM_GPR_RAX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RBX))
+			regs[VCPU_REGS_RBX] = a->gprs[MVMM_GPR_RBX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RCX))
+			regs[VCPU_REGS_RCX] = a->gprs[MVMM_GPR_RCX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RDX))
+			regs[VCPU_REGS_RDX] = a->gprs[MVMM_GPR_RDX];
 		break;
 	case MVMM_EV_EXCEPTION:
 		/* The exception is consumed: resume where the answer says. */
@@ -157,12 +164,13 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	int ret;
 
 	mvmm_hload_begin(h->slot);
-	start = ktime_get_ns();
+	/* The cheapest clock: only short differences matter here. */
+	start = sched_clock();
 	if (h->usec)
 		ret = mvmm_usec_call(h->usec, vcpu, req, ans, how);
 	else
 		ret = h->ops->handle(h, req, ans);
-	ns = ktime_get_ns() - start;
+	ns = sched_clock() - start;
 	mvmm_hload_end(h->slot, ret, ns);
 	if (trace_mvmm_answer_enabled())
 		trace_mvmm_answer(req->vm_id, req->vcpu_id, h->slot->name,
@@ -188,11 +196,28 @@ static const char *mvmm_call_why(struct mvmm_hslot *s, int err)
 	}
 }
 
+/*
+ * A clean answer for a handler to fill in: a field it leaves alone means
+ * nothing (gprs[] are read only where gpr_mask says). The buffer is the
+ * vCPU's, reused event after event.
+ */
+static void mvmm_answer_reset(struct mvmm_answer *a)
+{
+	a->action = MVMM_ACT_MAIN;
+	a->gpr_mask = 0;
+	a->value = 0;
+	a->rip = 0;
+	a->vector = 0;
+	a->has_error_code = 0;
+	a->reserved = 0;
+	a->error_code = 0;
+}
+
 /* A copy for the secondary; KVM handles the event as usual. */
 static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
-			 struct kvm_vcpu *vcpu, const struct mvmm_request *req)
+			 struct kvm_vcpu *vcpu, const struct mvmm_request *req,
+			 struct mvmm_answer *ans)
 {
-	struct mvmm_answer ans = { .action = MVMM_ACT_MAIN };
 	const char *what = "not-observed";
 
 	if (h && h->usec) {
@@ -202,7 +227,8 @@ static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
 		else
 			mvmm_hstat_inc(s, MVMM_HSTAT_DROPPED);
 	} else if (h) {
-		mvmm_call(h, vcpu, req, &ans, MVMM_WAIT_KILLABLE);
+		mvmm_answer_reset(ans);
+		mvmm_call(h, vcpu, req, ans, MVMM_WAIT_KILLABLE);
 		what = "observed";
 	}
 	if (what[0] == 'o')
@@ -237,7 +263,7 @@ again:
 	h = rcu_dereference_check(s->live, 1);
 
 	if (rule->mode == MVMM_MODE_OBSERVE) {
-		mvmm_observe(h, s, vcpu, req);
+		mvmm_observe(h, s, vcpu, req, ans);
 		return MVMM_OUT_MAIN;
 	}
 	if (!h && gp.set) {
@@ -248,7 +274,7 @@ again:
 	if (!h)
 		return mvmm_fallback(req, rule, s, "no handler registered");
 
-	ans->action = MVMM_ACT_MAIN;
+	mvmm_answer_reset(ans);
 	err = mvmm_call(h, vcpu, req, ans, how);
 	if (err == -EINTR) {
 		/* Not completed: the guest retakes the exit after KVM_RUN. */
@@ -294,39 +320,10 @@ again:
 }
 
 /*
- * An exit of a nested (L2) guest under a sync rule: KVM's. The hook runs
- * in place of the vendor's handle_exit, before KVM decides whether L1
- * wants the exit (svm_handle_exit() -> nested_svm_exit_handled(), VMX:
- * nested_vmx_reflect_vmexit()): an answer here could complete an
- * instruction that L1 intercepts, behind L1's back. So the rule's
- * fallback does not apply either; the event is counted as a fallback.
- */
-static void mvmm_route_l2(struct kvm_vcpu *vcpu, u32 vm_id,
-			  const struct mvmm_event *ev,
-			  const struct mvmm_rule *rule)
-{
-	struct mvmm_hslot *s = NULL;
-
-	if (rule->target.kind == MVMM_TARGET_HANDLER)
-		s = mvmm_hslot(rule->target.index);
-	if (s) {
-		mvmm_hstat_inc(s, MVMM_HSTAT_EVENTS);
-		mvmm_hstat_inc(s, MVMM_HSTAT_FALLBACK);
-	}
-	trace_mvmm_fallback(vm_id, vcpu->vcpu_id, s ? s->name : "?", ev->type,
-			    false, "nested guest event: KVM decides");
-	trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, s ? s->name : "?",
-			 "fallback-main");
-}
-
-/*
  * A pre-registered answer (answer_tgt.c): a handled answer made on the
- * spot, applied exactly like a secondary's. Nothing
- * waits, nothing can fail: without a result for @ev, KVM handles it.
- * IO answers are given on KVM's PIO bus (mvmm_route_mmio()), as an
- * in-kernel device would: KVM then completes the instruction the way it
- * does for its own devices, which costs less than skipping it from here
- * where the CPU does not report the next RIP (SVM without NRIPS).
+ * spot, applied exactly like a secondary's. Nothing waits, nothing can
+ * fail: without a result for @ev, KVM handles it. Elements of string IO
+ * and MMIO accesses are answered on KVM's buses (mvmm_route_bus()).
  */
 static enum mvmm_outcome mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
 					    const struct mvmm_event *ev,
@@ -341,46 +338,42 @@ static enum mvmm_outcome mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
 	return ok ? MVMM_OUT_HANDLED : MVMM_OUT_MAIN;
 }
 
-static bool mvmm_route_answer(struct kvm_vcpu *vcpu, u32 vm_id,
+static bool mvmm_route_answer(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 			      const struct mvmm_event *ev,
 			      const struct mvmm_rule *rule, int *ret)
 {
-	struct mvmm_answer ans;
-
-	if (mvmm_decide_answer(vcpu, vm_id, ev, rule, &ans) != MVMM_OUT_HANDLED)
+	if (mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, &vc->ans) !=
+	    MVMM_OUT_HANDLED)
 		return false;
-	*ret = mvmm_apply_handled(vcpu, ev, &ans);
+	*ret = mvmm_apply_handled(vcpu, ev, &vc->ans);
 	return true;
 }
 
-bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
-		const struct mvmm_rule *rule, int *ret)
+enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+				  const struct mvmm_event *ev,
+				  const struct mvmm_rule *rule, int *ret)
 {
-	struct mvmm_answer ans;
-	struct mvmm_request req;
+	struct mvmm_answer *ans = &vc->ans;
 
-	if (ev->origin == MVMM_ORIGIN_L2 && rule->mode != MVMM_MODE_OBSERVE) {
-		mvmm_route_l2(vcpu, vm_id, ev, rule);
-		return false;
-	}
 	if (rule->target.kind == MVMM_TARGET_ANSWER)
-		return mvmm_route_answer(vcpu, vm_id, ev, rule, ret);
+		return mvmm_route_answer(vcpu, vc, ev, rule, ret) ?
+		       MVMM_ROUTE_DONE : MVMM_ROUTE_KVM;
 	if (rule->target.kind != MVMM_TARGET_HANDLER &&
 	    rule->target.kind != MVMM_TARGET_GROUP)
-		return false;
-	mvmm_fill_request(vcpu, vm_id, ev, &req);
+		return MVMM_ROUTE_KVM;
+	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
 
-	switch (mvmm_decide(vcpu, &req, rule, MVMM_WAIT_RESTARTABLE, &ans)) {
+	switch (mvmm_decide(vcpu, &vc->req, rule, MVMM_WAIT_RESTARTABLE, ans)) {
 	case MVMM_OUT_HANDLED:
-		*ret = mvmm_apply_handled(vcpu, ev, &ans);
-		return true;
+		*ret = mvmm_apply_handled(vcpu, ev, ans);
+		return MVMM_ROUTE_DONE;
 	case MVMM_OUT_INJECT:
-		*ret = mvmm_inject(vcpu, ans.vector, ans.has_error_code,
-				   ans.error_code);
-		return true;
+		*ret = mvmm_inject(vcpu, ans->vector, ans->has_error_code,
+				   ans->error_code);
+		return MVMM_ROUTE_DONE;
 	case MVMM_OUT_DENY:
 		*ret = mvmm_deny(vcpu, ev);
-		return true;
+		return MVMM_ROUTE_DONE;
 	case MVMM_OUT_RETRY:
 		/*
 		 * Back into vcpu_run() without completing the instruction:
@@ -388,10 +381,18 @@ bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
 		 * guest runs again, and the guest then retakes this exit.
 		 */
 		*ret = 1;
-		return true;
+		return MVMM_ROUTE_RETRY;
 	default:
-		return false;
+		return MVMM_ROUTE_KVM;
 	}
+}
+
+void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+			const struct mvmm_event *ev,
+			const struct mvmm_rule *rule)
+{
+	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
+	mvmm_decide(vcpu, &vc->req, rule, MVMM_WAIT_KILLABLE, &vc->ans);
 }
 
 /*
@@ -405,33 +406,31 @@ static void mvmm_apply_mmio(const struct mvmm_event *ev,
 		memcpy(val, &ans->value, ev->size);
 }
 
-bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
-		     const struct mvmm_event *ev, const struct mvmm_rule *rule,
-		     void *val)
+bool mvmm_route_bus(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+		    const struct mvmm_event *ev, const struct mvmm_rule *rule,
+		    void *val)
 {
-	struct mvmm_answer ans;
-	struct mvmm_request req;
+	struct mvmm_answer *ans = &vc->ans;
+	struct mvmm_request *req = &vc->req;
 
 	if (rule->target.kind == MVMM_TARGET_ANSWER) {
-		if (mvmm_decide_answer(vcpu, vm_id, ev, rule, &ans) !=
+		if (mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, ans) !=
 		    MVMM_OUT_HANDLED)
 			return false;
-		mvmm_apply_mmio(ev, &ans, val);
+		mvmm_apply_mmio(ev, ans, val);
 		return true;
 	}
-	/* IO reaches handlers at the exit (mvmm_route()), never here. */
-	if (ev->type != MVMM_EV_MMIO)
-		return false;
 	if (rule->target.kind != MVMM_TARGET_HANDLER &&
 	    rule->target.kind != MVMM_TARGET_GROUP)
 		return false;
-	mvmm_fill_request(vcpu, vm_id, ev, &req);
+	mvmm_fill_request(vcpu, vc->vm->id, ev, req);
+	/* The element or access written, not RAX. */
 	if (ev->flags & MVMM_EVF_WRITE)
-		memcpy(&req.data, val, ev->size);
+		memcpy(&req->data, val, ev->size);
 
-	switch (mvmm_decide(vcpu, &req, rule, MVMM_WAIT_KILLABLE, &ans)) {
+	switch (mvmm_decide(vcpu, req, rule, MVMM_WAIT_KILLABLE, ans)) {
 	case MVMM_OUT_HANDLED:
-		mvmm_apply_mmio(ev, &ans, val);
+		mvmm_apply_mmio(ev, ans, val);
 		return true;
 	case MVMM_OUT_DENY:
 		/* What an unclaimed bus does: reads float high, writes vanish. */

@@ -5,24 +5,39 @@
 #include <linux/kvm_host.h>
 #include "core/policy.h"
 
-/*
- * Carry out @rule for @ev on @vcpu; @rule targets a handler, a group or
- * an answer (exit.c leaves rules to main alone, and answers to IO reach
- * mvmm_route_mmio() from KVM's PIO bus). Returns true when mvmm completed
- * the exit, with KVM's handle_exit return value in *@ret; false when KVM
- * must handle it (observe mode, an L2 event, or a fallback to main).
- */
-bool mvmm_route(struct kvm_vcpu *vcpu, u32 vm_id, const struct mvmm_event *ev,
-		const struct mvmm_rule *rule, int *ret);
+struct mvmm_vcpu;
+
+/* What mvmm_route() did with an event. */
+enum mvmm_route_result {
+	MVMM_ROUTE_KVM,		/* nothing: KVM handles the event */
+	MVMM_ROUTE_DONE,	/* mvmm completed it (answer, fault, deny) */
+	MVMM_ROUTE_RETRY,	/* a signal: resume the guest without completing */
+};
 
 /*
- * Carry out @rule for an MMIO access KVM's emulator is about to dispatch
- * (@ev: MVMM_EV_MMIO with address, size and direction; @val: the data),
- * or for a PIO access (@ev: MVMM_EV_IO, port; pre-registered answers
- * only). True when mvmm completed it (a read's data in @val).
+ * Carry out sync @rule (to a handler, group or answer) for @ev on @vcpu
+ * (mvmm's state of it: @vc), where KVM's own handling of the event would
+ * start (complete.c). For DONE and RETRY, *@ret is what KVM's handler
+ * returns to vcpu_run().
  */
-bool mvmm_route_mmio(struct kvm_vcpu *vcpu, u32 vm_id,
-		     const struct mvmm_event *ev, const struct mvmm_rule *rule,
-		     void *val);
+enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+				  const struct mvmm_event *ev,
+				  const struct mvmm_rule *rule, int *ret);
+
+/* Give observe @rule's target a copy of @ev; KVM then handles it. */
+void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+			const struct mvmm_event *ev,
+			const struct mvmm_rule *rule);
+
+/*
+ * Carry out @rule for one access KVM's emulator is about to make on its
+ * MMIO bus (@ev: MVMM_EV_MMIO) or PIO bus (@ev: MVMM_EV_IO with
+ * MVMM_EVF_STRING, an element of a string instruction), with address,
+ * size and direction; @val: the data. True when mvmm completed it (a
+ * read's data in @val).
+ */
+bool mvmm_route_bus(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+		    const struct mvmm_event *ev, const struct mvmm_rule *rule,
+		    void *val);
 
 #endif /* _MVMM_ROUTE_H */

@@ -7,6 +7,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include "exit.h"
+#include "hook.h"
 #include "table.h"
 
 /* Serializes policy writers: each derives from the policy it replaces. */
@@ -20,6 +21,8 @@ static void mvmm_policy_free(struct rcu_head *rcu)
 {
 	struct mvmm_policy *p = container_of(rcu, struct mvmm_policy, rcu);
 
+	if (p->hooked)
+		mvmm_hooks_put(p->route_types, p->observe_types);
 	mvmm_policy_table_free(p->t);
 	mvmm_policy_destroy(&p->b);
 	kfree(p);
@@ -29,6 +32,30 @@ void mvmm_policy_put(struct mvmm_policy *p)
 {
 	if (p && refcount_dec_and_test(&p->ref))
 		mvmm_exit_call_srcu(&p->rcu, mvmm_policy_free);
+}
+
+int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err)
+{
+	const char *failed = NULL;
+	int ret;
+
+	ret = mvmm_policy_compile(&p->b, &p->t);
+	if (ret) {
+		if (ret == -E2BIG && err)
+			err->msg = "the table would be too large to compile";
+		return ret;
+	}
+	mvmm_policy_types(&p->b, &p->route_types, &p->observe_types);
+	ret = mvmm_hooks_get(p->route_types, p->observe_types, &failed);
+	if (ret) {
+		pr_err("a table needs a hook on %s, which failed: %d\n",
+		       failed, ret);
+		if (err)
+			err->msg = "mvmm could not hook the KVM function these rules need (the kernel log names it)";
+		return ret;
+	}
+	p->hooked = true;
+	return 0;
 }
 
 struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
@@ -51,9 +78,11 @@ struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
 	ret = e->apply(&p->b, e, err);
 	if (ret)
 		goto err_free;
-	ret = mvmm_policy_compile(&p->b, &p->t);
-	if (ret)
-		goto err_free;
+	ret = mvmm_policy_activate(p, err);
+	if (ret) {
+		mvmm_policy_put(p);
+		return ERR_PTR(ret);
+	}
 	return p;
 
 err_free:

@@ -18,6 +18,14 @@ struct mvmm_policy {
 	refcount_t ref;
 	struct mvmm_policy_builder b;
 	struct mvmm_policy_table *t;
+	/*
+	 * BIT(type) of the events its rules route (sync, not to main) and
+	 * observe: the exit path tests these before any look-up, and the
+	 * policy holds the hooks they need while it lives.
+	 */
+	u64 route_types;
+	u64 observe_types;
+	bool hooked;
 };
 
 /* One edit of a builder; returns 0 or a -errno, filling @err. */
@@ -32,6 +40,13 @@ struct mvmm_policy_edit {
 struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
 				       struct mvmm_policy_edit *e,
 				       struct mvmm_policy_err *err);
+
+/*
+ * Make @p (its builder complete) usable on the exit path: compile it and
+ * install the hooks its rules need. 0, or -ENOMEM / -E2BIG / the hook's
+ * error with @err->msg set. @p is still the caller's to put.
+ */
+int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err);
 
 static inline struct mvmm_policy *mvmm_policy_get(struct mvmm_policy *p)
 {

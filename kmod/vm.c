@@ -15,6 +15,7 @@
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include "compat.h"
 #include "hook.h"
 #include "ksyms.h"
 #include "nl_notify.h"
@@ -22,17 +23,14 @@
 #include "usec.h"
 #include "vm.h"
 
-struct mvmm_vm_stats {
-	u64 exits[__MVMM_EV_MAX];
-	u64 fastpath[__MVMM_EV_MAX];
-	u64 l2[__MVMM_EV_MAX];
-	u64 routed[__MVMM_EV_MAX];
-	u64 completed[__MVMM_EV_MAX];
-};
-
-/* Protects the hash, the list and the id counter; readers use RCU. */
+/*
+ * Protects the hashes, the lists and the id counter; readers use RCU.
+ * vCPUs are found by their struct kvm_vcpu on every exit: one look-up
+ * gives the vCPU's state and its VM.
+ */
 static DEFINE_SPINLOCK(mvmm_vm_lock);
 static DEFINE_HASHTABLE(mvmm_vm_hash, 6);
+DEFINE_HASHTABLE(mvmm_vcpu_hash, MVMM_VCPU_HASH_BITS);
 static LIST_HEAD(mvmm_vm_list);
 static u32 mvmm_vm_last_id;
 
@@ -58,6 +56,20 @@ static void mvmm_vm_free_rcu(struct rcu_head *rcu)
 	mvmm_vm_free(container_of(rcu, struct mvmm_vm, rcu));
 }
 
+/*
+ * Make @p @vm's policy (taking over the caller's reference) and return
+ * the one it replaces. Under mvmm_vm_lock, or before @vm is visible.
+ */
+static struct mvmm_policy *mvmm_vm_publish(struct mvmm_vm *vm,
+					   struct mvmm_policy *p)
+{
+	struct mvmm_policy *old = rcu_dereference_protected(vm->policy, 1);
+
+	WRITE_ONCE(vm->route_types, p ? p->route_types : 0);
+	rcu_assign_pointer(vm->policy, p);
+	return old;
+}
+
 static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 {
 	struct mvmm_vm *vm, *old;
@@ -71,11 +83,12 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 		return NULL;
 	}
 	vm->kvm = kvm;
+	INIT_LIST_HEAD(&vm->vcpus);
 	vm->pid = kvm->userspace_pid;
 	get_task_comm(vm->comm, current->group_leader);
 	vm->first_seen_ns = ktime_get_ns();
 	/* A VM starts from the default table of the moment it is first seen. */
-	RCU_INIT_POINTER(vm->policy, mvmm_default_policy_get());
+	mvmm_vm_publish(vm, mvmm_default_policy_get());
 
 	spin_lock(&mvmm_vm_lock);
 	/* Another vCPU of the same VM may have won the race. */
@@ -109,18 +122,70 @@ struct mvmm_vm *mvmm_vm_get(struct kvm *kvm, gfp_t gfp)
 	return vm;
 }
 
-void mvmm_vm_count(struct mvmm_vm *vm, const struct mvmm_event *ev,
-		   bool fastpath)
-{
-	unsigned int t = ev->type;
+DEFINE_PER_CPU(struct mvmm_vcpu_cache, mvmm_vcpu_cache);
 
-	if (WARN_ON_ONCE(t > MVMM_EV_MAX))
-		t = MVMM_EV_OTHER;
-	this_cpu_inc(vm->stats->exits[t]);
-	if (fastpath)
-		this_cpu_inc(vm->stats->fastpath[t]);
-	if (ev->origin == MVMM_ORIGIN_L2)
-		this_cpu_inc(vm->stats->l2[t]);
+struct mvmm_vcpu *mvmm_vcpu_find_slow(const struct kvm_vcpu *vcpu)
+{
+	struct mvmm_vcpu *vc;
+
+	rcu_read_lock();
+	vc = __mvmm_vcpu_find(vcpu);
+	rcu_read_unlock();
+	return vc;
+}
+
+static void mvmm_vcpu_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct mvmm_vcpu, rcu));
+}
+
+struct mvmm_vcpu *mvmm_vcpu_add(struct kvm_vcpu *vcpu, gfp_t gfp)
+{
+	struct mvmm_vcpu *vc;
+	struct mvmm_vm *vm;
+
+	vm = mvmm_vm_get(vcpu->kvm, gfp);
+	if (!vm)
+		return NULL;
+	vc = kzalloc(sizeof(*vc), gfp);
+	if (!vc)
+		return NULL;
+	vc->vcpu = vcpu;
+	vc->vm = vm;
+	/*
+	 * Only the vCPU's own thread adds it, and only while the VM lives
+	 * (it runs an exit): no other add can race with this one.
+	 */
+	spin_lock(&mvmm_vm_lock);
+	hash_add_rcu(mvmm_vcpu_hash, &vc->hnode, (unsigned long)vcpu);
+	list_add_tail(&vc->node, &vm->vcpus);
+	spin_unlock(&mvmm_vm_lock);
+	return vc;
+}
+
+struct mvmm_vcpu *mvmm_vcpu_get(struct kvm_vcpu *vcpu, gfp_t gfp)
+{
+	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
+
+	return likely(vc) ? vc : mvmm_vcpu_add(vcpu, gfp);
+}
+
+bool mvmm_vcpus_kick_running(void)
+{
+	struct mvmm_vcpu *vc;
+	struct mvmm_vm *vm;
+	bool running = false;
+
+	/* Under the lock: a vCPU listed here is not freed meanwhile. */
+	spin_lock(&mvmm_vm_lock);
+	list_for_each_entry(vm, &mvmm_vm_list, node)
+		list_for_each_entry(vc, &vm->vcpus, node)
+			if (READ_ONCE(vc->in_run)) {
+				mvmm_kvm.vcpu_kick((struct kvm_vcpu *)vc->vcpu);
+				running = true;
+			}
+	spin_unlock(&mvmm_vm_lock);
+	return running;
 }
 
 void mvmm_vm_count_routed(struct mvmm_vm *vm, const struct mvmm_event *ev,
@@ -185,8 +250,7 @@ int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
 	spin_lock(&mvmm_vm_lock);
 	vm = mvmm_vm_by_id(id);
 	if (vm)
-		new = rcu_replace_pointer(vm->policy, new,
-					  lockdep_is_held(&mvmm_vm_lock));
+		new = mvmm_vm_publish(vm, new);
 	spin_unlock(&mvmm_vm_lock);
 	/* @new is now the replaced policy (== @old), or unused. */
 	mvmm_policy_put(new);
@@ -202,24 +266,47 @@ void mvmm_vm_policy_set(u32 id, struct mvmm_policy *p)
 	spin_lock(&mvmm_vm_lock);
 	vm = mvmm_vm_by_id(id);
 	if (vm)
-		p = rcu_replace_pointer(vm->policy, p,
-					lockdep_is_held(&mvmm_vm_lock));
+		p = mvmm_vm_publish(vm, p);
 	spin_unlock(&mvmm_vm_lock);
 	/* The replaced policy, or @p itself if the VM is gone. */
 	mvmm_policy_put(p);
 }
 
+/* No CPU's cache may name @vc once its VM is gone. */
+static void mvmm_vcpu_uncache(struct mvmm_vcpu *vc)
+{
+	struct mvmm_vcpu_cache *c;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(&mvmm_vcpu_cache, cpu);
+		if (READ_ONCE(c->vc) == vc) {
+			WRITE_ONCE(c->vcpu, NULL);
+			WRITE_ONCE(c->vc, NULL);
+		}
+	}
+}
+
+/* Forget @vm and its vCPUs; their memory goes after an RCU grace period. */
 static void mvmm_vm_unlink(struct mvmm_vm *vm)
 {
+	struct mvmm_vcpu *vc, *tmp;
+
 	lockdep_assert_held(&mvmm_vm_lock);
+	list_for_each_entry_safe(vc, tmp, &vm->vcpus, node) {
+		mvmm_vcpu_uncache(vc);
+		hash_del_rcu(&vc->hnode);
+		list_del(&vc->node);
+		call_rcu(&vc->rcu, mvmm_vcpu_free_rcu);
+	}
 	hash_del_rcu(&vm->hnode);
 	list_del_rcu(&vm->node);
 }
 
 /* kvm_arch_destroy_vm(struct kvm *kvm) is about to run. */
-static void mvmm_vm_destroyed(struct pt_regs *regs)
+static void mvmm_vm_destroyed(struct ftrace_regs *fregs)
 {
-	const struct kvm *kvm = (const struct kvm *)regs->di;
+	const struct kvm *kvm = (const struct kvm *)mvmm_fregs_arg(fregs, 0);
 	struct mvmm_vm *vm;
 
 	spin_lock(&mvmm_vm_lock);

@@ -25,18 +25,19 @@ MODULE_PARM_DESC(signature, "12-character hypervisor signature");
 
 static struct mvmm_handler *cpuidsig_handler;
 
-static u32 cpuidsig_word(unsigned int i)
+/* EBX, ECX, EDX of leaf 0x40000000: the signature, made once at load. */
+static u32 cpuidsig_words[3];
+
+static void cpuidsig_make_words(void)
 {
 	/*
 	 * strncpy semantics: a short signature is padded with zeros. Bytes
 	 * past the NUL may be left over from the default, so stop there.
 	 */
 	size_t len = strnlen(signature, 12);
-	u32 w = 0;
 
-	if (len > 4 * i)
-		memcpy(&w, signature + 4 * i, min_t(size_t, 4, len - 4 * i));
-	return w;
+	memset(cpuidsig_words, 0, sizeof(cpuidsig_words));
+	memcpy(cpuidsig_words, signature, len);
 }
 
 static int cpuidsig_handle(struct mvmm_handler *h,
@@ -53,12 +54,16 @@ static int cpuidsig_handle(struct mvmm_handler *h,
 	ans->action = MVMM_ACT_HANDLED;
 	ans->gpr_mask = BIT(MVMM_GPR_RAX) | BIT(MVMM_GPR_RBX) |
 			BIT(MVMM_GPR_RCX) | BIT(MVMM_GPR_RDX);
-	memset(ans->gprs, 0, sizeof(ans->gprs));
 	if (leaf == CPUIDSIG_BASE) {
 		ans->gprs[MVMM_GPR_RAX] = CPUIDSIG_BASE + 1;
-		ans->gprs[MVMM_GPR_RBX] = cpuidsig_word(0);
-		ans->gprs[MVMM_GPR_RCX] = cpuidsig_word(1);
-		ans->gprs[MVMM_GPR_RDX] = cpuidsig_word(2);
+		ans->gprs[MVMM_GPR_RBX] = cpuidsig_words[0];
+		ans->gprs[MVMM_GPR_RCX] = cpuidsig_words[1];
+		ans->gprs[MVMM_GPR_RDX] = cpuidsig_words[2];
+	} else {
+		ans->gprs[MVMM_GPR_RAX] = 0;
+		ans->gprs[MVMM_GPR_RBX] = 0;
+		ans->gprs[MVMM_GPR_RCX] = 0;
+		ans->gprs[MVMM_GPR_RDX] = 0;
 	}
 	return 0;
 }
@@ -69,6 +74,7 @@ static const struct mvmm_handler_ops cpuidsig_ops = {
 
 static int __init cpuidsig_init(void)
 {
+	cpuidsig_make_words();
 	cpuidsig_handler = mvmm_handler_register("cpuidsig", &cpuidsig_ops,
 						 NULL);
 	return PTR_ERR_OR_ZERO(cpuidsig_handler);

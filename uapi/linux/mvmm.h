@@ -128,9 +128,10 @@
  *   A rule sending MSR writes that cover 0x6e0 or 0x830 to a handler, in
  *   sync or observe mode, is refused with EOPNOTSUPP: KVM completes those
  *   writes in its fastpath, where no handler can get them.
- *   A sync rule of origin MVMM_MATCH_L2 whose target is not main is
- *   refused with EOPNOTSUPP (naming MVMM_A_RULE_ORIGIN), except for
- *   MVMM_EV_MMIO: see "Nested guests" below.
+ *   A sync rule for MVMM_EV_EXCEPTION whose range is not exactly vector
+ *   6 (#UD) is refused with EOPNOTSUPP (naming MVMM_A_RULE_LO): KVM
+ *   handles the other exceptions it intercepts itself (see "Secondary
+ *   VMMs" below); observe rules may cover any vector.
  * MVMM_CMD_RULE_REPLACE (CAP_NET_ADMIN)
  *   As add, with MVMM_A_RULE_ID naming the rule to replace (ENOENT if
  *   none); the rule keeps its id.
@@ -283,13 +284,14 @@
  *   HYPERCALL  VALUE                   RAX = VALUE
  *
  * and the instruction completes, exactly as with a secondary's handled
- * answer (the same code applies both). IO and MMIO are answered where
- * KVM's in-kernel devices are, on its PIO and MMIO buses, ahead of them:
- * string IO element by element. An IO or MMIO access whose direction has
+ * answer (the same code applies both). MMIO accesses and the elements of
+ * string IO are answered where KVM's in-kernel devices are, on its MMIO
+ * and PIO buses, ahead of them. An IO or MMIO access whose direction has
  * no answer (an IN without VALUE, an OUT without IGNORE), and CPUID while
  * the guest enabled CPUID faulting, go to KVM.
  * "KVM's value" is what KVM would answer for that leaf and subleaf.
- * Events of a nested guest go to KVM, as for every non-observe rule.
+ * Events of a nested guest are answered when KVM handles them itself
+ * (see "Nested guests" below).
  *
  * Answer rules are sync rules with fallback main: another MODE or
  * FALLBACK is EINVAL naming it. Refused, naming the attribute: RULE_ANSWER
@@ -465,10 +467,18 @@ struct mvmm_event {
  *   exception    the exception is consumed: rip under  resume at rip
  *                MVMM_ANS_RIP is required
  *
- * String IO cannot be handled (only passed to main or injected). Any
- * event may be answered with MVMM_ACT_INJECT: vector < 32, not NMI, with
- * an error code exactly for the vectors that architecturally have one
- * (8, 10-14, 17, 21, 29, 30); the instruction is not skipped.
+ * Events are completed where KVM's own handling of them starts, once
+ * KVM's vendor code has done what it does for every exit (see
+ * Documentation/mvmm.rst, "How the hook works"). Of the exceptions, only
+ * #UD gets there (sync rules for other vectors are refused). String IO
+ * (INS, OUTS) and MMIO are decoded by KVM's emulator first: the
+ * secondary gets one request per access, with its size and data (an
+ * element of string IO keeps MVMM_EVF_STRING), and answers IN and reads
+ * with a value; they cannot be answered with an exception, and a deny
+ * fallback reads all-ones and drops writes, as an unclaimed bus does.
+ * Any other event may be answered with MVMM_ACT_INJECT: vector < 32, not
+ * NMI, with an error code exactly for the vectors that architecturally
+ * have one (8, 10-14, 17, 21, 29, 30); the instruction is not skipped.
  */
 enum mvmm_gpr {
 	MVMM_GPR_RAX, MVMM_GPR_RCX, MVMM_GPR_RDX, MVMM_GPR_RBX,
@@ -520,15 +530,13 @@ struct mvmm_answer {
  *
  * Which origins a rule accepts (an event's origin is enum mvmm_origin).
  *
- * Nested guests: for an event of origin L2, main is KVM's own nested
- * handling: a #VMEXIT into L1 if L1 intercepts the exit, else L0 handles
- * it. mvmm sees the exit before KVM makes that choice, so a secondary may
- * observe L2 events but not complete them: sync rules of origin L2 are
- * refused (see MVMM_CMD_RULE_ADD), and an L2 event matched by a sync rule
- * of origin any goes to main whatever the rule's fallback, counted as an
- * event and a fallback of a handler target. MMIO is routed later, from
- * KVM's emulator, once L0 handles the access: sync MMIO rules apply to L2
- * accesses as to L1's.
+ * Nested guests: an exit of a nested guest (origin L2) that the guest
+ * hypervisor (L1) intercepts is L1's: KVM reflects it into L1 as a
+ * #VMEXIT, and no sync rule takes it from L1. One that L1 does not
+ * intercept is KVM's (L0's) to handle, and sync rules of origin L2 or any
+ * route it like an L1 event: mvmm completes events only after KVM made
+ * that choice. Observe rules get copies of every L2 exit, intercepted by
+ * L1 or not.
  */
 enum mvmm_origin_match {
 	MVMM_MATCH_ANY = 0,	/* L1 and L2: the default */

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Routing on KVM's buses. At the exit, an access to an unbacked GPA is
+ * only a fault address, and a string IO instruction only a port: size,
+ * direction and data are known once KVM's emulator has decoded the
+ * instruction and dispatches each access (each element, for INS/OUTS) to
+ * its MMIO or PIO bus, ahead of KVM's in-kernel devices. So while some
+ * table routes MMIO or IO, or observes MMIO, mvmm redirects
+ * kvm_io_bus_read() and kvm_io_bus_write() for the accesses a rule
+ * routes; every other access goes on to KVM's devices unchanged.
+ *
+ * Plain port IO (IN, OUT) never gets here routed: complete.c carries it
+ * out in kvm_fast_pio(), and KVM dispatches it to the PIO bus only when
+ * no rule routed it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include "compat.h"
+#include "bus.h"
+#include "exit.h"
+#include "hook.h"
+#include "ksyms.h"
+#include "route.h"
+#include "table.h"
+#include "vm.h"
+
+/* The bus access @ev of @vcpu, and the rule a table has for it, if any. */
+static bool mvmm_bus_event(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
+			   gpa_t addr, int len, bool write,
+			   struct mvmm_event *ev)
+{
+	struct mvmm_vcpu *vc;
+
+	/* The emulator splits accesses into pieces of at most 8 bytes. */
+	if (!vcpu || (len != 1 && len != 2 && len != 4 && len != 8))
+		return false;
+	*ev = (struct mvmm_event) {
+		.origin = mvmm_vcpu_origin(vcpu),
+		.size = len,
+		.flags = write ? MVMM_EVF_WRITE : 0,
+		.qual = addr,
+	};
+	if (bus_idx == KVM_MMIO_BUS) {
+		ev->type = MVMM_EV_MMIO;
+		return true;
+	}
+	if (bus_idx != KVM_PIO_BUS)
+		return false;
+	/* An element of the string IO instruction this exit is about. */
+	vc = mvmm_vcpu_find(vcpu);
+	if (!vc || vc->type != MVMM_EV_IO ||
+	    !(mvmm_exit_event(vc)->flags & MVMM_EVF_STRING))
+		return false;
+	ev->type = MVMM_EV_IO;
+	ev->flags |= MVMM_EVF_STRING;
+	return true;
+}
+
+/* Which rule of @vc's VM applies to @ev: false if none routes it. */
+static bool mvmm_bus_rule(struct mvmm_vcpu *vc, const struct mvmm_event *ev,
+			  struct mvmm_rule *rule)
+{
+	const struct mvmm_policy *p;
+	const struct mvmm_rule *r;
+	bool found = false;
+	int idx;
+
+	idx = mvmm_exit_read_lock();
+	p = mvmm_exit_dereference(vc->vm->policy);
+	if (p && ((p->route_types | p->observe_types) & BIT_ULL(ev->type))) {
+		r = mvmm_policy_lookup(p->t, ev);
+		/* String IO is observed at the exit, MMIO only here. */
+		if (r && r->target.kind != MVMM_TARGET_MAIN &&
+		    (r->mode == MVMM_MODE_SYNC || ev->type == MVMM_EV_MMIO)) {
+			*rule = *r;
+			found = true;
+		}
+	}
+	mvmm_exit_read_unlock(idx);
+	return found;
+}
+
+/*
+ * The redirects' decisions, at the entry of kvm_io_bus_read/write(), and
+ * the rule they found, for the replacement that runs right after on the
+ * same vCPU thread (bus accesses of one vCPU never nest).
+ */
+static bool mvmm_bus_decide(struct ftrace_regs *fregs, bool write)
+{
+	struct kvm_vcpu *vcpu = (void *)mvmm_fregs_arg(fregs, 0);
+	struct mvmm_event ev;
+	struct mvmm_vcpu *vc;
+
+	if (!mvmm_bus_event(vcpu, mvmm_fregs_arg(fregs, 1),
+			    mvmm_fregs_arg(fregs, 2), mvmm_fregs_arg(fregs, 3),
+			    write, &ev))
+		return false;
+	vc = mvmm_vcpu_find(vcpu);
+	return vc && !vc->bus_to_kvm && mvmm_bus_rule(vc, &ev, &vc->bus_rule);
+}
+
+static bool mvmm_bus_read_decide(struct ftrace_regs *fregs)
+{
+	return mvmm_bus_decide(fregs, false);
+}
+
+static bool mvmm_bus_write_decide(struct ftrace_regs *fregs)
+{
+	return mvmm_bus_decide(fregs, true);
+}
+
+/*
+ * Carry out the rule the decision found; true when mvmm completed it.
+ * Otherwise *@vcp is set to the vCPU state to mark while KVM's original
+ * runs (NULL: nothing to mark).
+ */
+static bool mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
+			   gpa_t addr, int len, void *val, bool write,
+			   struct mvmm_vcpu **vcp)
+{
+	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
+	struct mvmm_event ev;
+	bool done;
+
+	*vcp = vc;
+	if (WARN_ON_ONCE(!vc) ||
+	    !mvmm_bus_event(vcpu, bus_idx, addr, len, write, &ev))
+		return false;
+	done = mvmm_route_bus(vcpu, vc, &ev, &vc->bus_rule, val);
+	mvmm_vm_count_routed(vc->vm, &ev, done);
+	return done;
+}
+
+/*
+ * The replacements hold the exit SRCU across KVM's original too: it may
+ * sleep (the PIT's mutex), and unloading must wait for a task to be out
+ * of this code, return address included.
+ */
+static int mvmm_io_bus_read(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
+			    gpa_t addr, int len, void *val)
+{
+	struct mvmm_vcpu *vc;
+	int idx, ret = 0;
+
+	idx = mvmm_exit_read_lock();
+	if (!mvmm_bus_route(vcpu, bus_idx, addr, len, val, false, &vc)) {
+		if (vc)
+			vc->bus_to_kvm = true;
+		ret = mvmm_kvm.io_bus_read(vcpu, bus_idx, addr, len, val);
+		if (vc)
+			vc->bus_to_kvm = false;
+	}
+	mvmm_exit_read_unlock(idx);
+	return ret;
+}
+
+static int mvmm_io_bus_write(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
+			     gpa_t addr, int len, const void *val)
+{
+	struct mvmm_vcpu *vc;
+	int idx, ret = 0;
+
+	idx = mvmm_exit_read_lock();
+	if (!mvmm_bus_route(vcpu, bus_idx, addr, len, (void *)val, true,
+			    &vc)) {
+		if (vc)
+			vc->bus_to_kvm = true;
+		ret = mvmm_kvm.io_bus_write(vcpu, bus_idx, addr, len, val);
+		if (vc)
+			vc->bus_to_kvm = false;
+	}
+	mvmm_exit_read_unlock(idx);
+	return ret;
+}
+
+static struct mvmm_redirect mvmm_read_redirect = {
+	.decide = mvmm_bus_read_decide,
+	.replacement = mvmm_io_bus_read,
+};
+
+static struct mvmm_redirect mvmm_write_redirect = {
+	.decide = mvmm_bus_write_decide,
+	.replacement = mvmm_io_bus_write,
+};
+
+static int mvmm_bus_install(void)
+{
+	int ret;
+
+	mvmm_read_redirect.target = (unsigned long)mvmm_kvm.io_bus_read;
+	ret = mvmm_redirect_install(&mvmm_read_redirect, "kvm_io_bus_read");
+	if (ret)
+		return ret;
+	mvmm_write_redirect.target = (unsigned long)mvmm_kvm.io_bus_write;
+	ret = mvmm_redirect_install(&mvmm_write_redirect, "kvm_io_bus_write");
+	if (ret)
+		mvmm_redirect_remove(&mvmm_read_redirect);
+	return ret;
+}
+
+static void mvmm_bus_remove(void)
+{
+	mvmm_redirect_remove(&mvmm_write_redirect);
+	mvmm_redirect_remove(&mvmm_read_redirect);
+}
+
+static struct mvmm_hookpoint mvmm_bus_hook = {
+	.name = "kvm_io_bus_read/write",
+	.route_types = BIT_ULL(MVMM_EV_MMIO) | BIT_ULL(MVMM_EV_IO),
+	.observe_types = BIT_ULL(MVMM_EV_MMIO),
+	.install = mvmm_bus_install,
+	.remove = mvmm_bus_remove,
+};
+
+void mvmm_bus_hooks_init(void)
+{
+	mvmm_hookpoint_register(&mvmm_bus_hook);
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Completing routed events where KVM's own handling of them starts.
+ *
+ * The vendor's handle_exit does its part for every exit first (flushing
+ * the PML log into the dirty bitmap, the kvm_exit tracepoint and exit
+ * statistics, register caches, deciding whether L1 gets an L2 exit), then
+ * calls the handler for the exit reason, which for the events mvmm
+ * completes is one of these exported, vendor-neutral functions of
+ * kvm.ko, the same in 6.1 and 6.12:
+ *
+ *   CPUID               kvm_emulate_cpuid()
+ *   IO (IN, OUT)        kvm_fast_pio()
+ *   MSR read, write     kvm_emulate_rdmsr(), kvm_emulate_wrmsr()
+ *   HLT                 kvm_emulate_halt()
+ *   hypercall           kvm_emulate_hypercall()
+ *   exception #UD       handle_ud()
+ *
+ * (MMIO and string IO are completed on KVM's buses: bus.c.) While some
+ * table routes a type, mvmm redirects its function: at the entry, a
+ * decision sends the call to mvmm's replacement when the exit is of that
+ * type and its VM routes the type; the replacement looks the event up
+ * (made from what the vendor said at the exit, exit.c), carries out the
+ * rule, and calls KVM's function when no rule takes the event or it
+ * falls back to KVM. Everything KVM does after its handler (injecting
+ * events, re-entering the guest) is left as it is.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include "core/answer.h"
+#include "compat.h"
+#include "complete.h"
+#include "exit.h"
+#include "hook.h"
+#include "ksyms.h"
+#include "route.h"
+#include "table.h"
+#include "vm.h"
+
+
+/*
+ * At the entry of KVM's function for @type events: is the exit the vCPU
+ * is handling such an event, and does its VM route any of them? Then the
+ * call goes to mvmm's replacement, which looks the event up. Each exit is
+ * taken once: KVM's function called again in the same exit (by the
+ * replacement, falling back to KVM) runs as it is. No lock is needed:
+ * the vCPU's own state, and a copy of its table's types (vm.h).
+ */
+static bool mvmm_complete_decide(struct ftrace_regs *fregs, u16 type)
+{
+	struct kvm_vcpu *vcpu = (void *)mvmm_fregs_arg(fregs, 0);
+	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
+
+	if (!vc || !vc->pending || vc->type != type ||
+	    !(READ_ONCE(vc->vm->route_types) & BIT_ULL(type)))
+		return false;
+	vc->pending = false;
+	return true;
+}
+
+/* What KVM's own handler counts in the vCPU's statistics, kept true. */
+static void mvmm_complete_stat(struct kvm_vcpu *vcpu, u16 type)
+{
+	if (type == MVMM_EV_HLT)
+		++vcpu->stat.halt_exits;
+	else if (type == MVMM_EV_HYPERCALL)
+		++vcpu->stat.hypercalls;
+}
+
+/* The access kvm_fast_pio() was called for. */
+struct mvmm_pio {
+	int size;
+	unsigned short port;
+	int in;
+};
+
+/*
+ * Carry out the rule the exit's event matches, if one routes it (sync,
+ * not to main), under the exit SRCU. True when mvmm took the event
+ * (completed it, or a signal interrupted the wait: it recurs), with *@ret
+ * what KVM's handler would have returned. @pio: kvm_fast_pio()'s access,
+ * which must be the exit's.
+ */
+static bool mvmm_complete(struct kvm_vcpu *vcpu, const struct mvmm_pio *pio,
+			  int *ret)
+{
+	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
+	const struct mvmm_policy *p;
+	const struct mvmm_rule *rule;
+	const struct mvmm_event *ev;
+	enum mvmm_route_result r;
+
+	if (WARN_ON_ONCE(!vc))
+		return false;
+	ev = mvmm_exit_event(vc);
+	if (pio && ((ev->flags & MVMM_EVF_STRING) || ev->size != pio->size ||
+		    ev->qual != pio->port ||
+		    !(ev->flags & MVMM_EVF_WRITE) != !!pio->in))
+		return false;
+	/* handle_ud() is where #UD, and only #UD, starts. */
+	if (ev->type == MVMM_EV_EXCEPTION && ev->qual != MVMM_UD_VECTOR)
+		return false;
+	p = mvmm_exit_dereference(vc->vm->policy);
+	rule = p ? mvmm_policy_lookup(p->t, ev) : NULL;
+	if (!rule || rule->mode != MVMM_MODE_SYNC ||
+	    rule->target.kind == MVMM_TARGET_MAIN)
+		return false;
+	r = mvmm_route(vcpu, vc, ev, rule, ret);
+	if (r == MVMM_ROUTE_RETRY)
+		return true;	/* counted when the guest retakes it */
+	mvmm_vm_count_routed(vc->vm, ev, r == MVMM_ROUTE_DONE);
+	if (r == MVMM_ROUTE_KVM)
+		return false;
+	mvmm_complete_stat(vcpu, ev->type);
+	return true;
+}
+
+/*
+ * A redirect per function: the decision and the replacement. The
+ * replacement holds the exit SRCU across KVM's function too, which may
+ * sleep, so that unloading waits for the task to be out of mvmm's code.
+ */
+#define MVMM_COMPLETER(fn, type)					\
+static bool mvmm_decide_##fn(struct ftrace_regs *fregs)		\
+{									\
+	return mvmm_complete_decide(fregs, type);			\
+}									\
+									\
+static int mvmm_complete_##fn(struct kvm_vcpu *vcpu)			\
+{									\
+	int idx, ret;							\
+									\
+	idx = mvmm_exit_read_lock();					\
+	if (!mvmm_complete(vcpu, NULL, &ret))				\
+		ret = mvmm_kvm.fn(vcpu);				\
+	mvmm_exit_read_unlock(idx);					\
+	return ret;							\
+}
+
+MVMM_COMPLETER(emulate_cpuid, MVMM_EV_CPUID)
+MVMM_COMPLETER(emulate_rdmsr, MVMM_EV_MSR_READ)
+MVMM_COMPLETER(emulate_wrmsr, MVMM_EV_MSR_WRITE)
+MVMM_COMPLETER(emulate_halt, MVMM_EV_HLT)
+MVMM_COMPLETER(emulate_hypercall, MVMM_EV_HYPERCALL)
+MVMM_COMPLETER(handle_ud, MVMM_EV_EXCEPTION)
+
+/* kvm_fast_pio(vcpu, size, port, in): IN and OUT, never string IO. */
+static bool mvmm_decide_fast_pio(struct ftrace_regs *fregs)
+{
+	return mvmm_complete_decide(fregs, MVMM_EV_IO);
+}
+
+static int mvmm_complete_fast_pio(struct kvm_vcpu *vcpu, int size,
+				  unsigned short port, int in)
+{
+	struct mvmm_pio pio = { .size = size, .port = port, .in = in };
+	int idx, ret;
+
+	idx = mvmm_exit_read_lock();
+	if (!mvmm_complete(vcpu, &pio, &ret))
+		ret = mvmm_kvm.fast_pio(vcpu, size, port, in);
+	mvmm_exit_read_unlock(idx);
+	return ret;
+}
+
+/*
+ * Kernels that complete HLT in the vendor's fastpath (6.12, when the CPU
+ * reports the next RIP) call kvm_emulate_halt() there with interrupts
+ * off, where no handler can be waited for. A HLT that a rule routes is
+ * kept out of it: the fastpath declines it and KVM takes the usual path,
+ * to kvm_emulate_halt() from handle_exit. The exit is not classified yet
+ * (that happens when vcpu_run returns), so the event is made here: the
+ * fastpath takes only HLTs of the VM's own guest.
+ */
+static bool mvmm_decide_fastpath_hlt(struct ftrace_regs *fregs)
+{
+	struct kvm_vcpu *vcpu = (void *)mvmm_fregs_arg(fregs, 0);
+	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
+	struct mvmm_event ev = {
+		.type = MVMM_EV_HLT,
+		.origin = mvmm_vcpu_origin(vcpu),
+	};
+	const struct mvmm_policy *p;
+	const struct mvmm_rule *rule;
+	bool routed = false;
+	int idx;
+
+	if (!vc)
+		return false;
+	idx = mvmm_exit_read_lock();
+	p = mvmm_exit_dereference(vc->vm->policy);
+	if (p && (p->route_types & BIT_ULL(MVMM_EV_HLT))) {
+		rule = mvmm_policy_lookup(p->t, &ev);
+		routed = rule && rule->mode == MVMM_MODE_SYNC &&
+			 rule->target.kind != MVMM_TARGET_MAIN;
+	}
+	mvmm_exit_read_unlock(idx);
+	return routed;
+}
+
+static fastpath_t mvmm_fastpath_hlt(struct kvm_vcpu *vcpu)
+{
+	return EXIT_FASTPATH_NONE;
+}
+
+/* One KVM function and the event type mvmm completes there. */
+struct mvmm_completer {
+	struct mvmm_hookpoint hp;
+	struct mvmm_redirect r;
+	const unsigned long *kvm_fn;	/* in struct mvmm_kvm */
+};
+
+static int mvmm_completer_install(struct mvmm_completer *c)
+{
+	c->r.target = *c->kvm_fn;
+	return mvmm_redirect_install(&c->r, c->hp.name);
+}
+
+#define MVMM_COMPLETER_HOOK(fn, sym, type)				\
+static struct mvmm_completer mvmm_hook_##fn;				\
+									\
+static int mvmm_install_##fn(void)					\
+{									\
+	return mvmm_completer_install(&mvmm_hook_##fn);		\
+}									\
+									\
+static void mvmm_remove_##fn(void)					\
+{									\
+	mvmm_redirect_remove(&mvmm_hook_##fn.r);			\
+}									\
+									\
+static struct mvmm_completer mvmm_hook_##fn = {			\
+	.hp = {								\
+		.name = sym,						\
+		.route_types = BIT_ULL(type),				\
+		.install = mvmm_install_##fn,				\
+		.remove = mvmm_remove_##fn,				\
+	},								\
+	.r = {								\
+		.decide = mvmm_decide_##fn,				\
+		.replacement = mvmm_complete_##fn,			\
+	},								\
+	.kvm_fn = (const unsigned long *)&mvmm_kvm.fn,			\
+}
+
+MVMM_COMPLETER_HOOK(emulate_cpuid, "kvm_emulate_cpuid", MVMM_EV_CPUID);
+MVMM_COMPLETER_HOOK(fast_pio, "kvm_fast_pio", MVMM_EV_IO);
+MVMM_COMPLETER_HOOK(emulate_rdmsr, "kvm_emulate_rdmsr", MVMM_EV_MSR_READ);
+MVMM_COMPLETER_HOOK(emulate_wrmsr, "kvm_emulate_wrmsr", MVMM_EV_MSR_WRITE);
+MVMM_COMPLETER_HOOK(emulate_hypercall, "kvm_emulate_hypercall",
+		    MVMM_EV_HYPERCALL);
+MVMM_COMPLETER_HOOK(handle_ud, "handle_ud", MVMM_EV_EXCEPTION);
+
+/* HLT: kvm_emulate_halt(), and handle_fastpath_hlt() where KVM has it. */
+static struct mvmm_redirect mvmm_fastpath_hlt_redirect = {
+	.decide = mvmm_decide_fastpath_hlt,
+	.replacement = mvmm_fastpath_hlt,
+};
+
+static struct mvmm_completer mvmm_hook_emulate_halt;
+
+static int mvmm_install_emulate_halt(void)
+{
+	int ret;
+
+	if (mvmm_kvm.fastpath_hlt) {
+		mvmm_fastpath_hlt_redirect.target = mvmm_kvm.fastpath_hlt;
+		ret = mvmm_redirect_install(&mvmm_fastpath_hlt_redirect,
+					    "handle_fastpath_hlt");
+		if (ret)
+			return ret;
+	}
+	ret = mvmm_completer_install(&mvmm_hook_emulate_halt);
+	if (ret && mvmm_kvm.fastpath_hlt)
+		mvmm_redirect_remove(&mvmm_fastpath_hlt_redirect);
+	return ret;
+}
+
+static void mvmm_remove_emulate_halt(void)
+{
+	mvmm_redirect_remove(&mvmm_hook_emulate_halt.r);
+	if (mvmm_kvm.fastpath_hlt)
+		mvmm_redirect_remove(&mvmm_fastpath_hlt_redirect);
+}
+
+static struct mvmm_completer mvmm_hook_emulate_halt = {
+	.hp = {
+		.name = "kvm_emulate_halt",
+		.route_types = BIT_ULL(MVMM_EV_HLT),
+		.install = mvmm_install_emulate_halt,
+		.remove = mvmm_remove_emulate_halt,
+	},
+	.r = {
+		.decide = mvmm_decide_emulate_halt,
+		.replacement = mvmm_complete_emulate_halt,
+	},
+	.kvm_fn = (const unsigned long *)&mvmm_kvm.emulate_halt,
+};
+
+void mvmm_complete_hooks_init(void)
+{
+	mvmm_hookpoint_register(&mvmm_hook_emulate_cpuid.hp);
+	mvmm_hookpoint_register(&mvmm_hook_fast_pio.hp);
+	mvmm_hookpoint_register(&mvmm_hook_emulate_rdmsr.hp);
+	mvmm_hookpoint_register(&mvmm_hook_emulate_wrmsr.hp);
+	mvmm_hookpoint_register(&mvmm_hook_emulate_halt.hp);
+	mvmm_hookpoint_register(&mvmm_hook_emulate_hypercall.hp);
+	mvmm_hookpoint_register(&mvmm_hook_handle_ud.hp);
+}
