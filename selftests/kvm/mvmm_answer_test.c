@@ -64,7 +64,9 @@ enum op {
 struct shared {
 	uint64_t op, a, b, n;		/* host: the command */
 	uint64_t out[4];		/* guest: the last iteration's */
+	uint64_t first[4];		/* guest: the first iteration's */
 	uint64_t vector;		/* guest: its fault, 0 if none */
+	uint64_t last_vector;		/* guest: the last iteration's */
 	uint64_t differ;		/* guest: iterations unlike the first */
 	uint64_t done;
 };
@@ -72,9 +74,6 @@ struct shared {
 static struct shared *guest_sh;
 static bool is_amd;
 static uint8_t guest_ins_buf[8];
-
-/* 6.1's library enters guest code with RSP 16-aligned: realign it. */
-#define GUEST_ENTRY	__attribute__((force_align_arg_pointer))
 
 static uint8_t guest_one(struct shared *s, uint64_t *o)
 {
@@ -156,11 +155,11 @@ static uint8_t guest_one(struct shared *s, uint64_t *o)
 	return vec;
 }
 
-static GUEST_ENTRY void guest_code(void)
+static MVMM_GUEST_ENTRY void guest_code(void)
 {
 	struct shared *s = guest_sh;
 	uint64_t first[4], o[4];
-	uint8_t vec, vec0;
+	uint8_t vec = 0, vec0;
 	uint64_t i;
 
 	for (;;) {
@@ -178,7 +177,9 @@ static GUEST_ENTRY void guest_code(void)
 			}
 		}
 		memcpy(s->out, o, sizeof(o));
+		memcpy(s->first, first, sizeof(first));
 		s->vector = vec0;
+		s->last_vector = vec;
 		s->done = i;
 	}
 }
@@ -271,8 +272,10 @@ static void cmd(struct ctx *c, uint64_t op, uint64_t a, uint64_t b)
 	c->user_in = c->user_out = c->user_mmio_rd = c->user_mmio_wr = 0;
 	run_to_sync(c);
 	TEST_ASSERT(s->done == N && !s->differ,
-		    "op %lu(%#lx, %#lx): Expected %d alike iterations, got %lu done, %lu different",
-		    op, a, b, N, s->done, s->differ);
+		    "op %lu(%#lx, %#lx): Expected %d alike iterations, got %lu done, %lu different (first: vector %lu, %#lx %#lx %#lx %#lx; last: vector %lu, %#lx %#lx %#lx %#lx)",
+		    op, a, b, N, s->done, s->differ, s->vector, s->first[0],
+		    s->first[1], s->first[2], s->first[3], s->last_vector,
+		    s->out[0], s->out[1], s->out[2], s->out[3]);
 }
 
 /* --- netlink: answer rules, built by hand to blame attributes ---------- */

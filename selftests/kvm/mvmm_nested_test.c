@@ -21,14 +21,14 @@
  *  origin     "origin l1" sync rules answer L1's events at testsec,
  *             "origin l2" observe rules copy L2's to it: L2 still gets
  *             KVM's answers and L1 still gets its #VMEXITs;
- *  sync_any   sync rules of origin any answer L1's events only: L2's go
- *             to KVM (main) whatever the fallback, counted as fallbacks,
- *             and L1 gets every VMMCALL of L2 (a secondary answering it
- *             would have taken it from L1);
- *  refused    "origin l2" sync rules are refused (EOPNOTSUPP, extack
- *             blaming the origin) for every type routed at the exit, in
- *             VM and default tables, on add and on replace; observe,
- *             main and MMIO ones are accepted;
+ *  sync_any   sync rules of origin any: mvmm completes an event where
+ *             KVM's own handler would start, after KVM decided whether
+ *             L1 gets it. So testsec answers L1's events and L2's CPUID
+ *             and IN (which L1 does not intercept: L0's to handle), while
+ *             L1 still gets every VMMCALL of L2 (it intercepts them; mvmm
+ *             never sees them as events to complete);
+ *  l2_sync    "origin l2" sync rules: the same for L2's events only, L1's
+ *             go to KVM;
  *  l2_mmio    an "origin l2" sync MMIO rule: a userspace secondary
  *             answers L2's MMIO reads, L1's go to this program.
  */
@@ -92,9 +92,6 @@ struct shared {
 static struct shared *guest_sh;
 static unsigned long l2_stack[L2_STACK] __aligned(16);
 
-/* 6.1's library enters guest code with RSP 16-byte aligned: realign. */
-#define GUEST_ENTRY	__attribute__((force_align_arg_pointer))
-
 static void guest_result(struct shared *s, int lvl, int kind,
 			 const uint64_t *got, int nval)
 {
@@ -154,7 +151,7 @@ static void guest_events(struct shared *s, int lvl)
 	}
 }
 
-static GUEST_ENTRY void l2_code(void)
+static MVMM_GUEST_ENTRY void l2_code(void)
 {
 	guest_events(guest_sh, 1);
 	for (;;) {
@@ -190,7 +187,7 @@ static void l1_run_l2(struct svm_test_data *svm, struct shared *s)
 	}
 }
 
-static GUEST_ENTRY void l1_code(struct svm_test_data *svm)
+static MVMM_GUEST_ENTRY void l1_code(struct svm_test_data *svm)
 {
 	for (;;) {
 		GUEST_SYNC(0);
@@ -547,16 +544,6 @@ static uint32_t rule_add(struct mvmm_rsk *s, uint32_t table,
 	return id;
 }
 
-/* The nested-guest refusal: errno, message, blamed attribute. */
-static void expect_l2_refusal(const char *what, int ret,
-			      const struct mvmm_ack *ack)
-{
-	TEST_ASSERT(ret == -EOPNOTSUPP && strstr(ack->msg, "nested (L2)") &&
-		    ack->has_offs,
-		    "%s: Expected EOPNOTSUPP \"...nested (L2)...\" blaming an attribute, got %s \"%s\" (offset given: %d)",
-		    what, strerror(-ret), ack->msg, ack->has_offs);
-}
-
 /* ------------------------------------------------------------------ */
 /* The tests.                                                         */
 
@@ -702,112 +689,84 @@ TEST_F_TIMEOUT(nested, origin, 300)
 		    HC, type, origin, qual);
 }
 
+/* L2's results when testsec answers its CPUID and IN (L0 handles both). */
+static void step_l2_testsec(struct step *st)
+{
+	st->exp[1][K_CPUID][0] = LEAF;
+	st->exp[1][K_CPUID][1] = (uint32_t)~LEAF;
+	st->exp[1][K_CPUID][2] = TESTSEC_CPUID_ECX;
+	st->exp[1][K_CPUID][3] = 0;
+	st->exp[1][K_IN][0] = TESTSEC_IO_IN(PORT);
+	st->user_in -= N;
+}
+
+/* Sync rules for LEAF, PORT and HC of @origin to testsec. */
+static void rules_testsec(struct mvmm_rsk *s, uint32_t vm, uint8_t origin)
+{
+	struct mvmm_rule_info r;
+
+	/* Fallback deny on one of them: nothing falls back here. */
+	r = rule(MVMM_EV_CPUID, LEAF, origin, MVMM_MODE_SYNC,
+		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
+	rule_add(s, vm, &r);
+	r = rule(MVMM_EV_IO, PORT, origin, MVMM_MODE_SYNC, MVMM_FALLBACK_DENY,
+		 TESTSEC_NAME);
+	rule_add(s, vm, &r);
+	r = rule(MVMM_EV_HYPERCALL, HC, origin, MVMM_MODE_SYNC,
+		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
+	rule_add(s, vm, &r);
+}
+
 TEST_F_TIMEOUT(nested, sync_any, 300)
 {
 	struct ts_calls t0, t1;
 	struct mvmm_uh h0, h1;
-	struct mvmm_rule_info r;
 	struct step st;
 	struct delta d;
 
-	/* Fallback deny on one of them: L2's events go to KVM all the same. */
-	r = rule(MVMM_EV_CPUID, LEAF, MVMM_MATCH_ANY, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, self->c.id, &r);
-	r = rule(MVMM_EV_IO, PORT, MVMM_MATCH_ANY, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_DENY, TESTSEC_NAME);
-	rule_add(self->s, self->c.id, &r);
-	r = rule(MVMM_EV_HYPERCALL, HC, MVMM_MATCH_ANY, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, self->c.id, &r);
+	rules_testsec(self->s, self->c.id, MVMM_MATCH_ANY);
 	step_plain(&self->c, &st, false);
 	step_l1_testsec(&st);
+	step_l2_testsec(&st);
 
 	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
 	ts_read(&t0);
 	run_step("any sync", &self->c, &st, &d);
 	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
 	ts_read(&t1);
+	/* L2's VMMCALLs went to L1, never to testsec. */
 	mvmm_ut_check("any sync", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 6 * N, .handled = 3 * N,
-					  .fallback = 3 * N });
-	ts_check("any sync", &t0, &t1, N, N, N);
+		      &(struct mvmm_uhd){ .events = 5 * N, .handled = 5 * N });
+	ts_check("any sync", &t0, &t1, 2 * N, 2 * N, N);
 }
 
-TEST_F_TIMEOUT(nested, refused, 120)
+TEST_F_TIMEOUT(nested, l2_sync, 300)
 {
-	static const uint32_t types[] = {
-		MVMM_EV_CPUID, MVMM_EV_IO, MVMM_EV_HYPERCALL, MVMM_EV_MSR_READ,
-		MVMM_EV_MSR_WRITE, MVMM_EV_HLT, MVMM_EV_EXCEPTION,
-	};
-	struct mvmm_rule_info r, dump[8];
-	uint32_t id, origin_off;
-	struct mvmm_ack ack;
-	struct mvmm_msg m;
-	char what[96];
-	int i, j, n, ret;
+	struct ts_calls t0, t1;
+	struct mvmm_uh h0, h1;
+	unsigned long long qual;
+	unsigned int type, origin;
+	struct step st;
+	struct delta d;
 
-	for (i = 0; i < (int)ARRAY_SIZE(types); i++) {
-		for (j = 0; j < 2; j++) {
-			uint32_t table = j ? MVMM_TABLE_DEFAULT : self->c.id;
-			uint8_t fb = j ? MVMM_FALLBACK_DENY : MVMM_FALLBACK_MAIN;
+	rules_testsec(self->s, self->c.id, MVMM_MATCH_L2);
+	step_plain(&self->c, &st, false);
+	step_l2_testsec(&st);
 
-			r = rule(types[i], 0, MVMM_MATCH_L2, MVMM_MODE_SYNC, fb,
-				 TESTSEC_NAME);
-			ret = mvmm_rule_add(self->s, table, &r, NULL, &ack);
-			snprintf(what, sizeof(what), "add %s origin l2 sync (table %u)",
-				 mvmm_nl_type_name(types[i]), table);
-			expect_l2_refusal(what, ret, &ack);
-		}
-	}
-	n = mvmm_rule_dump(self->s, self->c.id, dump, 8, NULL);
-	TEST_ASSERT(n == 0, "Expected the refusals to leave VM %u's table empty, got %d rules",
-		    self->c.id, n);
-
-	/* The extack blames MVMM_A_RULE_ORIGIN itself. */
-	mvmm_msg_init(&m, mvmm_rsk_family(self->s), MVMM_CMD_RULE_ADD, 0);
-	mvmm_msg_put_u32(&m, MVMM_A_VM_ID, self->c.id);
-	mvmm_msg_nest(&m, MVMM_A_RULE);
-	mvmm_msg_put_u32(&m, MVMM_A_RULE_TYPE, MVMM_EV_CPUID);
-	mvmm_msg_put_u64(&m, MVMM_A_RULE_LO, LEAF);
-	origin_off = mvmm_msg_put_u8(&m, MVMM_A_RULE_ORIGIN, MVMM_MATCH_L2);
-	mvmm_msg_put_str(&m, MVMM_A_RULE_TARGET, TESTSEC_NAME);
-	mvmm_msg_nest_end(&m);
-	ret = mvmm_rsk_talk(self->s, &m, NULL, NULL, &ack);
-	expect_l2_refusal("raw add cpuid origin l2", ret, &ack);
-	TEST_ASSERT(ack.offs == origin_off,
-		    "Expected the refusal to blame RULE_ORIGIN at offset %u, got offset %u",
-		    origin_off, ack.offs);
-
-	/* Replace: an l1 sync rule may not become an l2 sync one. */
-	r = rule(MVMM_EV_CPUID, LEAF, MVMM_MATCH_L1, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	id = rule_add(self->s, self->c.id, &r);
-	r.id = id;
-	r.origin = MVMM_MATCH_L2;
-	ret = mvmm_rule_replace(self->s, self->c.id, &r, &ack);
-	expect_l2_refusal("replace origin l1 -> l2 (sync)", ret, &ack);
-	n = mvmm_rule_dump(self->s, self->c.id, dump, 8, NULL);
-	TEST_ASSERT(n == 1 && dump[0].id == id && dump[0].origin == MVMM_MATCH_L1,
-		    "Expected rule %u to stay origin l1 after the refusal, got %d rules, origin %u",
-		    id, n, n ? dump[0].origin : 0);
-
-	/* What an L2 event may get: observe, main, and MMIO (routed late). */
-	r = rule(MVMM_EV_CPUID, LEAF, MVMM_MATCH_L2, MVMM_MODE_OBSERVE,
-		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, self->c.id, &r);
-	r = rule(MVMM_EV_IO, PORT, MVMM_MATCH_L2, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_MAIN, "main");
-	rule_add(self->s, self->c.id, &r);
-	r = rule(MVMM_EV_MMIO, MMIO_GPA, MVMM_MATCH_L2, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_DENY, TESTSEC_NAME);
-	rule_add(self->s, self->c.id, &r);
-	r = rule(MVMM_EV_MMIO, MMIO_GPA, MVMM_MATCH_L2, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
-	ret = mvmm_rule_flush(self->s, MVMM_TABLE_DEFAULT, &ack);
-	TEST_ASSERT(!ret, "Expected the default table flush to work, got %s",
-		    strerror(-ret));
+	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
+	ts_read(&t0);
+	run_step("l2 sync", &self->c, &st, &d);
+	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
+	ts_read(&t1);
+	mvmm_ut_check("l2 sync", &h0, &h1,
+		      &(struct mvmm_uhd){ .events = 2 * N, .handled = 2 * N });
+	ts_check("l2 sync", &t0, &t1, N, N, 0);
+	/* L2's INs come after its CPUIDs: the last request is an L2 IN. */
+	ts_last(&type, &origin, &qual);
+	TEST_ASSERT(type == MVMM_EV_IO && origin == MVMM_ORIGIN_L2 &&
+		    qual == PORT,
+		    "Expected testsec's last request to be L2's IN of %#x, got type %u origin %u qual %#llx",
+		    PORT, type, origin, qual);
 }
 
 TEST_F_TIMEOUT(nested, l2_mmio, 300)

@@ -109,14 +109,7 @@ struct shared {
 static struct shared *guest_sh;
 static bool is_amd;
 
-/*
- * 6.1's selftest library enters guest code with RSP 16-byte aligned, not
- * 16n - 8 as the ABI wants: realign it where the guest starts, or the
- * compiler's SSE stores to the stack fault.
- */
-#define GUEST_ENTRY	__attribute__((force_align_arg_pointer))
-
-static GUEST_ENTRY void guest_exc_handler(struct ex_regs *regs)
+static MVMM_GUEST_ENTRY void guest_exc_handler(struct ex_regs *regs)
 {
 	struct shared *s = guest_sh;
 
@@ -254,7 +247,7 @@ static void guest_run_cmd(struct shared *s)
 	}
 }
 
-static GUEST_ENTRY void guest_code(void)
+static MVMM_GUEST_ENTRY void guest_code(void)
 {
 	for (;;) {
 		GUEST_SYNC(0);
@@ -1697,11 +1690,7 @@ TEST_F_TIMEOUT(scenario, debugcon, 300)
 }
 
 /* TEST_HARNESS_MAIN, plus: leave mvmm_testsec loaded only if it was. */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
+MVMM_HARNESS_CONSTRUCTORS
 
 int main(int argc, char **argv)
 {

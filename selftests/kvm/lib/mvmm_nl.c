@@ -388,7 +388,7 @@ static void mvmm_nl_parse_evstat(struct mvmm_vm_info *vm,
 				 const struct nlattr *nest)
 {
 	const struct nlattr *nla;
-	uint64_t exits = 0, fastpath = 0, l2 = 0;
+	uint64_t exits = 0, fastpath = 0, l2 = 0, routed = 0, completed = 0;
 	uint32_t type = MVMM_EV_MAX + 1;
 	int rem;
 
@@ -406,6 +406,12 @@ static void mvmm_nl_parse_evstat(struct mvmm_vm_info *vm,
 		case MVMM_A_EVSTAT_L2:
 			l2 = mvmm_nla_uint(nla);
 			break;
+		case MVMM_A_EVSTAT_ROUTED:
+			routed = mvmm_nla_uint(nla);
+			break;
+		case MVMM_A_EVSTAT_COMPLETED:
+			completed = mvmm_nla_uint(nla);
+			break;
 		}
 	}
 	/* A type this test does not know is ignored, not misfiled. */
@@ -414,6 +420,8 @@ static void mvmm_nl_parse_evstat(struct mvmm_vm_info *vm,
 	vm->exits[type] += exits;
 	vm->fastpath[type] += fastpath;
 	vm->l2[type] += l2;
+	vm->routed[type] += routed;
+	vm->completed[type] += completed;
 }
 
 static void mvmm_nl_parse_vm(const struct nlattr *attrs, int len,

@@ -141,6 +141,8 @@ struct mvmm_vm_info {
 	uint64_t exits[MVMM_EV_MAX + 1];
 	uint64_t fastpath[MVMM_EV_MAX + 1];
 	uint64_t l2[MVMM_EV_MAX + 1];
+	uint64_t routed[MVMM_EV_MAX + 1];
+	uint64_t completed[MVMM_EV_MAX + 1];
 };
 
 /*

@@ -65,6 +65,41 @@ static void mvmm_msg_put_table(struct mvmm_msg *m, uint32_t vm)
 		mvmm_msg_put_u32(m, MVMM_A_VM_ID, vm);
 }
 
+/* The fixed answer of @r, as struct mvmm_rule_info describes it. */
+static void mvmm_msg_put_answer(struct mvmm_msg *m,
+				const struct mvmm_rule_info *r)
+{
+	static const uint16_t reg_attr[4] = {
+		MVMM_A_ANSWER_EAX, MVMM_A_ANSWER_EBX,
+		MVMM_A_ANSWER_ECX, MVMM_A_ANSWER_EDX,
+	};
+	int i;
+
+	mvmm_msg_nest(m, MVMM_A_RULE_ANSWER);
+	switch (r->type) {
+	case MVMM_EV_CPUID:
+		for (i = 0; i < 4; i++) {
+			mvmm_msg_nest(m, reg_attr[i]);
+			mvmm_msg_put_u32(m, r->answer == MVMM_RULE_ANSWER_MASK ?
+					 MVMM_A_ANSWER_REG_AND :
+					 MVMM_A_ANSWER_REG_VALUE, r->regs[i]);
+			mvmm_msg_nest_end(m);
+		}
+		break;
+	case MVMM_EV_MSR_WRITE:
+		mvmm_msg_put_flag(m, MVMM_A_ANSWER_IGNORE);
+		break;
+	case MVMM_EV_IO:
+	case MVMM_EV_MMIO:
+		mvmm_msg_put_flag(m, MVMM_A_ANSWER_IGNORE);
+		/* fall through */
+	default:
+		mvmm_msg_put_u64(m, MVMM_A_ANSWER_VALUE, r->value);
+		break;
+	}
+	mvmm_msg_nest_end(m);
+}
+
 static void mvmm_msg_put_rule(struct mvmm_msg *m,
 			      const struct mvmm_rule_info *r)
 {
@@ -77,7 +112,10 @@ static void mvmm_msg_put_rule(struct mvmm_msg *m,
 	mvmm_msg_put_u8(m, MVMM_A_RULE_ORIGIN, r->origin);
 	mvmm_msg_put_u8(m, MVMM_A_RULE_MODE, r->mode);
 	mvmm_msg_put_u8(m, MVMM_A_RULE_FALLBACK, r->fallback);
-	mvmm_msg_put_str(m, MVMM_A_RULE_TARGET, r->target);
+	if (r->answer)
+		mvmm_msg_put_answer(m, r);
+	else
+		mvmm_msg_put_str(m, MVMM_A_RULE_TARGET, r->target);
 	mvmm_msg_nest_end(m);
 }
 

@@ -45,7 +45,20 @@ struct mvmm_rule_info {
 	uint8_t mode;		/* enum mvmm_rule_mode */
 	uint8_t fallback;	/* enum mvmm_rule_fallback */
 	char target[32];	/* "main" or a handler name */
+	/*
+	 * Add/replace only: a fixed answer (RULE_ANSWER) instead of the
+	 * target. MVMM_RULE_ANSWER_FIXED: CPUID: REG_VALUE @regs[0..3] for
+	 * EAX..EDX; MSR writes: IGNORE; IO and MMIO: VALUE @value and
+	 * IGNORE; the rest: VALUE. MVMM_RULE_ANSWER_MASK (CPUID): REG_AND
+	 * @regs[0..3], KVM's registers masked.
+	 */
+	uint8_t answer;
+	uint64_t value;
+	uint32_t regs[4];
 };
+
+#define MVMM_RULE_ANSWER_FIXED	1
+#define MVMM_RULE_ANSWER_MASK	2
 
 /* A handler and its counters (MVMM_A_HANDLER_*). */
 struct mvmm_handler_info {

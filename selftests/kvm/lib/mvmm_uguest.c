@@ -18,14 +18,7 @@
 static struct ug_shared *ug_guest_sh;
 static bool ug_is_amd;
 
-/*
- * 6.1's selftest library enters guest code with RSP 16-byte aligned, not
- * 16n - 8 as the ABI wants: realign where the guest starts, or SSE stores
- * to the stack fault.
- */
-#define UG_GUEST_ENTRY	__attribute__((force_align_arg_pointer))
-
-static UG_GUEST_ENTRY void ug_exc_handler(struct ex_regs *regs)
+static MVMM_GUEST_ENTRY void ug_exc_handler(struct ex_regs *regs)
 {
 	struct ug_shared *s = ug_guest_sh;
 
@@ -99,6 +92,32 @@ static void ug_mmio_wr(uint64_t gva, int size, uint64_t v)
 		WRITE_ONCE(*(uint64_t *)gva, v);
 		break;
 	}
+}
+
+static uint8_t ug_hlt(void)
+{
+	return kvm_asm_safe("hlt");
+}
+
+/* String IO: REP INSB into @buf / REP OUTSB from it, @n bytes. */
+static uint8_t ug_rep_insb(uint16_t port, uint64_t n, uint8_t *buf)
+{
+	uint8_t vector;
+
+	asm volatile(KVM_ASM_SAFE("rep insb")
+		     : "+D"(buf), "+c"(n), KVM_ASM_SAFE_OUTPUTS(vector)
+		     : "d"(port) : KVM_ASM_SAFE_CLOBBERS, "memory");
+	return vector;
+}
+
+static uint8_t ug_rep_outsb(uint16_t port, uint64_t n, const uint8_t *buf)
+{
+	uint8_t vector;
+
+	asm volatile(KVM_ASM_SAFE("rep outsb")
+		     : "+S"(buf), "+c"(n), KVM_ASM_SAFE_OUTPUTS(vector)
+		     : "d"(port) : KVM_ASM_SAFE_CLOBBERS, "memory");
+	return vector;
 }
 
 static uint8_t ug_cpuid(uint32_t leaf, uint32_t sub, uint64_t *v)
@@ -222,6 +241,18 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 		return ug_hypercall(s->arg, s->val, v);
 	case UG_UART:
 		return ug_uart(s, v);
+	case UG_HLT:
+		return ug_hlt();
+	case UG_REP_INSB: {
+		uint8_t vector;
+
+		memset(s->str, 0, 8);
+		vector = ug_rep_insb(s->arg, s->size, (uint8_t *)s->str);
+		memcpy(&v[0], s->str, 8);
+		return vector;
+	}
+	case UG_REP_OUTSB:
+		return ug_rep_outsb(s->arg, s->size, (uint8_t *)s->str);
 	}
 	GUEST_ASSERT_1(0, s->op);
 	return 0;
@@ -254,7 +285,7 @@ static void ug_run_cmd(struct ug_shared *s)
 	}
 }
 
-static UG_GUEST_ENTRY void ug_guest_code(void)
+static MVMM_GUEST_ENTRY void ug_guest_code(void)
 {
 	for (;;) {
 		GUEST_SYNC(0);
@@ -273,27 +304,30 @@ uint64_t ug_in_rax(unsigned int size, uint64_t v)
 	return (UG_RAX_FILL & ~0xffULL) | (v & 0xff);
 }
 
+/* IO the main VMM (this program) completes: each element of string IO. */
 static void ug_user_io(struct ug_vm *c, struct kvm_run *run)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	uint32_t v = UG_USER_IN;
+	uint32_t v = UG_USER_IN, i;
 
 	if (c->on_io) {
 		c->on_io(c, run);
 		return;
 	}
-	TEST_ASSERT(run->io.count == 1 && run->io.size <= 4,
+	TEST_ASSERT(run->io.count >= 1 && run->io.size <= 4,
 		    "Unexpected IO exit to userspace: port %#x size %u count %u",
 		    run->io.port, run->io.size, run->io.count);
-	if (run->io.direction == KVM_EXIT_IO_IN) {
-		memcpy(data, &v, run->io.size);
-		c->user_in++;
-		return;
+	for (i = 0; i < run->io.count; i++, data += run->io.size) {
+		if (run->io.direction == KVM_EXIT_IO_IN) {
+			memcpy(data, &v, run->io.size);
+			c->user_in++;
+			continue;
+		}
+		v = 0;
+		memcpy(&v, data, run->io.size);
+		c->user_out++;
+		c->user_out_last = v;
 	}
-	v = 0;
-	memcpy(&v, data, run->io.size);
-	c->user_out++;
-	c->user_out_last = v;
 }
 
 static void ug_user_mmio(struct ug_vm *c, struct kvm_run *run)

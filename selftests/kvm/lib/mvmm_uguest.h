@@ -38,6 +38,10 @@ enum ug_op {
 	UG_CPUID,	/* CPUID leaf @arg, subleaf @val */
 	UG_HC,		/* hypercall RAX = @arg, RCX = @val */
 	UG_UART,	/* str[0..len) to the UART at @arg, see below */
+	UG_HLT,		/* HLT (with interrupts off: someone must complete it) */
+	UG_REP_INSB,	/* REP INSB of @size bytes from port @arg; v[0]: the */
+			/* first 8 bytes read */
+	UG_REP_OUTSB,	/* REP OUTSB of str[0..@size) to port @arg */
 };
 
 /* One page shared by host and guest. */

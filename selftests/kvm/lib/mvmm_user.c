@@ -205,9 +205,7 @@ bool mvmm_sp_model(const struct mvmm_request *req, struct mvmm_answer *ans,
 
 	memset(ans, 0, sizeof(*ans));
 	switch (ev->type) {
-	case MVMM_EV_IO:
-		if (ev->flags & MVMM_EVF_STRING)
-			return false;
+	case MVMM_EV_IO:	/* string IO: an element at a time */
 		if (!write) {
 			mvmm_ans_handled(ans, MVMM_SP_IN(ev->qual));
 			return true;
@@ -240,6 +238,9 @@ bool mvmm_sp_model(const struct mvmm_request *req, struct mvmm_answer *ans,
 		ans->gprs[MVMM_GPR_RBX] = (uint32_t)~ev->qual;
 		ans->gprs[MVMM_GPR_RCX] = MVMM_SP_CPUID_ECX ^ (uint32_t)ev->sub;
 		ans->gprs[MVMM_GPR_RDX] = (uint32_t)ev->sub;
+		return true;
+	case MVMM_EV_HLT:
+		mvmm_ans_handled(ans, 0);
 		return true;
 	case MVMM_EV_HYPERCALL:
 		nr = ev->qual;

@@ -56,6 +56,7 @@ int mvmm_uh_get(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h);
  * What the generic secondary (mvmm_sp_server) answers:
  *
  *   IO in of port P (any size)    MVMM_SP_IN(P): the guest gets AL/AX/EAX
+ *                                 (string IO: each element, its low bytes)
  *   IO out                        handled, value recorded (out_last)
  *   MMIO at MVMM_SP_MMIO_BASE     a byte-addressed file of
  *   + [0, 8 * MVMM_SP_MMIO_REGS)  MVMM_SP_MMIO_REGS 8-byte registers,
@@ -65,6 +66,7 @@ int mvmm_uh_get(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h);
  *   MSR write                     handled, EDX:EAX recorded (msr_last)
  *   CPUID leaf L, subleaf S       EAX = L, EBX = ~L,
  *                                 ECX = MVMM_SP_CPUID_ECX ^ S, EDX = S
+ *   HLT                           handled: the vCPU goes on
  *   hypercall nr (RAX), even      RAX = MVMM_SP_HC(nr) (the value)
  *   hypercall nr, odd             through gpr_mask: RAX = MVMM_SP_HC(nr),
  *                                 RBX = ~nr, RCX = the guest's RCX + 1

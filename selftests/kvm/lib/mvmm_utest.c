@@ -5,11 +5,14 @@
 #include "kvm_util.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "mvmm_nl.h"
 #include "mvmm_utest.h"
 
 uint64_t mvmm_ut_now_ms(void)
@@ -237,3 +240,81 @@ void mvmm_ut_step(struct mvmm_rsk *s, struct ug_vm *c, struct mvmm_ut_sec *x,
 		    h1.vm_id, h1.outstanding);
 }
 
+
+#define HELD_WAIT_MS	20000
+
+static void held_on_signal(int sig)
+{
+}
+
+struct held_kicker {
+	pthread_t vcpu;
+	struct mvmm_sp_shm *shm;
+};
+
+/* Signal the vCPU thread once the secondary holds its request. */
+static void *held_kick(void *arg)
+{
+	struct held_kicker *k = arg;
+
+	TEST_ASSERT(mvmm_ut_wait_nonzero(&k->shm->holding, HELD_WAIT_MS),
+		    "Expected the secondary to get the IN within %d ms",
+		    HELD_WAIT_MS);
+	/* Let the vCPU settle into its wait. */
+	usleep(50 * 1000);
+	pthread_kill(k->vcpu, SIGUSR1);
+	return NULL;
+}
+
+void mvmm_ut_interrupt_held_in(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			       uint16_t port, const char *name,
+			       struct mvmm_ut_sec *x, struct mvmm_rsk **rsk)
+{
+	struct sigaction sa = { .sa_handler = held_on_signal };
+	struct mvmm_vm_info info;
+	struct held_kicker k;
+	struct mvmm_nl *nl;
+	pthread_t thread;
+	sigset_t set;
+	int ret;
+
+	/* No SA_RESTART: the signal must end KVM_RUN with -EINTR. */
+	sigemptyset(&sa.sa_mask);
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction: %s",
+		    strerror(errno));
+
+	nl = mvmm_nl_open();
+	TEST_ASSERT(nl, "Expected the mvmm netlink family: %s",
+		    strerror(errno));
+	ret = mvmm_nl_find_vm(nl, getpid(), NULL, 0, &info);
+	TEST_ASSERT(!ret, "Expected mvmm to know this VM: %s",
+		    strerror(-ret));
+	mvmm_nl_close(nl);
+
+	mvmm_ut_fork(x);
+	SP_SET(x->shm->hold, 1);
+	mvmm_ut_give_vm(x, vm->fd);
+	mvmm_ut_attach(x, name, 0, 30000, 0);
+	ret = mvmm_sp_op(&x->p, MVMM_SP_SERVE, MVMM_SP_READPATH);
+	TEST_ASSERT(!ret, "serve: %s", strerror(-ret));
+	*rsk = mvmm_ut_rsk_open();
+	mvmm_ut_rule_add(*rsk, info.id, MVMM_EV_IO, port, port,
+			 MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN, name);
+
+	/* Only this (the vCPU) thread takes SIGUSR1. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	k.vcpu = pthread_self();
+	k.shm = x->shm;
+	pthread_create(&thread, NULL, held_kick, &k);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	/* __vcpu_run(): _vcpu_run() would retry on EINTR. */
+	ret = __vcpu_run(vcpu);
+	TEST_ASSERT(ret == -1 && errno == EINTR,
+		    "Expected KVM_RUN to return -EINTR mid-wait, got %d, exit %d (port %#x), secondary requests %lu",
+		    ret, vcpu->run->exit_reason, vcpu->run->io.port,
+		    SP_GET(x->shm->requests));
+	pthread_join(thread, NULL);
+}

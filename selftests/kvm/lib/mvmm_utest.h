@@ -71,4 +71,17 @@ void mvmm_ut_step(struct mvmm_rsk *s, struct ug_vm *c, struct mvmm_ut_sec *x,
 		  const char *name, const char *what,
 		  const struct ug_cmd *cmd, uint32_t type);
 
+/*
+ * A routed IN stopped mid-wait, as a VMM stopping its vCPUs does: a
+ * secondary forked into @x, given @vm and attached as @name, holds the
+ * request of a sync IO rule on @port (in @vm's table, added through
+ * *@rsk, opened here); KVM_RUN of @vcpu, which must be the calling
+ * thread's, runs the guest to its IN, and a SIGUSR1 sent once the
+ * secondary holds the request makes it return -EINTR. Returns with the
+ * request still held: SP_SET(x->shm->hold, 0) lets it go.
+ */
+void mvmm_ut_interrupt_held_in(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			       uint16_t port, const char *name,
+			       struct mvmm_ut_sec *x, struct mvmm_rsk **rsk);
+
 #endif /* MVMM_SELFTEST_UTEST_H */
