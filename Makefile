@@ -7,10 +7,13 @@
 #
 #   make              mvmm.ko (KDIR=...), mvmmctl, unit tests
 #   make deps         apt-get install what is missing (idempotent)
-#   make check        deps, unit tests, VM suite, upstream transparency
+#   make check        deps, unit tests, then on each kernel line (6.1, 6.12;
+#                     RIG_KERNELS=6.12 for one): VM suite, upstream
+#                     transparency
 #   make demo         boot the rig and show mvmmctl on a running guest
 #   make vm-run SCRIPT=path [FILES="f1 f2"]   run your program in the rig
-#   make bench        benchmarks (host callgrind counts, then in the rig)
+#   make bench        benchmarks (host callgrind counts, then in the rig
+#                     under QEMU's instruction counter)
 #   make fuzz         fuzz the policy tables (FUZZ_SECONDS=60)
 #   make install      mvmmctl, its man page and bash completion, examples
 #                     (PREFIX=/usr/local, DESTDIR=; no kernel headers needed)
@@ -23,20 +26,32 @@ TOP   := $(CURDIR)
 BUILD := $(TOP)/build
 VM    := $(TOP)/selftests/vm
 
-# The Debian kernel ABI the rig uses (e.g. 6.1.0-56), from the current
-# linux-headers-amd64 dependency.  Computed once, and only when used.
-ABI = $(eval ABI := $$(shell $(VM)/abi))$(ABI)
+# The kernel lines the rig boots (Debian 12's 6.1 and 6.12): make check
+# and make bench take each of RIG_KERNELS, one kernel for a quick run:
+#   RIG_KERNELS=6.12 make check
+# Targets that boot once (demo, vm-run) take RIG_KERNEL, the first.
+RIG_KERNELS ?= 6.1 6.12
+RIG_KERNEL  ?= $(firstword $(RIG_KERNELS))
+export RIG_KERNEL
+
+# The Debian kernel ABI of a line (e.g. 6.1.0-56, 6.12.118+deb12): the
+# newest in the archive (selftests/vm/lib.sh, rig_abi). Computed once per
+# line, and only when used.
+abi_of = $(or $(ABI_$(1)),$(eval ABI_$(1) := $$(shell RIG_KERNEL=$(1) $(VM)/abi))$(ABI_$(1)))
+ABI = $(call abi_of,$(RIG_KERNEL))
 
 KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),\
 	  /lib/modules/$(shell uname -r)/build,/usr/src/linux-headers-$(ABI)-amd64)
 
-LINUX_SRC  = $(BUILD)/linux-source-6.1
-KVM_TESTS  = $(BUILD)/kvm-tests
-BENCH_OUT  = $(BUILD)/bench
+# Per line: the source tree (the KVM selftest library), our selftests and
+# benchmarks built against it.
+LINUX_SRC  = $(BUILD)/linux-source-$(RIG_KERNEL)
+KVM_TESTS  = $(BUILD)/kvm-tests-$(RIG_KERNEL)
+BENCH_OUT  = $(BUILD)/bench-$(RIG_KERNEL)
 
 .PHONY: all module userspace unit-build deps rig kvm-tests unit vm-check \
-	check demo vm-run bench fuzz clean install modules_install dkms-src \
-	dkms-install packaging-test
+	check demo vm-run bench bench-host fuzz clean install modules_install \
+	dkms-src dkms-install packaging-test dkms-check
 
 all: module userspace unit-build
 
@@ -70,17 +85,35 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(MAKE) -C selftests/fuzz run SECONDS=$(FUZZ_SECONDS)
 
-# Our VM suite (every test must run: a skip fails it), then the upstream
-# KVM selftests with and without mvmm, which must end the same way.
-vm-check: kvm-tests userspace
-	$(VM)/run-suite --fail-on-skip --add $(KVM_TESTS):/mvmm/tests \
-		selftests/kvm/suite
-	$(VM)/transparency
+# Per kernel line: our VM suite (every test must run: a skip fails it),
+# the upstream KVM selftests with and without mvmm, which must end the
+# same way, and modinfo of the modules the rig built (the host-side
+# packaging test ran before any module existed). make check builds every
+# line first, then boots the lines' rigs at once (one core each) and
+# prints each line's output whole when it ends.
+vm-check: $(addprefix vm-build-,$(RIG_KERNELS))
+	$(MAKE) -j$(words $(RIG_KERNELS)) -O \
+		$(addprefix vm-suite-,$(RIG_KERNELS))
 
-# The rig built the modules: modinfo of those must match the sources (the
-# host-side packaging test ran before any module existed).
-check: deps unit vm-check
-	selftests/packaging/run --modules $(BUILD)/kmod-$(ABI)
+vm-build-%: deps userspace
+	RIG_KERNEL=$* $(VM)/prepare
+	$(MAKE) -C selftests/kvm LINUX_SRC=$(BUILD)/linux-source-$* \
+		OUT=$(BUILD)/kvm-tests-$*
+
+# What DKMS builds from (make dkms-src) builds against every line's
+# headers.
+dkms-check: deps userspace
+	selftests/packaging/run $(foreach k,$(RIG_KERNELS),\
+		--kbuild /usr/src/linux-headers-$(call abi_of,$(k))-amd64)
+
+vm-suite-%:
+	@echo "=== make check, kernel line $* ($(call abi_of,$*))"
+	RIG_KERNEL=$* $(VM)/run-suite --fail-on-skip \
+		--add $(BUILD)/kvm-tests-$*:/mvmm/tests selftests/kvm/suite
+	RIG_KERNEL=$* $(VM)/transparency
+	selftests/packaging/run --modules $(BUILD)/kmod-$(call abi_of,$*)
+
+check: deps unit dkms-check vm-check
 
 # Our KVM selftests link the upstream selftest library that make rig builds.
 kvm-tests: rig
@@ -95,13 +128,23 @@ vm-run: deps userspace
 	$(VM)/vm-run $(SCRIPT) $(FILES)
 
 # Benchmarks: instructions per classification on the host (callgrind),
-# then the exit-rate programs in the rig (listed in bench/suite).
-bench: rig userspace
-	$(MAKE) -C bench LINUX_SRC=$(LINUX_SRC) OUT=$(BENCH_OUT)
-	$(MAKE) -C bench classify OUT=$(BENCH_OUT)
-	$(MAKE) -C bench policy OUT=$(BENCH_OUT)
-	$(MAKE) -C bench group OUT=$(BENCH_OUT)
-	$(VM)/run-suite --add $(BENCH_OUT):/mvmm/bench bench/suite
+# then the programs in the rig (listed in bench/suite), under QEMU's
+# instruction counter with one vCPU (RIG_ICOUNT=1, RIG_SMP=1): the rig's
+# times are then instruction counts, the same in every run.
+bench: $(addprefix bench-,$(RIG_KERNELS))
+
+bench-host:
+	$(MAKE) -C bench classify OUT=$(BUILD)/bench-host
+	$(MAKE) -C bench policy OUT=$(BUILD)/bench-host
+	$(MAKE) -C bench group OUT=$(BUILD)/bench-host
+
+bench-%: deps userspace bench-host
+	RIG_KERNEL=$* $(VM)/prepare
+	$(MAKE) -C bench LINUX_SRC=$(BUILD)/linux-source-$* \
+		OUT=$(BUILD)/bench-$*
+	@echo "=== make bench, kernel line $* ($(call abi_of,$*))"
+	RIG_KERNEL=$* RIG_ICOUNT=1 RIG_SMP=1 RIG_ACCEL=tcg \
+		$(VM)/run-suite --add $(BUILD)/bench-$*:/mvmm/bench bench/suite
 
 # Installation. make install needs no kernel headers: its recipe never
 # expands KDIR. Paths follow the GNU conventions; packagers set PREFIX=/usr

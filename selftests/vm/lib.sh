@@ -8,11 +8,21 @@
 # Environment knobs (all optional):
 #   MVMM_SRC    tree holding Kbuild, kmod/ and uapi/ (default: the repo).
 #               Lets the rig be tried with a stand-in module.
-#   RIG_ABI     kernel ABI such as 6.1.0-56 (default: whatever Debian's
-#               linux-headers-amd64 currently depends on).
+#   RIG_KERNEL  the kernel line the rig boots: 6.1 (default) or 6.12, both
+#               Debian 12's (6.12 is Debian 13's LTS line, in Debian 12's
+#               archive too).
+#   RIG_ABI     kernel ABI such as 6.1.0-56 or 6.12.118+deb12 (default: the
+#               newest of the line, see rig_abi).
 #   RIG_ACCEL   kvm or tcg (default: kvm only if it is really usable).
 #   RIG_MEM     guest memory in MiB (default 2048).
 #   RIG_SMP     guest vCPUs (default 2).
+#   RIG_GDB     a TCP port: QEMU's gdbstub listens there (bench/exit_profile).
+#   RIG_APPEND  more kernel command line (e.g. nokaslr).
+#   RIG_ICOUNT  1: run under QEMU's instruction counter (-icount
+#               shift=0,sleep=off -rtc clock=vm; TCG only): the guest's
+#               clocks then advance one nanosecond per instruction, so
+#               times measured in the rig are instruction counts, the same
+#               in every run (make bench).
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RIG_TOP=$(cd "$RIG_DIR/../.." && pwd)
@@ -35,26 +45,56 @@ rig_die()
 	exit 2
 }
 
-# The ABI comes from the current linux-headers-amd64 dependency: the Debian
-# mirror moves on, so it is never hard-coded.
+# The kernel lines the rig knows, and the one it boots.
+RIG_KERNELS_ALL="6.1 6.12"
+RIG_KERNEL=${RIG_KERNEL:-6.1}
+case " $RIG_KERNELS_ALL " in
+*" $RIG_KERNEL "*) ;;
+*) echo "rig: error: RIG_KERNEL=$RIG_KERNEL: the rig knows $RIG_KERNELS_ALL" >&2
+   exit 2 ;;
+esac
+
+# What the rig keeps per kernel line: the source tree (its KVM selftest
+# library), the upstream selftests built from it and the list of those
+# that transparency runs.
+RIG_SRC=$RIG_BUILD/linux-source-$RIG_KERNEL
+RIG_UPSTREAM=$RIG_BUILD/upstream-tests-$RIG_KERNEL
+RIG_UPSTREAM_LIST=$RIG_DIR/upstream-$RIG_KERNEL.list
+
+# apt-cache on a fresh machine has no package lists yet.
+rig_apt_lists()
+{
+	apt-cache show linux-source-6.1 >/dev/null 2>&1 && return 0
+	rig_log "apt-cache knows no linux-source-6.1, running apt-get update"
+	apt-get update -qq >&2 || rig_die "apt-get update failed"
+}
+
+# The newest ABI of the line, never hard-coded (the mirror moves on):
+# 6.1's comes from the current linux-headers-amd64 dependency, as a
+# Debian 12 machine's kernel does; 6.12 has no such meta package in
+# Debian 12, so its ABI is the one of linux-source-6.12, whose tree also
+# gives the KVM selftests (6.12.118-1~deb12u1: 6.12.118+deb12).
 rig_abi()
 {
-	local abi
+	local abi=
 
 	if [ -n "${RIG_ABI:-}" ]; then
 		echo "$RIG_ABI"
 		return
 	fi
-	abi=$(apt-cache depends linux-headers-amd64 2>/dev/null |
-	      sed -n 's/^ *Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n1)
-	if [ -z "$abi" ]; then
-		# A fresh machine has no package lists yet.
-		rig_log "apt-cache knows no linux-headers-amd64, running apt-get update"
-		apt-get update -qq >&2 || rig_die "apt-get update failed"
+	rig_apt_lists
+	case $RIG_KERNEL in
+	6.1)
 		abi=$(apt-cache depends linux-headers-amd64 2>/dev/null |
-		      sed -n 's/^ *Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n1)
-	fi
-	[ -n "$abi" ] || rig_die "cannot find the kernel ABI from linux-headers-amd64"
+		      sed -n 's/^ *Depends: linux-headers-\(.*\)-amd64$/\1/p' |
+		      head -n1)
+		;;
+	*)
+		abi=$(apt-cache policy "linux-source-$RIG_KERNEL" 2>/dev/null |
+		      sed -n 's/^ *Candidate: \([0-9.]*\)-.*~\(deb[0-9]*\).*/\1+\2/p')
+		;;
+	esac
+	[ -n "$abi" ] || rig_die "cannot find the $RIG_KERNEL kernel ABI in Debian's archive"
 	echo "$abi"
 }
 
@@ -151,7 +191,7 @@ rig_copy_prog()
 # their load order per vendor, and the modules built from Kbuild.
 rig_stage_base()
 {
-	local root=$1 kroot=$2 abi=$3 ko=$4 vendor mod line
+	local root=$1 kroot=$2 abi=$3 ko=$4 vendor mod line base
 
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,mvmm/kmods,mvmm/bin,mvmm/user}
@@ -166,8 +206,14 @@ rig_stage_base()
 		while read -r line; do
 			mod=$(echo "$line" | awk '$1 == "insmod" { print $2 }')
 			[ -n "$mod" ] || continue
-			cp -n "$mod" "$root/mvmm/kmods/"
-			basename "$mod" >> "$root/mvmm/kmods/$vendor.order"
+			# 6.12 ships .ko.xz; busybox's insmod wants them plain.
+			base=$(basename "$mod" .xz)
+			[ -e "$root/mvmm/kmods/$base" ] ||
+				case $mod in
+				*.xz) xz -dc "$mod" > "$root/mvmm/kmods/$base" ;;
+				*) cp "$mod" "$root/mvmm/kmods/" ;;
+				esac
+			echo "$base" >> "$root/mvmm/kmods/$vendor.order"
 		done
 		[ -s "$root/mvmm/kmods/$vendor.order" ] ||
 			rig_die "no kvm_$vendor module in $kroot"
@@ -235,13 +281,26 @@ rig_boot()
 	local -a qemu
 
 	accel=$(rig_accel)
+	if [ "${RIG_ICOUNT:-0}" = 1 ]; then
+		[ "$accel" = tcg ] || rig_die "RIG_ICOUNT=1 needs RIG_ACCEL=tcg"
+		accel="tcg, icount"
+	fi
 	if [ "$accel" = kvm ]; then
 		qemu=(-accel kvm -cpu host)
 	else
 		# thread=single: multi-threaded TCG hangs upstream's
 		# hyperv_features test even without mvmm (DESIGN.md).
-		qemu=(-accel tcg,thread=single -cpu qemu64,+svm,+npt)
+		# x86-64-v2's features: 6.12's KVM selftests are built for it
+		# (-march=x86-64-v2) and die of SIGILL on a bare qemu64.
+		qemu=(-accel tcg,thread=single
+		      -cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16)
 	fi
+	if [ "${RIG_ICOUNT:-0}" = 1 ]; then
+		# One instruction per virtual nanosecond, every clock of the
+		# guest included: rounds repeat to the instruction.
+		qemu+=(-icount shift=0,sleep=off -rtc clock=vm)
+	fi
+	[ -z "${RIG_GDB:-}" ] || qemu+=(-gdb "tcp:127.0.0.1:$RIG_GDB")
 	rig_log "booting $abi with $accel (timeout ${timeout}s)"
 	: > "$log"
 	# QEMU runs in the background so that a signal to this script (a
@@ -256,7 +315,7 @@ rig_boot()
 		-m "${RIG_MEM:-2048}" -smp "${RIG_SMP:-2}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$kroot/boot/vmlinuz-$abi-amd64" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 quiet log_buf_len=8M" \
+		-append "console=ttyS0 panic=-1 quiet log_buf_len=8M ${RIG_APPEND:-}" \
 		</dev/null > "$fifo" 2>&1 &
 	RIG_QEMU_PID=$!
 	trap 'rig_stop_qemu; exit 143' TERM INT HUP
@@ -276,13 +335,16 @@ rig_stop_qemu()
 	fi
 }
 
-# Keep a run's console log as build/logs/NAME (the last run of a kind wins).
+# Keep a run's console log as build/logs/NAME-LINE.log (the last run of a
+# kind wins).
 rig_keep_log()
 {
+	local name=${2%.log}-$RIG_KERNEL.log
+
 	mkdir -p "$RIG_BUILD/logs"
-	cp "$1" "$RIG_BUILD/logs/$2.tmp.$$" &&
-		mv "$RIG_BUILD/logs/$2.tmp.$$" "$RIG_BUILD/logs/$2"
-	echo "$RIG_BUILD/logs/$2"
+	cp "$1" "$RIG_BUILD/logs/$name.tmp.$$" &&
+		mv "$RIG_BUILD/logs/$name.tmp.$$" "$RIG_BUILD/logs/$name"
+	echo "$RIG_BUILD/logs/$name"
 }
 
 # Strip CRs and the BIOS's terminal escapes, log every line, echo all but
