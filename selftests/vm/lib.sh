@@ -277,7 +277,7 @@ rig_accel()
 rig_boot()
 {
 	local kroot=$1 abi=$2 initrd=$3 timeout=$4 log=$5
-	local accel rc fifo
+	local accel rc raw
 	local -a qemu
 
 	accel=$(rig_accel)
@@ -303,27 +303,34 @@ rig_boot()
 	[ -z "${RIG_GDB:-}" ] || qemu+=(-gdb "tcp:127.0.0.1:$RIG_GDB")
 	rig_log "booting $abi with $accel (timeout ${timeout}s)"
 	: > "$log"
-	# QEMU runs in the background so that a signal to this script (a
-	# make interrupted, a CI timeout) can stop it instead of leaving an
-	# orphan: timeout forwards TERM/INT/HUP to QEMU.
-	fifo=$(dirname "$initrd")/console.fifo
-	rm -f "$fifo"
-	mkfifo "$fifo"
-	rig_filter "$log" < "$fifo" &
-	RIG_FILTER_PID=$!
+	# The serial console goes to a file, which the filter follows: QEMU
+	# drops what its console backend cannot take at once (after a few
+	# retries), so a pipe to a reader slower than the guest (a busy
+	# host, the 8 MiB kernel log at the end, icount's guest that never
+	# waits) lost characters of the results. QEMU's own messages are
+	# appended to the same file. QEMU runs in the background so that a
+	# signal to this script (a make interrupted, a CI timeout) can stop
+	# it instead of leaving an orphan: timeout forwards TERM/INT/HUP.
+	raw=$(dirname "$initrd")/console.raw
+	: > "$raw"
 	timeout -k 10 "$timeout" qemu-system-x86_64 "${qemu[@]}" \
 		-m "${RIG_MEM:-2048}" -smp "${RIG_SMP:-2}" \
-		-nographic -no-reboot -nodefaults -serial stdio \
+		-display none -no-reboot -nodefaults \
+		-chardev "file,id=console,path=$raw,append=on" \
+		-serial chardev:console \
 		-kernel "$kroot/boot/vmlinuz-$abi-amd64" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 quiet log_buf_len=8M ${RIG_APPEND:-}" \
-		</dev/null > "$fifo" 2>&1 &
+		</dev/null >> "$raw" 2>&1 &
 	RIG_QEMU_PID=$!
 	trap 'rig_stop_qemu; exit 143' TERM INT HUP
+	# tail reads what is left once QEMU is gone, then ends.
+	tail -n +1 -f --pid="$RIG_QEMU_PID" "$raw" | rig_filter "$log" &
+	RIG_FILTER_PID=$!
 	wait "$RIG_QEMU_PID"
 	rc=$?
 	RIG_QEMU_PID=
 	wait "$RIG_FILTER_PID"
-	rm -f "$fifo"
+	rm -f "$raw"
 	return $rc
 }
 
