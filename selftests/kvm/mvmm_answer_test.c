@@ -51,6 +51,10 @@
 #define PORT_B		0x7a1		/* answer value only */
 #define MMIO_GPA	0xc0000000ULL	/* no memslot */
 #define MMIO_GVA	0xc0000000ULL
+/* Two more unbacked pages, one rule over both: page-crossing accesses. */
+#define MMIO_X_GPA	(MMIO_GPA + 0x1000)
+#define MMIO_X_VAL	0x8877665544332211ULL
+#define MMIO_PAGES	3
 #define MSR_UCODE_REV	0x8b		/* KVM answers reads */
 #define MSR_UNKNOWN	0x1234		/* KVM injects #GP */
 #define HCALL_NR	0x4242		/* KVM: -KVM_ENOSYS */
@@ -58,7 +62,7 @@
 
 enum op {
 	OP_NONE, OP_CPUID, OP_RDMSR, OP_WRMSR, OP_IN, OP_OUT, OP_MMIO_RD,
-	OP_MMIO_WR, OP_HCALL, OP_INSB,
+	OP_MMIO_WR, OP_HCALL, OP_INSB, OP_MMIO_RD4_AT, OP_MMIO_WR4_AT,
 };
 
 struct shared {
@@ -125,6 +129,13 @@ static uint8_t guest_one(struct shared *s, uint64_t *o)
 		break;
 	case OP_MMIO_WR:
 		WRITE_ONCE(*(uint32_t *)p, 0xfeedf00d);
+		break;
+	case OP_MMIO_RD4_AT:
+		/* 4 bytes at offset @a, which may cross a page. */
+		o[0] = READ_ONCE(*(uint32_t *)(p + s->a));
+		break;
+	case OP_MMIO_WR4_AT:
+		WRITE_ONCE(*(uint32_t *)(p + s->a), 0xfeedf00d);
 		break;
 	case OP_INSB: {
 		/* REP INSB of 4 bytes: KVM emulates it element by element. */
@@ -217,7 +228,9 @@ static void user_mmio(struct ctx *c)
 	struct kvm_run *run = c->vcpu->run;
 	uint64_t v = USER_MMIO_VAL;
 
-	TEST_ASSERT(run->mmio.phys_addr == MMIO_GPA && run->mmio.len <= 8,
+	TEST_ASSERT(run->mmio.phys_addr >= MMIO_GPA &&
+		    run->mmio.phys_addr < MMIO_GPA + MMIO_PAGES * 0x1000 &&
+		    run->mmio.len <= 8,
 		    "Unexpected MMIO exit: %#llx len %u", run->mmio.phys_addr,
 		    run->mmio.len);
 	if (run->mmio.is_write) {
@@ -670,6 +683,11 @@ static const struct arule r_mmio = {
 	.type = MVMM_EV_MMIO, .lo = MMIO_GPA, .hi = MMIO_GPA + 0xfff,
 	.has_value = 1, .value = 0x8877665544332211ULL,
 };
+/* Reads get MMIO_X_VAL, writes are dropped: nothing reaches the VMM. */
+static const struct arule r_mmio_x = {
+	.type = MVMM_EV_MMIO, .lo = MMIO_X_GPA, .hi = MMIO_X_GPA + 0x1fff,
+	.has_value = 1, .value = MMIO_X_VAL, .ignore = 1,
+};
 static const struct arule r_hcall = {
 	.type = MVMM_EV_HYPERCALL, .lo = HCALL_NR, .hi = HCALL_NR,
 	.has_value = 1, .value = 0xdeadbeefcafeULL,
@@ -677,12 +695,12 @@ static const struct arule r_hcall = {
 
 enum {
 	R_SIG, R_LEAF1, R_LEAF6, R_LEAFD, R_KVMF, R_UCODE, R_UNK_RD, R_UNK_WR, R_PORT_A,
-	R_PORT_B, R_MMIO, R_HCALL, NR_RULES
+	R_PORT_B, R_MMIO, R_MMIO_X, R_HCALL, NR_RULES
 };
 
 static const struct arule *const rules[NR_RULES] = {
 	&r_sig, &r_leaf1, &r_leaf6, &r_leafd, &r_kvmf, &r_ucode, &r_unk_rd, &r_unk_wr,
-	&r_port_a, &r_port_b, &r_mmio, &r_hcall,
+	&r_port_a, &r_port_b, &r_mmio, &r_mmio_x, &r_hcall,
 };
 
 /* Run a command and check the answer's hits moved by exactly N. */
@@ -816,6 +834,35 @@ static void check_io_mmio(struct ctx *c, const uint32_t *ids)
 	TEST_ASSERT(c->user_mmio_wr == N && hits(c, ids[R_MMIO]) == h0,
 		    "MMIO write to an answer without ignore: Expected %d exits here, got %lu",
 		    N, c->user_mmio_wr);
+}
+
+/*
+ * A misaligned access that crosses a page reaches KVM's MMIO bus as two
+ * pieces split at the boundary, of any size: 3 + 1 bytes for a 4-byte
+ * read 3 bytes before the end of a page, 1 + 3 for a write at its last
+ * byte. The rule covers both pages, so it answers both pieces and none
+ * goes to the VMM as KVM_EXIT_MMIO.
+ */
+static void check_mmio_cross(struct ctx *c, const uint32_t *ids)
+{
+	const uint64_t off = MMIO_X_GPA - MMIO_GPA + 0x1000;
+	/* Each piece reads the low bytes of the answer's value. */
+	const uint64_t exp = (MMIO_X_VAL & 0xffffff) |
+			     (MMIO_X_VAL & 0xff) << 24;
+	uint64_t h0;
+
+	h0 = hits(c, ids[R_MMIO_X]);
+	cmd(c, OP_MMIO_RD4_AT, off - 3, 0);
+	TEST_ASSERT(!c->user_mmio_rd && c->sh->out[0] == exp &&
+		    hits(c, ids[R_MMIO_X]) - h0 == 2 * N,
+		    "4-byte MMIO read across a page (3 + 1): Expected %#lx, %d hits and no exit here, got %#lx, %lu hits, %lu exits",
+		    exp, 2 * N, c->sh->out[0], hits(c, ids[R_MMIO_X]) - h0,
+		    c->user_mmio_rd);
+	h0 = hits(c, ids[R_MMIO_X]);
+	cmd(c, OP_MMIO_WR4_AT, off - 1, 0);
+	TEST_ASSERT(!c->user_mmio_wr && hits(c, ids[R_MMIO_X]) - h0 == 2 * N,
+		    "4-byte MMIO write across a page (1 + 3): Expected %d hits and no exit here, got %lu hits, %lu exits",
+		    2 * N, hits(c, ids[R_MMIO_X]) - h0, c->user_mmio_wr);
 }
 
 /* Every rule dumps as it was given; a dumped rule can be sent back. */
@@ -1019,7 +1066,7 @@ int main(void)
 	sync_global_to_guest(c.vm, guest_sh);
 	is_amd = is_amd_cpu();
 	sync_global_to_guest(c.vm, is_amd);
-	virt_map(c.vm, MMIO_GVA, MMIO_GPA, 1);
+	virt_map(c.vm, MMIO_GVA, MMIO_GPA, MMIO_PAGES);
 	run_to_sync(&c);	/* mvmm knows the VM from its first exit */
 
 	nl = mvmm_nl_open();
@@ -1041,6 +1088,8 @@ int main(void)
 	printf("ok - msr read (known and unknown MSR), msr write ignored, hypercall RAX\n");
 	check_io_mmio(&c, ids);
 	printf("ok - IN 1/2/4 bytes, REP INSB, OUT ignored, OUT without ignore to KVM, MMIO reads 1/2/4/8, write to KVM\n");
+	check_mmio_cross(&c, ids);
+	printf("ok - MMIO read and write across a page: both pieces (3 + 1, 1 + 3 bytes) answered\n");
 	check_dump(&c, ids);
 	printf("ok - dump round trip\n");
 	check_refusals(&c);
