@@ -32,8 +32,14 @@ static bool mvmm_bus_event(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 {
 	struct mvmm_vcpu *vc;
 
-	/* The emulator splits accesses into pieces of at most 8 bytes. */
-	if (!vcpu || (len != 1 && len != 2 && len != 4 && len != 8))
+	/*
+	 * The emulator dispatches an access in pieces of at most 8 bytes,
+	 * split at page boundaries first: a misaligned access that crosses
+	 * a page comes as two pieces of any size (3 + 1 bytes, 5 + 3, ...).
+	 * Each piece is an event, so that a rule sees every byte of its
+	 * range and a deny rule cannot be stepped around.
+	 */
+	if (!vcpu || len < 1 || len > 8)
 		return false;
 	*ev = (struct mvmm_event) {
 		.origin = mvmm_vcpu_origin(vcpu),

@@ -859,9 +859,12 @@ enum mvmm_answer_reg_attr {
  *
  * MMIO: an access to a guest-physical address that no memslot backs, in
  * the range of a rule for MVMM_EV_MMIO, reaches the rule's target (before
- * any in-kernel device of KVM's MMIO bus) decoded: qual = address, ev.size = 1, 2, 4 or 8, WRITE
- * flag, data = the value written. A handled read answer's value is what
- * the guest reads.
+ * any in-kernel device of KVM's MMIO bus) decoded: qual = address,
+ * ev.size = 1 to 8, WRITE flag, data = the value written. KVM's emulator
+ * splits an access at page boundaries and into pieces of at most 8
+ * bytes, each a request of its own: a misaligned access across a page
+ * comes as two, of any sizes (e.g. 3 + 1 bytes). A handled read answer's
+ * value (its low ev.size bytes) is what the guest reads.
  */
 #define MVMM_DEV_NAME		"mvmm"
 #define MVMM_IOC_MAGIC		0xB8	/* not registered: out of tree */
