@@ -148,6 +148,8 @@ struct ecase {
 			": the rule could never match"
 #define E_HI(max, what)	"RULE_HI above " max ", the last " what \
 			" (U64_MAX means: up to the last)"
+#define E_UD_ONLY	"of the exceptions, only #UD (vector 6) can be completed" \
+			" by a secondary; use observe mode for the others"
 #define E_LO_NOQUAL	"RULE_LO must be 0: this event type has no qualifier"
 #define E_HI_NOQUAL	"RULE_HI must be 0 or U64_MAX: this event type has no qualifier"
 
@@ -206,6 +208,17 @@ static const struct ecase cases[] = {
 	{ "sync handler rule for NMI", GOOD_ADD, .type = MVMM_EV_NMI,
 	  .fields = F_TYPE | F_MODE | F_TARGET,
 	  .err = -EOPNOTSUPP, .msg = E_SYNC, .blame = B_TYPE },
+	/*
+	 * KVM intercepts the other exceptions for its own needs (#DB on SVM
+	 * for NMI single-stepping, #PF for shadow paging, ...): a sync rule
+	 * would take them from it.
+	 */
+	{ "sync handler rule for #DB (vector 1)", GOOD_ADD,
+	  .type = MVMM_EV_EXCEPTION, .lo = 1, .hi = 1,
+	  .err = -EOPNOTSUPP, .msg = E_UD_ONLY, .blame = B_LO },
+	{ "sync handler rule for exceptions 0-31", GOOD_ADD,
+	  .type = MVMM_EV_EXCEPTION, .lo = 0, .hi = 31,
+	  .err = -EOPNOTSUPP, .msg = E_UD_ONLY, .blame = B_LO },
 	{ "sync handler rule for MSR writes 0x600-0x6ff", GOOD_ADD,
 	  .type = MVMM_EV_MSR_WRITE, .lo = 0x600, .hi = 0x6ff,
 	  .err = -EOPNOTSUPP, .msg = E_FASTPATH, .blame = B_LO },
