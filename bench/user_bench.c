@@ -610,9 +610,17 @@ static void print_waits(enum workload wl, int m,
 	       st[W_VSLEEP].median);
 }
 
+/*
+ * With one CPU (the icount rig) a mode meant for another CPU runs on the
+ * vCPU's: say so, and give no verdict on a target it does not measure.
+ */
 static void report(enum workload wl, double rate[NR_MODES][MAX_ROUNDS],
-		   double w[NR_MODES][NR_WSTATS][MAX_ROUNDS], int rounds)
+		   double w[NR_MODES][NR_WSTATS][MAX_ROUNDS], int rounds,
+		   bool one_cpu)
 {
+	const char *verdict;
+	bool moved;
+
 	double ratio[MAX_ROUNDS];
 	struct mvmm_bench_stat st, st_rate;
 	int m, r;
@@ -626,11 +634,14 @@ static void report(enum workload wl, double rate[NR_MODES][MAX_ROUNDS],
 			ratio[r] = rate[M_MAIN][r] / rate[m][r];
 		mvmm_bench_stat(ratio, rounds, &st);
 		mvmm_bench_stat(rate[m], rounds, &st_rate);
-		printf("%s: %s/main ratio %.3f (time per event, median of %d rounds, range %.2f..%.2f), target <= %.1f %s; %.0f events/s  [%s]\n",
+		moved = one_cpu && mode_info[m].where == CPU_OTHER;
+		verdict = moved ? "not measured here (it is for another CPU)" :
+			  st.median <= mode_info[m].target ? "met" : "NOT met";
+		printf("%s: %s/main ratio %.3f (time per event, median of %d rounds, range %.2f..%.2f), target <= %.1f %s; %.0f events/s  [%s%s]\n",
 		       wl_name[wl], mode_info[m].name, st.median, rounds, st.lo,
-		       st.hi, mode_info[m].target,
-		       st.median <= mode_info[m].target ? "met" : "NOT met",
-		       st_rate.median, mode_info[m].what);
+		       st.hi, mode_info[m].target, verdict, st_rate.median,
+		       mode_info[m].what,
+		       moved ? "; one CPU: ran on the vCPU's" : "");
 		print_waits(wl, m, w, rounds);
 	}
 }
@@ -687,7 +698,7 @@ int main(int argc, char *argv[])
 		}
 		sec_put_vm(&b);
 		kvm_vm_free(b.v.vm);
-		report(wl, rate, w, rounds);
+		report(wl, rate, w, rounds, b.cpu[1] == b.cpu[0]);
 	}
 	sec_end(&b);
 	mvmm_rsk_close(b.s);
