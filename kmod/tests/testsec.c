@@ -6,7 +6,8 @@
  * predict, and module parameters (writable at run time under
  * /sys/module/mvmm_testsec/parameters/) make it misbehave on purpose:
  *
- *   mode           enum testsec_mode: answer, main, inject, invalid, fail
+ *   mode           enum testsec_mode: answer, main, inject, invalid, fail,
+ *                  detach (unregister from inside ->handle())
  *   inject_vector  the exception "inject" mode injects (default 13, #GP)
  *   inject_error   its error code, for vectors that push one
  *   sleep_us       sleep this long in every ->handle() call, so that a
@@ -262,6 +263,12 @@ static int testsec_handle(struct mvmm_handler *h,
 		return 0;
 	case TESTSEC_FAIL:
 		return -EIO;
+	case TESTSEC_DETACH:
+		/* Once (@h is testsec_handler): later events find none. */
+		if (xchg(&testsec_handler, NULL))
+			mvmm_handler_unregister(h);
+		ans->action = MVMM_ACT_MAIN;
+		return 0;
 	default:
 		break;
 	}
@@ -347,9 +354,12 @@ static int __init testsec_init(void)
 
 static void __exit testsec_exit(void)
 {
+	struct mvmm_handler *h = xchg(&testsec_handler, NULL);
+
 	debugfs_remove_recursive(testsec_dir);
 	/* Returns once no vCPU is inside testsec_handle() any more. */
-	mvmm_handler_unregister(testsec_handler);
+	if (h)
+		mvmm_handler_unregister(h);
 }
 
 module_init(testsec_init);

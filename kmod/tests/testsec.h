@@ -53,6 +53,7 @@ enum testsec_mode {
 	TESTSEC_INJECT = 2,	/* inject inject_vector (inject_error) */
 	TESTSEC_INVALID = 3,	/* HANDLED writing RSP: always refused */
 	TESTSEC_FAIL = 4,	/* ->handle() returns -EIO */
+	TESTSEC_DETACH = 5,	/* unregister inside ->handle(), answer main */
 	TESTSEC_NR_MODES
 };
 

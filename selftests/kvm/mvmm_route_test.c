@@ -1242,6 +1242,35 @@ TEST_F_TIMEOUT(route, answers, 300)
 		  (struct hdelta){ .events = 1, .handled = 1 });
 }
 
+/*
+ * testsec unregisters itself from inside ->handle(), at the first event:
+ * mvmm cannot wait for that call (it would wait for itself), so it does
+ * not; the call's answer (main) applies, the events after it take the
+ * fallback, and the module unloads and loads again as usual.
+ */
+TEST_F_TIMEOUT(route, self_unregister, 300)
+{
+	const struct tcase *t = variant->t;
+	struct mvmm_handler_info h0, h1;
+	struct mvmm_rule_info r;
+	uint64_t n;
+
+	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
+		 TESTSEC_NAME);
+	r.id = rule_add(self->s, self->c->id, &r);
+	param_set("mode", TESTSEC_DETACH);
+	handler_get(self->s, TESTSEC_NAME, &h0);
+	n = step("unregisters inside handle()", self->c, t, BY_KVM, 0, -1);
+	handler_get(self->s, TESTSEC_NAME, &h1);
+	check_hdelta("unregistered inside handle()", &h0, &h1,
+		     &(struct hdelta){ .events = n, .to_main = 1,
+				       .fallback = n - 1 });
+	TEST_ASSERT(!h1.attached,
+		    "Expected testsec detached once it unregistered itself");
+	mod_unload("mvmm_testsec");
+	mod_load("mvmm_testsec");
+}
+
 /* testsec unloaded: deny faults, main lets KVM answer, observe is moot. */
 TEST_F_TIMEOUT(route, handler_absent, 300)
 {
