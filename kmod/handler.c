@@ -15,8 +15,10 @@
 #include <linux/slab.h>
 #include "exit.h"
 #include "handler.h"
+#include "ksyms.h"
 #include "nl_notify.h"
 #include "usec.h"
+#include "vm.h"
 
 /* Serializes slot creation and (un)registration; readers are lock-free. */
 static DEFINE_MUTEX(mvmm_handlers_mutex);
@@ -103,6 +105,25 @@ static void mvmm_handler_notify(u8 cmd, struct mvmm_hslot *s)
 	mvmm_nl_notify_handler(cmd, s, &info);
 }
 
+static void mvmm_handler_free_cb(struct rcu_head *head)
+{
+	struct mvmm_handler *h = container_of(head, struct mvmm_handler, rcu);
+
+	percpu_ref_exit(&h->calls);
+	kfree(h);
+}
+
+/* The last reference is gone: no call is in progress, none can start. */
+static void mvmm_handler_released(struct percpu_ref *ref)
+{
+	struct mvmm_handler *h = container_of(ref, struct mvmm_handler, calls);
+
+	if (h->orphan)
+		mvmm_exit_call_srcu(&h->rcu, mvmm_handler_free_cb);
+	else
+		complete(&h->idle);
+}
+
 static struct mvmm_handler *mvmm_handler_add(const char *name,
 					     const struct mvmm_handler_ops *ops,
 					     struct mvmm_usec *usec, void *priv)
@@ -116,6 +137,12 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
+	if (percpu_ref_init(&h->calls, mvmm_handler_released, 0,
+			    GFP_KERNEL)) {
+		kfree(h);
+		return ERR_PTR(-ENOMEM);
+	}
+	init_completion(&h->idle);
 	h->ops = ops;
 	h->usec = usec;
 	h->priv = priv;
@@ -144,6 +171,7 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 err_unlock:
 	mutex_unlock(&mvmm_handlers_mutex);
 	put_pid(h->tgid);
+	percpu_ref_exit(&h->calls);
 	kfree(h);
 	return ERR_CAST(s);
 }
@@ -158,22 +186,43 @@ struct mvmm_handler *mvmm_handler_register(const char *name,
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_register);
 
+/* Is this thread a vCPU's, inside @h's ->handle()? */
+static bool mvmm_handler_calling(struct mvmm_handler *h)
+{
+	struct kvm_vcpu *vcpu = mvmm_kvm.get_running_vcpu();
+	struct mvmm_vcpu *vc = vcpu ? mvmm_vcpu_find(vcpu) : NULL;
+
+	return vc && READ_ONCE(vc->in_handle) == h;
+}
+
 void mvmm_handler_unregister(struct mvmm_handler *h)
 {
 	struct mvmm_hslot *s = h->slot;
 	struct mvmm_hinfo info;
+	bool own;
 
 	/* Who it was, for the notification. */
 	mvmm_handler_info(s, &info);
 	mutex_lock(&mvmm_handlers_mutex);
 	RCU_INIT_POINTER(s->live, NULL);
 	mutex_unlock(&mvmm_handlers_mutex);
-	/* Every vCPU that could have seen @h runs under the exit SRCU. */
-	mvmm_exit_sync();
+	/*
+	 * No call starts any more. Wait for this handler's calls in
+	 * progress, and for nothing else: vCPUs waiting on other handlers
+	 * are not its business. Called from inside its own ->handle(), that
+	 * call is one of them: it cannot be waited for, so the last put
+	 * frees @h instead.
+	 */
+	own = mvmm_handler_calling(h);
+	h->orphan = own;
+	percpu_ref_kill(&h->calls);
+	if (!own)
+		wait_for_completion(&h->idle);
 	pr_info("handler %s unregistered\n", s->name);
 	put_pid(h->tgid);
 	mvmm_nl_notify_handler(MVMM_CMD_HANDLER_DETACH, s, &info);
-	kfree(h);
+	if (!own)
+		mvmm_exit_call_srcu(&h->rcu, mvmm_handler_free_cb);
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_unregister);
 

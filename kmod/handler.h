@@ -3,7 +3,9 @@
 #define _MVMM_HANDLER_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/ktime.h>
+#include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <mvmm/secondary.h>
 
@@ -47,14 +49,44 @@ struct mvmm_hslot {
 
 struct mvmm_usec;
 
-/* A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usec. */
+/*
+ * A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usec.
+ *
+ * @calls counts the registration and each call in progress, so that
+ * unregistering waits for this handler's calls only, never for vCPUs
+ * waiting on other handlers (of other VMs, say). @h is freed after an
+ * exit-SRCU grace period: a vCPU may have read the slot's pointer just
+ * before it was cleared.
+ */
 struct mvmm_handler {
 	struct mvmm_hslot *slot;
 	const struct mvmm_handler_ops *ops;
 	struct mvmm_usec *usec;
 	void *priv;
 	struct pid *tgid;	/* user: the attaching process, for its CPU time */
+	struct percpu_ref calls;
+	struct completion idle;	/* @calls dropped to zero */
+	/* Unregistered from inside its own ->handle(): the last put frees. */
+	bool orphan;
+	struct rcu_head rcu;
 };
+
+/*
+ * The handler attached to @s now, held for one call; NULL if there is
+ * none or it is going away. The caller is in the exit SRCU read section,
+ * which keeps the memory of a handler it read valid.
+ */
+static inline struct mvmm_handler *mvmm_handler_get(struct mvmm_hslot *s)
+{
+	struct mvmm_handler *h = rcu_dereference_check(s->live, 1);
+
+	return h && percpu_ref_tryget_live(&h->calls) ? h : NULL;
+}
+
+static inline void mvmm_handler_put(struct mvmm_handler *h)
+{
+	percpu_ref_put(&h->calls);
+}
 
 /* What a handler dump shows of the handler attached now, if any. */
 struct mvmm_hinfo {

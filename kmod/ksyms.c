@@ -72,6 +72,7 @@ static const struct {
 	MVMM_NEED(queue_exception_e, "kvm_queue_exception_e"),
 	MVMM_NEED(file_is_kvm, "file_is_kvm"),
 	MVMM_NEED(vcpu_kick, "kvm_vcpu_kick"),
+	MVMM_NEED(get_running_vcpu, "kvm_get_running_vcpu"),
 	MVMM_NEED(io_bus_read, "kvm_io_bus_read"),
 	MVMM_NEED(io_bus_write, "kvm_io_bus_write"),
 	MVMM_NEED(cpuid, "kvm_cpuid"),

@@ -23,6 +23,7 @@ struct mvmm_kvm {
 				  u32 error_code);
 	bool (*file_is_kvm)(struct file *file);
 	void (*vcpu_kick)(struct kvm_vcpu *vcpu);
+	struct kvm_vcpu *(*get_running_vcpu)(void);
 	/* kvm_io_bus_read() is not exported in 6.1; its twin is. */
 	int (*io_bus_read)(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			   gpa_t addr, int len, void *val);

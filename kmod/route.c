@@ -155,10 +155,13 @@ static enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
 	return deny ? MVMM_OUT_DENY : MVMM_OUT_MAIN;
 }
 
-/* Call the handler, timed for its load (groups, handler dumps). */
+/*
+ * Call the handler, timed for its load (groups, handler dumps). A kernel
+ * handler may unregister from inside ->handle(): @vc says it is in there.
+ */
 static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
-		     const struct mvmm_request *req, struct mvmm_answer *ans,
-		     enum mvmm_wait how)
+		     struct mvmm_vcpu *vc, const struct mvmm_request *req,
+		     struct mvmm_answer *ans, enum mvmm_wait how)
 {
 	u64 start, ns;
 	int ret;
@@ -166,10 +169,13 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	mvmm_hload_begin(h->slot);
 	/* The cheapest clock: only short differences matter here. */
 	start = sched_clock();
-	if (h->usec)
+	if (h->usec) {
 		ret = mvmm_usec_call(h->usec, vcpu, req, ans, how);
-	else
+	} else {
+		WRITE_ONCE(vc->in_handle, h);
 		ret = h->ops->handle(h, req, ans);
+		WRITE_ONCE(vc->in_handle, NULL);
+	}
 	ns = sched_clock() - start;
 	mvmm_hload_end(h->slot, ret, ns);
 	if (trace_mvmm_answer_enabled())
@@ -215,7 +221,8 @@ static void mvmm_answer_reset(struct mvmm_answer *a)
 
 /* A copy for the secondary; KVM handles the event as usual. */
 static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
-			 struct kvm_vcpu *vcpu, const struct mvmm_request *req,
+			 struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+			 const struct mvmm_request *req,
 			 struct mvmm_answer *ans)
 {
 	const char *what = "not-observed";
@@ -228,7 +235,7 @@ static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
 			mvmm_hstat_inc(s, MVMM_HSTAT_DROPPED);
 	} else if (h) {
 		mvmm_answer_reset(ans);
-		mvmm_call(h, vcpu, req, ans, MVMM_WAIT_KILLABLE);
+		mvmm_call(h, vcpu, vc, req, ans, MVMM_WAIT_KILLABLE);
 		what = "observed";
 	}
 	if (what[0] == 'o')
@@ -238,6 +245,7 @@ static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
 
 /* Ask @rule's target about @req; a usable answer ends up in @ans. */
 static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
+				     struct mvmm_vcpu *vc,
 				     const struct mvmm_request *req,
 				     const struct mvmm_rule *rule,
 				     enum mvmm_wait how,
@@ -259,11 +267,13 @@ again:
 				     "no such handler");
 	mvmm_hstat_inc(s, MVMM_HSTAT_EVENTS);
 
-	/* The exit path holds mvmm's exit SRCU: unregister waits for it. */
-	h = rcu_dereference_check(s->live, 1);
+	/* Held for the call: unregistering waits for it. */
+	h = mvmm_handler_get(s);
 
 	if (rule->mode == MVMM_MODE_OBSERVE) {
-		mvmm_observe(h, s, vcpu, req, ans);
+		mvmm_observe(h, s, vcpu, vc, req, ans);
+		if (h)
+			mvmm_handler_put(h);
 		return MVMM_OUT_MAIN;
 	}
 	if (!h && gp.set) {
@@ -275,7 +285,8 @@ again:
 		return mvmm_fallback(req, rule, s, "no handler registered");
 
 	mvmm_answer_reset(ans);
-	err = mvmm_call(h, vcpu, req, ans, how);
+	err = mvmm_call(h, vcpu, vc, req, ans, how);
+	mvmm_handler_put(h);
 	if (err == -EINTR) {
 		/* Not completed: the guest retakes the exit after KVM_RUN. */
 		mvmm_hstat_dec(s, MVMM_HSTAT_EVENTS);
@@ -363,7 +374,8 @@ enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 		return MVMM_ROUTE_KVM;
 	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
 
-	switch (mvmm_decide(vcpu, &vc->req, rule, MVMM_WAIT_RESTARTABLE, ans)) {
+	switch (mvmm_decide(vcpu, vc, &vc->req, rule, MVMM_WAIT_RESTARTABLE,
+			    ans)) {
 	case MVMM_OUT_HANDLED:
 		*ret = mvmm_apply_handled(vcpu, ev, ans);
 		return MVMM_ROUTE_DONE;
@@ -392,7 +404,7 @@ void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 			const struct mvmm_rule *rule)
 {
 	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
-	mvmm_decide(vcpu, &vc->req, rule, MVMM_WAIT_KILLABLE, &vc->ans);
+	mvmm_decide(vcpu, vc, &vc->req, rule, MVMM_WAIT_KILLABLE, &vc->ans);
 }
 
 /*
@@ -428,7 +440,7 @@ bool mvmm_route_bus(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 	if (ev->flags & MVMM_EVF_WRITE)
 		memcpy(&req->data, val, ev->size);
 
-	switch (mvmm_decide(vcpu, req, rule, MVMM_WAIT_KILLABLE, ans)) {
+	switch (mvmm_decide(vcpu, vc, req, rule, MVMM_WAIT_KILLABLE, ans)) {
 	case MVMM_OUT_HANDLED:
 		mvmm_apply_mmio(ev, ans, val);
 		return true;

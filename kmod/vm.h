@@ -97,6 +97,8 @@ struct mvmm_vcpu {
 	struct mvmm_answer ans;
 	/* bus.c passes an access on to KVM's bus: not to be taken again. */
 	bool bus_to_kvm;
+	/* The kernel handler whose ->handle() the vCPU's thread is in. */
+	struct mvmm_handler *in_handle;
 };
 
 /* What netlink reports about one VM: a consistent copy, no live pointers. */

@@ -10,8 +10,11 @@
  * the rule's fallback when the answer is invalid or ->handle() fails.
  *
  * mvmm_handler_unregister() returns once no vCPU is inside ->handle()
- * any more; from then on the handler's rules resolve to their fallback
- * until a handler of the same name registers again.
+ * any more (it waits for this handler's calls only); from then on the
+ * handler's rules resolve to their fallback until a handler of the same
+ * name registers again. Called from inside ->handle(), it returns at once
+ * without waiting (other vCPUs may still be in ->handle()), and the
+ * handler is not called again.
  */
 #ifndef _MVMM_SECONDARY_H
 #define _MVMM_SECONDARY_H
