@@ -35,11 +35,16 @@
  *                  too; adding it again with a live member serves again.
  *   bad_input      every refusal of the group commands with its errno and
  *                  extack message, and group rules that are refused.
+ *   signal_retake  one vCPU of its own, weighted 1:1: a signal ends KVM_RUN
+ *                  while A holds an IN, B answers the retaken IN, A then
+ *                  answers its old request; A's next pick must be a new
+ *                  request and the guest must read A's new answer.
  */
 #include "kvm_util.h"
 #include "processor.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1035,6 +1040,187 @@ TEST_F_TIMEOUT(grp, bad_input, 300)
 		    ng, gi.policy, gi.nr);
 	TEST_ASSERT(!group_cmd(self->s, MVMM_CMD_GROUP_DEL, ng, -1, NULL, -1,
 			       &ack), "Expected group del to work: %s", ack.msg);
+}
+
+/* ---- a request interrupted by a signal, retaken by another member ------ */
+
+#define SIG_OLD		0x5ec000a1U	/* A's answer to its stale request */
+#define SIG_NEW		0x5ec000a2U	/* A's answer to a new one */
+
+/* One vCPU: each IN, then a sync with the value read. */
+static void sig_guest(void)
+{
+	uint32_t v;
+
+	for (;;) {
+		asm volatile("inl %%dx, %%eax" : "=a"(v) : "d"(PORT));
+		GUEST_SYNC(v);
+	}
+}
+
+struct sig_vcpu {
+	struct kvm_vcpu *vcpu;
+	pthread_t thread;
+	int done[2];		/* pipe: 'I' per -EINTR, then 'D' */
+	uint64_t value;		/* the IN's value, from the sync */
+};
+
+static void sig_noop(int sig)
+{
+}
+
+/* Run to the next sync; every -EINTR is reported and the IN retaken. */
+static void *sig_run(void *arg)
+{
+	struct sig_vcpu *v = arg;
+	struct ucall uc;
+	char c;
+
+	for (;;) {
+		if (!__vcpu_run(v->vcpu))
+			break;
+		TEST_ASSERT(errno == EINTR, "KVM_RUN: %s", strerror(errno));
+		c = 'I';
+		TEST_ASSERT(write(v->done[1], &c, 1) == 1, "pipe");
+	}
+	TEST_ASSERT(get_ucall(v->vcpu, &uc) == UCALL_SYNC,
+		    "Expected a sync, got exit %s",
+		    exit_reason_str(v->vcpu->run->exit_reason));
+	v->value = uc.args[1];
+	c = 'D';
+	TEST_ASSERT(write(v->done[1], &c, 1) == 1, "pipe");
+	return NULL;
+}
+
+/*
+ * Wait for the first of: a request on @a or @b (0 or 1, read into @req),
+ * or the vCPU's report on its pipe (2, the byte in @c).
+ */
+static int sig_next(struct mvmm_sec *a, struct mvmm_sec *b,
+		    struct sig_vcpu *v, struct mvmm_request *req, char *c)
+{
+	struct pollfd p[3] = {
+		{ .fd = mvmm_sec_fd(a), .events = POLLIN },
+		{ .fd = mvmm_sec_fd(b), .events = POLLIN },
+		{ .fd = v->done[0], .events = POLLIN },
+	};
+	int i;
+
+	TEST_ASSERT(poll(p, 3, SEC_TIMEOUT_MS) > 0,
+		    "Expected a request or the vCPU within %d ms",
+		    SEC_TIMEOUT_MS);
+	if (p[2].revents) {
+		TEST_ASSERT(read(v->done[0], c, 1) == 1, "pipe");
+		return 2;
+	}
+	i = p[0].revents ? 0 : 1;
+	TEST_ASSERT(mvmm_sec_read(i ? b : a, req, 1) == 1,
+		    "Expected a request on %s", i ? "B" : "A");
+	return i;
+}
+
+static void sig_answer(struct mvmm_sec *s, const struct mvmm_request *req,
+		       uint32_t value)
+{
+	struct mvmm_answer ans = {};
+	int ret;
+
+	mvmm_ans_handled(&ans, value);
+	ret = mvmm_sec_answer(s, req, &ans);
+	TEST_ASSERT(!ret, "Expected the answer taken, got %s", strerror(-ret));
+}
+
+/*
+ * A weighted 1:1 group, the guest looping on one IN. A holds its request,
+ * a signal ends KVM_RUN, the retaken IN goes to B, which answers; then A
+ * answers its old request. That IN is over: when the group next picks A
+ * for the same instruction, A must get a new request, and the guest the
+ * answer to that one, not the old answer.
+ */
+TEST_F_TIMEOUT(grp, signal_retake, 300)
+{
+	struct sigaction sa = { .sa_handler = sig_noop };
+	struct mvmm_sec_opts opts = { .timeout_ms = SEC_TIMEOUT_MS };
+	struct mvmm_request old, req;
+	struct mvmm_sec *a, *b, *sec[2];
+	char na[32], nb[32], ng[32], c;
+	struct gmember m[2];
+	struct sig_vcpu v = {};
+	struct kvm_vm *vm;
+	int who, picks;
+
+	/* No SA_RESTART: the signal must end KVM_RUN with -EINTR. */
+	sigemptyset(&sa.sa_mask);
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!pipe(v.done), "pipe");
+	vm = vm_create_with_one_vcpu(&v.vcpu, sig_guest);
+	names("sig", na, nb, ng);
+	a = mvmm_sec_attach(vm->fd, na, &opts);
+	TEST_ASSERT(a, "attach A: %s", strerror(errno));
+	b = mvmm_sec_attach(vm->fd, nb, &opts);
+	TEST_ASSERT(b, "attach B: %s", strerror(errno));
+	sec[0] = a;
+	sec[1] = b;
+	m[0] = (struct gmember){ na, 1 };
+	m[1] = (struct gmember){ nb, 1 };
+	group_add(self->s, ng, MVMM_GROUP_WEIGHTED, m, 2);
+	group_rule_ok(self->s, mvmm_sec_vm_id(a), ng);
+
+	/* The first IN: whoever gets it is "A" from here on. */
+	pthread_create(&v.thread, NULL, sig_run, &v);
+	who = sig_next(a, b, &v, &old, &c);
+	TEST_ASSERT(who < 2, "Expected the IN to reach a member");
+	if (who == 1) {
+		sec[0] = b;
+		sec[1] = a;
+	}
+	pthread_kill(v.thread, SIGUSR1);
+	TEST_ASSERT(sig_next(sec[0], sec[1], &v, &req, &c) == 2 && c == 'I',
+		    "Expected KVM_RUN to end with -EINTR while A holds the IN");
+	/* The retaken IN: weighted 1:1 takes turns, so B. */
+	TEST_ASSERT(sig_next(sec[0], sec[1], &v, &req, &c) == 1,
+		    "Expected the retaken IN to go to B");
+	sig_answer(sec[1], &req, VAL_B);
+	TEST_ASSERT(sig_next(sec[0], sec[1], &v, &req, &c) == 2 && c == 'D' &&
+		    v.value == VAL_B,
+		    "Expected the guest to read B's answer, got %#lx", v.value);
+	pthread_join(v.thread, NULL);
+	/* A answers the IN it was given: over already, nothing applies it. */
+	sig_answer(sec[0], &old, SIG_OLD);
+
+	/* Run INs, B answering, until the group picks A again. */
+	for (picks = 0; picks < 4; picks++) {
+		pthread_create(&v.thread, NULL, sig_run, &v);
+		who = sig_next(sec[0], sec[1], &v, &req, &c);
+		if (who == 1) {
+			sig_answer(sec[1], &req, VAL_B);
+			TEST_ASSERT(sig_next(sec[0], sec[1], &v, &req, &c) == 2,
+				    "Expected the guest to go on");
+			pthread_join(v.thread, NULL);
+			continue;
+		}
+		TEST_ASSERT(who == 0,
+			    "Expected A to get a new request for the IN, but the guest read %#lx without one",
+			    (pthread_join(v.thread, NULL), v.value));
+		TEST_ASSERT(req.seq > old.seq,
+			    "Expected a new request (seq above %llu), got seq %llu",
+			    (unsigned long long)old.seq,
+			    (unsigned long long)req.seq);
+		sig_answer(sec[0], &req, SIG_NEW);
+		TEST_ASSERT(sig_next(sec[0], sec[1], &v, &req, &c) == 2 &&
+			    v.value == SIG_NEW,
+			    "Expected the guest to read A's new answer %#x, got %#lx",
+			    SIG_NEW, v.value);
+		pthread_join(v.thread, NULL);
+		break;
+	}
+	TEST_ASSERT(picks < 4, "Expected the group to pick A again");
+	printf("# A's stale request: answered after the retake went to B, never applied; A's next pick got a new request\n");
+	mvmm_sec_detach(a);
+	mvmm_sec_detach(b);
+	kvm_vm_free(vm);
+	close(v.done[0]);
+	close(v.done[1]);
 }
 
 TEST_HARNESS_MAIN
