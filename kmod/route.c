@@ -170,7 +170,7 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	/* The cheapest clock: only short differences matter here. */
 	start = sched_clock();
 	if (h->usec) {
-		ret = mvmm_usec_call(h->usec, vcpu, req, ans, how);
+		ret = mvmm_usec_call(h->usec, vcpu, req, ans, how, vc->routes);
 	} else {
 		WRITE_ONCE(vc->in_handle, h);
 		ret = h->ops->handle(h, req, ans);
@@ -366,6 +366,7 @@ enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 {
 	struct mvmm_answer *ans = &vc->ans;
 
+	vc->routes++;
 	if (rule->target.kind == MVMM_TARGET_ANSWER)
 		return mvmm_route_answer(vcpu, vc, ev, rule, ret) ?
 		       MVMM_ROUTE_DONE : MVMM_ROUTE_KVM;
@@ -425,6 +426,7 @@ bool mvmm_route_bus(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 	struct mvmm_answer *ans = &vc->ans;
 	struct mvmm_request *req = &vc->req;
 
+	vc->routes++;
 	if (rule->target.kind == MVMM_TARGET_ANSWER) {
 		if (mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, ans) !=
 		    MVMM_OUT_HANDLED)

@@ -27,7 +27,8 @@ struct mvmm_uslot {
 	u64 seq;			/* outstanding request, 0: none */
 	u64 deadline;			/* ktime ns: @seq times out */
 	struct mvmm_event ev;		/* @seq's event and RIP: a resumed */
-	u64 rip;			/* exit must be this same one */
+	u64 rip;			/* exit must be this same one, */
+	u64 route;			/* routed right after @seq's */
 	bool answered;			/* MVMM_IOC_ANSWER put it in @ans */
 	struct mvmm_answer ans;
 	u32 spin_ns;			/* eventfd mode: this vCPU's spin */
@@ -447,7 +448,7 @@ static int mvmm_usec_wait(struct mvmm_usec *u, struct mvmm_uslot *us,
 
 int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
 		   const struct mvmm_request *req, struct mvmm_answer *ans,
-		   enum mvmm_wait how)
+		   enum mvmm_wait how, u64 route)
 {
 	u32 idx = req->vcpu_idx;
 	struct mvmm_uslot *us;
@@ -468,12 +469,17 @@ int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
 		spin_unlock(&u->lock);
 		return -ENODEV;
 	}
+	/*
+	 * Not the exit a signal interrupted, or not its retake right after
+	 * (another handler, a group's other member say, took that): the
+	 * interrupted one is void now, and a late answer to it must not
+	 * complete this one.
+	 */
 	if (us->seq && (how != MVMM_WAIT_RESTARTABLE ||
 			memcmp(&us->ev, &req->ev, sizeof(us->ev)) ||
-			us->rip != req->rip)) {
-		/* Not the exit a signal interrupted: that one is void now. */
+			us->rip != req->rip || us->route + 1 != route))
 		mvmm_usec_retire(u, us, ss);
-	}
+	us->route = route;
 	if (us->seq) {
 		mvmm_hstat_inc(u->h->slot, MVMM_HSTAT_RESTART);
 	} else {

@@ -44,10 +44,12 @@ size_t mvmm_usec_ring_size(const struct mvmm_usec *u);
  * -EINTR: a signal interrupted a restartable wait and the request stays
  * outstanding; -ETIMEDOUT, -ENODEV (detached), -EXDEV (another VM's
  * handler), -ERANGE (vCPU index beyond the slots): apply the fallback.
+ * @route numbers the vCPU's routed events: an interrupted request is
+ * resumed only by the very next one (the guest retaking that exit).
  */
 int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
 		   const struct mvmm_request *req, struct mvmm_answer *ans,
-		   enum mvmm_wait how);
+		   enum mvmm_wait how, u64 route);
 /* Queue an observe copy without waiting: 0, -ENOSPC (dropped), -EXDEV. */
 int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req);
 

@@ -99,6 +99,8 @@ struct mvmm_vcpu {
 	bool bus_to_kvm;
 	/* The kernel handler whose ->handle() the vCPU's thread is in. */
 	struct mvmm_handler *in_handle;
+	/* Events routed, sync, at the exit or on a bus: see mvmm_usec_call(). */
+	u64 routes;
 };
 
 /* What netlink reports about one VM: a consistent copy, no live pointers. */
