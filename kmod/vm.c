@@ -12,6 +12,7 @@
 
 #include <linux/hashtable.h>
 #include <linux/percpu.h>
+#include <linux/pid_namespace.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -70,6 +71,25 @@ static struct mvmm_policy *mvmm_vm_publish(struct mvmm_vm *vm,
 	return old;
 }
 
+/*
+ * The process that created @kvm (its VMM), by the pid KVM recorded then:
+ * not current, which may be a secondary attaching to a VM that has not
+ * run yet. "?" once that process is gone.
+ */
+static void mvmm_vm_owner(struct mvmm_vm *vm, struct kvm *kvm)
+{
+	struct task_struct *t;
+
+	vm->pid = kvm->userspace_pid;
+	rcu_read_lock();
+	t = pid_task(find_pid_ns(vm->pid, &init_pid_ns), PIDTYPE_PID);
+	if (t)
+		get_task_comm(vm->comm, t->group_leader);
+	else
+		strscpy(vm->comm, "?", sizeof(vm->comm));
+	rcu_read_unlock();
+}
+
 static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 {
 	struct mvmm_vm *vm, *old;
@@ -84,8 +104,7 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 	}
 	vm->kvm = kvm;
 	INIT_LIST_HEAD(&vm->vcpus);
-	vm->pid = kvm->userspace_pid;
-	get_task_comm(vm->comm, current->group_leader);
+	mvmm_vm_owner(vm, kvm);
 	vm->first_seen_ns = ktime_get_ns();
 	/* A VM starts from the default table of the moment it is first seen. */
 	mvmm_vm_publish(vm, mvmm_default_policy_get());
