@@ -5,8 +5,9 @@
  * Load order matters: KVM's symbols first, then the handler registry and
  * the VM registry (with its watch on VM teardown), then the exit hook that
  * feeds them and the hook points that tables install on demand (exit.c,
- * bus.c, complete.c), /dev/mvmm for userspace secondaries, and the
- * netlink family last, once there is something to show. Unload is the
+ * bus.c, complete.c), the netlink family, and /dev/mvmm last: once it is
+ * registered a process may open it and attach, and nothing after that
+ * may fail (a failed init cannot wait for open files). Unload is the
  * reverse: no more requests, every hook off, then wait until no vCPU is
  * in mvmm's code before anything is freed.
  */
@@ -27,6 +28,22 @@
 #include "udev.h"
 #include "vm.h"
 
+/*
+ * The objects the control plane may have created, once no hook can reach
+ * them: VMs and their tables, the default table, groups, answers.
+ */
+static void mvmm_objects_exit(void)
+{
+	mvmm_vms_exit();
+	mvmm_default_policy_exit();
+	/* Policies are freed after an exit-SRCU grace period. */
+	mvmm_exit_barrier();
+	/* Groups next: their old member sets were such callbacks too. */
+	mvmm_groups_exit();
+	/* No table names an answer any more. */
+	mvmm_answer_tgt_exit();
+}
+
 static int __init mvmm_init(void)
 {
 	int ret;
@@ -45,26 +62,23 @@ static int __init mvmm_init(void)
 		goto err_vms;
 	mvmm_bus_hooks_init();
 	mvmm_complete_hooks_init();
-	ret = mvmm_udev_init();
-	if (ret)
-		goto err_hooks;
 	ret = mvmm_netlink_init();
 	if (ret)
-		goto err_udev;
+		goto err_hooks;
+	ret = mvmm_udev_init();
+	if (ret)
+		goto err_netlink;
 
 	pr_info("hooked %s exits\n", mvmm_kvm.vmx ? "VMX" : "SVM");
 	return 0;
 
-err_udev:
-	mvmm_udev_exit();
+err_netlink:
+	mvmm_netlink_exit();
 err_hooks:
 	mvmm_hookpoints_remove_all();
 	mvmm_exit_hooks_exit();
 err_vms:
-	mvmm_vms_exit();
-	mvmm_default_policy_exit();
-	mvmm_exit_barrier();
-	mvmm_answer_tgt_exit();
+	mvmm_objects_exit();
 err_handlers:
 	mvmm_handlers_exit();
 err_ksyms:
@@ -74,19 +88,12 @@ err_ksyms:
 
 static void __exit mvmm_exit(void)
 {
-	mvmm_netlink_exit();
 	/* Open /dev/mvmm files pin the module: none is attached here. */
 	mvmm_udev_exit();
+	mvmm_netlink_exit();
 	mvmm_hookpoints_remove_all();
 	mvmm_exit_hooks_exit();
-	mvmm_vms_exit();
-	mvmm_default_policy_exit();
-	/* Policies are freed after an exit-SRCU grace period. */
-	mvmm_exit_barrier();
-	/* Groups last: their old member sets were such callbacks too. */
-	mvmm_groups_exit();
-	/* No table names an answer any more. */
-	mvmm_answer_tgt_exit();
+	mvmm_objects_exit();
 	mvmm_handlers_exit();
 	mvmm_ksyms_exit();
 	pr_info("unhooked\n");
