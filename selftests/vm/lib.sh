@@ -274,6 +274,16 @@ rig_accel()
 # and keeping a CR-free copy in $log.  $timeout bounds the whole boot.
 # The initrd and the log belong to one run (its private work dir): runs
 # may go on in parallel.
+# Where a file lives in memory: /dev/shm, or the build tree without it.
+rig_shm_dir()
+{
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		echo /dev/shm
+	else
+		echo "$RIG_BUILD"
+	fi
+}
+
 rig_boot()
 {
 	local kroot=$1 abi=$2 initrd=$3 timeout=$4 log=$5
@@ -307,12 +317,14 @@ rig_boot()
 	# drops what its console backend cannot take at once (after a few
 	# retries), so a pipe to a reader slower than the guest (a busy
 	# host, the 8 MiB kernel log at the end, icount's guest that never
-	# waits) lost characters of the results. QEMU's own messages are
-	# appended to the same file. QEMU runs in the background so that a
-	# signal to this script (a make interrupted, a CI timeout) can stop
-	# it instead of leaving an orphan: timeout forwards TERM/INT/HUP.
-	raw=$(dirname "$initrd")/console.raw
-	: > "$raw"
+	# waits) lost characters of the results. The file is in memory
+	# (/dev/shm): QEMU writes the console holding its global lock, and
+	# a write that waited for a busy disk would stop the guest's timers
+	# meanwhile. QEMU's own messages are appended to the same file.
+	# QEMU runs in the background so that a signal to this script (a
+	# make interrupted, a CI timeout) can stop it instead of leaving an
+	# orphan: timeout forwards TERM/INT/HUP.
+	raw=$(mktemp -p "$(rig_shm_dir)" mvmm-console.XXXXXX)
 	timeout -k 10 "$timeout" qemu-system-x86_64 "${qemu[@]}" \
 		-m "${RIG_MEM:-2048}" -smp "${RIG_SMP:-2}" \
 		-display none -no-reboot -nodefaults \
@@ -322,7 +334,7 @@ rig_boot()
 		-append "console=ttyS0 panic=-1 quiet log_buf_len=8M ${RIG_APPEND:-}" \
 		</dev/null >> "$raw" 2>&1 &
 	RIG_QEMU_PID=$!
-	trap 'rig_stop_qemu; exit 143' TERM INT HUP
+	trap 'rig_stop_qemu; rm -f "$raw"; exit 143' TERM INT HUP
 	# tail reads what is left once QEMU is gone, then ends.
 	tail -n +1 -f --pid="$RIG_QEMU_PID" "$raw" | rig_filter "$log" &
 	RIG_FILTER_PID=$!
