@@ -109,6 +109,8 @@ static void mvmm_handler_free_cb(struct rcu_head *head)
 {
 	struct mvmm_handler *h = container_of(head, struct mvmm_handler, rcu);
 
+	if (h->orphan && h->ops)
+		module_put(h->ops->owner);
 	percpu_ref_exit(&h->calls);
 	kfree(h);
 }
@@ -215,6 +217,9 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	 */
 	own = mvmm_handler_calling(h);
 	h->orphan = own;
+	/* Its code runs: the module is there to pin (see secondary.h). */
+	if (own)
+		__module_get(h->ops->owner);
 	percpu_ref_kill(&h->calls);
 	if (!own)
 		wait_for_completion(&h->idle);

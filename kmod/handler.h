@@ -66,7 +66,10 @@ struct mvmm_handler {
 	struct pid *tgid;	/* user: the attaching process, for its CPU time */
 	struct percpu_ref calls;
 	struct completion idle;	/* @calls dropped to zero */
-	/* Unregistered from inside its own ->handle(): the last put frees. */
+	/*
+	 * Unregistered from inside its own ->handle(): the last put frees,
+	 * and drops the reference then held on @ops->owner.
+	 */
 	bool orphan;
 	struct rcu_head rcu;
 };

@@ -36,7 +36,12 @@ static void mvmm_objects_exit(void)
 {
 	mvmm_vms_exit();
 	mvmm_default_policy_exit();
-	/* Policies are freed after an exit-SRCU grace period. */
+	/*
+	 * A handler's call count (percpu_ref) may still end in an RCU
+	 * callback that queues the handler's free: let it, then wait for
+	 * that and the policies, freed after an exit-SRCU grace period.
+	 */
+	rcu_barrier();
 	mvmm_exit_barrier();
 	/* Groups next: their old member sets were such callbacks too. */
 	mvmm_groups_exit();

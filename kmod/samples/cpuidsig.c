@@ -70,6 +70,7 @@ static int cpuidsig_handle(struct mvmm_handler *h,
 
 static const struct mvmm_handler_ops cpuidsig_ops = {
 	.handle = cpuidsig_handle,
+	.owner = THIS_MODULE,
 };
 
 static int __init cpuidsig_init(void)

@@ -82,6 +82,7 @@ static int debugcon_handle(struct mvmm_handler *h,
 
 static const struct mvmm_handler_ops debugcon_ops = {
 	.handle = debugcon_handle,
+	.owner = THIS_MODULE,
 };
 
 static int debugcon_show(struct seq_file *m, void *unused)

@@ -281,6 +281,7 @@ static int testsec_handle(struct mvmm_handler *h,
 
 static const struct mvmm_handler_ops testsec_ops = {
 	.handle = testsec_handle,
+	.owner = THIS_MODULE,
 };
 
 static int testsec_stats_show(struct seq_file *m, void *unused)

@@ -12,9 +12,12 @@
  * mvmm_handler_unregister() returns once no vCPU is inside ->handle()
  * any more (it waits for this handler's calls only); from then on the
  * handler's rules resolve to their fallback until a handler of the same
- * name registers again. Called from inside ->handle(), it returns at once
- * without waiting (other vCPUs may still be in ->handle()), and the
- * handler is not called again.
+ * name registers again. Called from inside ->handle(), it cannot wait for
+ * the call it runs in: it returns at once, calls in progress (and one a
+ * vCPU was just starting) may still run ->handle(), and mvmm holds a
+ * reference on ops->owner until they have returned, so that the module
+ * cannot be unloaded under them. It must not race with the module's own
+ * exit, which would not know what to wait for.
  */
 #ifndef _MVMM_SECONDARY_H
 #define _MVMM_SECONDARY_H
@@ -30,6 +33,11 @@ struct mvmm_handler_ops {
 	/* 0: @ans holds the answer; negative: apply the rule's fallback. */
 	int (*handle)(struct mvmm_handler *h, const struct mvmm_request *req,
 		      struct mvmm_answer *ans);
+	/*
+	 * THIS_MODULE: kept loaded while calls of a handler that
+	 * unregistered itself from inside ->handle() are still running.
+	 */
+	struct module *owner;
 };
 
 /*
