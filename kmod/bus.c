@@ -36,8 +36,11 @@ static bool mvmm_bus_event(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 	 * The emulator dispatches an access in pieces of at most 8 bytes,
 	 * split at page boundaries first: a misaligned access that crosses
 	 * a page comes as two pieces of any size (3 + 1 bytes, 5 + 3, ...).
-	 * Each piece is an event, so that a rule sees every byte of its
-	 * range and a deny rule cannot be stepped around.
+	 * Each piece is an event, looked up by its address like any access,
+	 * so that splitting an access does not take a piece past the rule
+	 * for its address. (A rule matches an access by its first byte: an
+	 * access that starts below a rule's range and reaches into it, in
+	 * one piece, is not that rule's; Documentation/mvmm.rst.)
 	 */
 	if (!vcpu || len < 1 || len > 8)
 		return false;
