@@ -72,15 +72,19 @@ static struct mvmm_policy *mvmm_vm_publish(struct mvmm_vm *vm,
 }
 
 /*
- * The process that created @kvm (its VMM), by the pid KVM recorded then:
- * not current, which may be a secondary attaching to a VM that has not
- * run yet. "?" once that process is gone.
+ * The process that created @kvm (its VMM): current when the VM is seen at
+ * one of its exits; otherwise (a secondary attaching to a VM that has not
+ * run yet) the thread KVM recorded as the creator, "?" once it is gone.
  */
 static void mvmm_vm_owner(struct mvmm_vm *vm, struct kvm *kvm)
 {
 	struct task_struct *t;
 
 	vm->pid = kvm->userspace_pid;
+	if (current->mm == kvm->mm) {
+		get_task_comm(vm->comm, current->group_leader);
+		return;
+	}
 	rcu_read_lock();
 	t = pid_task(find_pid_ns(vm->pid, &init_pid_ns), PIDTYPE_PID);
 	if (t)
