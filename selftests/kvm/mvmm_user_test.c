@@ -27,8 +27,14 @@
  *                 IN, twice; the next KVM_RUN waits for the same request;
  *                 the secondary saw it once, the guest completed it once,
  *                 RESTARTS counted 2.
- *   signal_mmio   MMIO waits through signals (the emulator cannot be
- *                 restarted): KVM_RUN returns only after the answer.
+ *   signal_rep_stos, signal_rep_movs
+ *                 a signal while REP STOSB (1024 bytes) or REP MOVSB (64
+ *                 bytes) to routed MMIO waits, each element answered
+ *                 after 20 ms: KVM_RUN returns -EINTR at the element it
+ *                 waits for, the instruction's registers as before that
+ *                 element; the next KVM_RUN resumes it: each element seen
+ *                 once and in order, RESTARTS 1. A memslot added while
+ *                 the vCPU waits on MMIO does not wait for the answer.
  *   death         kill -9 of a secondary while a vCPU waits on it: the
  *                 vCPU falls back at once, the name's rules fall back
  *                 until a new secondary attaches under it.
@@ -71,6 +77,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -621,54 +628,200 @@ TEST_F_TIMEOUT(user, signal, 300)
 	       shm->last_seq);
 }
 
-/* MMIO waits through signals: KVM_RUN returns only after the answer. */
-TEST_F_TIMEOUT(user, signal_mmio, 300)
-{
-	const char *name = "u-signal-mmio";
-	struct ug_cmd cmd = {
-		.op = UG_MMIO_RD, .n = 1, .arg = MVMM_SP_MMIO_BASE + 8,
-		.size = 8, .nexp = 1, .exp = { MVMM_SP_MMIO_INIT(1) },
-	};
-	struct kicker k = { .name = name, .rounds = 3, .gap_ms = 100,
-			    .release = true };
+/* Signals the vCPU thread once the secondary saw @after requests. */
+struct stopper {
+	pthread_t thread, vcpu;
 	struct mvmm_sp_shm *shm;
+	uint64_t after;
+	uint64_t answered;	/* the secondary's answers when it signalled */
+	uint64_t at_ms;
+};
+
+static void *stopper_fn(void *arg)
+{
+	struct stopper *k = arg;
+	uint64_t end = mvmm_ut_now_ms() + WAIT_MS;
+
+	while (SP_GET(k->shm->requests) < k->after) {
+		TEST_ASSERT(mvmm_ut_now_ms() < end,
+			    "Expected %lu requests within %d ms, got %lu",
+			    k->after, WAIT_MS, SP_GET(k->shm->requests));
+		usleep(1000);
+	}
+	k->answered = SP_GET(k->shm->answered);
+	k->at_ms = mvmm_ut_now_ms();
+	pthread_kill(k->vcpu, SIGUSR1);
+	return NULL;
+}
+
+static void stopper_start(struct stopper *k)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	k->vcpu = pthread_self();
+	pthread_create(&k->thread, NULL, stopper_fn, k);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* A memslot added from another thread while the vCPU waits. */
+struct slot_adder {
+	pthread_t thread;
+	struct kvm_vm *vm;
+	void *mem;
+	uint64_t done_ms;
+	int ret;
+};
+
+#define SIG_SLOT	11
+#define SIG_SLOT_GPA	0x200000000ULL
+
+static void *slot_adder_fn(void *arg)
+{
+	struct slot_adder *a = arg;
+	struct kvm_userspace_memory_region r = {
+		.slot = SIG_SLOT, .guest_phys_addr = SIG_SLOT_GPA,
+		.memory_size = getpagesize(),
+		.userspace_addr = (uintptr_t)a->mem,
+	};
+
+	a->ret = ioctl(a->vm->fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+	__atomic_store_n(&a->done_ms, mvmm_ut_now_ms(), __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *finish_fn(void *arg)
+{
+	ug_run(arg, false);
+	return NULL;
+}
+
+/*
+ * A signal while a string MMIO instruction waits for its secondary, one
+ * element at a time (20 ms each): KVM_RUN returns -EINTR at the element
+ * it waits for, with the instruction's registers as they were before it
+ * (nothing of it half done), and the next KVM_RUN resumes it there: the
+ * secondary sees each element once, in order, and the waiting element
+ * once. While a vCPU waits on MMIO, memslot changes go through.
+ */
+static void signal_string_mmio(FIXTURE_DATA(user) *self, const char *name,
+			       const struct ug_cmd *cmd, bool write)
+{
+	struct stopper k = { .after = 5 };
+	struct slot_adder a = { .vm = self->c->vm };
+	uint64_t len = cmd->size, ret_ms, done, answered, *seen;
+	struct mvmm_sp_shm *shm;
+	struct kvm_regs regs;
 	struct mvmm_uh h0, h1;
+	pthread_t fin;
 	int ret;
 
 	mvmm_ut_fork(&self->sec);
 	shm = self->sec.shm;
-	SP_SET(shm->hold, 1);
+	SP_SET(shm->delay_ms, 20);
 	mvmm_ut_give_vm(&self->sec, ug_vm_fd(self->c));
 	mvmm_ut_attach(&self->sec, name, 0, 30000, 0);
 	ret = mvmm_sp_op(&self->sec.p, MVMM_SP_SERVE, MVMM_SP_RINGPATH);
 	TEST_ASSERT(!ret, "serve: %s", strerror(-ret));
-	mvmm_ut_rule_add(self->s, self->c->id, MVMM_EV_MMIO, MVMM_SP_MMIO_BASE,
-			 MVMM_SP_MMIO_BASE + MMIO_LEN - 1, MVMM_MODE_SYNC,
-		 MVMM_FALLBACK_MAIN, name);
+	mvmm_ut_rule_add(self->s, self->c->id, MVMM_EV_MMIO, MVMM_SP_SINK_BASE,
+			 MVMM_SP_SINK_BASE + MVMM_SP_SINK_LEN - 1,
+			 MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN, name);
 	mvmm_ut_uh(self->s, name, &h0);
+	seen = write ? &shm->sink_wr : &shm->sink_rd;
 
-	k.sec = &self->sec;
-	kicker_start(&k);
-	ug_start(self->c, &cmd);
+	k.shm = shm;
+	stopper_start(&k);
+	ug_start(self->c, cmd);
 	ret = ug_run(self->c, true);
+	ret_ms = mvmm_ut_now_ms();
 	pthread_join(k.thread, NULL);
-	printf("# KVM_RUN returned %s after %d signals; the secondary had answered %lu\n",
-	       ret ? "-EINTR" : "at the sync", k.sent, SP_GET(shm->answered));
-	TEST_ASSERT(SP_GET(shm->answered) == 1,
-		    "Expected KVM_RUN to return only once the MMIO read was answered, got %lu answers",
-		    SP_GET(shm->answered));
-	if (ret)
-		ug_run(self->c, false);
+	answered = SP_GET(shm->answered);
+	vcpu_regs_get(self->c->vcpu, &regs);
+	done = len - regs.rcx;
+	printf("# KVM_RUN returned %s %lu ms after the signal; the secondary had answered %lu of %lu elements then, %lu now; RCX %llu\n",
+	       ret ? "-EINTR" : "at the guest's sync", ret_ms - k.at_ms,
+	       k.answered, len, answered, regs.rcx);
+	TEST_ASSERT(ret == 1,
+		    "Expected KVM_RUN to return -EINTR mid-instruction, got the guest's sync after %lu answers",
+		    answered);
+	/* Stopped at the element it waited for; that one may be answered. */
+	TEST_ASSERT(answered <= k.answered + 2 && regs.rcx &&
+		    (done == answered || done + 1 == answered),
+		    "Expected the instruction stopped at the element the signal interrupted (%lu answered then), got RCX %llu with %lu answered",
+		    k.answered, regs.rcx, answered);
+	TEST_ASSERT((write ? regs.rdi : regs.rsi) == MVMM_SP_SINK_BASE + done,
+		    "Expected the MMIO pointer at %#llx, got %#llx",
+		    MVMM_SP_SINK_BASE + done, write ? regs.rdi : regs.rsi);
+
+	/* The rest at once; the next request is held while a slot is added. */
+	SP_SET(shm->delay_ms, 0);
+	SP_SET(shm->hold, 1);
+	pthread_create(&fin, NULL, finish_fn, self->c);
+	TEST_ASSERT(mvmm_ut_wait_nonzero(&shm->holding, WAIT_MS),
+		    "Expected the secondary to hold a request");
+	a.mem = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(a.mem != MAP_FAILED, "mmap");
+	pthread_create(&a.thread, NULL, slot_adder_fn, &a);
+	mvmm_ut_wait_nonzero((uint32_t *)&a.done_ms, 2000);
+	printf("# a memslot added while the vCPU waits on MMIO: %s\n",
+	       __atomic_load_n(&a.done_ms, __ATOMIC_ACQUIRE) ?
+	       "done while it waited" : "still blocked after 2 s");
+	TEST_ASSERT(__atomic_load_n(&a.done_ms, __ATOMIC_ACQUIRE) &&
+		    SP_GET(shm->holding),
+		    "Expected KVM_SET_USER_MEMORY_REGION to complete while the vCPU waits on its secondary");
+	SP_SET(shm->hold, 0);
+	pthread_join(a.thread, NULL);
+	TEST_ASSERT(!a.ret, "KVM_SET_USER_MEMORY_REGION: %s", strerror(-a.ret));
+	pthread_join(fin, NULL);
+
 	mvmm_ut_uh(self->s, name, &h1);
+	printf("# the secondary saw %lu bytes in order (%lu out of order); the guest completed %lu of 1 instruction\n",
+	       SP_GET(*seen), SP_GET(shm->sink_bad), self->c->sh->done);
 	TEST_ASSERT(self->c->sh->done == 1 && self->c->sh->match == 1,
-		    "Expected the guest to read %#llx once, got %lu done, %lu matching (%#lx)",
-		    MVMM_SP_MMIO_INIT(1), self->c->sh->done,
-		    self->c->sh->match, self->c->sh->last[0]);
-	mvmm_ut_check("MMIO read through 3 signals", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 1, .handled = 1 });
-	TEST_ASSERT(SP_GET(shm->requests) == 1 && self->c->user_mmio_rd == 0,
-		    "Expected one request and no MMIO exit here, got %lu, %lu",
-		    SP_GET(shm->requests), self->c->user_mmio_rd);
+		    "Expected the guest to complete the instruction once, got %lu done, %lu matching",
+		    self->c->sh->done, self->c->sh->match);
+	TEST_ASSERT(SP_GET(*seen) == len && !SP_GET(shm->sink_bad) &&
+		    SP_GET(shm->requests) == len,
+		    "Expected each of %lu elements once and in order, got %lu bytes, %lu out of order, %lu requests",
+		    len, SP_GET(*seen), SP_GET(shm->sink_bad),
+		    SP_GET(shm->requests));
+	TEST_ASSERT(!self->c->user_mmio_rd && !self->c->user_mmio_wr,
+		    "Expected no MMIO exit here, got %lu reads, %lu writes",
+		    self->c->user_mmio_rd, self->c->user_mmio_wr);
+	mvmm_ut_check("string MMIO through a signal", &h0, &h1,
+		      &(struct mvmm_uhd){ .events = len, .handled = len,
+					  .restarts = 1 });
+	munmap(a.mem, getpagesize());
+}
+
+TEST_F_TIMEOUT(user, signal_rep_stos, 300)
+{
+	struct ug_cmd cmd = {
+		.op = UG_REP_STOSB, .n = 1, .arg = MVMM_SP_SINK_BASE,
+		.size = MVMM_SP_SINK_LEN, .val = 0xa5,
+	};
+
+	signal_string_mmio(self, "u-rep-stos", &cmd, true);
+}
+
+TEST_F_TIMEOUT(user, signal_rep_movs, 300)
+{
+	struct ug_cmd cmd = {
+		.op = UG_REP_MOVSB, .n = 1, .arg = MVMM_SP_SINK_BASE,
+		.size = 64, .nexp = 1,
+	};
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		cmd.exp[0] |= (uint64_t)MVMM_SP_SINK_BYTE(i) << (8 * i);
+	signal_string_mmio(self, "u-rep-movs", &cmd, false);
+	for (i = 0; i < cmd.size; i++)
+		TEST_ASSERT((uint8_t)self->c->sh->str[i] == MVMM_SP_SINK_BYTE(i),
+			    "Expected byte %u read %#x, got %#x", i,
+			    MVMM_SP_SINK_BYTE(i), (uint8_t)self->c->sh->str[i]);
 }
 
 struct killer {

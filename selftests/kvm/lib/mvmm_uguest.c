@@ -120,6 +120,19 @@ static uint8_t ug_rep_outsb(uint16_t port, uint64_t n, const uint8_t *buf)
 	return vector;
 }
 
+/* String MMIO: REP STOSB of @val at @gpa, REP MOVSB from @gpa to @buf. */
+static void ug_rep_stosb(uint64_t gpa, uint64_t n, uint8_t val)
+{
+	asm volatile("rep stosb"
+		     : "+D"(gpa), "+c"(n) : "a"(val) : "memory");
+}
+
+static void ug_rep_movsb(uint64_t gpa, uint64_t n, uint8_t *buf)
+{
+	asm volatile("rep movsb"
+		     : "+S"(gpa), "+D"(buf), "+c"(n) : : "memory");
+}
+
 static uint8_t ug_cpuid(uint32_t leaf, uint32_t sub, uint64_t *v)
 {
 	uint32_t a = leaf, b = 0, c = sub, d = 0;
@@ -253,6 +266,13 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 	}
 	case UG_REP_OUTSB:
 		return ug_rep_outsb(s->arg, s->size, (uint8_t *)s->str);
+	case UG_REP_STOSB:
+		ug_rep_stosb(s->arg, s->size, s->val);
+		return 0;
+	case UG_REP_MOVSB:
+		ug_rep_movsb(s->arg, s->size, (uint8_t *)s->str);
+		memcpy(&v[0], s->str, 8);
+		return 0;
 	}
 	GUEST_ASSERT_1(0, s->op);
 	return 0;

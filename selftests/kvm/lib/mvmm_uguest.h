@@ -42,6 +42,8 @@ enum ug_op {
 	UG_REP_INSB,	/* REP INSB of @size bytes from port @arg; v[0]: the */
 			/* first 8 bytes read */
 	UG_REP_OUTSB,	/* REP OUTSB of str[0..@size) to port @arg */
+	UG_REP_STOSB,	/* REP STOSB of @size bytes of @val at GPA @arg */
+	UG_REP_MOVSB,	/* REP MOVSB of @size bytes from GPA @arg to str[] */
 };
 
 /* One page shared by host and guest. */

@@ -168,6 +168,28 @@ static uint64_t size_mask(unsigned int size)
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 }
 
+/* MMIO: the stream, which checks that it is accessed in order. */
+static void model_sink(const struct mvmm_request *req,
+		       struct mvmm_answer *ans, struct mvmm_sp_shm *shm)
+{
+	uint64_t off = req->ev.qual - MVMM_SP_SINK_BASE, v = 0, *next;
+	unsigned int i;
+
+	if (req->ev.flags & MVMM_EVF_WRITE) {
+		next = shm ? &shm->sink_wr : NULL;
+	} else {
+		next = shm ? &shm->sink_rd : NULL;
+		for (i = 0; i < req->ev.size; i++)
+			v |= (uint64_t)MVMM_SP_SINK_BYTE(off + i) << (8 * i);
+	}
+	if (next) {
+		if (off != *next)
+			SP_INC(shm->sink_bad);
+		SP_SET(*next, off + req->ev.size);
+	}
+	mvmm_ans_handled(ans, v);
+}
+
 /* MMIO: the register file, byte-addressed. */
 static bool model_mmio(const struct mvmm_request *req,
 		       struct mvmm_answer *ans, struct mvmm_sp_shm *shm)
@@ -176,6 +198,11 @@ static bool model_mmio(const struct mvmm_request *req,
 	unsigned int size = req->ev.size, shift = 8 * (off & 7);
 	uint64_t mask = size_mask(size), init, *reg;
 
+	if (req->ev.qual >= MVMM_SP_SINK_BASE &&
+	    req->ev.qual < MVMM_SP_SINK_BASE + MVMM_SP_SINK_LEN) {
+		model_sink(req, ans, shm);
+		return true;
+	}
 	if (req->ev.qual < MVMM_SP_MMIO_BASE ||
 	    off >= 8 * MVMM_SP_MMIO_REGS || (off & 7) + size > 8)
 		return false;
@@ -442,6 +469,10 @@ static void record(struct server *sv, const struct mvmm_request *req)
 /* While the test holds requests back: wait. */
 static void hold(struct server *sv)
 {
+	uint32_t delay = SP_GET(sv->shm->delay_ms);
+
+	if (delay)
+		usleep(delay * 1000);
 	if (!SP_GET(sv->shm->hold))
 		return;
 	SP_SET(sv->shm->holding, 1);

@@ -62,6 +62,12 @@ int mvmm_uh_get(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h);
  *   + [0, 8 * MVMM_SP_MMIO_REGS)  MVMM_SP_MMIO_REGS 8-byte registers,
  *                                 initially MVMM_SP_MMIO_INIT(i): writes
  *                                 store, reads return what is stored
+ *   MMIO at MVMM_SP_SINK_BASE     a stream: writes are handled, reads
+ *   + [0, MVMM_SP_SINK_LEN)       return MVMM_SP_SINK_BYTE(offset) in
+ *                                 each byte; both are counted in bytes
+ *                                 (sink_wr, sink_rd) and must come in
+ *                                 address order from offset 0 (else
+ *                                 sink_bad counts one)
  *   MSR read of M                 MVMM_SP_MSR(M)
  *   MSR write                     handled, EDX:EAX recorded (msr_last)
  *   CPUID leaf L, subleaf S       EAX = L, EBX = ~L,
@@ -79,6 +85,9 @@ int mvmm_uh_get(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h);
 #define MVMM_SP_MMIO_BASE	0xc0000000ULL
 #define MVMM_SP_MMIO_REGS	8
 #define MVMM_SP_MMIO_INIT(i)	(0x0123456789abcdefULL ^ ((uint64_t)(i) << 56))
+#define MVMM_SP_SINK_BASE	(MVMM_SP_MMIO_BASE + 0x400)
+#define MVMM_SP_SINK_LEN	0x400
+#define MVMM_SP_SINK_BYTE(off)	((uint8_t)((off) * 7 + 0x3c))
 
 /* The shared page: written by the secondary unless said otherwise. */
 struct mvmm_sp_shm {
@@ -96,6 +105,7 @@ struct mvmm_sp_shm {
 	uint64_t msr_count, msr_last;	/* MSR writes */
 	uint64_t mmio_reads, mmio_writes;
 	uint64_t mmio[MVMM_SP_MMIO_REGS];	/* the register file */
+	uint64_t sink_wr, sink_rd, sink_bad;	/* the stream */
 	uint32_t attached_vm;		/* vm_id the attach returned */
 	int32_t kvm_fds_at_start;	/* VM fds the child still held after */
 					/* closing what it inherited: 0 */
@@ -103,6 +113,7 @@ struct mvmm_sp_shm {
 	uint32_t hold;			/* requests wait while this is set */
 	uint32_t holding;		/* the secondary waits on @hold now */
 	uint32_t silent;		/* read path: record, never answer */
+	uint32_t delay_ms;		/* answer each request this late */
 };
 
 /*
