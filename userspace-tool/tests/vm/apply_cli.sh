@@ -192,8 +192,12 @@ dump_all before.json
 t "unprivileged apply" 2 "" "Error: stdin: CAP_NET_ADMIN required" \
   sh -c "runas $NOBODY mvmmctl apply -f - <good.conf"
 same "unprivileged: every table as before"
-t "unprivileged show -f works" 0 "$(mvmmctl rule show -f)" "" \
+# Every table starts with the default one, which needs CAP_NET_ADMIN;
+# root's VM is not the unprivileged user's to read.
+t "unprivileged show -f refused" 2 "" "Error: CAP_NET_ADMIN required" \
   runas $NOBODY mvmmctl rule show -f
+t "unprivileged show -f of root's VM refused" 2 "" "Error: no VM with this id" \
+  runas $NOBODY mvmmctl rule show -f vm "$V"
 
 echo "# a full table in one apply ($(($(date +%s) - T0)) s so far)"
 # MVMM_POLICY_MAX_RULES (kmod/core/policy.h): the rules one table holds.

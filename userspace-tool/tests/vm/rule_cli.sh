@@ -6,7 +6,9 @@
 # table (text, -n and JSON), the kernel's refusals with their extack
 # messages (overlap with the conflicting rule's id from the cookie,
 # unknown handler, unknown rule id, bad VM), unprivileged callers
-# ("CAP_NET_ADMIN required"), a 300-rule dump, a show | add round trip,
+# ("CAP_NET_ADMIN required" for changes, the default table, handlers and
+# groups; only the VMs their uid created, with their stats and tables),
+# a 300-rule dump, a show | add round trip,
 # and, when the rig carries the sample module mvmm_debugcon.ko, a handler
 # that is attached, counts and detaches, and rules for the fastpath MSRs
 # refused in sync and observe mode.
@@ -120,14 +122,30 @@ for cmd in "rule add default nmi main" "rule replace default id 1 hlt main" \
 	t "unprivileged $cmd" 2 "" "Error: CAP_NET_ADMIN required" \
 	  runas $NOBODY mvmmctl $cmd
 done
-t "unprivileged show works" 0 "$(mvmmctl rule show default)" "" \
-  runas $NOBODY mvmmctl rule show default
-t "unprivileged handler list works" 0 "$(mvmmctl handler list)" "" \
-  runas $NOBODY mvmmctl handler list
+# Reading: the default table, handlers and groups need CAP_NET_ADMIN;
+# VMs and their tables are shown to the uid that created them only.
+for cmd in "rule show default" "default show" "handler list" "group list"; do
+	# shellcheck disable=SC2086
+	t "unprivileged $cmd" 2 "" "Error: CAP_NET_ADMIN required" \
+	  runas $NOBODY mvmmctl $cmd
+done
+t "unprivileged vm list" 0 "[]" "" runas $NOBODY mvmmctl -j vm list
 
 echo "# a VM's table"
 if start_vm 3; then ok "kvm_idle runs"; else nok "kvm_idle runs"; fi
 t "vm list" 0 "1" "" sh -c "mvmmctl -j vm list | jget - 0.id"
+t "unprivileged vm list: not root's VM" 0 "[]" "" \
+  runas $NOBODY mvmmctl -j vm list
+t "unprivileged stats: not root's VM" 0 "[]" "" runas $NOBODY mvmmctl -j stats
+t "unprivileged vm show of root's VM" 2 "" "Error: no VM with this id" \
+  runas $NOBODY mvmmctl vm show 1
+t "unprivileged stats of root's VM" 2 "" "Error: no VM with this id" \
+  runas $NOBODY mvmmctl stats vm 1
+t "unprivileged rule show of root's VM" 2 "" "Error: no VM with this id" \
+  runas $NOBODY mvmmctl rule show vm 1
+t "unprivileged rule show by the pid of root's VM" 2 "" \
+  "Error: no VM created by pid $VM_PID" \
+  runas $NOBODY mvmmctl rule show vm pid "$VM_PID"
 t "a new VM starts from the default table" 0 \
   "$(mvmmctl rule show default | sed 's/^default/vm 1/')" "" mvmmctl rule show vm 1
 t "add to the VM: ids go on from the copy" 0 "vm 1 id 6 msr read 0xc0000080 $R main fallback main" "" \
@@ -154,6 +172,41 @@ t "flushed VM's ids go on" 0 "vm 1 id 8 hlt $R main fallback main" "" \
 # shellcheck disable=SC2016
 t "the default table kept its rules" 5 "" "" \
   sh -c 'exit $(mvmmctl rule show default | wc -l)'
+
+echo "# an unprivileged user's own VM"
+kvm_mode=$(stat -c %a /dev/kvm)
+chmod 666 /dev/kvm
+mkdir -p /tmp/nobody
+chown $NOBODY /tmp/nobody
+rm -f /tmp/nobody/ready
+runas $NOBODY kvm_idle 3 /tmp/nobody/ready &
+NB_PID=$!
+pids="$pids $NB_PID"
+i=0
+while [ ! -e /tmp/nobody/ready ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+chmod "$kvm_mode" /dev/kvm
+check "uid $NOBODY runs a VM" [ -e /tmp/nobody/ready ]
+NB_VM=$(mvmmctl -j vm list pid "$NB_PID" | jget - 0.id)
+mvmmctl -j vm list >all.json
+jeq "root sees both VMs" all.json "#" 2
+runas $NOBODY mvmmctl -j vm list >own.json
+jeq "unprivileged vm list: its own VM only" own.json "#" 1
+jeq "unprivileged vm list: its VM's pid" own.json 0.pid "$NB_PID"
+t "unprivileged vm show of its VM" 0 "$NB_PID" "" \
+  sh -c "runas $NOBODY mvmmctl -j vm show $NB_VM | jget - 0.pid"
+t "unprivileged stats: its VM's IO exits" 0 \
+  "$(mvmmctl stats vm "$NB_VM" | awk '$1 == "io" { print $2 }')" "" \
+  sh -c "runas $NOBODY mvmmctl stats | awk '\$1 == \"io\" { print \$2 }'"
+t "unprivileged rule show of its VM" 0 "$(mvmmctl rule show vm "$NB_VM")" "" \
+  runas $NOBODY mvmmctl rule show vm pid "$NB_PID"
+t "unprivileged rule change of its VM still refused" 2 "" \
+  "Error: CAP_NET_ADMIN required" \
+  runas $NOBODY mvmmctl rule flush vm "$NB_VM"
+kill "$NB_PID"
+wait "$NB_PID" 2>/dev/null
 
 echo "# round trip: show | flush | add each line"
 mvmmctl rule show default >before
