@@ -93,7 +93,8 @@ static bool mvmm_bus_rule(struct mvmm_vcpu *vc, const struct mvmm_event *ev,
 /*
  * The redirects' decisions, at the entry of kvm_io_bus_read/write(), and
  * the rule they found, for the replacement that runs right after on the
- * same vCPU thread (bus accesses of one vCPU never nest).
+ * same vCPU thread (bus accesses of one vCPU never nest). Once a signal
+ * stopped an access, every later one of the instruction is swallowed.
  */
 static bool mvmm_bus_decide(struct ftrace_regs *fregs, bool write)
 {
@@ -106,7 +107,8 @@ static bool mvmm_bus_decide(struct ftrace_regs *fregs, bool write)
 			    write, &ev))
 		return false;
 	vc = mvmm_vcpu_find(vcpu);
-	return vc && !vc->bus_to_kvm && mvmm_bus_rule(vc, &ev, &vc->bus_rule);
+	return vc && !vc->bus_to_kvm &&
+	       (vc->bus_stopped || mvmm_bus_rule(vc, &ev, &vc->bus_rule));
 }
 
 static bool mvmm_bus_read_decide(struct ftrace_regs *fregs)
@@ -119,26 +121,115 @@ static bool mvmm_bus_write_decide(struct ftrace_regs *fregs)
 	return mvmm_bus_decide(fregs, true);
 }
 
+/* Never called: mvmm_bus_unwind() takes it back first. */
+static int mvmm_bus_resume(struct kvm_vcpu *vcpu)
+{
+	return 1;
+}
+
 /*
- * Carry out the rule the decision found; true when mvmm completed it.
- * Otherwise *@vcp is set to the vCPU state to mark while KVM's original
- * runs (NULL: nothing to mark).
+ * A signal interrupted the wait for @vc's secondary in the middle of an
+ * instruction KVM's emulator is running. The emulator cannot be told to
+ * stop, but it leaves an instruction undone, registers and all, when it
+ * must go to userspace for it: make it so, and mvmm_bus_unwind() turns
+ * that exit into a return to vcpu_run() with the signal pending, so that
+ * KVM_RUN returns -EINTR and the guest retakes the instruction, whose
+ * access resumes the request left outstanding.
+ *
+ * A read is left unclaimed: the emulator then asks userspace for it and
+ * stops before using the value (no register or memory written). A write
+ * is taken, with the instruction marked as waiting for userspace: the
+ * emulator finishes the element but writes back neither RIP nor flags,
+ * and the GPRs it did write back (a REP string's counts and pointers)
+ * are restored from before the access.
  */
-static bool mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
-			   gpa_t addr, int len, void *val, bool write,
-			   struct mvmm_vcpu **vcp)
+static int mvmm_bus_stop(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+			 bool write)
+{
+	if (!vc->bus_stopped) {
+		/* After mvmm_fill_request(): RSP is in regs[] too. */
+		memcpy(vc->bus_gprs, vcpu->arch.regs, sizeof(vc->bus_gprs));
+		vc->bus_stopped = true;
+	}
+	if (!write)
+		return -EOPNOTSUPP;
+	vcpu->arch.complete_userspace_io = mvmm_bus_resume;
+	return 0;
+}
+
+int mvmm_bus_unwind(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc, int ret)
+{
+	int (*cui)(struct kvm_vcpu *vcpu) = vcpu->arch.complete_userspace_io;
+	bool undone;
+
+	vc->bus_stopped = false;
+	/*
+	 * Left undone for userspace: by mvmm_bus_stop()'s mark, or by the
+	 * read it left unclaimed. (A write KVM sends to userspace counts as
+	 * done: then the instruction completed, and so did the access the
+	 * signal stopped, as posted.)
+	 */
+	undone = !ret && (cui == mvmm_bus_resume ||
+			  (vcpu->mmio_needed && !vcpu->mmio_is_write));
+	if (cui == mvmm_bus_resume)
+		vcpu->arch.complete_userspace_io = NULL;
+	if (!undone)
+		return ret;
+
+	memcpy(vcpu->arch.regs, vc->bus_gprs, sizeof(vc->bus_gprs));
+	/* The emulator's copy of them is stale: never written back. */
+	vcpu->arch.emulate_regs_need_sync_to_vcpu = false;
+	if (vcpu->mmio_needed) {
+		/* No MMIO exit happens after all. */
+		vcpu->stat.mmio_exits--;
+		vcpu->mmio_needed = 0;
+		vcpu->arch.complete_userspace_io = NULL;
+	}
+	vcpu->mmio_nr_fragments = 0;
+	vcpu->mmio_cur_fragment = 0;
+	/* Back to vcpu_run(), which returns -EINTR for the signal. */
+	return 1;
+}
+
+/* mvmm_bus_route(): the access is KVM's (kvm_io_bus_* return 0 or -errno). */
+#define MVMM_BUS_TO_KVM	1
+
+/*
+ * Carry out the rule the decision found: 0 when mvmm completed the
+ * access, -EOPNOTSUPP for an access left unclaimed (mvmm_bus_stop()), or
+ * MVMM_BUS_TO_KVM with *@vcp set to the vCPU state to mark while KVM's
+ * original runs (NULL: nothing to mark).
+ */
+static int mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
+			  gpa_t addr, int len, void *val, bool write,
+			  struct mvmm_vcpu **vcp)
 {
 	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
+	enum mvmm_route_result r;
 	struct mvmm_event ev;
-	bool done;
+	bool restartable;
 
 	*vcp = vc;
 	if (WARN_ON_ONCE(!vc) ||
 	    !mvmm_bus_event(vcpu, bus_idx, addr, len, write, &ev))
-		return false;
-	done = mvmm_route_bus(vcpu, vc, &ev, &vc->bus_rule, val);
-	mvmm_vm_count_routed(vc->vm, &ev, done);
-	return done;
+		return MVMM_BUS_TO_KVM;
+	if (vc->bus_stopped) {
+		*vcp = NULL;
+		return mvmm_bus_stop(vcpu, vc, write);
+	}
+	/*
+	 * Only MMIO can be stopped: string IO reads its elements ahead, a
+	 * batch per bus call, and would ask a secondary twice for those
+	 * before the one stopped. And only where the wrapper will undo it.
+	 */
+	restartable = ev.type == MVMM_EV_MMIO && vc->exit_wrapped;
+	r = mvmm_route_bus(vcpu, vc, &ev, &vc->bus_rule, val, restartable);
+	if (r == MVMM_ROUTE_RETRY) {
+		*vcp = NULL;
+		return mvmm_bus_stop(vcpu, vc, write);
+	}
+	mvmm_vm_count_routed(vc->vm, &ev, r == MVMM_ROUTE_DONE);
+	return r == MVMM_ROUTE_DONE ? 0 : MVMM_BUS_TO_KVM;
 }
 
 /*
@@ -150,15 +241,16 @@ static int mvmm_io_bus_read(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			    gpa_t addr, int len, void *val)
 {
 	struct mvmm_vcpu *vc;
-	int idx, ret = 0;
+	int idx, ret;
 
 	idx = mvmm_exit_read_lock();
-	if (!mvmm_bus_route(vcpu, bus_idx, addr, len, val, false, &vc)) {
-		if (vc)
-			vc->bus_to_kvm = true;
+	ret = mvmm_bus_route(vcpu, bus_idx, addr, len, val, false, &vc);
+	if (ret == MVMM_BUS_TO_KVM && vc) {
+		vc->bus_to_kvm = true;
 		ret = mvmm_kvm.io_bus_read(vcpu, bus_idx, addr, len, val);
-		if (vc)
-			vc->bus_to_kvm = false;
+		vc->bus_to_kvm = false;
+	} else if (ret == MVMM_BUS_TO_KVM) {
+		ret = mvmm_kvm.io_bus_read(vcpu, bus_idx, addr, len, val);
 	}
 	mvmm_exit_read_unlock(idx);
 	return ret;
@@ -168,16 +260,17 @@ static int mvmm_io_bus_write(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			     gpa_t addr, int len, const void *val)
 {
 	struct mvmm_vcpu *vc;
-	int idx, ret = 0;
+	int idx, ret;
 
 	idx = mvmm_exit_read_lock();
-	if (!mvmm_bus_route(vcpu, bus_idx, addr, len, (void *)val, true,
-			    &vc)) {
-		if (vc)
-			vc->bus_to_kvm = true;
+	ret = mvmm_bus_route(vcpu, bus_idx, addr, len, (void *)val, true,
+			     &vc);
+	if (ret == MVMM_BUS_TO_KVM && vc) {
+		vc->bus_to_kvm = true;
 		ret = mvmm_kvm.io_bus_write(vcpu, bus_idx, addr, len, val);
-		if (vc)
-			vc->bus_to_kvm = false;
+		vc->bus_to_kvm = false;
+	} else if (ret == MVMM_BUS_TO_KVM) {
+		ret = mvmm_kvm.io_bus_write(vcpu, bus_idx, addr, len, val);
 	}
 	mvmm_exit_read_unlock(idx);
 	return ret;

@@ -14,7 +14,8 @@
  * kvm_exit tracepoint and exit statistics, register caches, the nested
  * decision whether L1 gets the exit). Observe copies are sent from
  * mvmm_handle_exit(), in KVM's kvm_x86_handle_exit static call while some
- * table observes events, before KVM handles the event.
+ * table observes events, before KVM handles the event; while some table
+ * routes MMIO, it is there to undo an instruction a signal stopped.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +23,7 @@
 #include <linux/srcu.h>
 #include <linux/static_call.h>
 #include "core/classify.h"
+#include "bus.h"
 #include "exit.h"
 #include "hook.h"
 #include "ksyms.h"
@@ -191,7 +193,10 @@ static fastpath_t mvmm_vcpu_run(struct kvm_vcpu *vcpu, u64 run_flags)
 	return fastpath;
 }
 
-/* Observe copies of the exit's event, before KVM handles it. */
+/*
+ * Observe copies of the exit's event, before KVM handles it; and after,
+ * the instruction a signal stopped on a bus access is left undone.
+ */
 static int mvmm_handle_exit(struct kvm_vcpu *vcpu, fastpath_t fastpath)
 {
 	const struct mvmm_event *ev;
@@ -214,27 +219,40 @@ static int mvmm_handle_exit(struct kvm_vcpu *vcpu, fastpath_t fastpath)
 			mvmm_vm_count_routed(vc->vm, ev, false);
 		}
 	}
+	if (unlikely(!vc)) {
+		ret = static_call(mvmm_vendor_handle_exit)(vcpu, fastpath);
+		goto out;
+	}
+	vc->exit_wrapped = true;
 	ret = static_call(mvmm_vendor_handle_exit)(vcpu, fastpath);
+	vc->exit_wrapped = false;
+	if (unlikely(vc->bus_stopped))
+		ret = mvmm_bus_unwind(vcpu, vc, ret);
+out:
 	srcu_read_unlock(&mvmm_exit_srcu, idx);
 	return ret;
 }
 
-static int mvmm_observe_install(void)
+static int mvmm_handle_exit_install(void)
 {
 	return mvmm_scall_patch(&mvmm_exit_call, "kvm_x86_handle_exit");
 }
 
-static void mvmm_observe_remove(void)
+static void mvmm_handle_exit_remove(void)
 {
 	mvmm_scall_unpatch(&mvmm_exit_call, "kvm_x86_handle_exit");
 }
 
-/* Every type but MMIO, which bus.c copies. */
-static struct mvmm_hookpoint mvmm_observe_hook = {
+/*
+ * Observing every type but MMIO, which bus.c copies; routing MMIO, whose
+ * waits a signal may stop only inside this wrapper (bus.c).
+ */
+static struct mvmm_hookpoint mvmm_handle_exit_hook = {
 	.name = "kvm_x86_handle_exit",
+	.route_types = BIT_ULL(MVMM_EV_MMIO),
 	.observe_types = ~BIT_ULL(MVMM_EV_MMIO),
-	.install = mvmm_observe_install,
-	.remove = mvmm_observe_remove,
+	.install = mvmm_handle_exit_install,
+	.remove = mvmm_handle_exit_remove,
 };
 
 void mvmm_exit_sync(void)
@@ -273,7 +291,7 @@ int mvmm_exit_hooks_init(void)
 	ret = mvmm_scall_patch(&mvmm_run_call, "kvm_x86_vcpu_run");
 	if (ret)
 		return ret;
-	mvmm_hookpoint_register(&mvmm_observe_hook);
+	mvmm_hookpoint_register(&mvmm_handle_exit_hook);
 	return 0;
 }
 

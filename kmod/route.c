@@ -419,9 +419,11 @@ static void mvmm_apply_mmio(const struct mvmm_event *ev,
 		memcpy(val, &ans->value, ev->size);
 }
 
-bool mvmm_route_bus(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
-		    const struct mvmm_event *ev, const struct mvmm_rule *rule,
-		    void *val)
+enum mvmm_route_result mvmm_route_bus(struct kvm_vcpu *vcpu,
+				      struct mvmm_vcpu *vc,
+				      const struct mvmm_event *ev,
+				      const struct mvmm_rule *rule, void *val,
+				      bool restartable)
 {
 	struct mvmm_answer *ans = &vc->ans;
 	struct mvmm_request *req = &vc->req;
@@ -430,28 +432,31 @@ bool mvmm_route_bus(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 	if (rule->target.kind == MVMM_TARGET_ANSWER) {
 		if (mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, ans) !=
 		    MVMM_OUT_HANDLED)
-			return false;
+			return MVMM_ROUTE_KVM;
 		mvmm_apply_mmio(ev, ans, val);
-		return true;
+		return MVMM_ROUTE_DONE;
 	}
 	if (rule->target.kind != MVMM_TARGET_HANDLER &&
 	    rule->target.kind != MVMM_TARGET_GROUP)
-		return false;
+		return MVMM_ROUTE_KVM;
 	mvmm_fill_request(vcpu, vc->vm->id, ev, req);
 	/* The element or access written, not RAX. */
 	if (ev->flags & MVMM_EVF_WRITE)
 		memcpy(&req->data, val, ev->size);
 
-	switch (mvmm_decide(vcpu, vc, req, rule, MVMM_WAIT_KILLABLE, ans)) {
+	switch (mvmm_decide(vcpu, vc, req, rule, restartable ?
+			    MVMM_WAIT_RESTARTABLE : MVMM_WAIT_KILLABLE, ans)) {
 	case MVMM_OUT_HANDLED:
 		mvmm_apply_mmio(ev, ans, val);
-		return true;
+		return MVMM_ROUTE_DONE;
 	case MVMM_OUT_DENY:
 		/* What an unclaimed bus does: reads float high, writes vanish. */
 		if (!(ev->flags & MVMM_EVF_WRITE))
 			memset(val, 0xff, ev->size);
-		return true;
+		return MVMM_ROUTE_DONE;
+	case MVMM_OUT_RETRY:
+		return MVMM_ROUTE_RETRY;
 	default:
-		return false;
+		return MVMM_ROUTE_KVM;
 	}
 }

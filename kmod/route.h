@@ -11,7 +11,7 @@ struct mvmm_vcpu;
 enum mvmm_route_result {
 	MVMM_ROUTE_KVM,		/* nothing: KVM handles the event */
 	MVMM_ROUTE_DONE,	/* mvmm completed it (answer, fault, deny) */
-	MVMM_ROUTE_RETRY,	/* a signal: resume the guest without completing */
+	MVMM_ROUTE_RETRY,	/* a signal: leave it undone, the guest retakes it */
 };
 
 /*
@@ -33,11 +33,15 @@ void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
  * Carry out @rule for one access KVM's emulator is about to make on its
  * MMIO bus (@ev: MVMM_EV_MMIO) or PIO bus (@ev: MVMM_EV_IO with
  * MVMM_EVF_STRING, an element of a string instruction), with address,
- * size and direction; @val: the data. True when mvmm completed it (a
- * read's data in @val).
+ * size and direction; @val: the data. With @restartable, a signal ends a
+ * wait for a secondary: the request stays outstanding, to be resumed by
+ * the access's retake (bus.c undoes the instruction); otherwise only
+ * SIGKILL does.
  */
-bool mvmm_route_bus(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
-		    const struct mvmm_event *ev, const struct mvmm_rule *rule,
-		    void *val);
+enum mvmm_route_result mvmm_route_bus(struct kvm_vcpu *vcpu,
+				      struct mvmm_vcpu *vc,
+				      const struct mvmm_event *ev,
+				      const struct mvmm_rule *rule, void *val,
+				      bool restartable);
 
 #endif /* _MVMM_ROUTE_H */

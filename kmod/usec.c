@@ -494,15 +494,15 @@ int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
 		wake_up_interruptible(&u->readq);
 
 	/*
-	 * Waiting on the exit path, drop KVM's SRCU as vcpu_block() does,
-	 * so that a slow secondary does not hold up memslot changes. The
-	 * emulator (MMIO) keeps pointers under it: it keeps its lock.
+	 * Drop KVM's SRCU while waiting, as vcpu_block() does, so that a
+	 * slow secondary does not hold up memslot and io bus changes. Every
+	 * wait is on the vCPU's thread in KVM_RUN, which holds it; what KVM
+	 * looked up under it on the way here (the emulator's GPA, the
+	 * access's data) are values, not pointers into memslots or buses.
 	 */
-	if (how == MVMM_WAIT_RESTARTABLE)
-		kvm_vcpu_srcu_read_unlock(vcpu);
+	kvm_vcpu_srcu_read_unlock(vcpu);
 	ret = mvmm_usec_wait(u, us, ss, seq, ans, how);
-	if (how == MVMM_WAIT_RESTARTABLE)
-		kvm_vcpu_srcu_read_lock(vcpu);
+	kvm_vcpu_srcu_read_lock(vcpu);
 
 	/* A killable wait ends only by SIGKILL: the exit is not resumed. */
 	if (ret == -EINTR && how == MVMM_WAIT_KILLABLE) {

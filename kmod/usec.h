@@ -13,9 +13,12 @@ struct mvmm_usec;
 
 /* How a vCPU may wait for a userspace answer. */
 enum mvmm_wait {
-	/* On the exit path: a signal returns to KVM_RUN, the exit recurs. */
+	/*
+	 * A signal returns to KVM_RUN and the exit recurs: at the exit, or
+	 * on an MMIO access whose instruction bus.c can leave undone.
+	 */
 	MVMM_WAIT_RESTARTABLE,
-	/* Inside KVM's emulator, which cannot be restarted: SIGKILL only. */
+	/* SIGKILL only: observe copies, string IO elements. */
 	MVMM_WAIT_KILLABLE,
 };
 

@@ -97,6 +97,14 @@ struct mvmm_vcpu {
 	struct mvmm_answer ans;
 	/* bus.c passes an access on to KVM's bus: not to be taken again. */
 	bool bus_to_kvm;
+	/*
+	 * The vCPU's thread is in KVM's handle_exit through mvmm's wrapper,
+	 * which undoes an instruction whose bus access a signal stopped
+	 * (bus.c): @bus_stopped, with the GPRs as they were before it.
+	 */
+	bool exit_wrapped;
+	bool bus_stopped;
+	unsigned long bus_gprs[VCPU_REGS_RIP];	/* regs[] up to RIP */
 	/* The kernel handler whose ->handle() the vCPU's thread is in. */
 	struct mvmm_handler *in_handle;
 	/* Events routed, sync, at the exit or on a bus: see mvmm_usec_call(). */
