@@ -4,19 +4,30 @@
  * itself, with no handler to call or wake. route.c applies them with the
  * code that applies a secondary's handled answer.
  *
- * Each distinct answer is stored once and never changes or moves until
- * the module is unloaded: a rule names it by index, tables derived from
- * one another share it, and an exit still holding a replaced table can
- * use it, all without references. The price is a bound on the distinct
- * answers ever registered (MVMM_ANSWERS_MAX), in a static array (128 KiB)
- * that the exit path reads at a constant address, one entry per answer.
+ * Each distinct answer is stored once and does not change or move while
+ * anything holds it: a rule names it by index, tables derived from one
+ * another share it, and an exit still holding a replaced table can use
+ * it, without references on the exit path. The store is a static array
+ * (128 KiB) that the exit path reads at a constant address, one entry per
+ * answer, so the answers held at one time are bounded (MVMM_ANSWERS_MAX).
+ *
+ * Who holds an answer is counted per slot, apart from the entries the exit
+ * path reads: each activated table once per rule naming it (table.c), and
+ * each netlink request that stored or named it once (struct
+ * mvmm_answer_hold), so that a refused request gives back what it took.
+ * A table drops its references when it is freed, after the exit-SRCU
+ * grace period: no exit can read the slot then, and a store may fill it
+ * with a new answer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include "answer_tgt.h"
+#include "exit.h"
 
 /* What was given for one CPUID register, to dump it as it came. */
 enum {
@@ -26,11 +37,14 @@ enum {
 };
 
 /*
- * Entries [0, mvmm_nr_answers) are set, each before its index is known:
- * rules that name an entry are published after it (RCU), so readers of
- * a rule find it complete.
+ * Entries [0, mvmm_nr_answers) have been used (their hit counters are
+ * allocated); an entry is set, each time it is filled, before its index
+ * is known: rules that name it are published after it (RCU), so readers
+ * of a rule find it complete. An entry is filled only while its count in
+ * mvmm_answer_refs is 0, under mvmm_answers_lock.
  */
 struct mvmm_stored_answer mvmm_answers[MVMM_ANSWERS_MAX];
+static atomic_t mvmm_answer_refs[MVMM_ANSWERS_MAX];
 static u32 mvmm_nr_answers;
 static DEFINE_MUTEX(mvmm_answers_lock);
 
@@ -122,41 +136,103 @@ static int mvmm_answer_reg(const struct nlattr *attr, int i,
 	return 0;
 }
 
-/* The index of answer @k, stored now if it is new. */
-static int mvmm_answer_store(const struct mvmm_answer_key *k, u32 *index)
+void mvmm_answer_tgt_ref(u32 index)
+{
+	/* Only an answer something holds already can be named by a table. */
+	WARN_ON_ONCE(atomic_inc_return(&mvmm_answer_refs[index]) < 2);
+}
+
+void mvmm_answer_tgt_unref(u32 index)
+{
+	/* At 0 the slot is free: the next new answer may take it. */
+	WARN_ON_ONCE(atomic_dec_return(&mvmm_answer_refs[index]) < 0);
+}
+
+/* Fill free slot @i with @k, held once. */
+static void mvmm_answer_fill(u32 i, const struct mvmm_answer_key *k)
+{
+	struct mvmm_stored_answer *a = &mvmm_answers[i];
+	int cpu, r;
+
+	a->key = *k;
+	a->need_kvm = false;
+	for (r = 0; r < MVMM_CPUID_REGS; r++)
+		if (k->reg_and[r])
+			a->need_kvm = true;
+	/* A new answer counts its own hits, not those of the slot's last. */
+	for_each_possible_cpu(cpu)
+		*per_cpu_ptr(a->hits, cpu) = 0;
+	atomic_set(&mvmm_answer_refs[i], 1);
+}
+
+/*
+ * The index of answer @k with a reference, stored now if it is new: its
+ * twin if one is held, else a free slot, else a slot never used. -ENOSPC
+ * when every slot is held.
+ */
+static int mvmm_answer_store_locked(const struct mvmm_answer_key *k, u32 *index)
 {
 	struct mvmm_stored_answer *a;
-	int ret = 0, i;
-	u32 n;
+	int free = -1;
+	u32 i, n;
 
-	mutex_lock(&mvmm_answers_lock);
+	lockdep_assert_held(&mvmm_answers_lock);
 	n = mvmm_nr_answers;
-	for (i = 0; i < n; i++)
-		if (!memcmp(&mvmm_answers[i].key, k, sizeof(*k)))
-			goto out;
-	ret = -ENOSPC;
+	for (i = 0; i < n; i++) {
+		if (!memcmp(&mvmm_answers[i].key, k, sizeof(*k)) &&
+		    atomic_inc_not_zero(&mvmm_answer_refs[i])) {
+			*index = i;
+			return 0;
+		}
+		if (free < 0 && !atomic_read(&mvmm_answer_refs[i]))
+			free = i;
+	}
+	if (free >= 0) {
+		/*
+		 * Nothing holds it, so no table names it and no exit reads
+		 * it: the grace period of the last table that did is over.
+		 */
+		mvmm_answer_fill(free, k);
+		*index = free;
+		return 0;
+	}
 	if (n == MVMM_ANSWERS_MAX)
-		goto out;
-	ret = -ENOMEM;
+		return -ENOSPC;
 	a = &mvmm_answers[n];
 	a->hits = alloc_percpu(u64);
 	if (!a->hits)
-		goto out;
-	a->key = *k;
-	for (i = 0; i < MVMM_CPUID_REGS; i++)
-		if (k->reg_and[i])
-			a->need_kvm = true;
+		return -ENOMEM;
+	mvmm_answer_fill(n, k);
 	/*
 	 * Complete before any rule can name it: the rule is published
 	 * later, under the policy's RCU, which orders these stores first.
 	 */
 	mvmm_nr_answers = n + 1;
-	i = n;
-	ret = 0;
-out:
+	*index = n;
+	return 0;
+}
+
+static int mvmm_answer_store(const struct mvmm_answer_key *k, u32 *index)
+{
+	int ret;
+
+	mutex_lock(&mvmm_answers_lock);
+	ret = mvmm_answer_store_locked(k, index);
 	mutex_unlock(&mvmm_answers_lock);
-	if (!ret)
-		*index = i;
+	if (ret != -ENOSPC)
+		return ret;
+	/*
+	 * Tables replaced or of VMs destroyed just now may still hold
+	 * slots until their grace periods end: a VM's entry is freed after
+	 * an RCU one, and its table then after an exit-SRCU one. Wait for
+	 * both, so that ENOSPC means that live tables and requests hold
+	 * every slot.
+	 */
+	rcu_barrier();
+	mvmm_exit_barrier();
+	mutex_lock(&mvmm_answers_lock);
+	ret = mvmm_answer_store_locked(k, index);
+	mutex_unlock(&mvmm_answers_lock);
 	return ret;
 }
 
@@ -217,6 +293,7 @@ int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
 }
 
 int mvmm_answer_tgt_store(const struct mvmm_answer_key *k, u32 *index,
+			  struct mvmm_answer_hold *hold,
 			  const struct nlattr *nest,
 			  struct netlink_ext_ack *extack)
 {
@@ -224,8 +301,28 @@ int mvmm_answer_tgt_store(const struct mvmm_answer_key *k, u32 *index,
 
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_ATTR(extack, nest,
-				    "2048 distinct answers were stored since mvmm was loaded: reuse one, or reload mvmm");
-	return ret;
+				    "2048 distinct answers are in use by the tables: reuse one, or remove rules");
+	if (ret)
+		return ret;
+	/* A request holds each answer once, however many rules name it. */
+	if (test_and_set_bit(*index, hold->held))
+		mvmm_answer_tgt_unref(*index);
+	return 0;
+}
+
+void mvmm_answer_tgt_hold(struct mvmm_answer_hold *hold, u32 index)
+{
+	if (index < MVMM_ANSWERS_MAX && !test_and_set_bit(index, hold->held))
+		mvmm_answer_tgt_ref(index);
+}
+
+void mvmm_answer_tgt_release(struct mvmm_answer_hold *hold)
+{
+	unsigned int i;
+
+	for_each_set_bit(i, hold->held, MVMM_ANSWERS_MAX)
+		mvmm_answer_tgt_unref(i);
+	bitmap_zero(hold->held, MVMM_ANSWERS_MAX);
 }
 
 static u64 mvmm_answer_hits(const struct mvmm_stored_answer *a)
@@ -296,6 +393,9 @@ void mvmm_answer_tgt_exit(void)
 
 	mutex_lock(&mvmm_answers_lock);
 	for (i = 0; i < mvmm_nr_answers; i++) {
+		/* Every table is freed by now, and no request runs. */
+		WARN_ON_ONCE(atomic_read(&mvmm_answer_refs[i]));
+		atomic_set(&mvmm_answer_refs[i], 0);
 		free_percpu(mvmm_answers[i].hits);
 		memset(&mvmm_answers[i], 0, sizeof(mvmm_answers[i]));
 	}

@@ -2,6 +2,7 @@
 #ifndef _MVMM_ANSWER_TGT_H
 #define _MVMM_ANSWER_TGT_H
 
+#include <linux/bitmap.h>
 #include <linux/kvm_host.h>
 #include <linux/percpu.h>
 #include <net/netlink.h>
@@ -12,12 +13,24 @@
 /*
  * Pre-registered answers: the target of a rule of kind MVMM_TARGET_ANSWER
  * (uapi/linux/mvmm.h, "Pre-registered answers"). target.index names one
- * in a module-wide store that keeps each distinct answer once, immutable,
- * until unload, so that rules copied between tables and exits still
- * holding an old table can use it without references or locks.
+ * of the slots of a module-wide store that keeps each distinct answer
+ * once, immutable while any table or request holds it. Tables hold their
+ * answers from activation until they are freed, after the exit-SRCU grace
+ * period that also ends every exit still reading them; so the exit path
+ * uses an answer without references or locks, and a slot no table and no
+ * request holds is free for the next new answer.
  */
 
 #define MVMM_ANSWERS_MAX	2048
+
+/*
+ * The answers one netlink request holds (one reference each), from the
+ * moment it stores or names them until it has published its tables or
+ * given up: between the two, no table may hold them yet, or none any more.
+ */
+struct mvmm_answer_hold {
+	DECLARE_BITMAP(held, MVMM_ANSWERS_MAX);
+};
 
 extern const struct nla_policy mvmm_nl_answer_policy[MVMM_A_ANSWER_MAX + 1];
 
@@ -42,12 +55,27 @@ int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
 			  struct netlink_ext_ack *extack);
 
 /*
- * Store @k, or find its twin: 0 and *@index, or -ENOSPC / -ENOMEM (the
- * message naming @nest). Nothing to undo if the rule is refused later.
+ * Store @k, or find its twin, held by @hold: 0 and *@index, or -ENOSPC /
+ * -ENOMEM (the message naming @nest). mvmm_answer_tgt_release() undoes it.
  */
 int mvmm_answer_tgt_store(const struct mvmm_answer_key *k, u32 *index,
+			  struct mvmm_answer_hold *hold,
 			  const struct nlattr *nest,
 			  struct netlink_ext_ack *extack);
+
+/* Hold answer @index, which a live table names, in @hold too. */
+void mvmm_answer_tgt_hold(struct mvmm_answer_hold *hold, u32 index);
+
+/* Drop every answer @hold holds; it is empty again. */
+void mvmm_answer_tgt_release(struct mvmm_answer_hold *hold);
+
+/*
+ * A table's reference on answer @index, taken when it is activated
+ * (another table or a request holds the answer then) and dropped when
+ * it is freed. Neither sleeps.
+ */
+void mvmm_answer_tgt_ref(u32 index);
+void mvmm_answer_tgt_unref(u32 index);
 
 /* Put answer @index as MVMM_A_RULE_ANSWER, with its hit counter. */
 int mvmm_answer_tgt_put(struct sk_buff *skb, u32 index);
@@ -65,7 +93,10 @@ struct mvmm_stored_answer {
 	u64 __percpu *hits;
 };
 
-/* The store, by index; written only by answer_tgt.c. */
+/*
+ * The store, by index; written only by answer_tgt.c, and only in a slot
+ * that nothing holds.
+ */
 extern struct mvmm_stored_answer mvmm_answers[MVMM_ANSWERS_MAX];
 
 /*

@@ -19,10 +19,13 @@ int mvmm_nl_get_handler_dumpit(struct sk_buff *skb,
 /* nl_rule.c's checks, shared with MVMM_CMD_RULE_APPLY (nl_apply.c). */
 struct mvmm_rule;
 struct mvmm_policy_err;
+struct mvmm_answer_hold;
 int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info);
 int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
 		  u32 *vm_id);
+/* A rule's answer is stored held by @hold, which the caller releases. */
 int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id, struct mvmm_rule *r,
+		       struct mvmm_answer_hold *hold,
 		       struct netlink_ext_ack *extack);
 /* NL_SET_ERR_MSG_ATTR() for a message chosen at run time (static text). */
 void mvmm_nl_set_err(struct netlink_ext_ack *extack,

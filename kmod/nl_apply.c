@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include "answer_tgt.h"
 #include "netlink.h"
 #include "nl_notify.h"
 #include "table.h"
@@ -33,6 +34,12 @@ const struct nla_policy mvmm_nl_op_policy[MVMM_A_MAX + 1] = {
 struct mvmm_stage {
 	u32 vm_id;			/* 0: the default table */
 	struct mvmm_policy *p;
+	/*
+	 * The table @p was copied from, kept until the end: it holds the
+	 * answers of the copied rules until @p, activated, holds them too,
+	 * even if its VM goes meanwhile.
+	 */
+	struct mvmm_policy *old;
 };
 
 struct mvmm_apply {
@@ -41,6 +48,7 @@ struct mvmm_apply {
 	unsigned int cap;
 	unsigned int last;		/* st[last] served the previous op */
 	u32 conflict;			/* -EEXIST: the rule in the way */
+	struct mvmm_answer_hold hold;	/* the answers the ops stored */
 };
 
 /* A private policy holding a copy of @old's rules (@old may be NULL). */
@@ -89,14 +97,16 @@ static int mvmm_stage_get(struct mvmm_apply *a, u32 vm_id, struct nlattr **tb,
 		return -ENOENT;
 	}
 	p = mvmm_stage_alloc(old);
-	mvmm_policy_put(old);
-	if (!p)
+	if (!p) {
+		mvmm_policy_put(old);
 		return -ENOMEM;
+	}
 	if (a->nr == a->cap) {
 		st = krealloc_array(a->st, a->cap ? 2 * a->cap : 4, sizeof(*st),
 				    GFP_KERNEL);
 		if (!st) {
 			mvmm_policy_put(p);
+			mvmm_policy_put(old);
 			return -ENOMEM;
 		}
 		a->st = st;
@@ -105,6 +115,7 @@ static int mvmm_stage_get(struct mvmm_apply *a, u32 vm_id, struct nlattr **tb,
 	a->last = a->nr++;
 	a->st[a->last].vm_id = vm_id;
 	a->st[a->last].p = p;
+	a->st[a->last].old = old;
 	*out = &a->st[a->last];
 	return 0;
 }
@@ -133,7 +144,8 @@ static int mvmm_apply_op(struct mvmm_apply *a, struct nlattr *op,
 		return -EINVAL;
 	}
 	if (tb[MVMM_A_RULE]) {
-		ret = mvmm_nl_parse_rule(tb[MVMM_A_RULE], false, &r, extack);
+		ret = mvmm_nl_parse_rule(tb[MVMM_A_RULE], false, &r, &a->hold,
+					 extack);
 		if (ret)
 			return ret;
 	}
@@ -254,7 +266,10 @@ out:
 			mvmm_nl_rule_changed(MVMM_CMD_RULE_APPLY,
 					     a.st[i].vm_id, NULL);
 		mvmm_policy_put(a.st[i].p);
+		mvmm_policy_put(a.st[i].old);
 	}
 	kfree(a.st);
+	/* Published tables hold their answers; the rest were never used. */
+	mvmm_answer_tgt_release(&a.hold);
 	return ret;
 }

@@ -209,10 +209,11 @@ static int mvmm_nl_check_target(struct nlattr **tb, struct nlattr *nest,
 
 /*
  * The rest of a rule whose target is a pre-registered answer: checked
- * whole before the answer is stored.
+ * whole before the answer is stored, held by @hold.
  */
 static int mvmm_nl_parse_answer(struct nlattr **tb, struct nlattr *nest,
 				struct mvmm_rule *r,
+				struct mvmm_answer_hold *hold,
 				struct netlink_ext_ack *extack)
 {
 	struct mvmm_answer_key k;
@@ -235,7 +236,7 @@ static int mvmm_nl_parse_answer(struct nlattr **tb, struct nlattr *nest,
 	ret = mvmm_nl_check_target(tb, nest, r, extack);
 	if (ret)
 		return ret;
-	return mvmm_answer_tgt_store(&k, &r->target.index,
+	return mvmm_answer_tgt_store(&k, &r->target.index, hold,
 				     tb[MVMM_A_RULE_ANSWER], extack);
 }
 
@@ -256,6 +257,7 @@ static int mvmm_nl_rule_attrs(struct nlattr *nest, struct nlattr **tb,
  * every refusal names its attribute.
  */
 int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id, struct mvmm_rule *r,
+		       struct mvmm_answer_hold *hold,
 		       struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[MVMM_A_RULE_MAX + 1];
@@ -314,7 +316,7 @@ int mvmm_nl_parse_rule(struct nlattr *nest, bool need_id, struct mvmm_rule *r,
 		r->fallback = nla_get_u8(tb[MVMM_A_RULE_FALLBACK]);
 
 	if (tb[MVMM_A_RULE_ANSWER])
-		return mvmm_nl_parse_answer(tb, nest, r, extack);
+		return mvmm_nl_parse_answer(tb, nest, r, hold, extack);
 	if (tb[MVMM_A_RULE_GROUP]) {
 		slot = mvmm_group_lookup(nla_data(tb[MVMM_A_RULE_GROUP]));
 		if (slot < 0) {
@@ -398,9 +400,15 @@ static int mvmm_edit_delete(struct mvmm_policy_builder *b,
 {
 	const struct mvmm_rule *r = mvmm_policy_find(b, e->rule.id);
 
-	/* The whole rule, for the notification of its deletion. */
-	if (r)
+	/*
+	 * The whole rule, for the notification of its deletion, with its
+	 * answer held: the table it leaves may be freed before that is sent.
+	 */
+	if (r) {
 		e->rule = *r;
+		if (r->target.kind == MVMM_TARGET_ANSWER)
+			mvmm_answer_tgt_hold(e->hold, r->target.index);
+	}
 	return mvmm_policy_delete(b, e->rule.id);
 }
 
@@ -567,7 +575,8 @@ static int mvmm_nl_rule_set(struct sk_buff *skb, struct genl_info *info,
 					 struct mvmm_policy_err *),
 			    bool need_id)
 {
-	struct mvmm_policy_edit e = { .apply = apply };
+	struct mvmm_answer_hold hold = {};
+	struct mvmm_policy_edit e = { .apply = apply, .hold = &hold };
 	u32 vm_id;
 	int ret;
 
@@ -575,10 +584,12 @@ static int mvmm_nl_rule_set(struct sk_buff *skb, struct genl_info *info,
 	if (ret)
 		return ret;
 	ret = mvmm_nl_parse_rule(info->attrs[MVMM_A_RULE], need_id, &e.rule,
-				 info->extack);
-	if (ret)
-		return ret;
-	return mvmm_nl_change_commit(info, vm_id, &e);
+				 &hold, info->extack);
+	if (!ret)
+		ret = mvmm_nl_change_commit(info, vm_id, &e);
+	/* Accepted, the new table holds the answer; refused, nothing does. */
+	mvmm_answer_tgt_release(&hold);
+	return ret;
 }
 
 int mvmm_nl_rule_add_doit(struct sk_buff *skb, struct genl_info *info)
@@ -593,7 +604,9 @@ int mvmm_nl_rule_replace_doit(struct sk_buff *skb, struct genl_info *info)
 
 int mvmm_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct mvmm_policy_edit e = { .apply = mvmm_edit_delete };
+	struct mvmm_answer_hold hold = {};
+	struct mvmm_policy_edit e = { .apply = mvmm_edit_delete,
+				      .hold = &hold };
 	u32 vm_id;
 	int ret;
 
@@ -602,9 +615,10 @@ int mvmm_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	ret = mvmm_nl_parse_rule_id(info->attrs[MVMM_A_RULE], &e.rule,
 				    info->extack);
-	if (ret)
-		return ret;
-	return mvmm_nl_change_commit(info, vm_id, &e);
+	if (!ret)
+		ret = mvmm_nl_change_commit(info, vm_id, &e);
+	mvmm_answer_tgt_release(&hold);
+	return ret;
 }
 
 int mvmm_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)

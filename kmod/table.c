@@ -6,6 +6,7 @@
 
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include "answer_tgt.h"
 #include "exit.h"
 #include "hook.h"
 #include "table.h"
@@ -17,10 +18,32 @@ DEFINE_MUTEX(mvmm_policy_mutex);
 static struct mvmm_policy __rcu *mvmm_default_policy;
 static DEFINE_SPINLOCK(mvmm_default_lock);
 
+/*
+ * Take (@get) or drop a reference on the answer of each answer rule of
+ * @p's compiled table: a slot is reused only once no table names it.
+ */
+static void mvmm_policy_answers(const struct mvmm_policy *p, bool get)
+{
+	const struct mvmm_rule *r = mvmm_policy_table_rules(p->t);
+	u32 i, n = mvmm_policy_table_count(p->t);
+
+	for (i = 0; i < n; i++) {
+		if (r[i].target.kind != MVMM_TARGET_ANSWER)
+			continue;
+		if (get)
+			mvmm_answer_tgt_ref(r[i].target.index);
+		else
+			mvmm_answer_tgt_unref(r[i].target.index);
+	}
+}
+
 static void mvmm_policy_free(struct rcu_head *rcu)
 {
 	struct mvmm_policy *p = container_of(rcu, struct mvmm_policy, rcu);
 
+	/* No exit can read @p any more, nor the answers it names. */
+	if (p->answers_held)
+		mvmm_policy_answers(p, false);
 	if (p->hooked)
 		mvmm_hooks_put(p->route_types, p->observe_types);
 	mvmm_policy_table_free(p->t);
@@ -55,6 +78,8 @@ int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err)
 		return ret;
 	}
 	p->hooked = true;
+	mvmm_policy_answers(p, true);
+	p->answers_held = true;
 	return 0;
 }
 

@@ -26,7 +26,11 @@ struct mvmm_policy {
 	u64 route_types;
 	u64 observe_types;
 	bool hooked;
+	/* Its rules' answers are held (answer_tgt.h) until it is freed. */
+	bool answers_held;
 };
+
+struct mvmm_answer_hold;
 
 /* One edit of a builder; returns 0 or a -errno, filling @err. */
 struct mvmm_policy_edit {
@@ -34,6 +38,8 @@ struct mvmm_policy_edit {
 		     struct mvmm_policy_edit *e, struct mvmm_policy_err *err);
 	struct mvmm_rule rule;	/* add/replace: the rule, id: delete */
 	u32 new_id;		/* add: the id the rule got */
+	/* The request's answers: delete holds that of the rule it removes. */
+	struct mvmm_answer_hold *hold;
 };
 
 /* A new policy: @old (may be NULL) with @e applied, or an ERR_PTR. */
@@ -42,9 +48,11 @@ struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
 				       struct mvmm_policy_err *err);
 
 /*
- * Make @p (its builder complete) usable on the exit path: compile it and
- * install the hooks its rules need. 0, or -ENOMEM / -E2BIG / the hook's
- * error with @err->msg set. @p is still the caller's to put.
+ * Make @p (its builder complete) usable on the exit path: compile it,
+ * install the hooks its rules need and hold the answers they name, which
+ * the caller must hold meanwhile (through the table @p was copied from,
+ * or its request). 0, or -ENOMEM / -E2BIG / the hook's error with
+ * @err->msg set. @p is still the caller's to put.
  */
 int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err);
 

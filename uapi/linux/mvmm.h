@@ -299,8 +299,9 @@
  * table (EOPNOTSUPP); an attribute the type does not take, or its
  * required one missing (EINVAL); REG_VALUE with REG_AND or REG_OR, or an
  * empty register (EINVAL); an IO VALUE above 0xffffffff (ERANGE). Answers
- * are stored once per distinct content until mvmm is unloaded; beyond
- * 2048 distinct answers, ENOSPC.
+ * are stored once per distinct content while some table's rule names
+ * them (a refused request keeps none); beyond 2048 distinct answers in
+ * use, ENOSPC.
  *
  * Rule dumps carry RULE_ANSWER (the attributes as given) and no
  * RULE_TARGET, with MVMM_A_ANSWER_HITS: events completed with this
