@@ -28,7 +28,7 @@
  * deny, a main and an observe rule. Fixture "scenario" unloads testsec
  * while a guest hammers its port, keeps two VMs' rules apart, checks the
  * default table, and uses the two sample secondaries (cpuidsig,
- * debugcon).
+ * debugcon; debugcon frees a VM's buffer when the VM goes).
  *
  * mvmm.ko, mvmm_testsec.ko and the samples must be loadable from the
  * directory of $MVMM_KO (default /mvmm): a missing module is a failure.
@@ -1714,6 +1714,79 @@ TEST_F_TIMEOUT(scenario, debugcon, 300)
 		    "Expected debugcon's count to stay %lu, got %lu", reps * len,
 		    total);
 	vm_stop(c);
+	if (!was_loaded)
+		mod_unload("mvmm_debugcon");
+}
+
+/* debugcon's count of the buffers it keeps, or -1 without the file. */
+static long debugcon_buffers(void)
+{
+	char buf[32];
+
+	if (!read_file("/sys/kernel/debug/mvmm_debugcon/buffers", buf,
+		       sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * mvmm_debugcon frees a VM's buffer when the VM goes: 200 VMs, routed to
+ * it by the default table, each write to port 0xe9 and are destroyed.
+ * None of their sections may stay in debugcon's output, and its count of
+ * buffers must be back where it was (one more while a VM lived).
+ */
+TEST_F_TIMEOUT(scenario, debugcon_vm_gone, 600)
+{
+	static const char msg[] = "bye|";
+	const uint64_t len = sizeof(msg) - 1;
+	enum { NR_VMS = 200 };
+	struct cmd cmd = {
+		.op = OP_DEBUGCON, .n = 1, .val = len, .nexp = 1,
+		.exp = { (RAX_FILL & ~0xffULL) | DEBUGCON_PORT },
+	};
+	struct mvmm_rule_info r;
+	uint32_t ids[NR_VMS];
+	long b0, b1 = -1;
+	char out[64];
+	uint64_t total;
+	bool was_loaded;
+	int i, kept = 0;
+
+	was_loaded = mod_load("mvmm_debugcon");
+	b0 = debugcon_buffers();
+	r = rule(MVMM_EV_IO, DEBUGCON_PORT, DEBUGCON_PORT, MVMM_MODE_SYNC,
+		 MVMM_FALLBACK_MAIN, "debugcon");
+	r.id = rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
+	for (i = 0; i < NR_VMS; i++) {
+		struct vmctx *c = vm_start();
+
+		ids[i] = find_vm_id(c, NULL, 0);
+		memcpy(c->sh->str, msg, len);
+		run_cmd("debugcon", c, &cmd);
+		TEST_ASSERT(c->user_out == 0,
+			    "VM %u: Expected its OUTs to port 0xe9 at debugcon, got %lu here",
+			    ids[i], c->user_out);
+		if (!i) {
+			TEST_ASSERT(debugcon_output(ids[i], &total, out,
+						    sizeof(out)) &&
+				    total == len,
+				    "Expected VM %u's %lu bytes in debugcon's output, got %lu",
+				    ids[i], len, total);
+			b1 = debugcon_buffers();
+		}
+		vm_stop(c);
+	}
+	rule_del(self->s, MVMM_TABLE_DEFAULT, r.id);
+
+	for (i = 0; i < NR_VMS; i++)
+		kept += debugcon_output(ids[i], &total, out, sizeof(out));
+	printf("# debugcon: %d of %d destroyed VMs still in its output; buffers %ld before, %ld with one VM, %ld after\n",
+	       kept, NR_VMS, b0, b1, debugcon_buffers());
+	TEST_ASSERT(!kept, "Expected no buffer of the %d destroyed VMs in debugcon's output, got %d",
+		    NR_VMS, kept);
+	TEST_ASSERT(b0 >= 0 && b1 == b0 + 1 && debugcon_buffers() == b0,
+		    "Expected debugcon's buffers at %ld, %ld with one VM, %ld again; got %ld, %ld",
+		    b0, b0 + 1, b0, b1, debugcon_buffers());
 	if (!was_loaded)
 		mod_unload("mvmm_debugcon");
 }
