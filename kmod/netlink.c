@@ -5,11 +5,74 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include "netlink.h"
 #include "nl_notify.h"
 #include "vm.h"
+
+/**
+ * mvmm_nl_admin() - may the sender of a request see and change everything?
+ * @skb: the request: a doit's skb, or a dump's cb->skb
+ * @extack: where a refusal says why; NULL to ask without refusing
+ *
+ * The family's one permission check (Documentation/netlink.rst,
+ * "Permissions"): changes, the default table, handlers and groups need
+ * CAP_NET_ADMIN; without it a sender sees only the VMs its uid created
+ * (mvmm_nl_viewer()). It is what GENL_ADMIN_PERM checks, the capability
+ * in the initial user namespace held by the socket's opener and by the
+ * sender, done here to give a message and to let reads show less rather
+ * than fail. The tables and VMs are host-wide: root of a child user
+ * namespace gets no more than anyone. The "events" group asks the genl
+ * core for the same capability (GENL_MCAST_CAP_NET_ADMIN, nl_notify.c).
+ * Call it in the sender's context: a doit, or the first part of a dump
+ * (mvmm_nl_dump_admin()).
+ *
+ * Return: 0, or -EPERM with the message "CAP_NET_ADMIN required".
+ */
+int mvmm_nl_admin(const struct sk_buff *skb, struct netlink_ext_ack *extack)
+{
+	if (netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	if (extack)
+		NL_SET_ERR_MSG(extack, "CAP_NET_ADMIN required");
+	return -EPERM;
+}
+
+/**
+ * mvmm_nl_dump_admin() - mvmm_nl_admin() for a dump
+ * @cb: the dump
+ * @slot: a cb->args[] slot the dump leaves to this, 0 at its start
+ *
+ * The first part of a dump runs in the sender's context, as a doit does;
+ * the parts after run in whoever reads the socket. The sender's answer
+ * is kept in cb->args[@slot] for them.
+ *
+ * Return: 0, or -EPERM with the message in cb->extack.
+ */
+int mvmm_nl_dump_admin(struct netlink_callback *cb, int slot)
+{
+	int ret;
+
+	if (cb->args[slot])
+		return 0;
+	ret = mvmm_nl_admin(cb->skb, cb->extack);
+	if (!ret)
+		cb->args[slot] = 1;
+	return ret;
+}
+
+/**
+ * mvmm_nl_viewer() - which VMs the sender of a request may see
+ * @skb: the request, in the sender's context (see mvmm_nl_admin())
+ * @v: the answer: every VM, or those its effective uid created
+ */
+void mvmm_nl_viewer(const struct sk_buff *skb, struct mvmm_vm_viewer *v)
+{
+	v->all = !mvmm_nl_admin(skb, NULL);
+	v->uid = current_euid();
+}
 
 static const struct nla_policy mvmm_nl_policy[MVMM_A_MAX + 1] = {
 	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -81,6 +144,7 @@ err_cancel:
 
 static int mvmm_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct mvmm_vm_viewer v;
 	struct mvmm_vm_snap *snap;
 	struct sk_buff *msg;
 	int ret;
@@ -95,8 +159,10 @@ static int mvmm_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)
 	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
+	mvmm_nl_viewer(skb, &v);
 	ret = mvmm_vm_snapshot(nla_get_u32(info->attrs[MVMM_A_VM_ID]), true,
-			       snap);
+			       &v, snap);
+	/* The same answer for another's VM: its id does not leak. */
 	if (ret) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[MVMM_A_VM_ID],
 				    "no VM with this id");
@@ -119,18 +185,39 @@ out:
 	return ret;
 }
 
-/* cb->args[0]: the id of the last VM dumped so far. */
+/*
+ * The VMs a dump shows: decided by its first part, which runs in the
+ * sender's context (mvmm_nl_dump_admin()); cb->args[1] is set then, and
+ * cb->args[2] and [3] keep the answer for the parts after.
+ */
+static void mvmm_nl_dump_viewer(struct netlink_callback *cb,
+				struct mvmm_vm_viewer *v)
+{
+	if (!cb->args[1]) {
+		mvmm_nl_viewer(cb->skb, v);
+		cb->args[1] = 1;
+		cb->args[2] = v->all;
+		cb->args[3] = __kuid_val(v->uid);
+		return;
+	}
+	v->all = cb->args[2];
+	v->uid = KUIDT_INIT(cb->args[3]);
+}
+
+/* cb->args[0]: the id of the last VM dumped so far; [1..3]: the viewer. */
 static int mvmm_nl_get_vm_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct mvmm_vm_viewer v;
 	struct mvmm_vm_snap *snap;
 	int ret = 0;
 
+	mvmm_nl_dump_viewer(cb, &v);
 	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
-	while (!mvmm_vm_snapshot(cb->args[0], false, snap)) {
+	while (!mvmm_vm_snapshot(cb->args[0], false, &v, snap)) {
 		ret = mvmm_nl_fill_vm(skb, NETLINK_CB(cb->skb).portid,
 				      cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				      info->op.cmd, snap);
@@ -146,8 +233,9 @@ static int mvmm_nl_get_vm_dumpit(struct sk_buff *skb,
 }
 
 /*
- * The rule commands check CAP_NET_ADMIN themselves (nl_rule.c) instead of
- * with GENL_ADMIN_PERM, so that a refusal carries a message.
+ * The commands check permissions themselves (mvmm_nl_admin()) instead of
+ * with GENL_ADMIN_PERM, so that a refusal carries a message and the VM
+ * reads show an unprivileged sender its own VMs.
  */
 static const struct genl_ops mvmm_genl_ops[] = {
 	{

@@ -16,11 +16,16 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int mvmm_nl_get_handler_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb);
 
+/* Who may see and change what (netlink.c). */
+struct mvmm_vm_viewer;
+int mvmm_nl_admin(const struct sk_buff *skb, struct netlink_ext_ack *extack);
+int mvmm_nl_dump_admin(struct netlink_callback *cb, int slot);
+void mvmm_nl_viewer(const struct sk_buff *skb, struct mvmm_vm_viewer *v);
+
 /* nl_rule.c's checks, shared with MVMM_CMD_RULE_APPLY (nl_apply.c). */
 struct mvmm_rule;
 struct mvmm_policy_err;
 struct mvmm_answer_hold;
-int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info);
 int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
 		  u32 *vm_id);
 /* A rule's answer is stored held by @hold, which the caller releases. */

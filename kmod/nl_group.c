@@ -27,16 +27,6 @@ const struct nla_policy mvmm_nl_group_policy[MVMM_A_GROUP_MAX + 1] = {
 	[MVMM_A_GROUP_MEMBERS] = NLA_POLICY_NESTED(mvmm_nl_members_policy),
 };
 
-/* As nl_rule.c: changes need CAP_NET_ADMIN, and the refusal says so. */
-static int mvmm_nl_group_may_change(struct sk_buff *skb,
-				    struct genl_info *info)
-{
-	if (netlink_capable(skb, CAP_NET_ADMIN))
-		return 0;
-	NL_SET_ERR_MSG(info->extack, "CAP_NET_ADMIN required");
-	return -EPERM;
-}
-
 /* Group names are spelt as handler names. */
 static bool mvmm_nl_group_name_ok(const char *name)
 {
@@ -161,7 +151,7 @@ static int mvmm_nl_group_set(struct sk_buff *skb, struct genl_info *info,
 	const char *msg = NULL;
 	int ret;
 
-	ret = mvmm_nl_group_may_change(skb, info);
+	ret = mvmm_nl_admin(skb, info->extack);
 	if (ret)
 		return ret;
 	sp = kmalloc(sizeof(*sp), GFP_KERNEL);
@@ -214,7 +204,7 @@ int mvmm_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[MVMM_A_GROUP_MAX + 1];
 	int ret, i;
 
-	ret = mvmm_nl_group_may_change(skb, info);
+	ret = mvmm_nl_admin(skb, info->extack);
 	if (ret)
 		return ret;
 	ret = mvmm_nl_group_attrs(info, tb);
@@ -293,6 +283,10 @@ int mvmm_nl_get_group_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret, id;
 
+	/* Groups name handlers, whose load they show: as handler dumps. */
+	ret = mvmm_nl_admin(skb, info->extack);
+	if (ret)
+		return ret;
 	ret = mvmm_nl_group_attrs(info, tb);
 	if (ret)
 		return ret;
@@ -325,12 +319,19 @@ out:
 	return ret;
 }
 
-/* cb->args[0]: the number of the next group to look at. */
+/*
+ * cb->args[0]: the number of the next group to look at; cb->args[1]: the
+ * sender may (mvmm_nl_dump_admin()).
+ */
 int mvmm_nl_get_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct mvmm_group_info *gi;
 	void *hdr;
+	int ret;
 
+	ret = mvmm_nl_dump_admin(cb, 1);
+	if (ret)
+		return ret;
 	gi = kmalloc(sizeof(*gi), GFP_KERNEL);
 	if (!gi)
 		return -ENOMEM;

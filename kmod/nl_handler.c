@@ -92,12 +92,21 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
-/* cb->args[0]: the next handler id to send. */
+/*
+ * cb->args[0]: the next handler id to send; cb->args[1]: the sender may
+ * (mvmm_nl_dump_admin()). Handlers show the pids, command names and CPU
+ * time of the processes attached: CAP_NET_ADMIN only.
+ */
 int mvmm_nl_get_handler_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb)
 {
 	struct mvmm_hslot *s;
 	void *hdr;
+	int ret;
+
+	ret = mvmm_nl_dump_admin(cb, 1);
+	if (ret)
+		return ret;
 
 	for (; (s = mvmm_hslot(cb->args[0])); cb->args[0]++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,

@@ -28,8 +28,15 @@
 /* VM notifications waiting for the work item, at most this many. */
 #define MVMM_NTF_QUEUE_MAX	1024
 
+/*
+ * The notifications name every VM with its pid and command name, and
+ * the processes attached to handlers: joining needs CAP_NET_ADMIN, as
+ * reading those does (mvmm_nl_admin()); the genl core checks it, at
+ * bind() or NETLINK_ADD_MEMBERSHIP, with EPERM.
+ */
 const struct genl_multicast_group mvmm_nl_mcgrps[1] = {
-	[MVMM_NL_GRP_EVENTS] = { .name = MVMM_GENL_MCGRP_EVENTS },
+	[MVMM_NL_GRP_EVENTS] = { .name = MVMM_GENL_MCGRP_EVENTS,
+				 .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct mvmm_ntf_vm {

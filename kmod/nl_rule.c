@@ -94,22 +94,6 @@ static const struct mvmm_qual_limit mvmm_qual_limits[MVMM_EV_MAX + 1] = {
 
 static_assert(MVMM_NESTED_VMFUNC == 18);
 
-/* Changes to any table need CAP_NET_ADMIN; the message says so. */
-int mvmm_nl_may_change(struct sk_buff *skb, struct genl_info *info)
-{
-	/*
-	 * What GENL_ADMIN_PERM checks, done here to give a message: the
-	 * capability in the initial user namespace, held by the socket's
-	 * opener and by the sender. The tables are host-wide, so root of a
-	 * child user namespace must not change them (and the family lives
-	 * only in the initial network namespace anyway).
-	 */
-	if (netlink_capable(skb, CAP_NET_ADMIN))
-		return 0;
-	NL_SET_ERR_MSG(info->extack, "CAP_NET_ADMIN required");
-	return -EPERM;
-}
-
 /* Which table a request names: a VM id, or 0 for the default table. */
 int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
 		  u32 *vm_id)
@@ -540,7 +524,7 @@ static int mvmm_nl_change_begin(struct sk_buff *skb, struct genl_info *info,
 {
 	int ret;
 
-	ret = mvmm_nl_may_change(skb, info);
+	ret = mvmm_nl_admin(skb, info->extack);
 	if (ret)
 		return ret;
 	return mvmm_nl_table(info->attrs, info->extack, vm_id);
@@ -640,6 +624,21 @@ int mvmm_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * May the sender of dump @cb read table @vm_id (0: default)? In the first
+ * part of the dump, which runs in the sender's context.
+ */
+static int mvmm_nl_may_read_table(struct netlink_callback *cb, u32 vm_id)
+{
+	struct mvmm_vm_viewer v;
+
+	if (!vm_id)
+		return mvmm_nl_admin(cb->skb, cb->extack);
+	mvmm_nl_viewer(cb->skb, &v);
+	/* Another's VM gets the answer of a missing one: ids do not leak. */
+	return mvmm_vm_shown(vm_id, &v) ? 0 : -ENOENT;
+}
+
+/*
  * cb->args[0]: table (VM id, 0 default) + 1, set by the first call;
  * cb->args[1]: id of the last rule sent.
  */
@@ -654,6 +653,10 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	if (!cb->args[0]) {
 		ret = mvmm_nl_table(attrs, cb->extack, &vm_id);
+		if (!ret)
+			ret = mvmm_nl_may_read_table(cb, vm_id);
+		if (ret == -ENOENT)
+			goto no_vm;
 		if (ret)
 			return ret;
 		cb->args[0] = vm_id + 1;
@@ -661,11 +664,8 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	vm_id = cb->args[0] - 1;
 
 	p = vm_id ? mvmm_vm_policy_ref(vm_id) : mvmm_default_policy_get();
-	if (IS_ERR(p)) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[MVMM_A_VM_ID],
-				    "no VM with this id");
-		return PTR_ERR(p);
-	}
+	if (IS_ERR(p))
+		goto no_vm;
 	/*
 	 * Rule changes and dumps both run under the genl lock: a change
 	 * happens between two parts of a dump, never during one. Each part
@@ -697,4 +697,9 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	if (ret == -EMSGSIZE && skb->len)
 		ret = 0;
 	return ret ?: skb->len;
+
+no_vm:
+	NL_SET_ERR_MSG_ATTR(cb->extack, attrs[MVMM_A_VM_ID],
+			    "no VM with this id");
+	return -ENOENT;
 }

@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/percpu.h>
 #include <linux/pid_namespace.h>
@@ -17,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include "compat.h"
+#include "handler.h"
 #include "hook.h"
 #include "ksyms.h"
 #include "nl_notify.h"
@@ -75,6 +77,7 @@ static struct mvmm_policy *mvmm_vm_publish(struct mvmm_vm *vm,
  * The process that created @kvm (its VMM): current when the VM is seen at
  * one of its exits; otherwise (a secondary attaching to a VM that has not
  * run yet) the thread KVM recorded as the creator, "?" once it is gone.
+ * Its effective uid owns the VM (vm.h).
  */
 static void mvmm_vm_owner(struct mvmm_vm *vm, struct kvm *kvm)
 {
@@ -83,14 +86,26 @@ static void mvmm_vm_owner(struct mvmm_vm *vm, struct kvm *kvm)
 	vm->pid = kvm->userspace_pid;
 	if (current->mm == kvm->mm) {
 		get_task_comm(vm->comm, current->group_leader);
+		vm->owner = current_euid();
 		return;
 	}
+	/*
+	 * Never the attaching secondary's uid: the VM fd it was given lets
+	 * it serve the VM, not read it through netlink. And only a thread
+	 * of the VM's own process owns it, not another process that got
+	 * the recorded thread id after that thread exited: else nobody
+	 * but CAP_NET_ADMIN sees the VM.
+	 */
+	vm->owner = INVALID_UID;
 	rcu_read_lock();
 	t = pid_task(find_pid_ns(vm->pid, &init_pid_ns), PIDTYPE_PID);
-	if (t)
+	if (t) {
 		get_task_comm(vm->comm, t->group_leader);
-	else
+		if (READ_ONCE(t->mm) == kvm->mm)
+			vm->owner = task_euid(t);
+	} else {
 		strscpy(vm->comm, "?", sizeof(vm->comm));
+	}
 	rcu_read_unlock();
 }
 
@@ -340,6 +355,8 @@ static void mvmm_vm_destroyed(struct ftrace_regs *fregs)
 	if (vm) {
 		/* Its userspace secondaries get EPOLLHUP (kmod/usec.c). */
 		mvmm_usec_vm_gone(vm->id);
+		/* Kernel secondaries free what they keep for it. */
+		mvmm_handlers_vm_gone(vm->id);
 		mvmm_nl_notify_vm(MVMM_CMD_VM_DEL, vm);
 		call_rcu(&vm->rcu, mvmm_vm_free_rcu);
 	}
@@ -371,7 +388,27 @@ static void mvmm_vm_sum(const struct mvmm_vm *vm, struct mvmm_vm_snap *s)
 	}
 }
 
-int mvmm_vm_snapshot(u32 id, bool exact, struct mvmm_vm_snap *snap)
+/* Another's VM does not exist for @v: an unprivileged sender's view. */
+static bool mvmm_vm_shown_to(const struct mvmm_vm *vm,
+			     const struct mvmm_vm_viewer *v)
+{
+	return v->all || uid_eq(vm->owner, v->uid);
+}
+
+bool mvmm_vm_shown(u32 id, const struct mvmm_vm_viewer *v)
+{
+	struct mvmm_vm *vm;
+	bool shown;
+
+	spin_lock(&mvmm_vm_lock);
+	vm = mvmm_vm_by_id(id);
+	shown = vm && mvmm_vm_shown_to(vm, v);
+	spin_unlock(&mvmm_vm_lock);
+	return shown;
+}
+
+int mvmm_vm_snapshot(u32 id, bool exact, const struct mvmm_vm_viewer *v,
+		     struct mvmm_vm_snap *snap)
 {
 	struct mvmm_vm *vm;
 	int ret = -ENOENT;
@@ -383,7 +420,8 @@ int mvmm_vm_snapshot(u32 id, bool exact, struct mvmm_vm_snap *snap)
 	 */
 	spin_lock(&mvmm_vm_lock);
 	list_for_each_entry(vm, &mvmm_vm_list, node) {
-		if (exact ? vm->id != id : vm->id <= id)
+		if ((exact ? vm->id != id : vm->id <= id) ||
+		    !mvmm_vm_shown_to(vm, v))
 			continue;
 		snap->id = vm->id;
 		snap->pid = vm->pid;

@@ -5,6 +5,7 @@
 #include <linux/hash.h>
 #include <linux/kvm_host.h>
 #include <linux/rculist.h>
+#include <linux/uidgid.h>
 #include <linux/mvmm.h>
 #include "core/classify.h"
 #include "core/policy.h"
@@ -30,6 +31,12 @@ struct mvmm_vm {
 	u32 id;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
+	/*
+	 * The effective uid of the process that created the VM, or
+	 * INVALID_UID if mvmm could not find it: netlink shows the VM to
+	 * senders of that uid and to those with CAP_NET_ADMIN.
+	 */
+	kuid_t owner;
 	u64 first_seen_ns;
 	struct mvmm_vm_stats __percpu *stats;
 	/* Read under the exit SRCU; written under mvmm_vm_lock. */
@@ -226,9 +233,23 @@ void mvmm_vm_policy_set(u32 id, struct mvmm_policy *p);
 struct mvmm_policy *mvmm_vm_policy_ref(u32 id);
 
 /*
- * Copy out the VM with id @id (@exact) or the first VM with an id above
- * @id (!@exact). Returns 0 or -ENOENT.
+ * Who asks about VMs through netlink (netlink.c, mvmm_nl_viewer()):
+ * a sender that may see every VM (@all), or one that sees only the VMs
+ * whose owner is @uid.
  */
-int mvmm_vm_snapshot(u32 id, bool exact, struct mvmm_vm_snap *snap);
+struct mvmm_vm_viewer {
+	bool all;
+	kuid_t uid;
+};
+
+/* Does VM @id exist for @v? */
+bool mvmm_vm_shown(u32 id, const struct mvmm_vm_viewer *v);
+
+/*
+ * Copy out the VM with id @id (@exact) or the first VM with an id above
+ * @id (!@exact), of those @v may see. Returns 0 or -ENOENT.
+ */
+int mvmm_vm_snapshot(u32 id, bool exact, const struct mvmm_vm_viewer *v,
+		     struct mvmm_vm_snap *snap);
 
 #endif /* _MVMM_VM_H */

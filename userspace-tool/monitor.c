@@ -74,7 +74,8 @@ static int monitor_help(void)
 	     "OBJECT := { rule | handler | vm | all }\n"
 	     "Prints a line for each rule change (add, replace, del, flush, apply),\n"
 	     "handler attach and detach, and VM seen first or destroyed, until killed.\n"
-	     "With -j each line is a JSON object. Default: all objects.");
+	     "With -j each line is a JSON object. Default: all objects.\n"
+	     "Needs CAP_NET_ADMIN.");
 	return MVMM_EXIT_OK;
 }
 
@@ -326,6 +327,12 @@ int mvmm_monitor_main(const struct mvmm_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	ret = nl_socket_add_membership(sk, grp);
+	/* The kernel's EPERM says no more: the group needs the capability. */
+	if (ret == -NLE_PERM) {
+		ret = mvmm_fail("cannot join the \"%s\" group: CAP_NET_ADMIN required",
+				MVMM_GENL_MCGRP_EVENTS);
+		goto out;
+	}
 	if (ret) {
 		ret = mvmm_fail("cannot join the \"%s\" group: %s",
 				MVMM_GENL_MCGRP_EVENTS, nl_geterror(ret));
