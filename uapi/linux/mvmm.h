@@ -50,11 +50,21 @@
  * Generic netlink family "mvmm" (MVMM_GENL_NAME, version MVMM_GENL_VERSION)
  * -------------------------------------------------------------------------
  *
+ * Permissions: a sender holding CAP_NET_ADMIN in the initial user
+ * namespace (it and its socket's opener) sees and changes everything.
+ * Without it a sender sees only its own VMs, those whose creator had its
+ * effective uid: other VMs are left out of GET_VM and GET_STATS dumps,
+ * and a doit or a GET_RULE dump naming one gets what an id no VM has
+ * gets (ENOENT, "no VM with this id"). GET_RULE of the default table,
+ * GET_HANDLER, GET_GROUP and every change are refused with EPERM,
+ * extended ACK message "CAP_NET_ADMIN required"; joining the multicast
+ * group fails with EPERM.
+ *
  * MVMM_CMD_GET_VM
  *   doit with MVMM_A_VM_ID (ids start at 1): that VM; without it EINVAL,
  *   the extended ACK naming MVMM_A_VM_ID as missing
  *   (NLMSGERR_ATTR_MISS_TYPE); dump (NLM_F_DUMP): every VM known to
- *   the module. Each reply message carries:
+ *   the module that the sender may see. Each reply message carries:
  *
  *     MVMM_A_VM_ID: NLA_U32, small id given when the VM is first seen
  *     MVMM_A_VM_PID: NLA_U32, pid of the process that created the VM
@@ -142,8 +152,9 @@
  *   A table and no MVMM_A_RULE (EINVAL): every rule in it goes.
  * MVMM_CMD_GET_RULE
  *   Dump with a table: one message per rule, MVMM_A_VM_ID or
- *   MVMM_A_DEFAULT plus MVMM_A_RULE, in rule id order.
- * MVMM_CMD_GET_HANDLER
+ *   MVMM_A_DEFAULT plus MVMM_A_RULE, in rule id order. The default
+ *   table needs CAP_NET_ADMIN, a VM's table CAP_NET_ADMIN or its owner.
+ * MVMM_CMD_GET_HANDLER (CAP_NET_ADMIN)
  *   Dump: one message per handler name ever registered:
  *
  *     MVMM_A_HANDLER: NLA_NESTED
@@ -233,7 +244,7 @@
  *   ENOSPC: 64 group names were used already.
  * MVMM_CMD_GROUP_DEL (CAP_NET_ADMIN)
  *     MVMM_A_GROUP with MVMM_A_GROUP_NAME only; ENOENT if no such group.
- * MVMM_CMD_GET_GROUP
+ * MVMM_CMD_GET_GROUP (CAP_NET_ADMIN)
  *   doit with MVMM_A_GROUP { NAME }, or dump: every group. Replies:
  *     MVMM_A_GROUP: NLA_NESTED
  *       MVMM_A_GROUP_NAME, MVMM_A_GROUP_ID (NLA_U32), MVMM_A_GROUP_POLICY
@@ -320,8 +331,9 @@
  * -----------------------
  *
  * The family's multicast group MVMM_GENL_MCGRP_EVENTS ("events"), which
- * anyone may join, gets one message per change, sent after the change took
- * effect, in the order of the changes (seq 0, portid 0):
+ * needs CAP_NET_ADMIN to join (EPERM otherwise), gets one message per
+ * change, sent after the change took effect, in the order of the changes
+ * (seq 0, portid 0):
  *
  *   MVMM_CMD_RULE_ADD, MVMM_CMD_RULE_REPLACE
  *     The table (MVMM_A_VM_ID or MVMM_A_DEFAULT) and MVMM_A_RULE, as
