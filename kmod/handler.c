@@ -237,6 +237,29 @@ struct mvmm_handler *mvmm_handler_register_user(const char *name,
 	return mvmm_handler_add(name, NULL, u, NULL);
 }
 
+void mvmm_handlers_vm_gone(u32 vm_id)
+{
+	/* Pairs with the release in mvmm_hslot_get_or_add(): @n slots are set. */
+	u32 i, n = smp_load_acquire(&mvmm_nr_hslots);
+	struct mvmm_handler *h;
+	int idx;
+
+	/* As on the exit path: a handler read here stays valid. */
+	idx = mvmm_exit_read_lock();
+	for (i = 0; i < n; i++) {
+		struct mvmm_hslot *s = mvmm_hslot(i);
+
+		h = s ? mvmm_handler_get(s) : NULL;
+		if (!h)
+			continue;
+		/* Userspace secondaries learn it from their ring (usec.c). */
+		if (h->ops && h->ops->vm_gone)
+			h->ops->vm_gone(h, vm_id);
+		mvmm_handler_put(h);
+	}
+	mvmm_exit_read_unlock(idx);
+}
+
 /* CPU time of every thread of @p, live and exited, in ns. */
 static u64 mvmm_task_cpu_ns(struct task_struct *p)
 {

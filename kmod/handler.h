@@ -118,6 +118,17 @@ struct mvmm_handler *mvmm_handler_register_user(const char *name,
 void mvmm_handler_info(struct mvmm_hslot *s, struct mvmm_hinfo *info);
 void mvmm_handlers_exit(void);
 
+/**
+ * mvmm_handlers_vm_gone() - tell the kernel handlers that a VM is gone
+ * @vm_id: the mvmm id of the VM that KVM is destroying
+ *
+ * Calls the ->vm_gone() op of every registered kernel handler that has
+ * one, each held for the call as for ->handle(), so that unregistering
+ * waits for it. Called once per VM, from the VM teardown watch (vm.c),
+ * after the VM was forgotten; atomic context.
+ */
+void mvmm_handlers_vm_gone(u32 vm_id);
+
 /* The slot id of @name, or -ENOENT. */
 int mvmm_hslot_lookup(const char *name);
 /* Slot @id or NULL; lock-free. */

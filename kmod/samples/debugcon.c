@@ -7,13 +7,15 @@
  *	mvmmctl rule add vm 3 io port 0xe9 handler debugcon
  *
  * Bytes the guest writes there are kept per VM (the last 4 KiB of each)
- * and shown by /sys/kernel/debug/mvmm_debugcon/output; a read of the port
- * returns 0xe9, the usual presence check.
+ * and shown by /sys/kernel/debug/mvmm_debugcon/output until the VM is
+ * destroyed; /sys/kernel/debug/mvmm_debugcon/buffers counts the VMs kept.
+ * A read of the port returns 0xe9, the usual presence check.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -25,10 +27,12 @@
 struct debugcon_vm {
 	spinlock_t lock;	/* a VM's vCPUs write concurrently */
 	u64 total;		/* bytes ever written */
+	struct rcu_head rcu;	/* the output file may still be reading it */
 	char buf[DEBUGCON_BUF];	/* ring of the last DEBUGCON_BUF bytes */
 };
 
 static DEFINE_XARRAY(debugcon_vms);	/* by mvmm VM id */
+static atomic_t debugcon_nr_vms;	/* entries of debugcon_vms */
 static struct mvmm_handler *debugcon_handler;
 static struct dentry *debugcon_dir;
 
@@ -47,7 +51,23 @@ static struct debugcon_vm *debugcon_vm(u32 id)
 		kfree(v);
 		return xa_is_err(old) ? NULL : old;
 	}
+	atomic_inc(&debugcon_nr_vms);
 	return v;
+}
+
+/*
+ * The VM is gone, and with it every vCPU that could write to its buffer;
+ * mvmm never gives its id to another VM. A reader of the output file may
+ * still hold the buffer, under RCU.
+ */
+static void debugcon_vm_gone(struct mvmm_handler *h, u32 vm_id)
+{
+	struct debugcon_vm *v = xa_erase(&debugcon_vms, vm_id);
+
+	if (!v)
+		return;
+	atomic_dec(&debugcon_nr_vms);
+	kfree_rcu(v, rcu);
 }
 
 static int debugcon_handle(struct mvmm_handler *h,
@@ -82,6 +102,7 @@ static int debugcon_handle(struct mvmm_handler *h,
 
 static const struct mvmm_handler_ops debugcon_ops = {
 	.handle = debugcon_handle,
+	.vm_gone = debugcon_vm_gone,
 	.owner = THIS_MODULE,
 };
 
@@ -91,6 +112,8 @@ static int debugcon_show(struct seq_file *m, void *unused)
 	unsigned long id;
 	u64 start, i;
 
+	/* Printing does not sleep: a buffer freed meanwhile waits for it. */
+	rcu_read_lock();
 	xa_for_each(&debugcon_vms, id, v) {
 		spin_lock(&v->lock);
 		start = v->total > DEBUGCON_BUF ? v->total - DEBUGCON_BUF : 0;
@@ -101,6 +124,7 @@ static int debugcon_show(struct seq_file *m, void *unused)
 			seq_putc(m, '\n');
 		spin_unlock(&v->lock);
 	}
+	rcu_read_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(debugcon);
@@ -114,6 +138,8 @@ static int __init debugcon_init(void)
 	debugcon_dir = debugfs_create_dir("mvmm_debugcon", NULL);
 	debugfs_create_file("output", 0400, debugcon_dir, NULL,
 			    &debugcon_fops);
+	debugfs_create_atomic_t("buffers", 0400, debugcon_dir,
+				&debugcon_nr_vms);
 	return 0;
 }
 
@@ -123,7 +149,10 @@ static void __exit debugcon_exit(void)
 	unsigned long id;
 
 	debugfs_remove_recursive(debugcon_dir);
-	/* No vCPU is in debugcon_handle() once this returns. */
+	/*
+	 * No vCPU is in debugcon_handle(), and no VM teardown in
+	 * debugcon_vm_gone(), once this returns.
+	 */
 	mvmm_handler_unregister(debugcon_handler);
 	xa_for_each(&debugcon_vms, id, v)
 		kfree(v);

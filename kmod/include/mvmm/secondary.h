@@ -34,6 +34,17 @@ struct mvmm_handler_ops {
 	int (*handle)(struct mvmm_handler *h, const struct mvmm_request *req,
 		      struct mvmm_answer *ans);
 	/*
+	 * Optional: the VM that mvmm calls @vm_id (struct mvmm_request
+	 * .vm_id) is being destroyed, so that the handler can free what it
+	 * keeps for it. No ->handle() call for that VM runs then or later,
+	 * and the id is not given to another VM. Called once per VM that
+	 * mvmm knew, for every handler registered at that moment, whether
+	 * or not it ever got an event of the VM; not for the VMs still
+	 * there when mvmm is unloaded. Runs in atomic context: it must not
+	 * sleep, nor unregister the handler.
+	 */
+	void (*vm_gone)(struct mvmm_handler *h, u32 vm_id);
+	/*
 	 * THIS_MODULE: kept loaded while calls of a handler that
 	 * unregistered itself from inside ->handle() are still running.
 	 */
