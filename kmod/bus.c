@@ -150,6 +150,8 @@ static int mvmm_bus_stop(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 		/* After mvmm_fill_request(): RSP is in regs[] too. */
 		memcpy(vc->bus_gprs, vcpu->arch.regs, sizeof(vc->bus_gprs));
 		vc->bus_stopped = true;
+		/* KVM sets another exit reason if emulation then fails. */
+		vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	}
 	if (!write)
 		return -EOPNOTSUPP;
@@ -167,10 +169,12 @@ int mvmm_bus_unwind(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc, int ret)
 	 * Left undone for userspace: by mvmm_bus_stop()'s mark, or by the
 	 * read it left unclaimed. (A write KVM sends to userspace counts as
 	 * done: then the instruction completed, and so did the access the
-	 * signal stopped, as posted.)
+	 * signal stopped, as posted. So does an emulation failure: KVM's
+	 * internal error goes to userspace as it would.)
 	 */
 	undone = !ret && (cui == mvmm_bus_resume ||
-			  (vcpu->mmio_needed && !vcpu->mmio_is_write));
+			  (vcpu->mmio_needed && !vcpu->mmio_is_write)) &&
+		 vcpu->run->exit_reason != KVM_EXIT_INTERNAL_ERROR;
 	if (cui == mvmm_bus_resume)
 		vcpu->arch.complete_userspace_io = NULL;
 	if (!undone)
@@ -189,6 +193,22 @@ int mvmm_bus_unwind(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc, int ret)
 	vcpu->mmio_cur_fragment = 0;
 	/* Back to vcpu_run(), which returns -EINTR for the signal. */
 	return 1;
+}
+
+/*
+ * May a signal stop this MMIO access? Only inside the wrapper that undoes
+ * the instruction, and only for an instruction KVM emulates for an MMIO
+ * exit (L1's, or L2's nested page fault): string port IO reads its
+ * elements ahead, a batch per bus call, so a REP INS into MMIO would ask
+ * for them twice; SEV-ES MMIO is a VMGEXIT request, not an instruction
+ * to retake. (An instruction that loads a segment before a stopped write,
+ * a far CALL or INT pushing onto an MMIO stack, keeps the segment: guests
+ * do not put their stacks in device memory.)
+ */
+static bool mvmm_bus_restartable(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc)
+{
+	return vc->exit_wrapped && !vcpu->arch.guest_state_protected &&
+	       (vc->type == MVMM_EV_MMIO || vc->type == MVMM_EV_NPF);
 }
 
 /* mvmm_bus_route(): the access is KVM's (kvm_io_bus_* return 0 or -errno). */
@@ -217,12 +237,7 @@ static int mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 		*vcp = NULL;
 		return mvmm_bus_stop(vcpu, vc, write);
 	}
-	/*
-	 * Only MMIO can be stopped: string IO reads its elements ahead, a
-	 * batch per bus call, and would ask a secondary twice for those
-	 * before the one stopped. And only where the wrapper will undo it.
-	 */
-	restartable = ev.type == MVMM_EV_MMIO && vc->exit_wrapped;
+	restartable = ev.type == MVMM_EV_MMIO && mvmm_bus_restartable(vcpu, vc);
 	r = mvmm_route_bus(vcpu, vc, &ev, &vc->bus_rule, val, restartable);
 	if (r == MVMM_ROUTE_RETRY) {
 		*vcp = NULL;
