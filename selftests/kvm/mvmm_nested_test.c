@@ -30,7 +30,11 @@
  *  l2_sync    "origin l2" sync rules: the same for L2's events only, L1's
  *             go to KVM;
  *  l2_mmio    an "origin l2" sync MMIO rule: a userspace secondary
- *             answers L2's MMIO reads, L1's go to this program.
+ *             answers L2's MMIO reads, L1's go to this program;
+ *  answers    fixed answers (rule target "answer") for the MMIO reads,
+ *             answered on KVM's MMIO bus, and the INs, of origin l1, l2
+ *             and any in turn: each answers the levels its origin
+ *             accepts, the other level's go to this program.
  */
 #include "kvm_util.h"
 #include "processor.h"
@@ -69,6 +73,8 @@
 #define UCALL_PORT	0x1000
 #define L2_STACK	512
 #define USER_NAME	"nested-mmio"
+#define ANS_IN		0x7e57a115U	/* the IN answer */
+#define ANS_MMIO	0x0a115e12a115e12ULL	/* the MMIO read answer */
 
 enum kind { K_CPUID, K_IN, K_HC, K_MMIO, K_NR };
 
@@ -803,6 +809,53 @@ TEST_F_TIMEOUT(nested, l2_mmio, 300)
 		    N, SP_GET(sec.shm->mmio_reads), sec.shm->last.ev.type,
 		    sec.shm->last.ev.origin, sec.shm->last.ev.qual);
 	mvmm_ut_quit(&sec);
+}
+
+/*
+ * Fixed answers follow the origin like any sync rule: MMIO on KVM's bus,
+ * where the emulator runs for an access of L2 that L0 handles, and IN
+ * where KVM's own handler starts.
+ */
+TEST_F_TIMEOUT(nested, answers, 300)
+{
+	static const uint8_t origins[] = { MVMM_MATCH_L1, MVMM_MATCH_L2,
+					   MVMM_MATCH_ANY };
+	static const char *const names[] = { "l1", "l2", "any" };
+	struct mvmm_rule_info r;
+	struct mvmm_ack ack;
+	struct step st;
+	struct delta d;
+	char what[64];
+	int i, lvl;
+
+	for (i = 0; i < 3; i++) {
+		r = rule(MVMM_EV_MMIO, MMIO_ADDR, origins[i], MVMM_MODE_SYNC,
+			 MVMM_FALLBACK_MAIN, "");
+		r.hi = MMIO_ADDR + 7;
+		r.answer = MVMM_RULE_ANSWER_FIXED;
+		r.value = ANS_MMIO;
+		rule_add(self->s, self->c.id, &r);
+		r = rule(MVMM_EV_IO, PORT, origins[i], MVMM_MODE_SYNC,
+			 MVMM_FALLBACK_MAIN, "");
+		r.answer = MVMM_RULE_ANSWER_FIXED;
+		r.value = ANS_IN;
+		rule_add(self->s, self->c.id, &r);
+
+		step_plain(&self->c, &st, true);
+		for (lvl = 0; lvl < 2; lvl++) {
+			if (origins[i] == (lvl ? MVMM_MATCH_L1 : MVMM_MATCH_L2))
+				continue;
+			st.exp[lvl][K_IN][0] = ANS_IN;
+			st.exp[lvl][K_MMIO][0] = ANS_MMIO;
+			st.user_in -= N;
+			st.user_mmio -= N;
+		}
+		snprintf(what, sizeof(what), "origin %s answers", names[i]);
+		run_step(what, &self->c, &st, &d);
+		TEST_ASSERT(!mvmm_rule_flush(self->s, self->c.id, &ack),
+			    "Expected VM %u's table flushed, got %s",
+			    self->c.id, ack.msg);
+	}
 }
 
 TEST_HARNESS_MAIN
