@@ -31,8 +31,10 @@ static bool mvmm_handler_name_ok(const char *name)
 
 	if (!len || len == MVMM_HANDLER_NAME_LEN)
 		return false;
+	/* isalnum() alone would take Latin-1 letters (0xc0-0xff) too. */
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!(isascii(name[i]) && isalnum(name[i])) &&
+		    !strchr("_.-", name[i]))
 			return false;
 	/* "main" names KVM itself in rules. */
 	return strcmp(name, "main") != 0;

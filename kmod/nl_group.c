@@ -34,8 +34,10 @@ static bool mvmm_nl_group_name_ok(const char *name)
 
 	if (!len || !strcmp(name, "main"))
 		return false;
+	/* isalnum() alone would take Latin-1 letters (0xc0-0xff) too. */
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+		if (!(isascii(name[i]) && isalnum(name[i])) &&
+		    !strchr("_.-", name[i]))
 			return false;
 	return true;
 }
