@@ -277,13 +277,22 @@ struct fz_req {
 	struct fz_node n[FZ_NODES];
 };
 
-/* The serialized request and where each of its attributes starts. */
+#define FZ_WALK		8192
+
+/*
+ * The serialized request, and where an attribute may start: each node's
+ * header, and every header the kernel could find walking the bytes as
+ * nested attributes (a declared length or random bytes may lead it
+ * elsewhere than the nodes).
+ */
 struct fz_wire {
 	uint8_t buf[FZ_BUF] __aligned(8);
 	int len;		/* bytes sent */
 	uint32_t nlmsg_len;	/* as in the header */
 	uint32_t offs[FZ_NODES];
 	int noffs;
+	uint32_t walk[FZ_WALK];
+	int nwalk;
 };
 
 static void req_init(struct fz_req *q, uint16_t family, uint8_t cmd,
@@ -434,6 +443,22 @@ static int wire_nodes(const struct fz_req *q, int i, struct fz_wire *w,
 	return off;
 }
 
+static void walk_attrs(struct fz_wire *w, int off, int end, int depth)
+{
+	const struct nlattr *a;
+
+	while (end - off >= NLA_HDRLEN && w->nwalk < FZ_WALK) {
+		a = (const struct nlattr *)(w->buf + off);
+		w->walk[w->nwalk++] = off;
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > end - off)
+			return;
+		if (depth < 8)
+			walk_attrs(w, off + NLA_HDRLEN, off + a->nla_len,
+				   depth + 1);
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
 static void wire(const struct fz_req *q, struct fz_wire *w, uint32_t seq)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)w->buf;
@@ -463,6 +488,9 @@ static void wire(const struct fz_req *q, struct fz_wire *w, uint32_t seq)
 		memset(w->buf + len, 0xa5, q->trailing);
 		w->len += q->trailing;
 	}
+	w->nwalk = 0;
+	walk_attrs(w, NLMSG_LENGTH(GENL_HDRLEN),
+		   w->nlmsg_len < (uint32_t)len ? w->nlmsg_len : len, 0);
 }
 
 /* ---- valid requests ------------------------------------------------------ */
@@ -1858,6 +1886,9 @@ static bool attr_offset(const struct fz_wire *w, uint32_t offs)
 
 	for (i = 0; i < w->noffs; i++)
 		if (w->offs[i] == offs)
+			return true;
+	for (i = 0; i < w->nwalk; i++)
+		if (w->walk[i] == offs)
 			return true;
 	return false;
 }
