@@ -15,6 +15,8 @@
 #   make bench        benchmarks (host callgrind counts, then in the rig
 #                     under QEMU's instruction counter)
 #   make fuzz         fuzz the policy tables (FUZZ_SECONDS=60)
+#   make fuzz-long    the randomized uapi test in the rig, for long
+#                     (FUZZ_LONG_SECONDS=600, FUZZ_SEED=, RIG_KERNEL)
 #   make install      mvmmctl, its man page and bash completion, examples
 #                     (PREFIX=/usr/local, DESTDIR=; no kernel headers needed)
 #   make modules_install   the modules into /lib/modules (KDIR=...)
@@ -50,8 +52,8 @@ KVM_TESTS  = $(BUILD)/kvm-tests-$(RIG_KERNEL)
 BENCH_OUT  = $(BUILD)/bench-$(RIG_KERNEL)
 
 .PHONY: all module userspace unit-build deps rig kvm-tests unit vm-check \
-	check demo vm-run bench bench-host fuzz clean install modules_install \
-	dkms-src dkms-install packaging-test dkms-check
+	check demo vm-run bench bench-host fuzz fuzz-long clean install \
+	modules_install dkms-src dkms-install packaging-test dkms-check
 
 all: module userspace unit-build
 
@@ -84,6 +86,18 @@ unit:
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(MAKE) -C selftests/fuzz run SECONDS=$(FUZZ_SECONDS)
+
+# The randomized test of the netlink family and /dev/mvmm that make check
+# runs for 30 s (selftests/kvm/suite), for FUZZ_LONG_SECONDS in the rig of
+# RIG_KERNEL; FUZZ_SEED= replays a run (its seed is printed first).
+FUZZ_LONG_SECONDS ?= 600
+FUZZ_LONG_SCRIPT = $(BUILD)/fuzz-long-$(RIG_KERNEL).sh
+fuzz-long: vm-build-$(RIG_KERNEL)
+	printf '#!/bin/sh\nexec ./mvmm_uapi_fuzz_test -t %s %s\n' \
+		$(FUZZ_LONG_SECONDS) '$(if $(FUZZ_SEED),-s $(FUZZ_SEED))' \
+		> $(FUZZ_LONG_SCRIPT)
+	RIG_TIMEOUT=$$(($(FUZZ_LONG_SECONDS) + 900)) $(VM)/vm-run \
+		$(FUZZ_LONG_SCRIPT) $(KVM_TESTS)/mvmm_uapi_fuzz_test
 
 # Per kernel line: our VM suite (every test must run: a skip fails it),
 # the upstream KVM selftests with and without mvmm, which must end the
