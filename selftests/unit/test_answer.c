@@ -8,6 +8,7 @@
 #include "answer.h"
 
 #define BITG(r)	(1U << (r))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static struct mvmm_event ev_of(unsigned int type, unsigned int flags)
 {
@@ -54,7 +55,7 @@ TEST(answer_handleable_types)
 		struct mvmm_event ev = ev_of(t, 0);
 
 		expect = 0;
-		for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(yes); i++)
 			expect |= yes[i] == t;
 		EXPECT_EQ(mvmm_event_handleable(&ev), expect);
 	}
@@ -166,8 +167,9 @@ TEST_POINTS(answer_inject_vectors)
 		/* Intel SDM vol. 3 table 6-1: exceptions that push an error code */
 		int ec = v == 8 || (v >= 10 && v <= 14) || v == 17 ||
 			 v == 21 || v == 29 || v == 30;
-		int ok = v < 32 && v != 2 && v != 15 && !(v >= 22 && v <= 27) &&
-			 v != 31;
+		/* not NMI, not reserved, not #BP, #OF or #VC (see below) */
+		int ok = v < 32 && v != 2 && v != 3 && v != 4 && v != 15 &&
+			 !(v >= 22 && v <= 27) && v != 29 && v != 31;
 		struct mvmm_answer a;
 
 		POINT("inject vector %u", v);
@@ -185,6 +187,52 @@ TEST_POINTS(answer_inject_vectors)
 				  MVMM_ANSWER_BAD_ERROR_CODE);
 		}
 		END();
+	}
+}
+
+/*
+ * KVM takes an injected #BP or #OF for INT3 or INTO (RIP advanced past
+ * the instruction that exited), and SVM does not inject #BP, #OF or #VC
+ * again when an NPF interrupts their delivery: refused, with or without
+ * an error code, for every event that may take a fault.
+ */
+TEST(answer_inject_refuses_bp_of_vc)
+{
+	static const unsigned int refused[] = { 3, 4, 29 };
+	static const unsigned int types[] = {
+		MVMM_EV_IO, MVMM_EV_MSR_READ, MVMM_EV_MSR_WRITE, MVMM_EV_CPUID,
+		MVMM_EV_HYPERCALL, MVMM_EV_HLT, MVMM_EV_EXCEPTION,
+	};
+	struct mvmm_answer a;
+	unsigned int t, i;
+
+	for (t = 0; t < ARRAY_SIZE(types); t++) {
+		struct mvmm_event ev = ev_of(types[t], 0);
+
+		memset(&a, 0, sizeof(a));
+		a.action = MVMM_ACT_INJECT;
+		for (i = 0; i < ARRAY_SIZE(refused); i++) {
+			a.vector = refused[i];
+			a.has_error_code = 0;
+			a.error_code = 0;
+			EXPECT_EQ(mvmm_answer_check(&ev, &a),
+				  MVMM_ANSWER_BAD_VECTOR);
+			a.has_error_code = 1;
+			EXPECT_EQ(mvmm_answer_check(&ev, &a),
+				  MVMM_ANSWER_BAD_VECTOR);
+		}
+		/* #UD, #GP(0x18) and #PF(2) still go in */
+		a.vector = 6;
+		a.has_error_code = 0;
+		a.error_code = 0;
+		EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+		a.vector = 13;
+		a.has_error_code = 1;
+		a.error_code = 0x18;
+		EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
+		a.vector = 14;
+		a.error_code = 2;
+		EXPECT_EQ(mvmm_answer_check(&ev, &a), MVMM_ANSWER_OK);
 	}
 }
 
