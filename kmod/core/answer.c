@@ -63,6 +63,17 @@ static enum mvmm_answer_verdict mvmm_check_inject(const struct mvmm_answer *a)
 	if (a->vector >= 32 || a->vector == 2 || a->vector == 15 ||
 	    (a->vector >= 22 && a->vector <= 27) || a->vector == 31)
 		return MVMM_ANSWER_BAD_VECTOR;
+	/*
+	 * KVM cannot deliver these as a fault of the instruction that
+	 * exited: it takes #BP (3) and #OF (4) for INT3 and INTO, "soft"
+	 * exceptions reported after the instruction, and advances RIP past
+	 * it, so the guest would skip the IN or CPUID it never completed;
+	 * and when an NPF on the guest's IDT or stack interrupts their
+	 * delivery, SVM injects neither them nor #VC (29) again, so the
+	 * guest retakes the exit and it is routed a second time.
+	 */
+	if (a->vector == 3 || a->vector == 4 || a->vector == 29)
+		return MVMM_ANSWER_BAD_VECTOR;
 	if (!!a->has_error_code != mvmm_vector_has_error_code(a->vector) ||
 	    a->has_error_code > 1 || (!a->has_error_code && a->error_code))
 		return MVMM_ANSWER_BAD_ERROR_CODE;
