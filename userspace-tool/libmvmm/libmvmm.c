@@ -12,18 +12,22 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "libmvmm.h"
@@ -62,6 +66,22 @@ struct mvmm_sec {
 	/* ioctl(2); the host unit tests put a fake kernel here. */
 	int (*ioctl)(int fd, unsigned long cmd, unsigned long arg);
 };
+
+/* What mvmm_sec_attach_error() returns: the last failed attach's story. */
+static __thread char mvmm_attach_msg[256];
+
+#ifndef __printf
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#endif
+
+__printf(1, 2) static void mvmm_attach_msgf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(mvmm_attach_msg, sizeof(mvmm_attach_msg), fmt, ap);
+	va_end(ap);
+}
 
 static int mvmm_err(int err)
 {
@@ -197,12 +217,17 @@ struct mvmm_sec *mvmm_sec_attach_dev(const char *dev_path, int vm_fd,
 	struct mvmm_sec *s = mvmm_sec_alloc();
 	int ret;
 
-	if (!s)
+	mvmm_attach_msg[0] = '\0';
+	if (!s) {
+		mvmm_attach_msgf("out of memory");
 		return NULL;
+	}
 	ret = mvmm_sec_do_attach(s, dev_path, vm_fd, name, opts);
 	if (ret) {
 		/* Closing the file undoes the attach in the kernel. */
 		mvmm_sec_detach(s);
+		mvmm_attach_msgf("cannot attach to %s as \"%s\": %s", dev_path,
+				 name ? name : "(null)", strerror(-ret));
 		errno = -ret;
 		return NULL;
 	}
@@ -213,6 +238,308 @@ struct mvmm_sec *mvmm_sec_attach(int vm_fd, const char *name,
 				 const struct mvmm_sec_opts *opts)
 {
 	return mvmm_sec_attach_dev(MVMM_DEV_PATH, vm_fd, name, opts);
+}
+
+/*
+ * Attach by pid: take the VM fd from a running main VMM.
+ *
+ * pidfd_open() pins the process: if the pid is reused meanwhile,
+ * pidfd_getfd() on it fails with ESRCH instead of taking another process's
+ * fd. glibc has wrappers for both only since 2.36; the syscall numbers are
+ * the same on every architecture but alpha.
+ */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open		434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd		438
+#endif
+
+/*
+ * The /proc/PID/fd link of a KVM VM fd, and what attaches to one fd. The
+ * host tests put eventfds and a fake attach here, to run the scan and the
+ * choice among several VMs without KVM.
+ */
+static const char *mvmm_vm_link = "anon_inode:kvm-vm";
+static struct mvmm_sec *(*mvmm_attach_fd)(const char *dev_path, int vm_fd,
+					  const char *name,
+					  const struct mvmm_sec_opts *opts) =
+	mvmm_sec_attach_dev;
+
+/* The fds taken from the process, and mvmm's id of each once known. */
+struct mvmm_pid_vms {
+	int *fds;
+	unsigned int *ids;
+	unsigned int nr;
+};
+
+static void mvmm_pid_vms_free(struct mvmm_pid_vms *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nr; i++)
+		close(v->fds[i]);
+	free(v->fds);
+	free(v->ids);
+}
+
+/* Is @path a link to a KVM VM (as far as /proc tells)? */
+static bool mvmm_is_vm_link(const char *path)
+{
+	char target[64];
+	ssize_t n;
+
+	n = readlink(path, target, sizeof(target));
+	if (n < 0 || (size_t)n >= sizeof(target))
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, mvmm_vm_link);
+}
+
+/* pidfd_getfd() and /proc/PID/fd both refused us: say what they check. */
+static int mvmm_ptrace_denied(pid_t pid)
+{
+	mvmm_attach_msgf("not permitted to take the fds of process %d: that needs ptrace access to it (PTRACE_MODE_ATTACH_REALCREDS: the same uid and not setuid, or CAP_SYS_PTRACE; Yama's ptrace_scope may restrict it further)",
+			 (int)pid);
+	return -EPERM;
+}
+
+/*
+ * Take a copy of fd @nr of the process behind @pidfd if it is a VM: 1
+ * taken, 0 not a VM (any more), or -errno with the message set.
+ */
+static int mvmm_take_fd(int pidfd, pid_t pid, int nr, struct mvmm_pid_vms *v)
+{
+	char path[48];
+	int fd, err;
+
+	fd = syscall(SYS_pidfd_getfd, pidfd, nr, 0);
+	if (fd < 0) {
+		err = errno;
+		switch (err) {
+		case EBADF:	/* closed since we read /proc */
+			return 0;
+		case EPERM:
+			return mvmm_ptrace_denied(pid);
+		case ESRCH:
+			mvmm_attach_msgf("process %d exited", (int)pid);
+			break;
+		default:
+			mvmm_attach_msgf("cannot take fd %d of process %d: %s",
+					 nr, (int)pid, strerror(err));
+		}
+		return -err;
+	}
+	/* The process may have closed @nr and opened something else there. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (!mvmm_is_vm_link(path)) {
+		close(fd);
+		return 0;
+	}
+	v->fds[v->nr++] = fd;
+	return 1;
+}
+
+/*
+ * Take every KVM VM fd of @pid, by the links in /proc/PID/fd: the count,
+ * or -errno with the message set.
+ */
+static int mvmm_take_vm_fds(int pidfd, pid_t pid, struct mvmm_pid_vms *v)
+{
+	unsigned int max = 0;
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int ret = 0, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d) {
+		err = errno;
+		if (err == EACCES || err == EPERM) {
+			/* /proc checks the same ptrace access, in read mode. */
+			return mvmm_ptrace_denied(pid);
+		}
+		if (err == ENOENT && !access("/proc/self/fd", F_OK)) {
+			mvmm_attach_msgf("process %d exited", (int)pid);
+			return -ESRCH;
+		}
+		mvmm_attach_msgf("cannot read %s: %s", path, strerror(err));
+		return -err;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		long nr;
+
+		errno = 0;
+		nr = strtol(de->d_name, &end, 10);
+		if (errno || *end || end == de->d_name || nr < 0 || nr > INT_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)pid, nr);
+		if (!mvmm_is_vm_link(path))
+			continue;
+		if (v->nr == max) {
+			unsigned int n = max ? 2 * max : 4;
+			int *fds = realloc(v->fds, n * sizeof(*fds));
+
+			if (!fds) {
+				ret = -ENOMEM;
+				mvmm_attach_msgf("out of memory");
+				break;
+			}
+			v->fds = fds;
+			max = n;
+		}
+		ret = mvmm_take_fd(pidfd, pid, nr, v);
+		if (ret < 0)
+			break;
+	}
+	closedir(d);
+	if (ret < 0)
+		return ret;
+	if (!v->nr) {
+		mvmm_attach_msgf("process %d has no KVM VM: none of its fds is %s",
+				 (int)pid, mvmm_vm_link);
+		return -ENOENT;
+	}
+	v->ids = calloc(v->nr, sizeof(*v->ids));
+	if (!v->ids) {
+		mvmm_attach_msgf("out of memory");
+		return -ENOMEM;
+	}
+	return v->nr;
+}
+
+/*
+ * The distinct VM ids of @v (the same VM may be open on several fds) as
+ * "3, 4" in @buf: their count.
+ */
+static unsigned int mvmm_list_ids(const struct mvmm_pid_vms *v, char *buf,
+				  size_t size)
+{
+	unsigned int i, j, n = 0;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < v->nr; i++) {
+		for (j = 0; j < i && v->ids[j] != v->ids[i]; j++)
+			;
+		if (j < i)
+			continue;
+		if (len < size)
+			len += snprintf(buf + len, size - len, "%s%u",
+					n ? ", " : "", v->ids[i]);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The VM to attach to, among the fds taken. Nothing maps a VM fd to mvmm's
+ * id but the attach itself (its reply carries the id), so with several
+ * fds, or an id to check, attach to each in turn, under the caller's name
+ * and options, until the id is found. Such a passing attach changes
+ * nothing for the guest: while no handler holds the name, the events its
+ * rules route take their fallback, and one routed to us meanwhile takes
+ * it when we detach, at once. A name held by another handler fails the
+ * first attach with EBUSY.
+ */
+static struct mvmm_sec *mvmm_pick_vm(const char *dev_path, pid_t pid,
+				     unsigned int vm_id, const char *name,
+				     const struct mvmm_sec_opts *opts,
+				     struct mvmm_pid_vms *v)
+{
+	struct mvmm_sec *s;
+	char ids[128];
+	unsigned int i;
+
+	if (v->nr == 1 && !vm_id)
+		return mvmm_attach_fd(dev_path, v->fds[0], name, opts);
+	for (i = 0; i < v->nr; i++) {
+		s = mvmm_attach_fd(dev_path, v->fds[i], name, opts);
+		if (!s)
+			return NULL;
+		v->ids[i] = mvmm_sec_vm_id(s);
+		if (vm_id && v->ids[i] == vm_id)
+			return s;
+		mvmm_sec_detach(s);
+	}
+	if (mvmm_list_ids(v, ids, sizeof(ids)) == 1 && !vm_id)
+		return mvmm_attach_fd(dev_path, v->fds[0], name, opts);
+	if (vm_id) {
+		mvmm_attach_msgf("process %d has no KVM VM with mvmm id %u (its VMs: %s)",
+				 (int)pid, vm_id, ids);
+		errno = ENOENT;
+	} else {
+		mvmm_attach_msgf("process %d has several KVM VMs (mvmm ids %s): give the id of one",
+				 (int)pid, ids);
+		errno = ENOTUNIQ;
+	}
+	return NULL;
+}
+
+struct mvmm_sec *mvmm_sec_attach_pid_dev(const char *dev_path, pid_t pid,
+					 unsigned int vm_id, const char *name,
+					 const struct mvmm_sec_opts *opts)
+{
+	struct mvmm_pid_vms v = { 0 };
+	struct mvmm_sec *s = NULL;
+	int pidfd, ret, err;
+
+	mvmm_attach_msg[0] = '\0';
+	/* Before taking anything: the attach would refuse these. */
+	if (!name || strlen(name) >= sizeof(((struct mvmm_attach *)0)->name)) {
+		mvmm_attach_msgf("invalid handler name");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (pid <= 0) {
+		mvmm_attach_msgf("invalid pid %d", (int)pid);
+		errno = EINVAL;
+		return NULL;
+	}
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		err = errno;
+		if (err == ESRCH) {
+			mvmm_attach_msgf("no process %d", (int)pid);
+		} else if (err == EINVAL || err == ENOENT) {
+			/* A thread's id: EINVAL up to 6.12 at least, ENOENT on 6.18. */
+			mvmm_attach_msgf("%d is not a process id (a thread's?)",
+					 (int)pid);
+			err = EINVAL;
+		} else {
+			mvmm_attach_msgf("pidfd_open(%d): %s", (int)pid,
+					 strerror(err));
+		}
+		errno = err;
+		return NULL;
+	}
+	ret = mvmm_take_vm_fds(pidfd, pid, &v);
+	if (ret < 0) {
+		err = -ret;
+		goto err_close;
+	}
+	s = mvmm_pick_vm(dev_path, pid, vm_id, name, opts, &v);
+	err = errno;
+err_close:
+	/* The attach holds the VM: our copies of its fds are not needed. */
+	mvmm_pid_vms_free(&v);
+	close(pidfd);
+	errno = err;
+	return s;
+}
+
+struct mvmm_sec *mvmm_sec_attach_pid(pid_t pid, unsigned int vm_id,
+				     const char *name,
+				     const struct mvmm_sec_opts *opts)
+{
+	return mvmm_sec_attach_pid_dev(MVMM_DEV_PATH, pid, vm_id, name, opts);
+}
+
+const char *mvmm_sec_attach_error(void)
+{
+	return mvmm_attach_msg;
 }
 
 void mvmm_sec_detach(struct mvmm_sec *s)

@@ -53,6 +53,34 @@ struct mvmm_sec *mvmm_sec_attach_dev(const char *dev_path, int vm_fd,
 				     const char *name,
 				     const struct mvmm_sec_opts *opts);
 /*
+ * Attach to a VM of the running process @pid, a main VMM that keeps its
+ * VM fd to itself: take the fd with pidfd_open() + pidfd_getfd(), finding
+ * the process's KVM VMs by their /proc/PID/fd links (anon_inode:kvm-vm),
+ * then as mvmm_sec_attach(). The kernel's ptrace check is the permission
+ * boundary: the caller needs PTRACE_MODE_ATTACH_REALCREDS access to @pid.
+ * @vm_id is mvmm's id of the VM (mvmmctl vm list), needed if the process
+ * has several; 0 takes its only one. Telling the VMs apart takes an attach
+ * to each in turn (the attach reply is what carries the id).
+ * NULL with errno on failure: ESRCH (no such process, or it exited),
+ * EPERM (no ptrace access), ENOENT (no KVM VM in that process, none with
+ * @vm_id, or no module), ENOTUNIQ (several VMs and @vm_id 0), EINVAL
+ * (@pid not a process, or the name), ENOSYS (a kernel before 5.6), or
+ * mvmm_sec_attach()'s errnos. mvmm_sec_attach_error() tells which.
+ */
+struct mvmm_sec *mvmm_sec_attach_pid(pid_t pid, unsigned int vm_id,
+				     const char *name,
+				     const struct mvmm_sec_opts *opts);
+struct mvmm_sec *mvmm_sec_attach_pid_dev(const char *dev_path, pid_t pid,
+					 unsigned int vm_id, const char *name,
+					 const struct mvmm_sec_opts *opts);
+/*
+ * Why the last mvmm_sec_attach*() of this thread failed, in a sentence
+ * for a user (which process, which check, the VM ids it found); errno
+ * alone cannot tell "no KVM VM in that process" from "no /dev/mvmm".
+ * "" after a success.
+ */
+const char *mvmm_sec_attach_error(void);
+/*
  * Unmap, close both fds, free. Detaching completes every request still
  * waiting for this handler through its rule's fallback. NULL is a no-op.
  */
