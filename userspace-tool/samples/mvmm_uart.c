@@ -8,7 +8,10 @@
  * with --input are what it receives. No interrupts: IIR always says none
  * is pending, a guest driver must poll LSR.
  *
- *   mvmm-uart --socket PATH | --vm-fd N [options]
+ *   mvmm-uart --socket PATH | --vm-fd N | --pid PID [--vm-id N] [options]
+ *
+ * --pid takes the VM fd from a running main VMM that hands it to nobody
+ * (pidfd_getfd(): this needs ptrace access to that process).
  *
  * Route the ports to it, once it has attached (the kernel only accepts
  * rules naming a handler it has seen):
@@ -53,6 +56,8 @@ struct uart {
 struct config {
 	const char *socket, *name, *count_file, *input;
 	int vm_fd;
+	pid_t pid;		/* --pid: the main VMM's; 0 without */
+	unsigned int vm_id;	/* --vm-id: mvmm's id of one of its VMs */
 	unsigned int port;
 	unsigned long long mmio;
 	bool has_mmio, quiet;
@@ -190,12 +195,14 @@ static int serve(const struct mvmm_request *req, struct mvmm_answer *ans,
 
 static void usage(void)
 {
-	printf("Usage: mvmm-uart { --socket PATH | --vm-fd N } [--name NAME] [--port N]\n"
-	       "                 [--mmio ADDR] [--input STRING] [--poll] [--timeout-ms N]\n"
-	       "                 [--count-file PATH] [--quiet]\n"
+	printf("Usage: mvmm-uart { --socket PATH | --vm-fd N | --pid PID [--vm-id N] }\n"
+	       "                 [--name NAME] [--port N] [--mmio ADDR] [--input STRING]\n"
+	       "                 [--poll] [--timeout-ms N] [--count-file PATH] [--quiet]\n"
 	       "A 16550 UART at port N (default 0x3f8) for the VM whose KVM fd it gets\n"
-	       "from the unix socket PATH or inherits as fd N, attached to /dev/mvmm as\n"
-	       "handler NAME (default \"uart\"). Transmitted bytes go to stdout.\n");
+	       "from the unix socket PATH, inherits as fd N, or takes from the running\n"
+	       "main VMM PID (pidfd_getfd: needs ptrace access to PID; --vm-id, mvmm's\n"
+	       "id of the VM, when PID has several), attached to /dev/mvmm as handler\n"
+	       "NAME (default \"uart\"). Transmitted bytes go to stdout.\n");
 }
 
 /* Print "Error: ..." and exit with @status (1: usage, 2: the system). */
@@ -212,17 +219,24 @@ static void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-static unsigned long long parse_num(const char *opt, const char *s,
-				    unsigned long long max)
+static unsigned long long parse_range(const char *opt, const char *s,
+				      unsigned long long min,
+				      unsigned long long max)
 {
 	unsigned long long v;
 	char *end;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || v > max)
-		die(1, "invalid %s \"%s\" (0-%llu)", opt, s, max);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+		die(1, "invalid %s \"%s\" (%llu-%llu)", opt, s, min, max);
 	return v;
+}
+
+static unsigned long long parse_num(const char *opt, const char *s,
+				    unsigned long long max)
+{
+	return parse_range(opt, s, 0, max);
 }
 
 static void parse_opt(int c, const char *arg, struct config *cfg)
@@ -233,6 +247,12 @@ static void parse_opt(int c, const char *arg, struct config *cfg)
 		break;
 	case 'f':
 		cfg->vm_fd = parse_num("fd", arg, INT_MAX);
+		break;
+	case 'd':
+		cfg->pid = parse_range("pid", arg, 1, INT_MAX);
+		break;
+	case 'V':
+		cfg->vm_id = parse_range("VM id", arg, 1, UINT_MAX);
 		break;
 	case 'n':
 		cfg->name = arg;
@@ -267,6 +287,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "vm-fd", required_argument, NULL, 'f' },
+		{ "pid", required_argument, NULL, 'd' },
+		{ "vm-id", required_argument, NULL, 'V' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "mmio", required_argument, NULL, 'm' },
@@ -294,8 +316,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	}
 	if (optind < argc)
 		die(1, "unexpected argument \"%s\"", argv[optind]);
-	if (!cfg->socket == (cfg->vm_fd < 0))
-		die(1, "give exactly one of --socket PATH and --vm-fd N");
+	if (!!cfg->socket + (cfg->vm_fd >= 0) + !!cfg->pid != 1)
+		die(1, "give exactly one of --socket PATH, --vm-fd N and --pid PID");
+	if (cfg->vm_id && !cfg->pid)
+		die(1, "--vm-id N goes with --pid PID");
 }
 
 /* The VM's fd, from the main VMM over a unix socket. */
@@ -345,8 +369,11 @@ static void catch_signals(sigset_t *set)
 
 static void announce(const struct config *cfg)
 {
-	fprintf(stderr, "mvmm-uart: \"%s\" attached to VM %u, port 0x%x",
-		cfg->name, mvmm_sec_vm_id(sec), cfg->port);
+	fprintf(stderr, "mvmm-uart: \"%s\" attached to VM %u", cfg->name,
+		mvmm_sec_vm_id(sec));
+	if (cfg->pid)
+		fprintf(stderr, " of process %d", (int)cfg->pid);
+	fprintf(stderr, ", port 0x%x", cfg->port);
 	if (cfg->has_mmio)
 		fprintf(stderr, ", mmio 0x%llx", cfg->mmio);
 	fputc('\n', stderr);
@@ -374,12 +401,20 @@ int main(int argc, char **argv)
 
 	vm_fd = cfg.socket ? receive_vm_fd(cfg.socket) : cfg.vm_fd;
 	catch_signals(&sigs);
-	sec = mvmm_sec_attach(vm_fd, cfg.name, &cfg.opts);
-	if (!sec)
-		die(2, "cannot attach to /dev/mvmm as \"%s\": %s", cfg.name,
-		    strerror(errno));
-	/* Attached: the VM fd is no longer needed. */
-	close(vm_fd);
+	if (cfg.pid) {
+		sec = mvmm_sec_attach_pid(cfg.pid, cfg.vm_id, cfg.name,
+					  &cfg.opts);
+		/* Which process, which check: more than errno tells. */
+		if (!sec)
+			die(2, "%s", mvmm_sec_attach_error());
+	} else {
+		sec = mvmm_sec_attach(vm_fd, cfg.name, &cfg.opts);
+		if (!sec)
+			die(2, "cannot attach to /dev/mvmm as \"%s\": %s",
+			    cfg.name, strerror(errno));
+		/* Attached: the VM fd is no longer needed. */
+		close(vm_fd);
+	}
 	if (!cfg.quiet)
 		announce(&cfg);
 
