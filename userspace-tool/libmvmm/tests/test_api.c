@@ -2,15 +2,18 @@
 /*
  * libmvmm's public API where no module is needed: the answer helpers, fd
  * passing over a unix socket, and the attach errors that come before the
- * kernel has a say. Linked against libmvmm.a like any secondary.
+ * kernel has a say (by pid too: no such process, no KVM VM in it, no
+ * ptrace access to it). Linked against libmvmm.a like any secondary.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../libmvmm.h"
@@ -128,6 +131,106 @@ static void test_attach_errors(void)
 	CHECK(!s && errno == EINVAL, "attach without a name: NULL, EINVAL");
 	CHECK(fds > 0 && count_fds() == fds, "failed attaches leave no fd open");
 	mvmm_sec_detach(NULL);	/* a no-op: a crash fails the run */
+
+	s = mvmm_sec_attach_dev("/dev/null", 0, "uart", NULL);
+	CHECK_STR(mvmm_sec_attach_error(),
+		  "cannot attach to /dev/null as \"uart\": Inappropriate ioctl for device",
+		  "mvmm_sec_attach_error(): device, name and the kernel's errno");
+}
+
+/* A child that only waits: a process with no KVM VM. Reap with reap(). */
+static pid_t spawn_idle(int *hold)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) < 0);
+	}
+	close(p[0]);
+	*hold = p[1];
+	return pid;
+}
+
+static void reap(pid_t pid, int hold)
+{
+	close(hold);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * As uid 65534, attach to @pid (a root process): the child's errno in the
+ * exit status, and its message in @msg.
+ */
+static int attach_as_nobody(pid_t pid, char *msg, size_t size)
+{
+	int p[2], status;
+	ssize_t n;
+	pid_t c;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	c = fork();
+	if (!c) {
+		close(p[0]);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(255);
+		errno = 0;
+		if (mvmm_sec_attach_pid(pid, 0, "uart", NULL))
+			_exit(0);
+		n = write(p[1], mvmm_sec_attach_error(),
+			  strlen(mvmm_sec_attach_error()));
+		_exit(n < 0 ? 255 : errno);
+	}
+	close(p[1]);
+	n = read(p[0], msg, size - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	if (waitpid(c, &status, 0) != c || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* What needs no KVM: no such process, no VM in it, no ptrace access. */
+static void test_attach_pid_errors(void)
+{
+	char want[256], msg[512];
+	int hold = -1, fds = count_fds();
+	pid_t pid = spawn_idle(&hold);
+
+	errno = 0;
+	CHECK(!mvmm_sec_attach_pid(pid, 0, "uart", NULL) && errno == ENOENT,
+	      "attach_pid, a process without a KVM VM: NULL, ENOENT");
+	snprintf(want, sizeof(want),
+		 "process %d has no KVM VM: none of its fds is anon_inode:kvm-vm",
+		 (int)pid);
+	CHECK_STR(mvmm_sec_attach_error(), want, "... the message says so");
+
+	if (geteuid()) {
+		printf("ok - attach_pid as uid 65534 to a root process # SKIP not root\n");
+	} else {
+		snprintf(want, sizeof(want),
+			 "not permitted to take the fds of process %d: that needs ptrace access to it (PTRACE_MODE_ATTACH_REALCREDS: the same uid and not setuid, or CAP_SYS_PTRACE; Yama's ptrace_scope may restrict it further)",
+			 (int)pid);
+		CHECK(attach_as_nobody(pid, msg, sizeof(msg)) == EPERM,
+		      "attach_pid as uid 65534 to a root process: NULL, EPERM");
+		CHECK_STR(msg, want, "... the message names ptrace");
+	}
+
+	reap(pid, hold);
+	errno = 0;
+	CHECK(!mvmm_sec_attach_pid(pid, 0, "uart", NULL) && errno == ESRCH,
+	      "attach_pid, a process that exited: NULL, ESRCH");
+	snprintf(want, sizeof(want), "no process %d", (int)pid);
+	CHECK_STR(mvmm_sec_attach_error(), want, "... \"no process PID\"");
+	CHECK(count_fds() == fds, "failed attaches by pid leave no fd open");
 }
 
 int main(void)
@@ -136,5 +239,6 @@ int main(void)
 	test_ans_helpers();
 	test_fd_passing();
 	test_attach_errors();
+	test_attach_pid_errors();
 	return tap_done();
 }
