@@ -2,12 +2,15 @@
 /*
  * uart_vmm: a minimal main VMM for trying mvmm-uart in the rig's guest.
  *
- * Usage: uart_vmm SOCKET GO-FILE
+ * Usage: uart_vmm [--vms N] SOCKET|- GO-FILE
  *
  * Creates a one-vCPU real-mode VM, listens on the unix socket SOCKET and
  * hands the VM fd to the first client (mvmm-uart --socket SOCKET), waits
  * for GO-FILE to exist (the rules are in place), then runs the guest to
- * its HLT. The guest prints a message through the UART at 0x3f8 (polling
+ * its HLT. With "-" for SOCKET it hands its VM fd to nobody, as QEMU
+ * does: it prints "uart_vmm: ready" once the VM exists, for mvmm-uart
+ * --pid to take the fd. --vms N creates N - 1 more VMs first, without
+ * vCPUs, that stay idle: a VMM with several VMs. The guest prints a message through the UART at 0x3f8 (polling
  * LSR), checks SCR, the divisor latch, IIR, reads the input bytes while
  * LSR says data is ready, uses SCR and THR through MMIO at 0xa0000, and
  * makes one 2-byte port write and one 2-byte MMIO write, which the UART
@@ -16,6 +19,7 @@
  */
 #include <err.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +154,16 @@ static void vm_create(struct vm *vm)
 		err(1, "KVM_SET_REGS");
 }
 
+/* A VM without vCPUs, kept open and never run: one more VM of ours. */
+static void vm_create_idle(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (kvm < 0 || ioctl(kvm, KVM_CREATE_VM, 0) < 0)
+		err(1, "KVM_CREATE_VM");
+	close(kvm);
+}
+
 /* Give the VM fd to the first client of @path. */
 static void give_vm_fd(int vm_fd, const char *path)
 {
@@ -224,12 +238,29 @@ int main(int argc, char **argv)
 	int io = 0, mmio = 0, bad = 0;
 	struct vm vm;
 
-	if (argc != 3)
-		errx(2, "usage: %s SOCKET GO-FILE", argv[0]);
+	static const struct option longopts[] = {
+		{ "vms", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, vms = 1;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c != 'n')
+			return 2;
+		vms = atoi(optarg);
+	}
+	if (argc - optind != 2 || vms < 1)
+		errx(2, "usage: %s [--vms N] SOCKET|- GO-FILE", argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Before the guest's: the VM to serve is not the first fd. */
+	while (--vms)
+		vm_create_idle();
 	vm_create(&vm);
-	give_vm_fd(vm.fd, argv[1]);
-	wait_for(argv[2]);
+	if (strcmp(argv[optind], "-"))
+		give_vm_fd(vm.fd, argv[optind]);
+	else
+		printf("uart_vmm: ready\n");
+	wait_for(argv[optind + 1]);
 	run_guest(&vm, &io, &mmio);
 
 	res = vm.mem + RES_GPA;
