@@ -57,12 +57,12 @@ static __u32 mvmm_writable(const struct mvmm_event *ev)
 	}
 }
 
-static enum mvmm_answer_verdict mvmm_check_inject(const struct mvmm_answer *a)
+int mvmm_vector_injectable(unsigned int vector)
 {
 	/* NMI (2) is not an exception; 15 and 22-27, 31 are reserved. */
-	if (a->vector >= 32 || a->vector == 2 || a->vector == 15 ||
-	    (a->vector >= 22 && a->vector <= 27) || a->vector == 31)
-		return MVMM_ANSWER_BAD_VECTOR;
+	if (vector >= 32 || vector == 2 || vector == 15 ||
+	    (vector >= 22 && vector <= 27) || vector == 31)
+		return 0;
 	/*
 	 * KVM cannot deliver these as a fault of the instruction that
 	 * exited: it takes #BP (3) and #OF (4) for INT3 and INTO, "soft"
@@ -72,7 +72,14 @@ static enum mvmm_answer_verdict mvmm_check_inject(const struct mvmm_answer *a)
 	 * delivery, SVM injects neither them nor #VC (29) again, so the
 	 * guest retakes the exit and it is routed a second time.
 	 */
-	if (a->vector == 3 || a->vector == 4 || a->vector == 29)
+	if (vector == 3 || vector == 4 || vector == 29)
+		return 0;
+	return 1;
+}
+
+static enum mvmm_answer_verdict mvmm_check_inject(const struct mvmm_answer *a)
+{
+	if (!mvmm_vector_injectable(a->vector))
 		return MVMM_ANSWER_BAD_VECTOR;
 	if (!!a->has_error_code != mvmm_vector_has_error_code(a->vector) ||
 	    a->has_error_code > 1 || (!a->has_error_code && a->error_code))

@@ -40,4 +40,10 @@ int mvmm_event_handleable(const struct mvmm_event *ev);
 /* Does exception @vector push an error code? */
 int mvmm_vector_has_error_code(unsigned int vector);
 
+/*
+ * May a secondary inject exception @vector (MVMM_ACT_INJECT)? Not NMI,
+ * not a reserved vector, not #BP, #OF or #VC (answer.c says why).
+ */
+int mvmm_vector_injectable(unsigned int vector);
+
 #endif /* _MVMM_CORE_ANSWER_H */

@@ -178,6 +178,7 @@ TEST_POINTS(answer_inject_vectors)
 		a.vector = v;
 		a.has_error_code = ec;
 		EXPECT_EQ(mvmm_vector_has_error_code(v), v < 32 && ec);
+		EXPECT_EQ(mvmm_vector_injectable(v), ok);
 		EXPECT_EQ(mvmm_answer_check(&ev, &a),
 			  ok ? MVMM_ANSWER_OK : MVMM_ANSWER_BAD_VECTOR);
 		if (ok) {
