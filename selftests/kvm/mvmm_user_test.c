@@ -1179,7 +1179,7 @@ enum spoil {
 	SP_FLAGS, SP_RESERVED, SP_ACTION,
 	SP_RAX, SP_RSP, SP_RSI, SP_RIP,		/* added to gpr_mask */
 	SP_NMI, SP_V32, SP_V15, SP_GP_NOERR, SP_UD_ERR, SP_UD_CODE,
-	SP_GP_HAS2, SP_GP,			/* injections */
+	SP_GP_HAS2, SP_GP, SP_BP, SP_OF, SP_VC,	/* injections */
 };
 
 struct bad {
@@ -1265,6 +1265,15 @@ static void spoil(struct mvmm_reply *r, enum spoil how, uint32_t nr_slots)
 	case SP_GP:
 		inject(r, 13, 1, 0);
 		break;
+	case SP_BP:
+		inject(r, 3, 0, 0);
+		break;
+	case SP_OF:
+		inject(r, 4, 0, 0);
+		break;
+	case SP_VC:
+		inject(r, 29, 1, 0);
+		break;
 	}
 }
 
@@ -1287,6 +1296,10 @@ static const struct bad bad_common[] = {
 	{ "inject #UD, error_code without has_error_code", -EINVAL,
 	  SP_UD_CODE },
 	{ "inject #GP, has_error_code 2", -EINVAL, SP_GP_HAS2 },
+	/* KVM would skip the instruction (#BP, #OF) or lose them (SVM) */
+	{ "inject #BP", -EINVAL, SP_BP },
+	{ "inject #OF", -EINVAL, SP_OF },
+	{ "inject #VC", -EINVAL, SP_VC },
 };
 
 /*
