@@ -490,8 +490,14 @@ struct mvmm_event {
  * with a value; they cannot be answered with an exception, and a deny
  * fallback reads all-ones and drops writes, as an unclaimed bus does.
  * Any other event may be answered with MVMM_ACT_INJECT: vector < 32, not
- * NMI, with an error code exactly for the vectors that architecturally
- * have one (8, 10-14, 17, 21, 29, 30); the instruction is not skipped.
+ * NMI (2), not reserved (15, 22-27, 31), not #BP (3), #OF (4) or #VC
+ * (29), with an error code exactly for the vectors that architecturally
+ * have one (8, 10-14, 17, 21, 30); the instruction is not skipped. KVM
+ * would take an injected #BP or #OF for INT3 or INTO and skip the
+ * instruction, and SVM does not inject #BP, #OF or #VC again when an NPF
+ * interrupts their delivery, so the exit would be routed twice: those
+ * answers are invalid (EINVAL from MVMM_IOC_ANSWER, the rule's fallback
+ * from the ring or a kernel secondary).
  */
 enum mvmm_gpr {
 	MVMM_GPR_RAX, MVMM_GPR_RCX, MVMM_GPR_RDX, MVMM_GPR_RBX,
