@@ -412,7 +412,7 @@ static int mvmm_take_vm_fds(int pidfd, pid_t pid, struct mvmm_pid_vms *v)
 
 /*
  * The distinct VM ids of @v (the same VM may be open on several fds) as
- * "3, 4" in @buf: their count.
+ * "3, 4" in @buf, leaving out the unknown ones (0): their count.
  */
 static unsigned int mvmm_list_ids(const struct mvmm_pid_vms *v, char *buf,
 				  size_t size)
@@ -422,6 +422,8 @@ static unsigned int mvmm_list_ids(const struct mvmm_pid_vms *v, char *buf,
 
 	buf[0] = '\0';
 	for (i = 0; i < v->nr; i++) {
+		if (!v->ids[i])
+			continue;
 		for (j = 0; j < i && v->ids[j] != v->ids[i]; j++)
 			;
 		if (j < i)
@@ -435,28 +437,59 @@ static unsigned int mvmm_list_ids(const struct mvmm_pid_vms *v, char *buf,
 }
 
 /*
+ * Why no VM of @v was picked: @vm_id not among the ids found, or no id
+ * given for several VMs. @busy VMs, of ids unknown, refused @name (EBUSY):
+ * one of them may be the one.
+ */
+static void mvmm_pick_failed(pid_t pid, unsigned int vm_id, const char *name,
+			     const struct mvmm_pid_vms *v, unsigned int busy)
+{
+	char ids[128], more[64] = "";
+	unsigned int n = mvmm_list_ids(v, ids, sizeof(ids));
+
+	if (busy)
+		snprintf(more, sizeof(more), "%s%u where \"%s\" is in use",
+			 n ? ", and " : "", busy, name);
+	if (vm_id) {
+		mvmm_attach_msgf("process %d has no KVM VM with mvmm id %u%s (its VMs: %s%s)",
+				 (int)pid, vm_id,
+				 busy ? " free for this name" : "", ids, more);
+		errno = busy ? EBUSY : ENOENT;
+	} else {
+		mvmm_attach_msgf("process %d has several KVM VMs (mvmm ids %s%s): give the id of one",
+				 (int)pid, ids, more);
+		errno = ENOTUNIQ;
+	}
+}
+
+/*
  * The VM to attach to, among the fds taken. Nothing maps a VM fd to mvmm's
  * id but the attach itself (its reply carries the id), so with several
  * fds, or an id to check, attach to each in turn, under the caller's name
  * and options, until the id is found. Such a passing attach changes
- * nothing for the guest: while no handler holds the name, the events its
- * rules route take their fallback, and one routed to us meanwhile takes
- * it when we detach, at once. A name held by another handler fails the
- * first attach with EBUSY.
+ * nothing for the guest: while no handler holds the name for that VM, the
+ * events its rules route take their fallback, and one routed to us
+ * meanwhile takes it when we detach, at once. A VM for which another
+ * handler holds the name refuses us (EBUSY): its id stays unknown, and
+ * another VM may still be the one.
  */
 static struct mvmm_sec *mvmm_pick_vm(const char *dev_path, pid_t pid,
 				     unsigned int vm_id, const char *name,
 				     const struct mvmm_sec_opts *opts,
 				     struct mvmm_pid_vms *v)
 {
+	unsigned int i, busy = 0, n;
 	struct mvmm_sec *s;
 	char ids[128];
-	unsigned int i;
 
 	if (v->nr == 1 && !vm_id)
 		return mvmm_attach_fd(dev_path, v->fds[0], name, opts);
 	for (i = 0; i < v->nr; i++) {
 		s = mvmm_attach_fd(dev_path, v->fds[i], name, opts);
+		if (!s && errno == EBUSY) {
+			busy++;
+			continue;
+		}
 		if (!s)
 			return NULL;
 		v->ids[i] = mvmm_sec_vm_id(s);
@@ -464,17 +497,18 @@ static struct mvmm_sec *mvmm_pick_vm(const char *dev_path, pid_t pid,
 			return s;
 		mvmm_sec_detach(s);
 	}
-	if (mvmm_list_ids(v, ids, sizeof(ids)) == 1 && !vm_id)
-		return mvmm_attach_fd(dev_path, v->fds[0], name, opts);
-	if (vm_id) {
-		mvmm_attach_msgf("process %d has no KVM VM with mvmm id %u (its VMs: %s)",
-				 (int)pid, vm_id, ids);
-		errno = ENOENT;
-	} else {
-		mvmm_attach_msgf("process %d has several KVM VMs (mvmm ids %s): give the id of one",
-				 (int)pid, ids);
-		errno = ENOTUNIQ;
+	n = mvmm_list_ids(v, ids, sizeof(ids));
+	if (!vm_id && n == 1 && !busy) {
+		for (i = 0; !v->ids[i]; i++)
+			;
+		return mvmm_attach_fd(dev_path, v->fds[i], name, opts);
 	}
+	/* Busy everywhere: the attach's own message and EBUSY say it all. */
+	if (!n && busy) {
+		errno = EBUSY;
+		return NULL;
+	}
+	mvmm_pick_failed(pid, vm_id, name, v, busy);
 	return NULL;
 }
 

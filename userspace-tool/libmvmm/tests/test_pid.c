@@ -27,6 +27,7 @@
 static struct {
 	int attaches;
 	int fail_err;		/* != 0: every attach fails with it */
+	long long busy_id;	/* the VM for which the name is in use */
 	const char *name;
 	const char *dev_path;
 } fa;
@@ -60,9 +61,9 @@ static struct mvmm_sec *fake_attach(const char *dev_path, int vm_fd,
 	fa.name = name;
 	fa.dev_path = dev_path;
 	mvmm_attach_msg[0] = '\0';
-	if (fa.fail_err) {
-		mvmm_attach_msgf("fake attach: %s", strerror(fa.fail_err));
-		errno = fa.fail_err;
+	if (fa.fail_err || eventfd_count(vm_fd) == fa.busy_id) {
+		errno = fa.fail_err ?: EBUSY;
+		mvmm_attach_msgf("fake attach: %s", strerror(errno));
 		return NULL;
 	}
 	s = mvmm_sec_alloc();
@@ -227,12 +228,49 @@ static void test_several_vms(void)
 	CHECK_MSG(want, "... the message lists its VMs");
 	CHECK(count_fds() == fds, "... leaves no fd open");
 
+	fa.fail_err = EACCES;
+	CHECK(!attach(&v, 4, &err) && err == EACCES && fa.attaches == 1,
+	      "an attach that fails (EACCES): its errno, at once");
+	CHECK_MSG("fake attach: Permission denied", "... and its message");
 	fa.fail_err = EBUSY;
-	CHECK(!attach(&v, 4, &err) && err == EBUSY && fa.attaches == 1,
-	      "an attach that fails (EBUSY): its errno, at once");
+	CHECK(!attach(&v, 4, &err) && err == EBUSY && fa.attaches == 3,
+	      "the name in use for every VM: EBUSY, each fd tried");
 	CHECK_MSG("fake attach: Device or resource busy",
-		  "... and its message");
+		  "... the attach's message");
 	fa.fail_err = 0;
+	CHECK(count_fds() == fds, "... leaves no fd open");
+	reap(&v);
+}
+
+/* The name in use for one VM (another handler serves it) of two. */
+static void test_busy_vm(void)
+{
+	static const unsigned int ids[] = { 3, 4 };
+	struct vmm v = spawn(ids, 2, 0);
+	struct mvmm_sec *s;
+	char want[160];
+	int fds = count_fds(), err;
+
+	fa.busy_id = 3;
+	s = attach(&v, 4, &err);
+	CHECK(s && mvmm_sec_vm_id(s) == 4 && fa.attaches == 2,
+	      "\"uart\" in use for VM 3, id 4: attached to VM 4");
+	mvmm_sec_detach(s);
+
+	CHECK(!attach(&v, 3, &err) && err == EBUSY,
+	      "\"uart\" in use for VM 3, id 3: EBUSY");
+	snprintf(want, sizeof(want),
+		 "process %d has no KVM VM with mvmm id 3 free for this name (its VMs: 4, and 1 where \"uart\" is in use)",
+		 (int)v.pid);
+	CHECK_MSG(want, "... the message says where the name is in use");
+
+	CHECK(!attach(&v, 0, &err) && err == ENOTUNIQ,
+	      "\"uart\" in use for VM 3, no id: ENOTUNIQ");
+	snprintf(want, sizeof(want),
+		 "process %d has several KVM VMs (mvmm ids 4, and 1 where \"uart\" is in use): give the id of one",
+		 (int)v.pid);
+	CHECK_MSG(want, "... the busy VM counted among them");
+	fa.busy_id = 0;
 	CHECK(count_fds() == fds, "... leaves no fd open");
 	reap(&v);
 }
@@ -314,6 +352,7 @@ int main(void)
 	test_no_vm();
 	test_one_vm();
 	test_several_vms();
+	test_busy_vm();
 	test_one_vm_twice();
 	test_bad_pids();
 	return tap_done();
