@@ -62,7 +62,7 @@ serve() {
 	$AS ./mvmm-uart-static --input hi --mmio 0xa0000 --count-file cnt "$@" \
 		>out 2>err &
 	uart=$!
-	if wait_for grep -q attached err; then
+	if wait_for grep -qs attached err; then
 		ok "$m: mvmm-uart attached: $(cat err)"
 	else
 		nok "$m: mvmm-uart attached"; cat err; kill $vmm $uart; return
