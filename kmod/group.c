@@ -76,6 +76,7 @@ struct mvmm_hslot *mvmm_group_pick(u32 gid, struct mvmm_gpick *gp)
 {
 	struct mvmm_group_load load[MVMM_GROUP_MAX_MEMBERS];
 	struct mvmm_gset *set = gp->set;
+	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
 	u64 now = 0;
 	int i;
@@ -92,10 +93,12 @@ struct mvmm_hslot *mvmm_group_pick(u32 gid, struct mvmm_gpick *gp)
 	}
 	for (i = 0; i < set->cfg.nr; i++) {
 		s = mvmm_hslot(set->cfg.member[i]);
-		load[i].usable = s && !(gp->tried & BIT(i)) &&
-				 mvmm_hload_usable(s, &now);
-		load[i].outstanding = s ? max(atomic_read(&s->inflight), 0) : 0;
-		load[i].ewma_ns = s ? atomic64_read(&s->ewma_ns) : 0;
+		/* The handler that would serve this VM: its load, not another's. */
+		h = s ? mvmm_handler_peek(s, gp->vm_id) : NULL;
+		load[i].usable = h && !(gp->tried & BIT(i)) &&
+				 mvmm_hload_usable(h, &now);
+		load[i].outstanding = h ? max(atomic_read(&h->load.inflight), 0) : 0;
+		load[i].ewma_ns = h ? atomic64_read(&h->load.ewma_ns) : 0;
 	}
 	i = mvmm_group_choose(&set->cfg, load, atomic_inc_return(&set->tick));
 	if (i < 0) {
@@ -107,9 +110,30 @@ struct mvmm_hslot *mvmm_group_pick(u32 gid, struct mvmm_gpick *gp)
 	return mvmm_hslot(set->cfg.member[i]);
 }
 
+static void mvmm_gset_unpin(struct mvmm_gset *set, u32 nr)
+{
+	while (nr--)
+		mvmm_hslot_unpin(set->cfg.member[nr]);
+}
+
+/* Keep the members' names while @set lives: 0 or -ENOENT. */
+static int mvmm_gset_pin(struct mvmm_gset *set)
+{
+	u32 i;
+
+	for (i = 0; i < set->cfg.nr; i++) {
+		if (mvmm_hslot_pin(set->cfg.member[i])) {
+			mvmm_gset_unpin(set, i);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 static void mvmm_gset_free(struct mvmm_gset *set)
 {
 	if (set) {
+		mvmm_gset_unpin(set, set->cfg.nr);
 		free_percpu(set->stats);
 		kfree(set);
 	}
@@ -161,8 +185,16 @@ int mvmm_group_set(const struct mvmm_group_spec *sp, bool replace,
 	}
 	ret = mvmm_group_cfg_init(&set->cfg, sp->policy, sp->member,
 				  sp->weight, sp->nr, msg);
-	if (ret)
+	if (ret) {
+		set->cfg.nr = 0;
 		goto err_free;
+	}
+	ret = mvmm_gset_pin(set);
+	if (ret) {
+		*msg = "a member's handler name was reclaimed meanwhile";
+		set->cfg.nr = 0;
+		goto err_free;
+	}
 
 	mutex_lock(&mvmm_groups_mutex);
 	if (replace) {
@@ -216,8 +248,7 @@ int mvmm_group_del(const char *name)
 static void mvmm_group_fill(struct mvmm_group *g, struct mvmm_gset *set,
 			    struct mvmm_group_info *info)
 {
-	u64 sum[MVMM_GROUP_MAX_MEMBERS + 1] = { 0 }, now = 0;
-	struct mvmm_hslot *s;
+	u64 sum[MVMM_GROUP_MAX_MEMBERS + 1] = { 0 };
 	u32 i;
 	int cpu;
 
@@ -231,11 +262,10 @@ static void mvmm_group_fill(struct mvmm_group *g, struct mvmm_gset *set,
 	info->nr = set->cfg.nr;
 	info->no_member = sum[MVMM_GROUP_MAX_MEMBERS];
 	for (i = 0; i < set->cfg.nr; i++) {
-		s = mvmm_hslot(set->cfg.member[i]);
 		info->m[i].slot = set->cfg.member[i];
 		info->m[i].weight = set->cfg.weight[i];
 		info->m[i].chosen = sum[i];
-		info->m[i].usable = s && mvmm_hload_usable(s, &now);
+		info->m[i].usable = mvmm_hslot_usable(set->cfg.member[i]);
 	}
 }
 

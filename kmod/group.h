@@ -11,15 +11,20 @@
  * Groups of handlers, by name. Like handler names, group names are
  * interned on first use and live until unload: a rule holds a group's
  * number, and a deleted group only has no member set (its rules take
- * their fallback). Members are handler slots, which live until unload
- * too: a group holds no reference that a detaching handler must drop.
+ * their fallback). Members are handler names: a member set pins them
+ * (mvmm_hslot_pin()) while it lives, whether or not handlers are
+ * registered under them.
  */
 #define MVMM_MAX_GROUPS		64
 
 struct mvmm_gset;
 
-/* One event's pick: the set it was made from and the members tried. */
+/*
+ * One event's pick: the VM whose event it is (whose handlers are members),
+ * the set it was made from and the members tried.
+ */
 struct mvmm_gpick {
+	u32 vm_id;
 	struct mvmm_gset *set;
 	u32 tried;
 };

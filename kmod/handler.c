@@ -20,10 +20,15 @@
 #include "usec.h"
 #include "vm.h"
 
-/* Serializes slot creation and (un)registration; readers are lock-free. */
+/*
+ * Serializes slot creation, reclaim, pins and (un)registration; the exit
+ * path reads slots and handlers lock-free.
+ */
 static DEFINE_MUTEX(mvmm_handlers_mutex);
 static struct mvmm_hslot *mvmm_hslots[MVMM_MAX_HANDLERS];
-static u32 mvmm_nr_hslots;
+/* Generation of each index: the part of an id above the index. */
+static u32 mvmm_hslot_gen[MVMM_MAX_HANDLERS];
+static u32 mvmm_nr_hslots;	/* names in the table now */
 
 static bool mvmm_handler_name_ok(const char *name)
 {
@@ -40,71 +45,186 @@ static bool mvmm_handler_name_ok(const char *name)
 	return strcmp(name, "main") != 0;
 }
 
+static struct mvmm_hslot *mvmm_hslot_at(u32 idx)
+{
+	/* Pairs with smp_store_release() in mvmm_hslot_get_or_add(). */
+	return smp_load_acquire(&mvmm_hslots[idx]);
+}
+
 struct mvmm_hslot *mvmm_hslot(u32 id)
 {
-	if (id >= MVMM_MAX_HANDLERS)
-		return NULL;
-	/* Pairs with smp_store_release() in mvmm_hslot_get_or_add(). */
-	return smp_load_acquire(&mvmm_hslots[id]);
+	struct mvmm_hslot *s = mvmm_hslot_at(MVMM_HSLOT_IDX(id));
+
+	return s && s->id == id ? s : NULL;
+}
+
+static struct mvmm_hslot *mvmm_hslot_find(const char *name)
+{
+	u32 i;
+
+	lockdep_assert_held(&mvmm_handlers_mutex);
+	for (i = 0; i < MVMM_MAX_HANDLERS; i++)
+		if (mvmm_hslots[i] && !strcmp(mvmm_hslots[i]->name, name))
+			return mvmm_hslots[i];
+	return NULL;
 }
 
 int mvmm_hslot_lookup(const char *name)
 {
-	/* Pairs with the release in mvmm_hslot_get_or_add(): @n slots are set. */
-	u32 i, n = smp_load_acquire(&mvmm_nr_hslots);
+	struct mvmm_hslot *s;
 
-	for (i = 0; i < n; i++) {
-		struct mvmm_hslot *s = mvmm_hslot(i);
-
-		if (s && !strcmp(s->name, name))
-			return i;
-	}
-	return -ENOENT;
+	mutex_lock(&mvmm_handlers_mutex);
+	s = mvmm_hslot_find(name);
+	mutex_unlock(&mvmm_handlers_mutex);
+	return s ? s->id : -ENOENT;
 }
 
-static struct mvmm_hslot *mvmm_hslot_get_or_add(const char *name)
+void mvmm_hslot_name(u32 id, char *name)
 {
 	struct mvmm_hslot *s;
-	int id;
+	int idx;
+
+	idx = mvmm_exit_read_lock();
+	s = mvmm_hslot(id);
+	strscpy(name, s ? s->name : "?", MVMM_HANDLER_NAME_LEN);
+	mvmm_exit_read_unlock(idx);
+}
+
+int mvmm_hslot_pin(u32 id)
+{
+	struct mvmm_hslot *s;
+
+	mutex_lock(&mvmm_handlers_mutex);
+	s = mvmm_hslot(id);
+	if (s)
+		atomic_inc(&s->pins);
+	mutex_unlock(&mvmm_handlers_mutex);
+	return s ? 0 : -ENOENT;
+}
+
+void mvmm_hslot_unpin(u32 id)
+{
+	/* Pinned: still there. Reclaim reads the count under the mutex. */
+	struct mvmm_hslot *s = mvmm_hslot(id);
+
+	if (!WARN_ON_ONCE(!s))
+		atomic_dec(&s->pins);
+}
+
+static void mvmm_hslot_free(struct mvmm_hslot *s)
+{
+	xa_destroy(&s->users);
+	free_percpu(s->stats);
+	kfree(s);
+}
+
+static void mvmm_hslot_free_cb(struct rcu_head *head)
+{
+	mvmm_hslot_free(container_of(head, struct mvmm_hslot, rcu));
+}
+
+/*
+ * Forget every name that nothing refers to: no handler, no pin. A vCPU
+ * may still read such a slot (through a policy being replaced): its
+ * memory goes after an exit-SRCU grace period, while its index may be
+ * taken at once, under a new id.
+ */
+static void mvmm_hslots_reclaim(void)
+{
+	struct mvmm_hslot *s;
+	u32 i;
 
 	lockdep_assert_held(&mvmm_handlers_mutex);
-	id = mvmm_hslot_lookup(name);
-	if (id >= 0)
-		return mvmm_hslots[id];
-	if (mvmm_nr_hslots == MVMM_MAX_HANDLERS)
+	for (i = 0; i < MVMM_MAX_HANDLERS; i++) {
+		s = mvmm_hslots[i];
+		if (!s || rcu_access_pointer(s->live) ||
+		    !xa_empty(&s->users) || atomic_read(&s->pins))
+			continue;
+		WRITE_ONCE(mvmm_hslots[i], NULL);
+		mvmm_nr_hslots--;
+		mvmm_exit_call_srcu(&s->rcu, mvmm_hslot_free_cb);
+	}
+}
+
+/* The names that @uid's userspace handlers hold, @name aside. */
+static u32 mvmm_hslots_of_user(kuid_t uid, const char *name)
+{
+	struct mvmm_handler *h;
+	unsigned long vm_id;
+	u32 i, n = 0;
+
+	lockdep_assert_held(&mvmm_handlers_mutex);
+	for (i = 0; i < MVMM_MAX_HANDLERS; i++) {
+		if (!mvmm_hslots[i] || !strcmp(mvmm_hslots[i]->name, name))
+			continue;
+		xa_for_each(&mvmm_hslots[i]->users, vm_id, h) {
+			if (uid_eq(h->uid, uid)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * The slot of @name, made if there is none. @priv: the caller may take
+ * the names kept for kernel modules and administrators.
+ */
+static struct mvmm_hslot *mvmm_hslot_get_or_add(const char *name, bool priv)
+{
+	u32 limit = MVMM_MAX_HANDLERS - (priv ? 0 : MVMM_HANDLER_NAMES_RESERVED);
+	struct mvmm_hslot *s;
+	u32 idx;
+
+	lockdep_assert_held(&mvmm_handlers_mutex);
+	s = mvmm_hslot_find(name);
+	if (s)
+		return s;
+	if (mvmm_nr_hslots >= limit)
+		mvmm_hslots_reclaim();
+	if (mvmm_nr_hslots >= limit)
 		return ERR_PTR(-ENOSPC);
+	for (idx = 0; mvmm_hslots[idx]; idx++)
+		;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->stats = __alloc_percpu(sizeof(u64) * __MVMM_HSTAT_MAX,
 				  __alignof__(u64));
-	s->hist = __alloc_percpu(sizeof(u64) * MVMM_HIST_BUCKETS,
-				 __alignof__(u64));
-	if (!s->stats || !s->hist) {
-		free_percpu(s->stats);
-		free_percpu(s->hist);
+	if (!s->stats) {
 		kfree(s);
 		return ERR_PTR(-ENOMEM);
 	}
+	xa_init(&s->users);
 	strscpy(s->name, name, sizeof(s->name));
-	s->id = mvmm_nr_hslots;
-	/* Lock-free readers see the slot only once it is initialised... */
-	smp_store_release(&mvmm_hslots[s->id], s);
-	/* ...and the count only once the slot is in place. */
-	smp_store_release(&mvmm_nr_hslots, s->id + 1);
+	/*
+	 * Generation 0 makes ids 0, 1, ... until a name is reclaimed. An id
+	 * stays a non-negative int (lookups return it or -errno).
+	 */
+	s->id = mvmm_hslot_gen[idx]++ << MVMM_HSLOT_IDX_BITS | idx;
+	mvmm_hslot_gen[idx] &= INT_MAX >> MVMM_HSLOT_IDX_BITS;
+	/* Lock-free readers see the slot only once it is initialised. */
+	smp_store_release(&mvmm_hslots[idx], s);
+	mvmm_nr_hslots++;
 	return s;
 }
 
-/* Tell netlink listeners (mvmmctl monitor) about slot @s's handler. */
-static void mvmm_handler_notify(u8 cmd, struct mvmm_hslot *s)
+/* What a dump or notification shows of @h. */
+static void mvmm_handler_fill(struct mvmm_handler *h, struct mvmm_hinfo *info);
+
+/* Tell netlink listeners (mvmmctl monitor) about handler @h. */
+static void mvmm_handler_notify(u8 cmd, struct mvmm_handler *h)
 {
 	struct mvmm_hinfo info;
 
 	if (!mvmm_nl_listening())
 		return;
-	mvmm_handler_info(s, &info);
-	mvmm_nl_notify_handler(cmd, s, &info);
+	mutex_lock(&mvmm_handlers_mutex);
+	mvmm_handler_fill(h, &info);
+	mutex_unlock(&mvmm_handlers_mutex);
+	mvmm_nl_notify_handler(cmd, h->slot, &info);
 }
 
 static void mvmm_handler_free_cb(struct rcu_head *head)
@@ -114,6 +234,7 @@ static void mvmm_handler_free_cb(struct rcu_head *head)
 	if (h->orphan && h->ops)
 		module_put(h->ops->owner);
 	percpu_ref_exit(&h->calls);
+	free_percpu(h->load.hist);
 	kfree(h);
 }
 
@@ -128,12 +249,38 @@ static void mvmm_handler_released(struct percpu_ref *ref)
 		complete(&h->idle);
 }
 
+/* Put @h in its place under @s: 0 or -EBUSY, -EDQUOT, -ENOMEM. */
+static int mvmm_handler_place(struct mvmm_hslot *s, struct mvmm_handler *h,
+			      bool priv)
+{
+	lockdep_assert_held(&mvmm_handlers_mutex);
+	if (rcu_access_pointer(s->live))
+		return -EBUSY;
+	if (!h->usec) {
+		/*
+		 * A kernel handler serves every VM, before any userspace
+		 * one: a name a module registers is the module's, whoever
+		 * attached under it first.
+		 */
+		rcu_assign_pointer(s->live, h);
+		return 0;
+	}
+	if (!priv &&
+	    mvmm_hslots_of_user(h->uid, s->name) >= MVMM_HANDLER_NAMES_PER_USER)
+		return -EDQUOT;
+	return xa_insert(&s->users, h->vm_id, h, GFP_KERNEL);
+}
+
 static struct mvmm_handler *mvmm_handler_add(const char *name,
 					     const struct mvmm_handler_ops *ops,
-					     struct mvmm_usec *usec, void *priv)
+					     struct mvmm_usec *usec, u32 vm_id,
+					     void *priv)
 {
+	/* Kernel modules and administrators may take any name left. */
+	bool admin = !usec || capable(CAP_NET_ADMIN);
 	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
+	int ret;
 
 	if (!mvmm_handler_name_ok(name))
 		return ERR_PTR(-EINVAL);
@@ -141,43 +288,51 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
+	h->load.hist = __alloc_percpu(sizeof(u64) * MVMM_HIST_BUCKETS,
+				      __alignof__(u64));
+	if (!h->load.hist) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 	if (percpu_ref_init(&h->calls, mvmm_handler_released, 0,
 			    GFP_KERNEL)) {
-		kfree(h);
-		return ERR_PTR(-ENOMEM);
+		ret = -ENOMEM;
+		goto err_free;
 	}
 	init_completion(&h->idle);
 	h->ops = ops;
 	h->usec = usec;
+	h->vm_id = vm_id;
 	h->priv = priv;
-	/* Attach runs in the secondary's process: whose CPU time to show. */
-	if (usec)
+	/* Attach runs in the secondary's process: whose name, CPU time. */
+	if (usec) {
+		h->uid = current_uid();
 		h->tgid = get_task_pid(current, PIDTYPE_TGID);
+	}
 
 	mutex_lock(&mvmm_handlers_mutex);
-	s = mvmm_hslot_get_or_add(name);
-	if (IS_ERR(s))
-		goto err_unlock;
-	if (rcu_access_pointer(s->live)) {
-		s = ERR_PTR(-EBUSY);
+	s = mvmm_hslot_get_or_add(name, admin);
+	if (IS_ERR(s)) {
+		ret = PTR_ERR(s);
 		goto err_unlock;
 	}
 	h->slot = s;
-	/* A new handler under the name: groups try it afresh. */
-	atomic64_set(&s->retry_at, 0);
-	atomic64_set(&s->ewma_ns, 0);
-	rcu_assign_pointer(s->live, h);
+	ret = mvmm_handler_place(s, h, admin);
+	if (ret)
+		goto err_unlock;
 	mutex_unlock(&mvmm_handlers_mutex);
 	pr_info("handler %s registered%s\n", name, usec ? " (userspace)" : "");
-	mvmm_handler_notify(MVMM_CMD_HANDLER_ATTACH, s);
+	mvmm_handler_notify(MVMM_CMD_HANDLER_ATTACH, h);
 	return h;
 
 err_unlock:
 	mutex_unlock(&mvmm_handlers_mutex);
 	put_pid(h->tgid);
 	percpu_ref_exit(&h->calls);
+err_free:
+	free_percpu(h->load.hist);
 	kfree(h);
-	return ERR_CAST(s);
+	return ERR_PTR(ret);
 }
 
 struct mvmm_handler *mvmm_handler_register(const char *name,
@@ -186,7 +341,7 @@ struct mvmm_handler *mvmm_handler_register(const char *name,
 {
 	if (!ops || !ops->handle)
 		return ERR_PTR(-EINVAL);
-	return mvmm_handler_add(name, ops, NULL, priv);
+	return mvmm_handler_add(name, ops, NULL, 0, priv);
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_register);
 
@@ -204,11 +359,20 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	struct mvmm_hslot *s = h->slot;
 	struct mvmm_hinfo info;
 	bool own;
+	int idx;
 
-	/* Who it was, for the notification. */
-	mvmm_handler_info(s, &info);
+	/*
+	 * Once @h is out, nothing may hold @s: the read section keeps it
+	 * valid until we are done with its name.
+	 */
+	idx = mvmm_exit_read_lock();
 	mutex_lock(&mvmm_handlers_mutex);
-	RCU_INIT_POINTER(s->live, NULL);
+	/* Who it was, for the notification. */
+	mvmm_handler_fill(h, &info);
+	if (h->usec)
+		xa_erase(&s->users, h->vm_id);
+	else
+		RCU_INIT_POINTER(s->live, NULL);
 	mutex_unlock(&mvmm_handlers_mutex);
 	/*
 	 * No call starts any more. Wait for this handler's calls in
@@ -228,34 +392,34 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	pr_info("handler %s unregistered\n", s->name);
 	put_pid(h->tgid);
 	mvmm_nl_notify_handler(MVMM_CMD_HANDLER_DETACH, s, &info);
+	mvmm_exit_read_unlock(idx);
 	if (!own)
 		mvmm_exit_call_srcu(&h->rcu, mvmm_handler_free_cb);
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_unregister);
 
-struct mvmm_handler *mvmm_handler_register_user(const char *name,
+struct mvmm_handler *mvmm_handler_register_user(const char *name, u32 vm_id,
 						struct mvmm_usec *u)
 {
-	return mvmm_handler_add(name, NULL, u, NULL);
+	return mvmm_handler_add(name, NULL, u, vm_id, NULL);
 }
 
 void mvmm_handlers_vm_gone(u32 vm_id)
 {
-	/* Pairs with the release in mvmm_hslot_get_or_add(): @n slots are set. */
-	u32 i, n = smp_load_acquire(&mvmm_nr_hslots);
 	struct mvmm_handler *h;
+	struct mvmm_hslot *s;
 	int idx;
+	u32 i;
 
-	/* As on the exit path: a handler read here stays valid. */
+	/* As on the exit path: a slot or handler read here stays valid. */
 	idx = mvmm_exit_read_lock();
-	for (i = 0; i < n; i++) {
-		struct mvmm_hslot *s = mvmm_hslot(i);
-
-		h = s ? mvmm_handler_get(s) : NULL;
-		if (!h)
+	for (i = 0; i < MVMM_MAX_HANDLERS; i++) {
+		s = mvmm_hslot_at(i);
+		h = s ? rcu_dereference_check(s->live, 1) : NULL;
+		if (!h || !percpu_ref_tryget_live(&h->calls))
 			continue;
 		/* Userspace secondaries learn it from their ring (usec.c). */
-		if (h->ops && h->ops->vm_gone)
+		if (h->ops->vm_gone)
 			h->ops->vm_gone(h, vm_id);
 		mvmm_handler_put(h);
 	}
@@ -290,24 +454,17 @@ static void mvmm_handler_cpu(struct mvmm_handler *h, struct mvmm_hinfo *info)
 	put_task_struct(p);
 }
 
-void mvmm_handler_info(struct mvmm_hslot *s, struct mvmm_hinfo *info)
+/* Unregistration takes the mutex too: @h cannot go away here. */
+static void mvmm_handler_fill(struct mvmm_handler *h, struct mvmm_hinfo *info)
 {
-	struct mvmm_handler *h;
-
+	lockdep_assert_held(&mvmm_handlers_mutex);
 	memset(info, 0, sizeof(*info));
-	/* Unregistration takes the mutex too: @h cannot go away here. */
-	mutex_lock(&mvmm_handlers_mutex);
-	h = rcu_dereference_protected(s->live,
-				      lockdep_is_held(&mvmm_handlers_mutex));
-	if (h) {
-		info->attached = true;
-		if (h->usec) {
-			info->user = true;
-			mvmm_usec_info(h->usec, info);
-			mvmm_handler_cpu(h, info);
-		}
+	info->attached = true;
+	if (h->usec) {
+		info->user = true;
+		mvmm_usec_info(h->usec, info);
+		mvmm_handler_cpu(h, info);
 	}
-	mutex_unlock(&mvmm_handlers_mutex);
 }
 
 void *mvmm_handler_priv(const struct mvmm_handler *h)
@@ -326,27 +483,28 @@ u64 mvmm_hstat_read(const struct mvmm_hslot *s, enum mvmm_hstat i)
 	return sum;
 }
 
-void mvmm_hload_end(struct mvmm_hslot *s, int err, u64 ns)
+void mvmm_hload_end(struct mvmm_handler *h, int err, u64 ns)
 {
+	struct mvmm_hload *l = &h->load;
 	s64 old, new;
 
-	atomic_dec(&s->inflight);
+	atomic_dec(&l->inflight);
 	/* Detached, another VM's, interrupted: no service was given. */
 	if (err && err != -ETIMEDOUT)
 		return;
-	this_cpu_inc(s->hist[min_t(unsigned int, fls64(ns),
+	this_cpu_inc(l->hist[min_t(unsigned int, fls64(ns),
 				   MVMM_HIST_BUCKETS - 1)]);
 	/*
 	 * Two vCPUs finishing at once may lose one sample of the average:
 	 * an estimate does not need a cmpxchg loop on the exit path.
 	 */
-	old = atomic64_read(&s->ewma_ns);
+	old = atomic64_read(&l->ewma_ns);
 	new = old ? old + ((s64)ns - old) / 8 : (s64)ns;
-	atomic64_set(&s->ewma_ns, new ?: 1);
+	atomic64_set(&l->ewma_ns, new ?: 1);
 	if (err == -ETIMEDOUT)
-		atomic64_set(&s->retry_at, ktime_get_ns() + MVMM_HLOAD_RETRY_NS);
-	else if (atomic64_read(&s->retry_at))
-		atomic64_set(&s->retry_at, 0);
+		atomic64_set(&l->retry_at, ktime_get_ns() + MVMM_HLOAD_RETRY_NS);
+	else if (atomic64_read(&l->retry_at))
+		atomic64_set(&l->retry_at, 0);
 }
 
 /* Upper bound of the bucket holding the @pct-th percentile of @n. */
@@ -363,29 +521,92 @@ static u64 mvmm_hist_pct(const u64 *b, u64 n, unsigned int pct)
 	return 0;
 }
 
-void mvmm_hload_read(struct mvmm_hslot *s, struct mvmm_hload_info *li)
+static void mvmm_hload_read(struct mvmm_handler *h, struct mvmm_hload_info *li)
 {
 	u64 b[MVMM_HIST_BUCKETS] = { 0 }, now = 0;
+	struct mvmm_hload *l = &h->load;
 	unsigned int i;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < MVMM_HIST_BUCKETS; i++)
-			b[i] += READ_ONCE(per_cpu_ptr(s->hist, cpu)[i]);
+			b[i] += READ_ONCE(per_cpu_ptr(l->hist, cpu)[i]);
 	li->samples = 0;
 	for (i = 0; i < MVMM_HIST_BUCKETS; i++)
 		li->samples += b[i];
-	li->inflight = max(atomic_read(&s->inflight), 0);
-	li->ewma_ns = atomic64_read(&s->ewma_ns);
+	li->inflight = max(atomic_read(&l->inflight), 0);
+	li->ewma_ns = atomic64_read(&l->ewma_ns);
 	li->p50_ns = mvmm_hist_pct(b, li->samples, 50);
 	li->p99_ns = mvmm_hist_pct(b, li->samples, 99);
 	li->max_ns = mvmm_hist_pct(b, li->samples, 100);
-	li->usable = mvmm_hload_usable(s, &now);
+	li->usable = mvmm_hload_usable(h, &now);
 }
 
-int mvmm_handlers_init(void)
+bool mvmm_hslot_usable(u32 id)
 {
-	return 0;
+	struct mvmm_handler *h;
+	struct mvmm_hslot *s;
+	unsigned long vm_id;
+	bool usable = false;
+	u64 now = 0;
+
+	mutex_lock(&mvmm_handlers_mutex);
+	s = mvmm_hslot(id);
+	h = s ? rcu_dereference_protected(s->live,
+					  lockdep_is_held(&mvmm_handlers_mutex)) :
+		NULL;
+	if (h) {
+		usable = mvmm_hload_usable(h, &now);
+	} else if (s) {
+		xa_for_each(&s->users, vm_id, h) {
+			usable = mvmm_hload_usable(h, &now);
+			if (usable)
+				break;
+		}
+	}
+	mutex_unlock(&mvmm_handlers_mutex);
+	return usable;
+}
+
+struct mvmm_hslot *mvmm_hslot_entry(u32 idx, unsigned long *pos,
+				    struct mvmm_hinfo *info,
+				    struct mvmm_hload_info *li)
+{
+	struct mvmm_handler *h = NULL;
+	struct mvmm_hslot *s;
+	unsigned long vm_id;
+
+	memset(info, 0, sizeof(*info));
+	memset(li, 0, sizeof(*li));
+	if (idx >= MVMM_MAX_HANDLERS)
+		return NULL;
+	mutex_lock(&mvmm_handlers_mutex);
+	s = mvmm_hslots[idx];
+	if (!s)
+		goto out;
+	if (*pos == 0) {
+		/* The kernel handler, or the bare name if it has none. */
+		h = rcu_dereference_protected(s->live,
+					      lockdep_is_held(&mvmm_handlers_mutex));
+		*pos = 1;
+		if (h || xa_empty(&s->users))
+			goto out;
+	}
+	/* Then the userspace handlers, by VM id: *@pos is the next id + 1. */
+	vm_id = *pos - 1;
+	h = xa_find(&s->users, &vm_id, ULONG_MAX, XA_PRESENT);
+	if (!h) {
+		s = NULL;
+		goto out;
+	}
+	*pos = vm_id + 2;
+out:
+	if (h) {
+		mvmm_handler_fill(h, info);
+		mvmm_hload_read(h, li);
+	}
+	mutex_unlock(&mvmm_handlers_mutex);
+	return s;
 }
 
 /*
@@ -396,11 +617,12 @@ void mvmm_handlers_exit(void)
 {
 	u32 i;
 
-	for (i = 0; i < mvmm_nr_hslots; i++) {
-		WARN_ON(rcu_access_pointer(mvmm_hslots[i]->live));
-		free_percpu(mvmm_hslots[i]->stats);
-		free_percpu(mvmm_hslots[i]->hist);
-		kfree(mvmm_hslots[i]);
+	for (i = 0; i < MVMM_MAX_HANDLERS; i++) {
+		if (!mvmm_hslots[i])
+			continue;
+		WARN_ON(rcu_access_pointer(mvmm_hslots[i]->live) ||
+			!xa_empty(&mvmm_hslots[i]->users));
+		mvmm_hslot_free(mvmm_hslots[i]);
 		mvmm_hslots[i] = NULL;
 	}
 	mvmm_nr_hslots = 0;

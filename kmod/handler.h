@@ -7,9 +7,11 @@
 #include <linux/ktime.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
+#include <linux/uidgid.h>
+#include <linux/xarray.h>
 #include <mvmm/secondary.h>
 
-#define MVMM_MAX_HANDLERS	256
+#define MVMM_MAX_HANDLERS	MVMM_HANDLER_NAMES_MAX
 
 /* Why a routed event ended where it did: one counter each. */
 enum mvmm_hstat {
@@ -26,31 +28,61 @@ enum mvmm_hstat {
 	__MVMM_HSTAT_MAX
 };
 
+/* Service times by power of two: bucket b holds [2^(b-1), 2^b) ns. */
+#define MVMM_HIST_BUCKETS	40
+/* How long a handler that timed out stays out of group choice. */
+#define MVMM_HLOAD_RETRY_NS	(1000ULL * NSEC_PER_MSEC)
+
 /*
- * A handler name. Names are interned on first use and live until unload,
- * so that rules can refer to a name whose handler comes and goes.
+ * MVMM_HANDLER_NAMES_RESERVED: names a process without CAP_NET_ADMIN
+ * cannot take, so that kernel modules and administrators always find one;
+ * MVMM_HANDLER_NAMES_PER_USER: names one such user's attaches may hold.
+ */
+
+/*
+ * A slot id is its index in the table, and above MVMM_HSLOT_IDX_BITS the
+ * generation of that index: a name reclaimed and its index taken by
+ * another name gets a new id, so a stale id finds nothing (never the
+ * other name).
+ */
+#define MVMM_HSLOT_IDX_BITS	8
+#define MVMM_HSLOT_IDX(id)	((id) & (MVMM_MAX_HANDLERS - 1))
+
+/*
+ * A handler name. Rules and groups name slots by id and pin them, so that
+ * a name stays while something refers to it, whether or not a handler is
+ * registered. A name nothing refers to (no handler, no pin) is reclaimed
+ * when a new name needs its place, and freed after an exit-SRCU grace
+ * period.
+ *
+ * Who serves a name: its kernel handler (@live) for every VM; without
+ * one, the userspace handler attached for the event's VM (@users, by VM
+ * id). A userspace handler serves only the VM it attached to, so a name
+ * is not one VM's to take from another.
  */
 struct mvmm_hslot {
 	char name[MVMM_HANDLER_NAME_LEN];
 	u32 id;
 	struct mvmm_handler __rcu *live;
-	u64 __percpu *stats;		/* [__MVMM_HSTAT_MAX] */
-	/* Load, for groups and dumps: see mvmm_hload_*() */
+	struct xarray users;		/* vm_id -> struct mvmm_handler * */
+	atomic_t pins;			/* policies and group sets naming it */
+	u64 __percpu *stats;		/* [__MVMM_HSTAT_MAX], all handlers */
+	struct rcu_head rcu;
+};
+
+/* A handler's load, for groups and dumps: see mvmm_hload_*(). */
+struct mvmm_hload {
 	atomic_t inflight;		/* vCPUs waiting on it now */
 	atomic64_t ewma_ns;		/* service time, weight 1/8 */
 	atomic64_t retry_at;		/* ktime ns: out of groups until; 0 */
 	u64 __percpu *hist;		/* [MVMM_HIST_BUCKETS] by log2 ns */
 };
 
-/* Service times by power of two: bucket b holds [2^(b-1), 2^b) ns. */
-#define MVMM_HIST_BUCKETS	40
-/* How long a handler that timed out stays out of group choice. */
-#define MVMM_HLOAD_RETRY_NS	(1000ULL * NSEC_PER_MSEC)
-
 struct mvmm_usec;
 
 /*
- * A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usec.
+ * A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usec and
+ * serves VM @vm_id only.
  *
  * @calls counts the registration and each call in progress, so that
  * unregistering waits for this handler's calls only, never for vCPUs
@@ -62,8 +94,11 @@ struct mvmm_handler {
 	struct mvmm_hslot *slot;
 	const struct mvmm_handler_ops *ops;
 	struct mvmm_usec *usec;
+	u32 vm_id;		/* user: the VM it serves */
+	kuid_t uid;		/* user: who attached, for the name quota */
 	void *priv;
 	struct pid *tgid;	/* user: the attaching process, for its CPU time */
+	struct mvmm_hload load;
 	struct percpu_ref calls;
 	struct completion idle;	/* @calls dropped to zero */
 	/*
@@ -75,13 +110,26 @@ struct mvmm_handler {
 };
 
 /*
- * The handler attached to @s now, held for one call; NULL if there is
- * none or it is going away. The caller is in the exit SRCU read section,
- * which keeps the memory of a handler it read valid.
+ * The handler serving VM @vm_id under @s now, not held: for reading its
+ * load. The caller is in the exit SRCU read section, which keeps the
+ * memory of a handler it read valid.
  */
-static inline struct mvmm_handler *mvmm_handler_get(struct mvmm_hslot *s)
+static inline struct mvmm_handler *mvmm_handler_peek(struct mvmm_hslot *s,
+						     u32 vm_id)
 {
 	struct mvmm_handler *h = rcu_dereference_check(s->live, 1);
+
+	return h ?: xa_load(&s->users, vm_id);
+}
+
+/*
+ * The handler serving VM @vm_id under @s now, held for one call; NULL if
+ * there is none or it is going away. Exit SRCU read section, as above.
+ */
+static inline struct mvmm_handler *mvmm_handler_get(struct mvmm_hslot *s,
+						    u32 vm_id)
+{
+	struct mvmm_handler *h = mvmm_handler_peek(s, vm_id);
 
 	return h && percpu_ref_tryget_live(&h->calls) ? h : NULL;
 }
@@ -91,7 +139,7 @@ static inline void mvmm_handler_put(struct mvmm_handler *h)
 	percpu_ref_put(&h->calls);
 }
 
-/* What a handler dump shows of the handler attached now, if any. */
+/* What a dump or a notification shows of one handler, if any. */
 struct mvmm_hinfo {
 	bool attached;
 	bool user;
@@ -111,11 +159,14 @@ struct mvmm_hload_info {
 	bool usable;
 };
 
-int mvmm_handlers_init(void);
-/* Attach a /dev/mvmm file as handler @name: errors as for register. */
-struct mvmm_handler *mvmm_handler_register_user(const char *name,
+/*
+ * Attach a /dev/mvmm file as handler @name of VM @vm_id: errors as for
+ * register, and -EBUSY if a kernel handler has the name, -ENOSPC if only
+ * the names kept for privileged callers are left, -EDQUOT if this user
+ * holds MVMM_HANDLER_NAMES_PER_USER names already (both without CAP_NET_ADMIN).
+ */
+struct mvmm_handler *mvmm_handler_register_user(const char *name, u32 vm_id,
 						struct mvmm_usec *u);
-void mvmm_handler_info(struct mvmm_hslot *s, struct mvmm_hinfo *info);
 void mvmm_handlers_exit(void);
 
 /**
@@ -129,10 +180,35 @@ void mvmm_handlers_exit(void);
  */
 void mvmm_handlers_vm_gone(u32 vm_id);
 
-/* The slot id of @name, or -ENOENT. */
+/* The slot id of @name, or -ENOENT. Process context. */
 int mvmm_hslot_lookup(const char *name);
-/* Slot @id or NULL; lock-free. */
+/*
+ * Slot @id, or NULL if that name was reclaimed (or never was); lock-free.
+ * The caller keeps the slot valid: a pin, or the exit SRCU read section.
+ */
 struct mvmm_hslot *mvmm_hslot(u32 id);
+/* Copy the name of slot @id to @name (MVMM_HANDLER_NAME_LEN), or "?". */
+void mvmm_hslot_name(u32 id, char *name);
+/*
+ * Keep slot @id from being reclaimed: 0, or -ENOENT if it was already.
+ * Taken by a policy for each rule naming a handler, by a group set for
+ * each member; dropped (lock-free) when they are freed.
+ */
+int mvmm_hslot_pin(u32 id);
+void mvmm_hslot_unpin(u32 id);
+/* Has slot @id a handler that groups may choose now, for any VM? */
+bool mvmm_hslot_usable(u32 id);
+
+/*
+ * Entry *@pos of the slot at index @idx, for a dump: one per handler
+ * registered under the name (the kernel one, then the userspace ones by
+ * VM id), or the bare name if none is. Fills @info and @li and advances
+ * *@pos (start at 0); returns the slot, or NULL once there are no more.
+ * Call in the exit SRCU read section: it keeps the slot valid.
+ */
+struct mvmm_hslot *mvmm_hslot_entry(u32 idx, unsigned long *pos,
+				    struct mvmm_hinfo *info,
+				    struct mvmm_hload_info *li);
 
 static inline void mvmm_hstat_inc(struct mvmm_hslot *s, enum mvmm_hstat i)
 {
@@ -151,28 +227,26 @@ u64 mvmm_hstat_read(const struct mvmm_hslot *s, enum mvmm_hstat i);
 /*
  * Load accounting around each synchronous call of a handler (route.c):
  * begin before it, end after it with its result and duration. Lock-free.
+ * Per handler: a userspace handler's load is its VM's alone, so that one
+ * guest cannot make another's secondary look slow or timed out.
  */
-static inline void mvmm_hload_begin(struct mvmm_hslot *s)
+static inline void mvmm_hload_begin(struct mvmm_handler *h)
 {
-	atomic_inc(&s->inflight);
+	atomic_inc(&h->load.inflight);
 }
 
-void mvmm_hload_end(struct mvmm_hslot *s, int err, u64 ns);
+void mvmm_hload_end(struct mvmm_handler *h, int err, u64 ns);
 
-/* May groups choose @s now? *@now: ktime ns, read on demand (0: not yet). */
-static inline bool mvmm_hload_usable(struct mvmm_hslot *s, u64 *now)
+/* May groups choose @h now? *@now: ktime ns, read on demand (0: not yet). */
+static inline bool mvmm_hload_usable(struct mvmm_handler *h, u64 *now)
 {
-	u64 until = atomic64_read(&s->retry_at);
+	u64 until = atomic64_read(&h->load.retry_at);
 
-	if (!rcu_access_pointer(s->live))
-		return false;
 	if (!until)
 		return true;
 	if (!*now)
 		*now = ktime_get_ns();
 	return *now >= until;
 }
-
-void mvmm_hload_read(struct mvmm_hslot *s, struct mvmm_hload_info *li);
 
 #endif /* _MVMM_HANDLER_H */

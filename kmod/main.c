@@ -56,12 +56,9 @@ static int __init mvmm_init(void)
 	ret = mvmm_ksyms_init();
 	if (ret)
 		return ret;
-	ret = mvmm_handlers_init();
-	if (ret)
-		goto err_ksyms;
 	ret = mvmm_vms_init();
 	if (ret)
-		goto err_handlers;
+		goto err_ksyms;
 	ret = mvmm_exit_hooks_init();
 	if (ret)
 		goto err_vms;
@@ -84,7 +81,6 @@ err_hooks:
 	mvmm_exit_hooks_exit();
 err_vms:
 	mvmm_objects_exit();
-err_handlers:
 	mvmm_handlers_exit();
 err_ksyms:
 	mvmm_ksyms_exit();

@@ -230,12 +230,13 @@ int mvmm_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info)
 static int mvmm_nl_put_member(struct sk_buff *skb,
 			      const struct mvmm_group_info *gi, u32 i)
 {
-	struct mvmm_hslot *s = mvmm_hslot(gi->m[i].slot);
+	char name[MVMM_HANDLER_NAME_LEN];
 	struct nlattr *nest;
 
+	mvmm_hslot_name(gi->m[i].slot, name);
 	nest = nla_nest_start(skb, MVMM_A_GROUP_MEMBER);
 	if (!nest ||
-	    nla_put_string(skb, MVMM_A_MEMBER_NAME, s ? s->name : "?") ||
+	    nla_put_string(skb, MVMM_A_MEMBER_NAME, name) ||
 	    nla_put_u32(skb, MVMM_A_MEMBER_WEIGHT, gi->m[i].weight) ||
 	    nla_put_u32(skb, MVMM_A_MEMBER_HANDLER_ID, gi->m[i].slot) ||
 	    nla_put_u64_64bit(skb, MVMM_A_MEMBER_CHOSEN, gi->m[i].chosen,

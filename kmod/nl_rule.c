@@ -463,14 +463,11 @@ void mvmm_nl_edit_error(struct genl_info *info, int ret,
 
 int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
 {
-	struct mvmm_hslot *s;
+	char target[MVMM_HANDLER_NAME_LEN] = "main";
 	struct nlattr *nest;
-	const char *target = "main";
 
-	if (r->target.kind == MVMM_TARGET_HANDLER) {
-		s = mvmm_hslot(r->target.index);
-		target = s ? s->name : "?";
-	}
+	if (r->target.kind == MVMM_TARGET_HANDLER)
+		mvmm_hslot_name(r->target.index, target);
 	nest = nla_nest_start(skb, MVMM_A_RULE);
 	if (!nest ||
 	    nla_put_u32(skb, MVMM_A_RULE_ID, r->id) ||

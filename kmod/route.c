@@ -166,7 +166,7 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	u64 start, ns;
 	int ret;
 
-	mvmm_hload_begin(h->slot);
+	mvmm_hload_begin(h);
 	/* The cheapest clock: only short differences matter here. */
 	start = sched_clock();
 	if (h->usec) {
@@ -177,7 +177,7 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 		WRITE_ONCE(vc->in_handle, NULL);
 	}
 	ns = sched_clock() - start;
-	mvmm_hload_end(h->slot, ret, ns);
+	mvmm_hload_end(h, ret, ns);
 	if (trace_mvmm_answer_enabled())
 		trace_mvmm_answer(req->vm_id, req->vcpu_id, h->slot->name,
 				  req->ev.type, ret, ans->action, ns);
@@ -254,7 +254,7 @@ static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
 	const struct mvmm_event *ev = &req->ev;
 	enum mvmm_answer_verdict v;
 	struct mvmm_handler *h;
-	struct mvmm_gpick gp = {};
+	struct mvmm_gpick gp = { .vm_id = req->vm_id };
 	struct mvmm_hslot *s;
 	int err;
 
@@ -268,7 +268,7 @@ again:
 	mvmm_hstat_inc(s, MVMM_HSTAT_EVENTS);
 
 	/* Held for the call: unregistering waits for it. */
-	h = mvmm_handler_get(s);
+	h = mvmm_handler_get(s, req->vm_id);
 
 	if (rule->mode == MVMM_MODE_OBSERVE) {
 		mvmm_observe(h, s, vcpu, vc, req, ans);

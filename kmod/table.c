@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include "answer_tgt.h"
 #include "exit.h"
+#include "handler.h"
 #include "hook.h"
 #include "table.h"
 
@@ -37,6 +38,37 @@ static void mvmm_policy_answers(const struct mvmm_policy *p, bool get)
 	}
 }
 
+/* Drop the pins on the names of @p's first @n rules. */
+static void mvmm_policy_unpin(const struct mvmm_policy *p, u32 n)
+{
+	const struct mvmm_rule *r = mvmm_policy_table_rules(p->t);
+
+	while (n--)
+		if (r[n].target.kind == MVMM_TARGET_HANDLER)
+			mvmm_hslot_unpin(r[n].target.index);
+}
+
+/*
+ * Pin the handler name of each rule of @p's compiled table, so that it
+ * is not reclaimed while a rule names it: 0 or -ENOENT (a name was
+ * reclaimed between the parse of the rule and now).
+ */
+static int mvmm_policy_pin(const struct mvmm_policy *p)
+{
+	const struct mvmm_rule *r = mvmm_policy_table_rules(p->t);
+	u32 i, n = mvmm_policy_table_count(p->t);
+
+	for (i = 0; i < n; i++) {
+		if (r[i].target.kind != MVMM_TARGET_HANDLER)
+			continue;
+		if (mvmm_hslot_pin(r[i].target.index)) {
+			mvmm_policy_unpin(p, i);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 static void mvmm_policy_free(struct rcu_head *rcu)
 {
 	struct mvmm_policy *p = container_of(rcu, struct mvmm_policy, rcu);
@@ -44,6 +76,8 @@ static void mvmm_policy_free(struct rcu_head *rcu)
 	/* No exit can read @p any more, nor the answers it names. */
 	if (p->answers_held)
 		mvmm_policy_answers(p, false);
+	if (p->names_held)
+		mvmm_policy_unpin(p, mvmm_policy_table_count(p->t));
 	if (p->hooked)
 		mvmm_hooks_put(p->route_types, p->observe_types);
 	mvmm_policy_table_free(p->t);
@@ -78,6 +112,13 @@ int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err)
 		return ret;
 	}
 	p->hooked = true;
+	ret = mvmm_policy_pin(p);
+	if (ret) {
+		if (err)
+			err->msg = "a handler name a rule targets was reclaimed meanwhile";
+		return ret;
+	}
+	p->names_held = true;
 	mvmm_policy_answers(p, true);
 	p->answers_held = true;
 	return 0;

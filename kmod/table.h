@@ -28,6 +28,8 @@ struct mvmm_policy {
 	bool hooked;
 	/* Its rules' answers are held (answer_tgt.h) until it is freed. */
 	bool answers_held;
+	/* Its rules' handler names are pinned (handler.h) until then too. */
+	bool names_held;
 };
 
 struct mvmm_answer_hold;

@@ -149,7 +149,7 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 		ret = PTR_ERR(u);
 		goto err_vm;
 	}
-	h = mvmm_handler_register_user(a.name, u);
+	h = mvmm_handler_register_user(a.name, vm_id, u);
 	if (IS_ERR(h)) {
 		ret = PTR_ERR(h);
 		goto err_usec;

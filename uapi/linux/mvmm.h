@@ -155,7 +155,12 @@
  *   MVMM_A_DEFAULT plus MVMM_A_RULE, in rule id order. The default
  *   table needs CAP_NET_ADMIN, a VM's table CAP_NET_ADMIN or its owner.
  * MVMM_CMD_GET_HANDLER (CAP_NET_ADMIN)
- *   Dump: one message per handler name ever registered:
+ *   Dump: one message per handler registered under a name (its kernel
+ *   handler first, then its userspace handlers by VM id), or one for the
+ *   name alone when none is. The counters are the name's (the same in
+ *   each of its messages); the load is the handler's. Names that no
+ *   handler, rule or group refers to may be reclaimed (see Names below);
+ *   a name registered again after that has a new HANDLER_ID.
  *
  *     MVMM_A_HANDLER: NLA_NESTED
  *       MVMM_A_HANDLER_NAME: NLA_NUL_STRING
@@ -774,11 +779,24 @@ enum mvmm_answer_reg_attr {
  * the capability (pass it over a unix socket to give a secondary access).
  * No other privilege is needed beyond opening /dev/mvmm (mode 0600 root by
  * default: grant it with a udev rule). From then on rules that target the
- * handler's name route that VM's events to this file; events of any other
- * VM routed to the name take the rule's fallback. Closing the file (or the
- * process dying) detaches: every vCPU waiting on it completes through the
- * rule's fallback at once, and the name's rules resolve to their fallback
- * until a handler of that name attaches or registers again.
+ * handler's name route that VM's events to this file. Closing the file (or
+ * the process dying) detaches: every vCPU waiting on it completes through
+ * the rule's fallback at once, and the name's rules resolve to their
+ * fallback until a handler of that name attaches or registers again.
+ *
+ * Names: a userspace handler serves only the VM it attached to, and the
+ * name is only that VM's: files attached to other VMs may use the same
+ * name at the same time, each serving its own VM's events (a rule of the
+ * default table that names it reaches, in each VM, that VM's handler).
+ * EBUSY only for a second file of the same name and VM, or a name a kernel
+ * secondary has registered: a kernel secondary serves every VM and comes
+ * first (it may register a name userspace handlers use; they then get no
+ * events). A name lives while a handler, a rule or a group member names
+ * it; unused names are reclaimed when a new one needs room. The table
+ * holds MVMM_HANDLER_NAMES_MAX names; without CAP_NET_ADMIN an attach may
+ * not make a new name once only MVMM_HANDLER_NAMES_RESERVED places are
+ * left (ENOSPC), nor hold more than MVMM_HANDLER_NAMES_PER_USER names per
+ * user (EDQUOT), so that no local user can take every name.
  *
  * Events reach the secondary in two ways, which may be mixed:
  *
@@ -873,8 +891,8 @@ enum mvmm_answer_reg_attr {
  * MVMM_IOC_KICK fail with ENOTCONN (no vCPU waits any more), and
  * MVMM_IOC_STATS still works. The kernel sets MVMM_RING_VM_GONE in the
  * ring's flags (store-release) and signals the eventfd once, so that a
- * secondary asleep on it wakes up. The handler's name stays taken until
- * the file is closed.
+ * secondary asleep on it wakes up. The handler stays attached until the
+ * file is closed.
  *
  * MMIO: an access to a guest-physical address that no memslot backs, in
  * the range of a rule for MVMM_EV_MMIO, reaches the rule's target (before
@@ -892,6 +910,11 @@ enum mvmm_attach_flags {
 	MVMM_ATTACH_POLL = 1 << 0,	/* spin, no eventfd: see above */
 	MVMM_ATTACH_NOSPIN = 1 << 1,	/* eventfd mode: the vCPU never spins */
 };
+
+/* Handler names: see Names above. */
+#define MVMM_HANDLER_NAMES_MAX		256
+#define MVMM_HANDLER_NAMES_RESERVED	64
+#define MVMM_HANDLER_NAMES_PER_USER	16
 
 #define MVMM_TIMEOUT_DEFAULT_MS	100
 #define MVMM_TIMEOUT_MAX_MS	60000
@@ -970,8 +993,10 @@ struct mvmm_ustats {
  * MVMM_IOC_ATTACH errors: EINVAL (size, flags, reserved, name, timeout,
  * poll_us, obs_entries, MVMM_ATTACH_NOSPIN with MVMM_ATTACH_POLL or with a
  * poll_us, or vm_fd not a KVM VM), EBADF (vm_fd or eventfd not
- * open), EBUSY (this file is attached already, or the name is in use),
- * ENOSPC (too many handler names).
+ * open), EBUSY (this file is attached already, the name is attached to
+ * this VM already, or a kernel secondary has it), ENOSPC (no room for a
+ * new name, for this caller: see Names above), EDQUOT (this user holds
+ * MVMM_HANDLER_NAMES_PER_USER names already).
  * MVMM_IOC_ANSWER errors: ENOTCONN (not attached), EINVAL (flags,
  * vcpu_idx out of range, or an answer the event does not allow: see the
  * table above), ESTALE (no outstanding request with that seq on that
