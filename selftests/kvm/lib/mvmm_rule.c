@@ -340,20 +340,25 @@ int mvmm_handler_dump(struct mvmm_rsk *s, struct mvmm_handler_info *h,
 int mvmm_handler_get(struct mvmm_rsk *s, const char *name,
 		     struct mvmm_handler_info *h)
 {
-	/* The module keeps at most 256 names. */
-	struct mvmm_handler_info all[256];
-	int n, i;
+	/* An entry per name, or per handler of a name: room for many. */
+	const int max = 4 * MVMM_HANDLER_NAMES_MAX;
+	struct mvmm_handler_info *all = calloc(max, sizeof(*all));
+	int n, i, ret = -ENOENT;
 
-	n = mvmm_handler_dump(s, all, 256);
+	if (!all)
+		return -ENOMEM;
+	n = mvmm_handler_dump(s, all, max);
 	if (n < 0)
-		return n;
-	for (i = 0; i < n && i < 256; i++) {
+		ret = n;
+	for (i = 0; i < n && i < max; i++) {
 		if (!strcmp(all[i].name, name)) {
 			*h = all[i];
-			return 0;
+			ret = 0;
+			break;
 		}
 	}
-	return -ENOENT;
+	free(all);
+	return ret;
 }
 
 const char *mvmm_rule_str(const struct mvmm_rule_info *r, char *buf, int len)

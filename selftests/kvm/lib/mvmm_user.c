@@ -428,6 +428,8 @@ struct server {
 	size_t raw_ring_size;
 	uint64_t raw_mmap_size;	/* from the raw attach */
 	int raw_efd;		/* the eventfd of the raw attach */
+	int kept[MVMM_SP_KEPT_MAX];	/* MVMM_SP_KEEP */
+	int nr_kept;
 	struct mvmm_sec *sec;	/* MVMM_SP_ATTACH */
 	pthread_t thread;
 	bool serving;
@@ -800,6 +802,18 @@ static int do_op(struct server *sv, struct mvmm_sp_msg *m, int sock)
 		if (sv->raw_fd >= 0)
 			close(sv->raw_fd);
 		sv->raw_fd = -1;
+		return 0;
+	case MVMM_SP_KEEP:
+		if (sv->raw_fd < 0 || sv->raw_ring)
+			return -EBADF;
+		if (sv->nr_kept == MVMM_SP_KEPT_MAX)
+			return -EMFILE;
+		sv->kept[sv->nr_kept++] = sv->raw_fd;
+		sv->raw_fd = -1;
+		return 0;
+	case MVMM_SP_UNKEEP:
+		while (sv->nr_kept)
+			close(sv->kept[--sv->nr_kept]);
 		return 0;
 	case MVMM_SP_ATTACH_RAW:
 		return do_attach_raw(sv, m);

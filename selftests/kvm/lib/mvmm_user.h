@@ -184,8 +184,14 @@ enum mvmm_sp_op {
 	MVMM_SP_KICK,		/* ioctl(active file, MVMM_IOC_KICK, @arg) */
 	MVMM_SP_POLL,		/* poll(active file, POLLIN, @arg ms): @ret */
 				/* = revents, 0 on a timeout */
+	MVMM_SP_KEEP,		/* keep the raw file open, attached or not, */
+				/* beside the next ones (at most */
+				/* MVMM_SP_KEPT_MAX): OPEN then opens anew */
+	MVMM_SP_UNKEEP,		/* close every kept file */
 	MVMM_SP_QUIT,
 };
+
+#define MVMM_SP_KEPT_MAX	64
 
 enum mvmm_sp_path {
 	MVMM_SP_RINGPATH,	/* mvmm_sec_run(): the ring */
