@@ -4,7 +4,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -13,6 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include "core/classify.h"
 #include "exit.h"
 #include "handler.h"
 #include "ksyms.h"
@@ -32,17 +32,8 @@ static u32 mvmm_nr_hslots;	/* names in the table now */
 
 static bool mvmm_handler_name_ok(const char *name)
 {
-	size_t i, len = strnlen(name, MVMM_HANDLER_NAME_LEN);
-
-	if (!len || len == MVMM_HANDLER_NAME_LEN)
-		return false;
-	/* isalnum() alone would take Latin-1 letters (0xc0-0xff) too. */
-	for (i = 0; i < len; i++)
-		if (!(isascii(name[i]) && isalnum(name[i])) &&
-		    !strchr("_.-", name[i]))
-			return false;
 	/* "main" names KVM itself in rules. */
-	return strcmp(name, "main") != 0;
+	return mvmm_name_ok(name) && strcmp(name, "main");
 }
 
 static struct mvmm_hslot *mvmm_hslot_at(u32 idx)

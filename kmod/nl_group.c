@@ -2,8 +2,8 @@
 /*
  * Group commands of the mvmm family: add, set, delete, get and dump.
  */
-#include <linux/ctype.h>
 #include <net/genetlink.h>
+#include "core/classify.h"
 #include "group.h"
 #include "handler.h"
 #include "netlink.h"
@@ -30,16 +30,7 @@ const struct nla_policy mvmm_nl_group_policy[MVMM_A_GROUP_MAX + 1] = {
 /* Group names are spelt as handler names. */
 static bool mvmm_nl_group_name_ok(const char *name)
 {
-	size_t i, len = strlen(name);
-
-	if (!len || !strcmp(name, "main"))
-		return false;
-	/* isalnum() alone would take Latin-1 letters (0xc0-0xff) too. */
-	for (i = 0; i < len; i++)
-		if (!(isascii(name[i]) && isalnum(name[i])) &&
-		    !strchr("_.-", name[i]))
-			return false;
-	return true;
+	return mvmm_name_ok(name) && strcmp(name, "main");
 }
 
 /* The request's MVMM_A_GROUP with a name: its attributes in @tb. */

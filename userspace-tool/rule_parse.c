@@ -223,14 +223,7 @@ static bool target_seen(const bool *seen)
 
 bool mvmm_handler_name_ok(const char *s)
 {
-	size_t i, len = strlen(s);
-
-	if (!len || len > MVMM_HANDLER_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
-			return false;
-	return true;
+	return mvmm_name_ok(s);
 }
 
 /* Value of enum keyword @kw (argv[1]) among @names, or -1. */

@@ -24,12 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/mvmm.h>
+
 #include "answer.h"
 #include "parse.h"
-#include "rule_enums.h"
 
 /* Handler names: 1-31 characters of [a-zA-Z0-9_.-], never "main". */
-#define MVMM_HANDLER_NAME_MAX	31
+#define MVMM_HANDLER_NAME_MAX	(MVMM_HANDLER_NAME_LEN - 1)
 #define MVMM_HANDLER_NAME_HELP	"(1-31 characters of a-z A-Z 0-9 _ . -)"
 #define MVMM_TARGET_LEN		64	/* room for what a newer module sends */
 

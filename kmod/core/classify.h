@@ -46,4 +46,11 @@ const char *mvmm_event_name(unsigned int type);
 /* Inverse of mvmm_event_name(): the event type named @name, or -1. */
 int mvmm_event_lookup(const char *name);
 
+/*
+ * Is @name spelt as a handler or group name may be (1, else 0): 1 to
+ * MVMM_HANDLER_NAME_LEN - 1 characters of [a-zA-Z0-9_.-]? ("main", which
+ * names KVM in rules, is spelt so too: the module refuses it.)
+ */
+int mvmm_name_ok(const char *name);
+
 #endif /* _MVMM_CORE_CLASSIFY_H */

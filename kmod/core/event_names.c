@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Names of event types, as mvmmctl prints and parses them. The same table
- * serves the module (log messages) and userspace, so it uses no libc.
+ * Names of the ABI: event types, as mvmmctl prints and parses them, and
+ * how handler and group names are spelt. The same code serves the module
+ * and userspace (mvmmctl, tests), so it uses no libc.
  */
 #include <linux/types.h>
 #include <linux/mvmm.h>
@@ -88,4 +89,22 @@ int mvmm_event_lookup(const char *name)
 		if (mvmm_event_names[i] && mvmm_streq(mvmm_event_names[i], name))
 			return i;
 	return -1;
+}
+
+int mvmm_name_ok(const char *name)
+{
+	unsigned int i;
+
+	/* Letters and digits of ASCII only: no locale, no Latin-1. */
+	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
+		if (i == MVMM_HANDLER_NAME_LEN - 1)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			return 0;
+	}
+	return i > 0;
 }

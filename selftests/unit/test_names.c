@@ -71,3 +71,25 @@ TEST(names_unique)
 					  a, b, na);
 		}
 }
+
+/* Handler and group names: the one check the module and mvmmctl share. */
+TEST(names_handler_spelling)
+{
+	char longest[MVMM_HANDLER_NAME_LEN], too_long[MVMM_HANDLER_NAME_LEN + 1];
+
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	memset(too_long, 'a', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+
+	EXPECT_TRUE(mvmm_name_ok("uart0"));
+	EXPECT_TRUE(mvmm_name_ok("a.B-c_9"));
+	EXPECT_TRUE(mvmm_name_ok("main"));	/* spelt right; the module refuses it */
+	EXPECT_TRUE(mvmm_name_ok(longest));
+	EXPECT_TRUE(!mvmm_name_ok(too_long));
+	EXPECT_TRUE(!mvmm_name_ok(""));
+	EXPECT_TRUE(!mvmm_name_ok("a b"));
+	EXPECT_TRUE(!mvmm_name_ok("a/b"));
+	EXPECT_TRUE(!mvmm_name_ok("fz\xe9"));	/* Latin-1 letter */
+	EXPECT_TRUE(!mvmm_name_ok("a\x80"));
+}

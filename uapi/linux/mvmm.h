@@ -911,7 +911,11 @@ enum mvmm_attach_flags {
 	MVMM_ATTACH_NOSPIN = 1 << 1,	/* eventfd mode: the vCPU never spins */
 };
 
-/* Handler names: see Names above. */
+/*
+ * Handler and group names: 1 to MVMM_HANDLER_NAME_LEN - 1 characters of
+ * [a-zA-Z0-9_.-], not "main" (KVM in rules). How many: see Names above.
+ */
+#define MVMM_HANDLER_NAME_LEN		32
 #define MVMM_HANDLER_NAMES_MAX		256
 #define MVMM_HANDLER_NAMES_RESERVED	64
 #define MVMM_HANDLER_NAMES_PER_USER	16
@@ -935,7 +939,7 @@ struct mvmm_attach {
 				/* eventfd mode: the spin's ceiling */
 	__u32 obs_entries;	/* in: power of 2 <= MVMM_OBS_MAX, 0: default */
 	__u32 vm_id;		/* out: mvmm's id of the VM */
-	char name[32];		/* in: handler name, NUL-terminated */
+	char name[MVMM_HANDLER_NAME_LEN];	/* in: handler name, with NUL */
 	__u64 mmap_size;	/* out: length to mmap() */
 	__u32 nr_slots;		/* out: one per possible vCPU */
 	__u32 reserved;		/* in: 0 */

@@ -25,42 +25,69 @@
 #include <linux/types.h>
 #include <linux/mvmm.h>
 
-#define MVMM_HANDLER_NAME_LEN	32
-
-struct mvmm_handler;
-
+/**
+ * struct mvmm_handler_ops - what a kernel secondary does
+ * @handle: answer one event: fill in @ans (see the table in
+ *	uapi/linux/mvmm.h) and return 0, or return a negative errno to have
+ *	the rule's fallback applied. Runs on the vCPU's thread, preemptible,
+ *	with KVM's SRCU read lock held: it may sleep briefly, not block
+ *	indefinitely.
+ * @vm_gone: optional: the VM that mvmm calls @vm_id (struct mvmm_request
+ *	.vm_id) is being destroyed, so that the handler can free what it keeps
+ *	for it. No @handle call for that VM runs then or later, and the id is
+ *	not given to another VM. Called once per VM that mvmm knew, for every
+ *	handler registered at that moment, whether or not it ever got an event
+ *	of the VM; not for the VMs still there when mvmm is unloaded. Atomic
+ *	context: it must not sleep, nor unregister the handler.
+ * @owner: THIS_MODULE: kept loaded while calls of a handler that
+ *	unregistered itself from inside @handle are still running.
+ */
 struct mvmm_handler_ops {
-	/* 0: @ans holds the answer; negative: apply the rule's fallback. */
 	int (*handle)(struct mvmm_handler *h, const struct mvmm_request *req,
 		      struct mvmm_answer *ans);
-	/*
-	 * Optional: the VM that mvmm calls @vm_id (struct mvmm_request
-	 * .vm_id) is being destroyed, so that the handler can free what it
-	 * keeps for it. No ->handle() call for that VM runs then or later,
-	 * and the id is not given to another VM. Called once per VM that
-	 * mvmm knew, for every handler registered at that moment, whether
-	 * or not it ever got an event of the VM; not for the VMs still
-	 * there when mvmm is unloaded. Runs in atomic context: it must not
-	 * sleep, nor unregister the handler.
-	 */
 	void (*vm_gone)(struct mvmm_handler *h, u32 vm_id);
-	/*
-	 * THIS_MODULE: kept loaded while calls of a handler that
-	 * unregistered itself from inside ->handle() are still running.
-	 */
 	struct module *owner;
 };
 
-/*
- * @name: 1 to MVMM_HANDLER_NAME_LEN - 1 characters of [a-zA-Z0-9_.-].
- * Returns the handler or an ERR_PTR: -EINVAL (bad name), -EBUSY (a
- * handler of that name is registered), -ENOSPC (too many names),
- * -ENOMEM.
+/**
+ * mvmm_handler_register() - register a kernel secondary under a name
+ * @name: 1 to %MVMM_HANDLER_NAME_LEN - 1 characters of [a-zA-Z0-9_.-],
+ *	not "main"
+ * @ops: its operations; @ops->handle is required
+ * @priv: anything, returned by mvmm_handler_priv()
+ *
+ * From now on, rules that name @name route events to @ops->handle. The
+ * handler serves every VM, before userspace secondaries attached under the
+ * same name (each bound to its own VM).
+ *
+ * Context: process context; may sleep.
+ * Return: the handler, or an ERR_PTR: -EINVAL (bad name or @ops), -EBUSY
+ * (a kernel handler of that name is registered), -ENOSPC (every name is
+ * in use by a handler, a rule or a group), -ENOMEM.
  */
 struct mvmm_handler *mvmm_handler_register(const char *name,
 					   const struct mvmm_handler_ops *ops,
 					   void *priv);
+
+/**
+ * mvmm_handler_unregister() - unregister a kernel secondary
+ * @h: what mvmm_handler_register() returned
+ *
+ * Returns once no vCPU is inside @h's ->handle() any more, waiting for
+ * this handler's calls only; vCPUs waiting for it meanwhile take their
+ * rule's fallback. Called from inside ->handle(), it returns at once:
+ * calls in progress finish later, with a reference held on ops->owner.
+ *
+ * Context: process context; may sleep.
+ */
 void mvmm_handler_unregister(struct mvmm_handler *h);
+
+/**
+ * mvmm_handler_priv() - the @priv a handler was registered with
+ * @h: the handler, as passed to its ->handle() or ->vm_gone()
+ *
+ * Return: @priv of mvmm_handler_register().
+ */
 void *mvmm_handler_priv(const struct mvmm_handler *h);
 
 #endif /* _MVMM_SECONDARY_H */
