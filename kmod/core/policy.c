@@ -95,7 +95,6 @@ struct pdeep {
 };
 
 struct mvmm_policy_table {
-	struct mvmm_rcu_head rcu;
 	__u32 size;
 	__u32 nr_rules;
 	struct mvmm_policy_stats stats;
@@ -196,12 +195,6 @@ void mvmm_policy_table_stats(const struct mvmm_policy_table *t,
 void mvmm_policy_table_free(struct mvmm_policy_table *t)
 {
 	mvmm_free(t);
-}
-
-void mvmm_policy_table_free_rcu(struct mvmm_policy_table *t)
-{
-	if (t)
-		mvmm_free_rcu(t, rcu);
 }
 
 /* Rules */

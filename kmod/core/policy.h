@@ -15,8 +15,8 @@
  *    under the owner's lock, and walked in rule id order for dumps;
  *  - a *compiled table*, made from a builder, immutable, one allocation:
  *    the exit path looks events up in it without locks or writes, and an
- *    update publishes a new table (RCU) and frees the old one with
- *    mvmm_policy_table_free_rcu().
+ *    update publishes a new table; its owner frees the old one once no
+ *    reader can hold it (the module: after an exit-SRCU grace period).
  *
  * Plain C with only <linux/types.h> and the uapi header, like classify.h,
  * so that the same code runs in the module and in the userspace unit
@@ -182,9 +182,8 @@ struct mvmm_policy_table;
 int mvmm_policy_compile(const struct mvmm_policy_builder *b,
 			struct mvmm_policy_table **out);
 
-/* Free now (no reader can hold @t) or after an RCU grace period. */
+/* Free @t: its owner knows that no reader can hold it any more. */
 void mvmm_policy_table_free(struct mvmm_policy_table *t);
-void mvmm_policy_table_free_rcu(struct mvmm_policy_table *t);
 
 /*
  * The rule matching @ev, or NULL (main). Only ev->type, ->origin and ->qual

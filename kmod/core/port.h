@@ -12,7 +12,6 @@
 #ifdef __KERNEL__
 
 #include <linux/errno.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -26,9 +25,6 @@ static inline void mvmm_free(const void *p)
 {
 	kvfree(p);
 }
-
-#define mvmm_rcu_head			rcu_head
-#define mvmm_free_rcu(ptr, field)	kvfree_rcu(ptr, field)
 
 #else /* !__KERNEL__ */
 
@@ -50,14 +46,6 @@ static inline void mvmm_free(const void *p)
 {
 	free((void *)p);
 }
-
-/* Userspace has no concurrent readers: a grace period is immediate. */
-struct mvmm_rcu_head {
-	void *next;
-	void (*func)(void *head);
-};
-
-#define mvmm_free_rcu(ptr, field)	mvmm_free(ptr)
 
 #endif /* __KERNEL__ */
 
