@@ -53,7 +53,8 @@ BENCH_OUT  = $(BUILD)/bench-$(RIG_KERNEL)
 
 .PHONY: all module userspace unit-build deps rig kvm-tests unit vm-check \
 	check demo vm-run bench bench-host fuzz fuzz-long clean install \
-	modules_install dkms-src dkms-install packaging-test dkms-check
+	modules_install dkms-src dkms-install packaging-test dkms-check \
+	kdoc-check
 
 all: module userspace unit-build
 
@@ -127,7 +128,20 @@ vm-suite-%:
 	RIG_KERNEL=$* $(VM)/transparency
 	selftests/packaging/run --modules $(BUILD)/kmod-$(call abi_of,$*)
 
-check: deps unit dkms-check vm-check
+# kernel-doc of the exported secondary API, the uapi and the headers of
+# kmod/ and kmod/core/, by the kernel's own script (from the source tree of
+# the newest line, which vm-build prepared): any warning fails.
+KDOC_FILES = kmod/include/mvmm/secondary.h uapi/linux/mvmm.h \
+	$(wildcard kmod/*.h kmod/core/*.h)
+KDOC_LINE = $(lastword $(RIG_KERNELS))
+kdoc-check: vm-build-$(KDOC_LINE)
+	@out=$$($(BUILD)/linux-source-$(KDOC_LINE)/scripts/kernel-doc -none \
+		-Wall $(KDOC_FILES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; \
+		echo "kernel-doc: warnings, see above" >&2; exit 1; fi; \
+	echo "kernel-doc: $(words $(KDOC_FILES)) headers, no warning"
+
+check: deps unit dkms-check vm-check kdoc-check
 
 # Our KVM selftests link the upstream selftest library that make rig builds.
 kvm-tests: rig

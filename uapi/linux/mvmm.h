@@ -454,14 +454,24 @@ enum mvmm_nested_insn {
 	MVMM_NESTED_VMFUNC,
 };
 
+/**
+ * struct mvmm_event - one exit, classified
+ * @type: enum mvmm_event_type
+ * @origin: enum mvmm_origin: L1, or L2 (a nested guest)
+ * @size: access size in bytes (IO, MMIO), else 0
+ * @flags: enum mvmm_event_flags
+ * @qual: primary qualifier, see the table above
+ * @sub: secondary qualifier, see the table above
+ * @raw_reason: the vendor exit code (SVM) or exit reason (VMX)
+ */
 struct mvmm_event {
-	__u16 type;		/* enum mvmm_event_type */
-	__u8 origin;		/* enum mvmm_origin */
-	__u8 size;		/* access size in bytes (IO, MMIO), else 0 */
-	__u32 flags;		/* enum mvmm_event_flags */
-	__u64 qual;		/* primary qualifier, see the table above */
-	__u64 sub;		/* secondary qualifier, see the table above */
-	__u64 raw_reason;	/* vendor exit code / exit reason */
+	__u16 type;
+	__u8 origin;
+	__u8 size;
+	__u32 flags;
+	__u64 qual;
+	__u64 sub;
+	__u64 raw_reason;
 };
 
 /*
@@ -519,14 +529,26 @@ enum mvmm_request_flags {
 	MVMM_REQF_OBSERVE = 1 << 0,	/* a copy: no answer is expected */
 };
 
+/**
+ * struct mvmm_request - one routed event, as a secondary gets it
+ * @ev: the event
+ * @seq: per handler, from 1; the answer echoes it
+ * @vm_id: mvmm's id of the VM
+ * @vcpu_id: KVM's vcpu_id (the APIC id)
+ * @vcpu_idx: index of the vCPU: its ring slot
+ * @flags: enum mvmm_request_flags
+ * @data: IO out, MMIO write: the value written
+ * @gprs: the vCPU's general-purpose registers, by enum mvmm_gpr
+ * @rip: the address of the instruction that exited
+ */
 struct mvmm_request {
 	struct mvmm_event ev;
-	__u64 seq;		/* per handler, from 1; echoed by the answer */
+	__u64 seq;
 	__u32 vm_id;
-	__u32 vcpu_id;		/* KVM's vcpu_id (the APIC id) */
-	__u32 vcpu_idx;		/* index of the vCPU: its ring slot */
-	__u32 flags;		/* enum mvmm_request_flags */
-	__u64 data;		/* IO out, MMIO write: the value written */
+	__u32 vcpu_id;
+	__u32 vcpu_idx;
+	__u32 flags;
+	__u64 data;
 	__u64 gprs[MVMM_NR_GPRS];
 	__u64 rip;
 };
@@ -537,16 +559,29 @@ enum mvmm_action {
 	MVMM_ACT_INJECT,	/* inject an exception into the guest */
 };
 
+/**
+ * struct mvmm_answer - a secondary's answer to a request (see the table above)
+ * @action: enum mvmm_action
+ * @gpr_mask: HANDLED: the gprs[] (1 << enum mvmm_gpr) and rip (%MVMM_ANS_RIP)
+ *	to write
+ * @value: HANDLED: the IO-in, MSR-read or hypercall result
+ * @gprs: HANDLED: register values, where @gpr_mask says
+ * @rip: HANDLED: the new RIP, under %MVMM_ANS_RIP
+ * @vector: INJECT: the exception vector
+ * @has_error_code: INJECT: 1 if @error_code is pushed
+ * @reserved: must be 0
+ * @error_code: INJECT: the error code
+ */
 struct mvmm_answer {
-	__u32 action;		/* enum mvmm_action */
-	__u32 gpr_mask;		/* HANDLED: gprs[] (and rip) to write */
-	__u64 value;		/* HANDLED: IO-in, MSR-read, hypercall result */
+	__u32 action;
+	__u32 gpr_mask;
+	__u64 value;
 	__u64 gprs[MVMM_NR_GPRS];
 	__u64 rip;
-	__u8 vector;		/* INJECT */
-	__u8 has_error_code;	/* INJECT */
-	__u16 reserved;		/* must be 0 */
-	__u32 error_code;	/* INJECT */
+	__u8 vector;
+	__u8 has_error_code;
+	__u16 reserved;
+	__u32 error_code;
 };
 
 /*
@@ -878,10 +913,12 @@ enum mvmm_answer_reg_attr {
  * VMM changed RIP, or an interrupt was delivered first), the old request
  * is withdrawn: a late answer to it gets ESTALE. An answer to an
  * interrupted request is lost if the secondary detaches before the guest
- * retakes the exit: the exit then takes the rule's fallback. MMIO
- * requests come from
- * inside KVM's instruction emulator, which cannot be restarted: they wait
- * through signals other than SIGKILL, bounded by the timeout.
+ * retakes the exit: the exit then takes the rule's fallback. An MMIO
+ * access (one request per access, per element of REP MOVS/STOS) is
+ * stopped the same way at the access that waits, and the retaken
+ * instruction resumes there; elements of string port IO (REP INS/OUTS),
+ * which KVM's emulator reads ahead, wait through signals other than
+ * SIGKILL, bounded by the timeout (Documentation/userspace-secondary.rst).
  *
  * When the VM goes (KVM destroys it once its last reference is closed),
  * an attached file stays attached, so that the secondary can read what
@@ -929,20 +966,35 @@ enum mvmm_attach_flags {
 #define MVMM_OBS_DEFAULT	1024
 #define MVMM_OBS_MAX		65536
 
+/**
+ * struct mvmm_attach - argument of MVMM_IOC_ATTACH
+ * @size: in: sizeof(struct mvmm_attach)
+ * @flags: in: enum mvmm_attach_flags
+ * @vm_fd: in: a KVM VM file descriptor
+ * @eventfd: in: an eventfd, or -1 with %MVMM_ATTACH_POLL
+ * @timeout_ms: in: 1..%MVMM_TIMEOUT_MAX_MS, 0: the default
+ * @poll_us: in: 0..%MVMM_POLL_MAX_US, 0: the default; eventfd mode: the ceiling
+ *	of the spin
+ * @obs_entries: in: a power of 2 <= %MVMM_OBS_MAX, 0: the default
+ * @vm_id: out: mvmm's id of the VM
+ * @name: in: the handler name, NUL-terminated
+ * @mmap_size: out: the length to mmap()
+ * @nr_slots: out: one per possible vCPU
+ * @reserved: in: 0
+ */
 struct mvmm_attach {
-	__u32 size;		/* in: sizeof(struct mvmm_attach) */
-	__u32 flags;		/* in: enum mvmm_attach_flags */
-	__s32 vm_fd;		/* in: a KVM VM file descriptor */
-	__s32 eventfd;		/* in: an eventfd, or -1 with MVMM_ATTACH_POLL */
-	__u32 timeout_ms;	/* in: 1..MVMM_TIMEOUT_MAX_MS, 0: default */
-	__u32 poll_us;		/* in: 0..MVMM_POLL_MAX_US, 0: default; */
-				/* eventfd mode: the spin's ceiling */
-	__u32 obs_entries;	/* in: power of 2 <= MVMM_OBS_MAX, 0: default */
-	__u32 vm_id;		/* out: mvmm's id of the VM */
-	char name[MVMM_HANDLER_NAME_LEN];	/* in: handler name, with NUL */
-	__u64 mmap_size;	/* out: length to mmap() */
-	__u32 nr_slots;		/* out: one per possible vCPU */
-	__u32 reserved;		/* in: 0 */
+	__u32 size;
+	__u32 flags;
+	__s32 vm_fd;
+	__s32 eventfd;
+	__u32 timeout_ms;
+	__u32 poll_us;
+	__u32 obs_entries;
+	__u32 vm_id;
+	char name[MVMM_HANDLER_NAME_LEN];
+	__u64 mmap_size;
+	__u32 nr_slots;
+	__u32 reserved;
 };
 
 enum mvmm_slot_state {
@@ -951,46 +1003,84 @@ enum mvmm_slot_state {
 	MVMM_SLOT_ANSWER = 2,	/* set by the secondary */
 };
 
+/**
+ * struct mvmm_slot - one vCPU's request and answer in the ring
+ * @state: enum mvmm_slot_state
+ * @sleeping: kernel: the vCPU sleeps, kick it
+ * @seq: kernel: the request's seq
+ * @ans_seq: secondary: the seq it answers
+ * @req: kernel: the request
+ * @ans: secondary: the answer
+ */
 struct mvmm_slot {
-	__u32 state;		/* enum mvmm_slot_state */
-	__u32 sleeping;		/* kernel: the vCPU sleeps, kick it */
-	__u64 seq;		/* kernel: the request's seq */
-	__u64 ans_seq;		/* secondary: the seq it answers */
+	__u32 state;
+	__u32 sleeping;
+	__u64 seq;
+	__u64 ans_seq;
 	struct mvmm_request req;
 	struct mvmm_answer ans;
 };
 
+/**
+ * struct mvmm_ring - the header of the mmap()ed ring
+ * @version: %MVMM_RING_VERSION
+ * @nr_slots: slots, one per possible vCPU
+ * @slot_size: stride, >= sizeof(struct mvmm_slot)
+ * @slots_offset: where slot 0 starts
+ * @obs_entries: records of struct mvmm_request in the observe ring
+ * @obs_offset: where the observe ring starts
+ * @obs_head: written by the kernel
+ * @obs_tail: written by the secondary
+ * @obs_dropped: written by the kernel: copies a full ring could not take
+ * @slots_used: kernel: highest vcpu_idx that posted + 1
+ * @flags: kernel: MVMM_RING_*
+ */
 struct mvmm_ring {
-	__u32 version;		/* MVMM_RING_VERSION */
+	__u32 version;
 	__u32 nr_slots;
-	__u32 slot_size;	/* stride, >= sizeof(struct mvmm_slot) */
+	__u32 slot_size;
 	__u32 slots_offset;
-	__u32 obs_entries;	/* records of struct mvmm_request */
+	__u32 obs_entries;
 	__u32 obs_offset;
-	__u32 obs_head;		/* written by the kernel */
-	__u32 obs_tail;		/* written by the secondary */
-	__u64 obs_dropped;	/* written by the kernel */
-	__u32 slots_used;	/* kernel: highest vcpu_idx that posted + 1 */
-	__u32 flags;		/* kernel: MVMM_RING_* */
+	__u32 obs_head;
+	__u32 obs_tail;
+	__u64 obs_dropped;
+	__u32 slots_used;
+	__u32 flags;
 };
 #define MVMM_RING_VERSION	1
 #define MVMM_RING_VM_GONE	(1U << 0)	/* the VM was destroyed */
 
+/**
+ * struct mvmm_reply - argument of MVMM_IOC_ANSWER
+ * @seq: the request's seq
+ * @vcpu_idx: the request's vcpu_idx
+ * @flags: 0
+ * @ans: the answer
+ */
 struct mvmm_reply {
-	__u64 seq;		/* the request's seq */
-	__u32 vcpu_idx;		/* the request's vcpu_idx */
-	__u32 flags;		/* 0 */
+	__u64 seq;
+	__u32 vcpu_idx;
+	__u32 flags;
 	struct mvmm_answer ans;
 };
 
-/* MVMM_IOC_STATS: how this file's requests were waited for, since attach. */
+/**
+ * struct mvmm_ustats - argument of MVMM_IOC_STATS: waits since the attach
+ * @posted: synchronous requests posted
+ * @signals: eventfd signals sent
+ * @spun: answers a vCPU saw while spinning
+ * @slept: answers it saw after the spin ended
+ * @sleeps: times a vCPU went to sleep
+ * @kicks: MVMM_IOC_KICK calls
+ */
 struct mvmm_ustats {
-	__u64 posted;		/* synchronous requests posted */
-	__u64 signals;		/* eventfd signals sent */
-	__u64 spun;		/* answers a vCPU saw while spinning */
-	__u64 slept;		/* answers it saw after the spin ended */
-	__u64 sleeps;		/* times a vCPU went to sleep */
-	__u64 kicks;		/* MVMM_IOC_KICK calls */
+	__u64 posted;
+	__u64 signals;
+	__u64 spun;
+	__u64 slept;
+	__u64 sleeps;
+	__u64 kicks;
 };
 
 /*
