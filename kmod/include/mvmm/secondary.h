@@ -25,6 +25,8 @@
 #include <linux/types.h>
 #include <linux/mvmm.h>
 
+struct mvmm_handler;
+
 /**
  * struct mvmm_handler_ops - what a kernel secondary does
  * @handle: answer one event: fill in @ans (see the table in
