@@ -16,8 +16,8 @@
  *     insmod works, /dev/mvmm is back, the VM is seen again (new id, empty
  *     table); a new secondary attaches under the same name, a new rule
  *     routes to it and it handles the guest's INs.
- *  4. Handler names stay registered until unload: new names attach until
- *     ENOSPC, a known name still attaches; rmmod + insmod start afresh.
+ *  4. Handler names held by attached files fill the table until ENOSPC, a
+ *     known name still attaches; rmmod + insmod start afresh.
  *
  * Modules that use mvmm (kernel secondaries left by earlier tests) are
  * unloaded first and loaded again at the end; mvmm is left loaded. The
@@ -190,9 +190,10 @@ static int attach_name(struct mvmm_ut_sec *x, const char *name)
 }
 
 /*
- * 4. Names stay registered until unload: new ones attach until the table
- * is full (ENOSPC), a known one still attaches; rmmod and insmod then
- * start afresh (and leave a clean module behind).
+ * 4. Names held by attached files fill the table: new ones attach until it
+ * is full (ENOSPC; root may take the reserve too), a known one still
+ * attaches; rmmod and insmod then start afresh (and leave a clean module
+ * behind). Names nothing holds are reclaimed (mvmm_names_test).
  */
 static void fill_names(struct ug_vm *c, const char *ko)
 {
@@ -202,15 +203,17 @@ static void fill_names(struct ug_vm *c, const char *ko)
 
 	mvmm_ut_fork(&x);
 	mvmm_ut_give_vm(&x, ug_vm_fd(c));
-	for (i = 0; i < 4096; i++) {
+	for (i = 0; i < MVMM_SP_KEPT_MAX; i++) {
 		snprintf(name, sizeof(name), "u-fill-%d", i);
 		ret = attach_name(&x, name);
 		if (ret)
 			break;
+		ret = mvmm_sp_op(&x.p, MVMM_SP_KEEP, 0);
+		TEST_ASSERT(!ret, "keep: %s", strerror(-ret));
 	}
-	printf("# %d more handler names attached, then: %s\n", i,
+	printf("# %d more handler names attached and held, then: %s\n", i,
 	       ret ? strerror(-ret) : "none refused");
-	TEST_ASSERT(ret == -ENOSPC && i > 0,
+	TEST_ASSERT(ret == -ENOSPC && i > 0 && i <= MVMM_HANDLER_NAMES_MAX,
 		    "Expected new names to attach until ENOSPC, got %s after %d",
 		    ret ? strerror(-ret) : "no refusal", i);
 	ret = attach_name(&x, NAME);

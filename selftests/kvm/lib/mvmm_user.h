@@ -191,7 +191,7 @@ enum mvmm_sp_op {
 	MVMM_SP_QUIT,
 };
 
-#define MVMM_SP_KEPT_MAX	64
+#define MVMM_SP_KEPT_MAX	(MVMM_HANDLER_NAMES_MAX + 64)
 
 enum mvmm_sp_path {
 	MVMM_SP_RINGPATH,	/* mvmm_sec_run(): the ring */
