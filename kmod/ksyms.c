@@ -83,6 +83,12 @@ static const struct {
 	MVMM_NEED(emulate_halt, "kvm_emulate_halt"),
 	MVMM_NEED(emulate_hypercall, "kvm_emulate_hypercall"),
 	MVMM_NEED(handle_ud, "handle_ud"),
+	MVMM_NEED(set_irq, "kvm_set_irq"),
+	MVMM_NEED(send_userspace_msi, "kvm_send_userspace_msi"),
+	MVMM_NEED(request_irq_source_id, "kvm_request_irq_source_id"),
+	MVMM_NEED(free_irq_source_id, "kvm_free_irq_source_id"),
+	MVMM_NEED(get_kvm_safe, "kvm_get_kvm_safe"),
+	MVMM_NEED(put_kvm, "kvm_put_kvm"),
 };
 
 /* Resolve every needed symbol, naming each one that is missing. */

@@ -46,6 +46,18 @@ struct mvmm_kvm {
 	int (*emulate_hypercall)(struct kvm_vcpu *vcpu);
 	int (*handle_ud)(struct kvm_vcpu *vcpu);
 	/*
+	 * Interrupts from secondaries (irq.c): what KVM_IRQ_LINE and
+	 * KVM_SIGNAL_MSI use, and a reference on a VM that may be going.
+	 * The same in 6.1 and 6.12; only the last two are exported.
+	 */
+	int (*set_irq)(struct kvm *kvm, int irq_source_id, u32 irq, int level,
+		       bool line_status);
+	int (*send_userspace_msi)(struct kvm *kvm, struct kvm_msi *msi);
+	int (*request_irq_source_id)(struct kvm *kvm);
+	void (*free_irq_source_id)(struct kvm *kvm, int irq_source_id);
+	bool (*get_kvm_safe)(struct kvm *kvm);
+	void (*put_kvm)(struct kvm *kvm);
+	/*
 	 * 6.12 only (absent in 6.1, NULL there): HLT completed in the
 	 * vendor's fastpath, interrupts off (complete.c keeps routed HLTs
 	 * out of it).

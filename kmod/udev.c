@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include "compat.h"
 #include "handler.h"
+#include "irq.h"
 #include "ksyms.h"
 #include "udev.h"
 #include "usec.h"
@@ -23,6 +24,8 @@ struct mvmm_ufile {
 	struct mutex lock;		/* attach */
 	struct mvmm_handler *h;
 	struct mvmm_usec *u;		/* set once, by attach */
+	u32 vm_id;			/* @u's VM */
+	struct mvmm_irq_src irq_src;	/* its GSI lines: MVMM_IOC_IRQ_LINE */
 };
 
 static int mvmm_udev_open(struct inode *inode, struct file *file)
@@ -32,6 +35,7 @@ static int mvmm_udev_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	mutex_init(&f->lock);
+	mvmm_irq_src_init(&f->irq_src);
 	file->private_data = f;
 	return 0;
 }
@@ -41,6 +45,8 @@ static int mvmm_udev_release(struct inode *inode, struct file *file)
 	struct mvmm_ufile *f = file->private_data;
 
 	if (f->u) {
+		/* Lines this file held high go down with it. */
+		mvmm_irq_src_release(&f->irq_src, f->vm_id);
 		/* Waiting vCPUs take their fallback, then none can enter. */
 		mvmm_usec_kill(f->u);
 		mvmm_handler_unregister(f->h);
@@ -164,6 +170,7 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 		goto err_handler;
 	}
 	f->h = h;
+	f->vm_id = vm_id;
 	/* Still holding the VM file: its end cannot have been missed. */
 	mvmm_usec_publish(u);
 	fdput(vmf);
@@ -182,6 +189,34 @@ err_vm:
 err_unlock:
 	mutex_unlock(&f->lock);
 	return ret;
+}
+
+static long mvmm_udev_irq_line(struct file *file, void __user *argp)
+{
+	struct mvmm_ufile *f = file->private_data;
+	struct mvmm_irq_line l;
+	int ret;
+
+	if (copy_from_user(&l, argp, sizeof(l)))
+		return -EFAULT;
+	ret = mvmm_irq_line_user(f->vm_id, &f->irq_src, &l);
+	if (ret)
+		return ret;
+	return put_user(l.status, &((struct mvmm_irq_line __user *)argp)->status);
+}
+
+static long mvmm_udev_msi(struct file *file, void __user *argp)
+{
+	struct mvmm_ufile *f = file->private_data;
+	struct mvmm_msi m;
+	int ret;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	ret = mvmm_irq_msi_user(f->vm_id, &m);
+	if (ret)
+		return ret;
+	return put_user(m.status, &((struct mvmm_msi __user *)argp)->status);
 }
 
 static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
@@ -212,6 +247,15 @@ static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
 			return -ENOTCONN;
 		mvmm_usec_stats(u, &st);
 		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	/* The VM is f->vm_id, read after the acquire of f->u. */
+	case MVMM_IOC_IRQ_LINE:
+		if (!u)
+			return -ENOTCONN;
+		return mvmm_udev_irq_line(file, argp);
+	case MVMM_IOC_MSI:
+		if (!u)
+			return -ENOTCONN;
+		return mvmm_udev_msi(file, argp);
 	default:
 		return -ENOTTY;
 	}

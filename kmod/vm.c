@@ -20,6 +20,7 @@
 #include "compat.h"
 #include "handler.h"
 #include "hook.h"
+#include "irq.h"
 #include "ksyms.h"
 #include "nl_notify.h"
 #include "table.h"
@@ -122,6 +123,7 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 		return NULL;
 	}
 	vm->kvm = kvm;
+	vm->irq_src = -1;
 	INIT_LIST_HEAD(&vm->vcpus);
 	mvmm_vm_owner(vm, kvm);
 	vm->first_seen_ns = ktime_get_ns();
@@ -264,6 +266,77 @@ struct mvmm_policy *mvmm_vm_policy_ref(u32 id)
 	}
 	spin_unlock(&mvmm_vm_lock);
 	return p;
+}
+
+struct kvm *mvmm_vm_kvm_get(u32 id, int *irq_src)
+{
+	struct kvm *kvm = NULL;
+	struct mvmm_vm *vm;
+
+	/*
+	 * Listed, the VM's struct kvm is not freed: mvmm_vm_destroyed()
+	 * unlinks it under this lock before KVM frees it. But KVM may be
+	 * destroying it already (its count is 0 then): get_kvm_safe().
+	 */
+	spin_lock(&mvmm_vm_lock);
+	vm = mvmm_vm_by_id(id);
+	if (vm && mvmm_kvm.get_kvm_safe((struct kvm *)vm->kvm)) {
+		kvm = (struct kvm *)vm->kvm;
+		if (irq_src)
+			*irq_src = vm->irq_src;
+	}
+	spin_unlock(&mvmm_vm_lock);
+	return kvm;
+}
+
+int mvmm_vm_irq_src_set(u32 id, int src)
+{
+	struct mvmm_vm *vm;
+	int ret = -ENOTCONN;
+
+	spin_lock(&mvmm_vm_lock);
+	vm = mvmm_vm_by_id(id);
+	if (vm) {
+		if (vm->irq_src < 0 && src >= 0)
+			vm->irq_src = src;
+		ret = vm->irq_src;
+	}
+	spin_unlock(&mvmm_vm_lock);
+	return ret;
+}
+
+/*
+ * Give back the IRQ source ids of kernel secondaries (lowering what they
+ * left high) to the VMs that outlive mvmm. Sleeps: one VM at a time,
+ * each held by a reference, not under the lock. The watch on VM
+ * teardown must still be in place: the last reference may be ours.
+ */
+static void mvmm_vms_free_irq_srcs(void)
+{
+	struct mvmm_vm *vm;
+	struct kvm *kvm;
+	int src;
+
+	do {
+		kvm = NULL;
+		spin_lock(&mvmm_vm_lock);
+		list_for_each_entry(vm, &mvmm_vm_list, node) {
+			if (vm->irq_src < 0)
+				continue;
+			src = vm->irq_src;
+			vm->irq_src = -1;
+			/* One being destroyed gives it back by itself. */
+			if (mvmm_kvm.get_kvm_safe((struct kvm *)vm->kvm)) {
+				kvm = (struct kvm *)vm->kvm;
+				break;
+			}
+		}
+		spin_unlock(&mvmm_vm_lock);
+		if (kvm) {
+			mvmm_irq_src_free(kvm, src);
+			mvmm_kvm.put_kvm(kvm);
+		}
+	} while (kvm);
 }
 
 int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
@@ -448,6 +521,7 @@ void mvmm_vms_exit(void)
 {
 	struct mvmm_vm *vm, *tmp;
 
+	mvmm_vms_free_irq_srcs();
 	mvmm_watch_remove(&mvmm_destroy_watch);
 	spin_lock(&mvmm_vm_lock);
 	list_for_each_entry_safe(vm, tmp, &mvmm_vm_list, node) {

@@ -47,6 +47,11 @@ struct mvmm_vm {
 	 */
 	u64 route_types;
 	struct list_head vcpus;		/* struct mvmm_vcpu, under mvmm_vm_lock */
+	/*
+	 * KVM's IRQ source id of the VM's kernel secondaries (irq.c), -1:
+	 * none yet. Under mvmm_vm_lock; set by irq.c under its own mutex.
+	 */
+	int irq_src;
 };
 
 /*
@@ -231,6 +236,17 @@ void mvmm_vm_policy_set(u32 id, struct mvmm_policy *p);
 
 /* A reference to VM @id's policy (NULL: empty), or ERR_PTR(-ENOENT). */
 struct mvmm_policy *mvmm_vm_policy_ref(u32 id);
+
+/*
+ * VM @id's struct kvm with a reference (mvmm_kvm.put_kvm() it), or NULL
+ * once KVM destroys it. With @irq_src, the VM's irq_src too.
+ */
+struct kvm *mvmm_vm_kvm_get(u32 id, int *irq_src);
+/*
+ * Make @src (>= 0) VM @id's irq_src if it has none. Returns its irq_src
+ * then (-1: none), or -ENOTCONN once the VM is gone.
+ */
+int mvmm_vm_irq_src_set(u32 id, int src);
 
 /*
  * Who asks about VMs through netlink (netlink.c, mvmm_nl_viewer()):

@@ -1104,4 +1104,84 @@ struct mvmm_ustats {
 #define MVMM_IOC_KICK	_IO(MVMM_IOC_MAGIC, 0x02)	/* arg: vcpu_idx */
 #define MVMM_IOC_STATS	_IOR(MVMM_IOC_MAGIC, 0x03, struct mvmm_ustats)
 
+/*
+ * Interrupts into the attached VM, through KVM's own irqchip, so that
+ * routing, level semantics and EOI are those of KVM's own devices.
+ * Only into the file's VM: there is no VM argument.
+ *
+ * MVMM_IOC_IRQ_LINE: set GSI line @gsi to @level (0 or 1), as the VMM's
+ *   KVM_IRQ_LINE_STATUS does, through KVM's routing of that GSI (its
+ *   default: the IOAPIC's pins 0-23 and the PIC's 0-15). A level-
+ *   triggered entry fires again after each EOI while the line is high;
+ *   an edge-triggered one fires once per raise: raise then lower. Each
+ *   attached file is an IRQ source of its own (KVM's irq source ids):
+ *   a line it holds high is ORed with the VMM's own (and other files')
+ *   sources of that line, and the VMM's KVM_IRQ_LINE does not lower
+ *   it. Detaching lowers every line the file held. Needs KVM's full
+ *   in-kernel irqchip (KVM_CREATE_IRQCHIP): a VM with none, or with the
+ *   split irqchip (IOAPIC and PIC in the VMM), gets ENXIO: there, send
+ *   MSIs, or ask the VMM. @status (out): what KVM_IRQ_LINE_STATUS
+ *   reports: > 0 delivered (or the line lowered), 0 coalesced (the
+ *   line's interrupt still pending), < 0 masked or not delivered.
+ *   The first raise of a file takes one of the VM's IRQ source ids
+ *   (KVM has BITS_PER_LONG of them, a few its own): EBUSY when none is
+ *   left.
+ *
+ * MVMM_IOC_MSI: send the message of struct kvm_msi, as the VMM's
+ *   KVM_SIGNAL_MSI does: @address_lo in 0xfee00000-0xfeefffff (the
+ *   destination APIC id in bits 19:12, and in @address_hi bits 31:8 for
+ *   x2APIC ids above 255 when the VMM enabled them), @data with the
+ *   vector and delivery mode. Works with an in-kernel LAPIC (the full
+ *   or the split irqchip); ENXIO without one. @flags may hold
+ *   MVMM_MSI_VALID_DEVID (then @devid is passed on; x86 ignores it).
+ *   @status (out): > 0 how many vCPUs it went to, 0 coalesced, < 0
+ *   not delivered (no such destination, or masked).
+ *
+ * Errors of both: ENOTCONN (not attached, or the VM is gone), ENXIO (no
+ * in-kernel irqchip for it, see above), EINVAL (@level not 0 or 1, a
+ * GSI KVM has no route for, @flags or @reserved not 0, an address
+ * outside the MSI window, or one KVM refuses: with the VMM's x2APIC
+ * API on, bits 7:0 of @address_hi set), EBUSY (no IRQ source
+ * id left), EFAULT.
+ */
+
+/**
+ * struct mvmm_irq_line - argument of MVMM_IOC_IRQ_LINE
+ * @gsi: the GSI line, as KVM routes it
+ * @level: 0 or 1
+ * @flags: 0
+ * @status: out: what KVM_IRQ_LINE_STATUS reports (see above)
+ */
+struct mvmm_irq_line {
+	__u32 gsi;
+	__u32 level;
+	__u32 flags;
+	__s32 status;
+};
+
+#define MVMM_MSI_VALID_DEVID	(1U << 0)	/* KVM_MSI_VALID_DEVID */
+
+/**
+ * struct mvmm_msi - argument of MVMM_IOC_MSI: struct kvm_msi's message
+ * @address_lo: 0xfeeXXXXX: the destination APIC id in bits 19:12
+ * @address_hi: x2APIC ids above 255 in bits 31:8, if the VMM enabled them
+ * @data: the vector and the delivery mode
+ * @flags: MVMM_MSI_VALID_DEVID or 0
+ * @devid: with MVMM_MSI_VALID_DEVID: passed on (x86 ignores it)
+ * @status: out: how many vCPUs it went to, see above
+ * @reserved: 0
+ */
+struct mvmm_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 flags;
+	__u32 devid;
+	__s32 status;
+	__u64 reserved;
+};
+
+#define MVMM_IOC_IRQ_LINE _IOWR(MVMM_IOC_MAGIC, 0x04, struct mvmm_irq_line)
+#define MVMM_IOC_MSI	_IOWR(MVMM_IOC_MAGIC, 0x05, struct mvmm_msi)
+
 #endif /* _UAPI_LINUX_MVMM_H */

@@ -92,4 +92,47 @@ void mvmm_handler_unregister(struct mvmm_handler *h);
  */
 void *mvmm_handler_priv(const struct mvmm_handler *h);
 
+/**
+ * mvmm_irq_line() - set a GSI line of a VM, through KVM's in-kernel irqchip
+ * @vm_id: the VM, as mvmm names it (struct mvmm_request .vm_id)
+ * @gsi: the GSI, as KVM routes it (by default the IOAPIC's pins 0-23
+ *	and the PIC's 0-15)
+ * @level: 1 to raise the line, 0 to lower it
+ *
+ * What the VMM's KVM_IRQ_LINE does, with routing, level semantics and
+ * EOI as for KVM's own devices: a level-triggered IOAPIC entry fires
+ * again after each EOI while the line stays high; an edge-triggered one
+ * fires once per raise (raise, then lower). The kernel secondaries of a
+ * VM share one KVM IRQ source of their own, taken at the first raise:
+ * a line they hold high is ORed with the VMM's, which cannot lower it,
+ * and lowering it lowers it for all of them. Lower what you raised
+ * before unregistering: the source is given back (its lines lowered)
+ * only when mvmm is unloaded or the VM destroyed.
+ *
+ * Context: process context (->handle() included); may sleep. Not from
+ * ->vm_gone().
+ * Return: 0; -ENOTCONN (no such VM, or it is being destroyed), -ENXIO
+ * (the VM has no full in-kernel irqchip: none, or the split one), -EINVAL
+ * (@level not 0 or 1, no route for @gsi), -EBUSY (the VM has no IRQ
+ * source id left).
+ */
+int mvmm_irq_line(u32 vm_id, u32 gsi, int level);
+
+/**
+ * mvmm_msi() - send an MSI into a VM, as KVM_SIGNAL_MSI does
+ * @vm_id: the VM, as mvmm names it (struct mvmm_request .vm_id)
+ * @msi: the message; see MVMM_IOC_MSI in uapi/linux/mvmm.h for its
+ *	fields (@msi->status is not written)
+ *
+ * Needs an in-kernel LAPIC: the full in-kernel irqchip or the split one.
+ * A message that reaches no vCPU, or is coalesced, is not an error.
+ *
+ * Context: process context (->handle() included); may sleep. Not from
+ * ->vm_gone().
+ * Return: 0; -ENOTCONN (no such VM, or it is being destroyed), -ENXIO (no
+ * in-kernel LAPIC), -EINVAL (flags, reserved, an address outside
+ * 0xfee00000-0xfeefffff, or a message KVM refuses).
+ */
+int mvmm_msi(u32 vm_id, const struct mvmm_msi *msi);
+
 #endif /* _MVMM_SECONDARY_H */
