@@ -640,6 +640,36 @@ int mvmm_sec_kstats(struct mvmm_sec *s, struct mvmm_ustats *st)
 	return ret ? mvmm_err(-ret) : 0;
 }
 
+int mvmm_sec_irq_line(struct mvmm_sec *s, uint32_t gsi, int level,
+		      int *status)
+{
+	struct mvmm_irq_line l = { .gsi = gsi, .level = (uint32_t)level };
+	int ret = s->ioctl(s->fd, MVMM_IOC_IRQ_LINE, (unsigned long)&l);
+
+	if (ret)
+		return mvmm_err(-ret);
+	if (status)
+		*status = l.status;
+	return 0;
+}
+
+int mvmm_sec_msi(struct mvmm_sec *s, uint64_t address, uint32_t data,
+		 int *status)
+{
+	struct mvmm_msi m = {
+		.address_lo = (uint32_t)address,
+		.address_hi = (uint32_t)(address >> 32),
+		.data = data,
+	};
+	int ret = s->ioctl(s->fd, MVMM_IOC_MSI, (unsigned long)&m);
+
+	if (ret)
+		return mvmm_err(-ret);
+	if (status)
+		*status = m.status;
+	return 0;
+}
+
 static struct mvmm_slot *mvmm_sec_slot(struct mvmm_sec *s, uint32_t idx)
 {
 	return (struct mvmm_slot *)((char *)s->ring + s->slots_offset +

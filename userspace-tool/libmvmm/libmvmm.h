@@ -111,6 +111,28 @@ void mvmm_sec_stats(const struct mvmm_sec *s, struct mvmm_sec_stats *st);
 int mvmm_sec_kstats(struct mvmm_sec *s, struct mvmm_ustats *st);
 
 /*
+ * Interrupts into the attached VM through KVM's in-kernel irqchip (see
+ * MVMM_IOC_IRQ_LINE and MVMM_IOC_MSI in uapi/linux/mvmm.h).
+ *
+ * mvmm_sec_irq_line(): set GSI line @gsi to @level (0 or 1): a level-
+ * triggered device raises it and lowers it when the cause is gone; an
+ * edge-triggered one raises and lowers it for each interrupt. The line
+ * is this attachment's own: the VMM's KVM_IRQ_LINE does not lower it,
+ * and detaching does. Needs the full in-kernel irqchip.
+ * mvmm_sec_msi(): send the MSI @address (0xfeeXXXXX, x2APIC ids in the
+ * high half)/@data. Needs an in-kernel LAPIC (the split irqchip does).
+ * Both return 0 with KVM's report in *@status (NULL: not wanted): > 0
+ * delivered, 0 coalesced (still pending), < 0 masked or no destination;
+ * or -errno with errno set: -ENOTCONN (not attached, the VM is gone),
+ * -ENXIO (no in-kernel irqchip for it), -EINVAL, -EBUSY (no IRQ source
+ * id left in the VM).
+ */
+int mvmm_sec_irq_line(struct mvmm_sec *s, uint32_t gsi, int level,
+		      int *status);
+int mvmm_sec_msi(struct mvmm_sec *s, uint64_t address, uint32_t data,
+		 int *status);
+
+/*
  * Called once per request. @ans is zeroed on entry (MVMM_ACT_MAIN): fill
  * it. Return 0 to go on, < 0 to stop: that request is left unanswered (it
  * times out, or takes its fallback at detach) and run/poll_once return

@@ -35,6 +35,10 @@ struct fake {
 	struct mvmm_reply reply;	/* the last MVMM_IOC_ANSWER */
 	unsigned long replies;
 	int answer_ret;			/* what MVMM_IOC_ANSWER returns */
+	struct mvmm_irq_line irq;	/* the last MVMM_IOC_IRQ_LINE */
+	struct mvmm_msi msi;		/* the last MVMM_IOC_MSI */
+	int irq_ret;			/* what both return */
+	int irq_status;			/* the status they report */
 
 	pthread_mutex_t obs_lock;	/* observe producers */
 	uint32_t obs_head;
@@ -61,6 +65,14 @@ static int fake_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		memcpy(&f->reply, (void *)arg, sizeof(f->reply));
 		f->replies++;
 		ret = f->answer_ret;
+	} else if (cmd == MVMM_IOC_IRQ_LINE) {
+		memcpy(&f->irq, (void *)arg, sizeof(f->irq));
+		((struct mvmm_irq_line *)arg)->status = f->irq_status;
+		ret = f->irq_ret;
+	} else if (cmd == MVMM_IOC_MSI) {
+		memcpy(&f->msi, (void *)arg, sizeof(f->msi));
+		((struct mvmm_msi *)arg)->status = f->irq_status;
+		ret = f->irq_ret;
 	} else {
 		ret = -ENOTTY;
 	}

@@ -566,6 +566,42 @@ static void test_answer_ioctl(void)
 	fake_free(f);
 }
 
+/* --- MVMM_IOC_IRQ_LINE and MVMM_IOC_MSI ---------------------------------- */
+
+static void test_irq(void)
+{
+	struct fake *f = fake_new(1, 8, true);
+	int st = 0;
+
+	f->irq_status = 1;
+	CHECK(mvmm_sec_irq_line(f->s, 11, 1, &st) == 0 && st == 1,
+	      "irq_line: 0, the kernel's status");
+	CHECK(f->irq.gsi == 11 && f->irq.level == 1 && !f->irq.flags,
+	      "...gsi, level and flags 0 passed");
+	CHECK_EQ(mvmm_sec_irq_line(f->s, 11, 0, NULL), 0,
+		 "irq_line: a NULL status is fine");
+	CHECK(f->irq.gsi == 11 && f->irq.level == 0, "...the line lowered");
+	f->irq_status = 2;
+	CHECK(mvmm_sec_msi(f->s, 0x12345678fee01000ULL, 0x4041, &st) == 0 &&
+	      st == 2, "msi: 0, the kernel's status");
+	CHECK(f->msi.address_lo == 0xfee01000 &&
+	      f->msi.address_hi == 0x12345678 && f->msi.data == 0x4041 &&
+	      !f->msi.flags && !f->msi.devid && !f->msi.reserved,
+	      "...the address split in halves, data, zero flags and reserved");
+	f->irq_ret = -ENOTCONN;
+	st = 7;
+	errno = 0;
+	CHECK(mvmm_sec_irq_line(f->s, 4, 1, &st) == -ENOTCONN &&
+	      errno == ENOTCONN && st == 7,
+	      "irq_line: the kernel's errno, negated and in errno; no status");
+	f->irq_ret = -ENXIO;
+	errno = 0;
+	CHECK(mvmm_sec_msi(f->s, 0xfee00000, 0x40, &st) == -ENXIO &&
+	      errno == ENXIO && st == 7,
+	      "msi: the kernel's errno, negated and in errno; no status");
+	fake_free(f);
+}
+
 /* --- the ring's geometry ------------------------------------------------- */
 
 static int setup_with(void (*spoil)(struct mvmm_ring *r), size_t size)
@@ -614,6 +650,7 @@ int main(void)
 	test_observe();
 	test_read();
 	test_answer_ioctl();
+	test_irq();
 	test_setup();
 	test_stop_signal(false);
 	test_stop_signal(true);
