@@ -114,6 +114,7 @@ vm-build-%: deps userspace
 	RIG_KERNEL=$* $(VM)/prepare
 	$(MAKE) -C selftests/kvm LINUX_SRC=$(BUILD)/linux-source-$* \
 		OUT=$(BUILD)/kvm-tests-$*
+	$(MAKE) -C selftests/qemu OUT=$(BUILD)/qemu-tests-$*
 
 # What DKMS builds from (make dkms-src) builds against every line's
 # headers.
@@ -121,10 +122,14 @@ dkms-check: deps userspace
 	selftests/packaging/run $(foreach k,$(RIG_KERNELS),\
 		--kbuild /usr/src/linux-headers-$(call abi_of,$(k))-amd64)
 
+# The same boot runs the real-client tests (selftests/qemu/suite): Debian's
+# QEMU as the main VMM in the rig (--qemu puts it there).
 vm-suite-%:
 	@echo "=== make check, kernel line $* ($(call abi_of,$*))"
-	RIG_KERNEL=$* $(VM)/run-suite --fail-on-skip \
-		--add $(BUILD)/kvm-tests-$*:/mvmm/tests selftests/kvm/suite
+	RIG_KERNEL=$* $(VM)/run-suite --fail-on-skip --qemu \
+		--add $(BUILD)/kvm-tests-$*:/mvmm/tests \
+		--add $(BUILD)/qemu-tests-$*:/mvmm/qemu \
+		selftests/kvm/suite selftests/qemu/suite
 	RIG_KERNEL=$* $(VM)/transparency
 	selftests/packaging/run --modules $(BUILD)/kmod-$(call abi_of,$*)
 

@@ -242,6 +242,25 @@ rig_stage_mvmmctl()
 	return 1
 }
 
+# Debian's qemu-system-x86_64 for tests that run it as the main VMM
+# inside the rig (on nested KVM): the binary under its own path, so that
+# its command name is QEMU's, every library it links, and the firmware of
+# -M microvm. No QEMU on the host is an error, never a reason to skip.
+RIG_QEMU=/usr/bin/qemu-system-x86_64
+rig_stage_qemu()
+{
+	local root=$1 fw
+
+	[ -x "$RIG_QEMU" ] ||
+		rig_die "no $RIG_QEMU on the host (apt-get install qemu-system-x86)"
+	rig_copy_prog "$RIG_QEMU" "$root"
+	for fw in bios-microvm.bin; do
+		[ -e "/usr/share/qemu/$fw" ] || rig_die "no /usr/share/qemu/$fw"
+		mkdir -p "$root/usr/share/qemu"
+		cp -L "/usr/share/qemu/$fw" "$root/usr/share/qemu/"
+	done
+}
+
 rig_cpio()
 {
 	local root=$1 out=$2
