@@ -163,6 +163,16 @@ static u64 testsec_size_mask(unsigned int size)
 	return size == 4 ? 0xffffffffULL : size == 2 ? 0xffff : 0xff;
 }
 
+/* An OUT of @v to TESTSEC_MSI_PORT or _LINE_PORT: 0 or the call's -errno. */
+static int testsec_irq(const struct mvmm_request *req, u64 v)
+{
+	struct mvmm_msi msi = { .address_lo = 0xfee00000, .data = (u8)v };
+
+	if (req->ev.qual == TESTSEC_MSI_PORT)
+		return mvmm_msi(req->vm_id, &msi);
+	return mvmm_irq_line(req->vm_id, v >> 1, v & 1);
+}
+
 /* The TESTSEC_ANSWER mode: fill @ans and return true, or leave it to main. */
 static bool testsec_answer(enum testsec_type t, const struct mvmm_request *req,
 			   struct mvmm_answer *ans)
@@ -177,9 +187,14 @@ static bool testsec_answer(enum testsec_type t, const struct mvmm_request *req,
 		ans->value = TESTSEC_IO_IN(q);
 		break;
 	case TS_IO_OUT:
+		v = req->gprs[MVMM_GPR_RAX] & testsec_size_mask(ev->size);
+		if (q == TESTSEC_MSI_PORT || q == TESTSEC_LINE_PORT) {
+			if (testsec_irq(req, v))
+				return false;
+			break;
+		}
 		if (q < TESTSEC_PORT_LO || q > TESTSEC_PORT_HI)
 			return false;
-		v = req->gprs[MVMM_GPR_RAX] & testsec_size_mask(ev->size);
 		atomic64_set(&testsec_io_last[q - TESTSEC_PORT_LO], v);
 		atomic64_inc(&testsec_io_outs[q - TESTSEC_PORT_LO]);
 		break;

@@ -19,6 +19,12 @@
  *   HLT                                       nothing: the vCPU goes on
  *   exception #UD (vector 6)                  consumed, resume at RIP + 2
  *                                             (after a ud2)
+ *   IO out of TESTSEC_MSI_PORT, value V       mvmm_msi() into the VM:
+ *                                             fixed vector V to APIC id 0
+ *   IO out of TESTSEC_LINE_PORT, value V      mvmm_irq_line() into the
+ *                                             VM: GSI V >> 1 to V & 1
+ * The last two pass the OUT to main (the VMM sees it) when the call
+ * fails.
  */
 #ifndef _MVMM_TESTSEC_H
 #define _MVMM_TESTSEC_H
@@ -45,6 +51,10 @@
 #define TESTSEC_HC_RET(nr)	(((unsigned long long)(nr) << 16) | 0xc0deU)
 
 #define TESTSEC_UD_VECTOR	6
+
+/* Interrupts from a kernel secondary (mvmm_irq_test). */
+#define TESTSEC_MSI_PORT	0x5f0
+#define TESTSEC_LINE_PORT	0x5f1
 
 /* Module parameter "mode" (/sys/module/mvmm_testsec/parameters/mode). */
 enum testsec_mode {

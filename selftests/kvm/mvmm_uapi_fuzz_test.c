@@ -3062,7 +3062,9 @@ static void hs_ioctl_random(struct hs *h)
 					   rnd(&h->r, 1 << 14));
 			} while (cmd == MVMM_IOC_ATTACH ||
 				 cmd == MVMM_IOC_ANSWER ||
-				 cmd == MVMM_IOC_KICK || cmd == MVMM_IOC_STATS);
+				 cmd == MVMM_IOC_KICK || cmd == MVMM_IOC_STATS ||
+				 cmd == MVMM_IOC_IRQ_LINE ||
+				 cmd == MVMM_IOC_MSI);
 		} else {
 			/*
 			 * Not the numbers the VFS answers itself for any
