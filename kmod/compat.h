@@ -95,4 +95,17 @@
 #define fd_file(f)	((f).file)
 #endif
 
+/*
+ * 6.5 dropped get_user_pages_remote()'s vmas argument ("mm/gup: remove
+ * vmas parameter from get_user_pages_remote()"). One page at @addr of
+ * @mm, the mmap lock held: 1, or 0 or -errno.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define mvmm_gup_remote(mm, addr, gup_flags, page) \
+	get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL)
+#else
+#define mvmm_gup_remote(mm, addr, gup_flags, page) \
+	get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL)
+#endif
+
 #endif /* _MVMM_COMPAT_H */

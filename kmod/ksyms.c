@@ -89,6 +89,8 @@ static const struct {
 	MVMM_NEED(free_irq_source_id, "kvm_free_irq_source_id"),
 	MVMM_NEED(get_kvm_safe, "kvm_get_kvm_safe"),
 	MVMM_NEED(put_kvm, "kvm_put_kvm"),
+	MVMM_NEED(gfn_to_memslot_kvm, "gfn_to_memslot"),
+	MVMM_NEED(mark_page_dirty_in_slot, "mark_page_dirty_in_slot"),
 };
 
 /* Resolve every needed symbol, naming each one that is missing. */

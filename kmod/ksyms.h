@@ -58,6 +58,15 @@ struct mvmm_kvm {
 	bool (*get_kvm_safe)(struct kvm *kvm);
 	void (*put_kvm)(struct kvm *kvm);
 	/*
+	 * Guest memory for secondaries (guest_mem.c): a VM's memslot of a
+	 * gfn, and the dirty log of a write. Exported, in 6.1 and 6.12.
+	 */
+	struct kvm_memory_slot *(*gfn_to_memslot_kvm)(struct kvm *kvm,
+						      gfn_t gfn);
+	void (*mark_page_dirty_in_slot)(struct kvm *kvm,
+					const struct kvm_memory_slot *memslot,
+					gfn_t gfn);
+	/*
 	 * 6.12 only (absent in 6.1, NULL there): HLT completed in the
 	 * vendor's fastpath, interrupts off (complete.c keeps routed HLTs
 	 * out of it).

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include "compat.h"
+#include "guest_mem.h"
 #include "handler.h"
 #include "irq.h"
 #include "ksyms.h"
@@ -219,6 +220,16 @@ static long mvmm_udev_msi(struct file *file, void __user *argp)
 	return put_user(m.status, &((struct mvmm_msi __user *)argp)->status);
 }
 
+static long mvmm_udev_mem(struct file *file, void __user *argp, bool write)
+{
+	struct mvmm_ufile *f = file->private_data;
+	struct mvmm_mem m;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	return mvmm_guest_mem_user(f->vm_id, &m, write);
+}
+
 static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -256,6 +267,11 @@ static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
 		if (!u)
 			return -ENOTCONN;
 		return mvmm_udev_msi(file, argp);
+	case MVMM_IOC_MEM_READ:
+	case MVMM_IOC_MEM_WRITE:
+		if (!u)
+			return -ENOTCONN;
+		return mvmm_udev_mem(file, argp, cmd == MVMM_IOC_MEM_WRITE);
 	default:
 		return -ENOTTY;
 	}

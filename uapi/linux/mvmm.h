@@ -1184,4 +1184,66 @@ struct mvmm_msi {
 #define MVMM_IOC_IRQ_LINE _IOWR(MVMM_IOC_MAGIC, 0x04, struct mvmm_irq_line)
 #define MVMM_IOC_MSI	_IOWR(MVMM_IOC_MAGIC, 0x05, struct mvmm_msi)
 
+/*
+ * Guest memory of the attached VM, for devices that do DMA: only the
+ * file's VM (there is no VM argument), at any time while it lives, while
+ * answering one of its requests or outside one (a device completing a
+ * transfer later).
+ *
+ * MVMM_IOC_MEM_READ copies @len bytes of guest-physical memory from @gpa
+ * to the buffer at @addr; MVMM_IOC_MEM_WRITE copies them from the buffer
+ * into the guest. 1 to MVMM_MEM_MAX bytes per call, any alignment: the
+ * range may cross pages and memslots, but all of it must be in memslots
+ * the VMM created (address space 0, not SMM's; never KVM's own internal
+ * slots). Every page is checked before any byte is copied: a call that
+ * fails copied nothing into the guest (a read that fails may have
+ * filled part of the buffer: EFAULT).
+ *
+ * The memory is the VMM's: a memslot's pages are reached in the VMM's
+ * address space (its mappings, faulted in as the VMM's accesses would
+ * be), never in the caller's. A write is seen by the guest at once, as
+ * a write by the VMM would be, and marks the pages it wrote dirty for
+ * KVM_GET_DIRTY_LOG in slots with KVM_MEM_LOG_DIRTY_PAGES, so that a
+ * migration copies them again. No ordering beyond that is promised:
+ * bytes are copied as by memcpy(), not atomically; a secondary that
+ * publishes data to a guest (a used ring index after the buffer) writes
+ * the data first, then the index in a later call.
+ *
+ * Errors of both: ENOTCONN (not attached, the VM is gone or being
+ * destroyed, or the VMM's address space is gone), EINVAL (@len 0 or
+ * above MVMM_MEM_MAX, @flags or @reserved not 0), EFAULT (the buffer at
+ * @addr), ENOENT (part of the range is in no memslot of the VMM), EIO
+ * (a page of a memslot cannot be reached in the VMM's address space:
+ * not mapped there, or a mapping of IO or PFNs, or not writable there
+ * for a write), EACCES (part of the range is in a guest_memfd memslot,
+ * whose private memory is not the VMM's to reach; kernels with
+ * guest_memfd only), ENOMEM.
+ * MVMM_IOC_MEM_WRITE also: EROFS (part of the range is in a read-only
+ * memslot, KVM_MEM_READONLY), EOPNOTSUPP (the VM logs dirty pages in a
+ * dirty ring, KVM_CAP_DIRTY_LOG_RING: KVM's rings take entries only
+ * from the VM's own vCPU threads, so a write from elsewhere could not be
+ * logged; such a VM's memory can be read, not written).
+ */
+#define MVMM_MEM_MAX	65536	/* bytes per MVMM_IOC_MEM_READ/WRITE */
+
+/**
+ * struct mvmm_mem - argument of MVMM_IOC_MEM_READ and MVMM_IOC_MEM_WRITE
+ * @gpa: the first guest-physical address
+ * @addr: the caller's buffer, @len bytes: written by MVMM_IOC_MEM_READ,
+ *	read by MVMM_IOC_MEM_WRITE
+ * @len: 1 to %MVMM_MEM_MAX
+ * @flags: 0
+ * @reserved: 0
+ */
+struct mvmm_mem {
+	__u64 gpa;
+	__u64 addr;
+	__u32 len;
+	__u32 flags;
+	__u64 reserved;
+};
+
+#define MVMM_IOC_MEM_READ	_IOW(MVMM_IOC_MAGIC, 0x06, struct mvmm_mem)
+#define MVMM_IOC_MEM_WRITE	_IOW(MVMM_IOC_MAGIC, 0x07, struct mvmm_mem)
+
 #endif /* _UAPI_LINUX_MVMM_H */

@@ -135,4 +135,48 @@ int mvmm_irq_line(u32 vm_id, u32 gsi, int level);
  */
 int mvmm_msi(u32 vm_id, const struct mvmm_msi *msi);
 
+/**
+ * mvmm_guest_read() - read guest-physical memory of a VM
+ * @vm_id: the VM, as mvmm names it (struct mvmm_request .vm_id)
+ * @gpa: the first guest-physical address
+ * @buf: where to copy the bytes, in the kernel
+ * @len: 1 to %MVMM_MEM_MAX bytes
+ *
+ * The range may cross pages and memslots, but all of it must be in
+ * memslots the VMM created (address space 0). The memory is reached in
+ * the VMM's address space, whatever the caller's is (a kworker has
+ * none): see MVMM_IOC_MEM_READ in uapi/linux/mvmm.h.
+ *
+ * Context: process context (->handle() included, or a work item: a
+ * device completing a transfer later); may sleep. Not from ->vm_gone().
+ * Return: 0; -ENOTCONN (no such VM, it is being destroyed, or the VMM's
+ * address space is gone), -EINVAL (@len), -ENOENT (part of the range in
+ * no memslot), -EIO (a page the VMM does not map, or maps as IO or
+ * PFNs), -EACCES (a guest_memfd memslot), -ENOMEM. On an error @buf may
+ * hold part of the bytes.
+ */
+int mvmm_guest_read(u32 vm_id, u64 gpa, void *buf, size_t len);
+
+/**
+ * mvmm_guest_write() - write guest-physical memory of a VM
+ * @vm_id: the VM, as mvmm names it (struct mvmm_request .vm_id)
+ * @gpa: the first guest-physical address
+ * @buf: the bytes to copy, in the kernel
+ * @len: 1 to %MVMM_MEM_MAX bytes
+ *
+ * As mvmm_guest_read(); every page is checked before any byte is
+ * written, so that an error leaves the guest's memory unchanged. The
+ * pages written are marked dirty for KVM_GET_DIRTY_LOG (in slots with
+ * KVM_MEM_LOG_DIRTY_PAGES). A VM with a dirty ring
+ * (KVM_CAP_DIRTY_LOG_RING) can be written only from its own vCPU's
+ * thread, in ->handle(), whose ring takes the entries: elsewhere
+ * -EOPNOTSUPP.
+ *
+ * Context: process context (->handle() included, or a work item); may
+ * sleep. Not from ->vm_gone().
+ * Return: 0; the errors of mvmm_guest_read(), -EROFS (a read-only
+ * memslot, KVM_MEM_READONLY), -EOPNOTSUPP (a dirty ring, see above).
+ */
+int mvmm_guest_write(u32 vm_id, u64 gpa, const void *buf, size_t len);
+
 #endif /* _MVMM_SECONDARY_H */
