@@ -670,6 +670,31 @@ int mvmm_sec_msi(struct mvmm_sec *s, uint64_t address, uint32_t data,
 	return 0;
 }
 
+static int mvmm_sec_mem(struct mvmm_sec *s, unsigned long cmd, uint64_t gpa,
+			const void *buf, uint32_t len)
+{
+	struct mvmm_mem m = {
+		.gpa = gpa,
+		.addr = (uint64_t)(uintptr_t)buf,
+		.len = len,
+	};
+	int ret = s->ioctl(s->fd, cmd, (unsigned long)&m);
+
+	return ret ? mvmm_err(-ret) : 0;
+}
+
+int mvmm_sec_mem_read(struct mvmm_sec *s, uint64_t gpa, void *buf,
+		      uint32_t len)
+{
+	return mvmm_sec_mem(s, MVMM_IOC_MEM_READ, gpa, buf, len);
+}
+
+int mvmm_sec_mem_write(struct mvmm_sec *s, uint64_t gpa, const void *buf,
+		       uint32_t len)
+{
+	return mvmm_sec_mem(s, MVMM_IOC_MEM_WRITE, gpa, buf, len);
+}
+
 static struct mvmm_slot *mvmm_sec_slot(struct mvmm_sec *s, uint32_t idx)
 {
 	return (struct mvmm_slot *)((char *)s->ring + s->slots_offset +

@@ -133,6 +133,23 @@ int mvmm_sec_msi(struct mvmm_sec *s, uint64_t address, uint32_t data,
 		 int *status);
 
 /*
+ * Guest memory of the attached VM, for DMA (see MVMM_IOC_MEM_READ and
+ * MVMM_IOC_MEM_WRITE in uapi/linux/mvmm.h): copy @len bytes (1 to
+ * MVMM_MEM_MAX) between guest-physical @gpa and @buf, while answering a
+ * request or at any other time. The range must be all in the VMM's
+ * memslots; a write that fails wrote nothing, and one that succeeds
+ * marks its pages dirty for the VMM's dirty log. 0, or -errno with errno
+ * set: -ENOTCONN (not attached, the VM is gone), -EINVAL (@len), -EFAULT
+ * (@buf), -ENOENT (outside the memslots), -EIO (a page the VMM does not
+ * map, or not writably), -EACCES (a guest_memfd slot), -EROFS (write: a
+ * read-only slot), -EOPNOTSUPP (write: the VM has a dirty ring).
+ */
+int mvmm_sec_mem_read(struct mvmm_sec *s, uint64_t gpa, void *buf,
+		      uint32_t len);
+int mvmm_sec_mem_write(struct mvmm_sec *s, uint64_t gpa, const void *buf,
+		       uint32_t len);
+
+/*
  * Called once per request. @ans is zeroed on entry (MVMM_ACT_MAIN): fill
  * it. Return 0 to go on, < 0 to stop: that request is left unanswered (it
  * times out, or takes its fallback at detach) and run/poll_once return
