@@ -20,6 +20,8 @@
  *   io     "<port> <outs> <last value>" per port of its range
  *   msr    "<index> <writes> <last value>" per MSR of its range
  *   last   the last request: VM and vCPU id, type, qualifiers
+ *   mem    "<done> <last errno>": transfers of TESTSEC_MEM_LATER_PORT
+ *          its work item completed, and the last one's result
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,6 +31,7 @@
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <mvmm/secondary.h>
 #include "testsec.h"
 
@@ -173,6 +176,54 @@ static int testsec_irq(const struct mvmm_request *req, u64 v)
 	return mvmm_irq_line(req->vm_id, v >> 1, v & 1);
 }
 
+/*
+ * Guest memory (mvmm_guest_mem_test): TESTSEC_MEM_LEN bytes at @gpa read,
+ * their complement written at @gpa + TESTSEC_MEM_LEN: 0 or -errno.
+ */
+static int testsec_mem_copy(u32 vm_id, u64 gpa)
+{
+	u8 buf[TESTSEC_MEM_LEN];
+	int i, ret;
+
+	ret = mvmm_guest_read(vm_id, gpa, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = ~buf[i];
+	return mvmm_guest_write(vm_id, gpa + TESTSEC_MEM_LEN, buf, sizeof(buf));
+}
+
+/* The same later, from a kworker: a device completing a transfer. */
+static struct {
+	struct work_struct work;
+	u32 vm_id;
+	u64 gpa;
+	atomic64_t done;
+	atomic_t ret;
+} testsec_mem_later;
+
+static void testsec_mem_work(struct work_struct *work)
+{
+	atomic_set(&testsec_mem_later.ret,
+		   testsec_mem_copy(testsec_mem_later.vm_id,
+				    testsec_mem_later.gpa));
+	/* Pairs with the acquire of a reader of "mem". */
+	atomic64_inc_return_release(&testsec_mem_later.done);
+}
+
+/* An OUT of @v to TESTSEC_MEM_PORT or _LATER_PORT: 0 or -errno. */
+static int testsec_mem(const struct mvmm_request *req, u64 v)
+{
+	if (req->ev.qual == TESTSEC_MEM_PORT)
+		return testsec_mem_copy(req->vm_id, v);
+	/* One transfer at a time; the guest waits for each. */
+	if (work_pending(&testsec_mem_later.work))
+		return -EBUSY;
+	testsec_mem_later.vm_id = req->vm_id;
+	testsec_mem_later.gpa = v;
+	return schedule_work(&testsec_mem_later.work) ? 0 : -EBUSY;
+}
+
 /* The TESTSEC_ANSWER mode: fill @ans and return true, or leave it to main. */
 static bool testsec_answer(enum testsec_type t, const struct mvmm_request *req,
 			   struct mvmm_answer *ans)
@@ -190,6 +241,11 @@ static bool testsec_answer(enum testsec_type t, const struct mvmm_request *req,
 		v = req->gprs[MVMM_GPR_RAX] & testsec_size_mask(ev->size);
 		if (q == TESTSEC_MSI_PORT || q == TESTSEC_LINE_PORT) {
 			if (testsec_irq(req, v))
+				return false;
+			break;
+		}
+		if (q == TESTSEC_MEM_PORT || q == TESTSEC_MEM_LATER_PORT) {
+			if (testsec_mem(req, v))
 				return false;
 			break;
 		}
@@ -354,8 +410,18 @@ static int testsec_last_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(testsec_last);
 
+static int testsec_mem_show(struct seq_file *m, void *unused)
+{
+	s64 done = atomic64_read_acquire(&testsec_mem_later.done);
+
+	seq_printf(m, "%lld %d\n", done, atomic_read(&testsec_mem_later.ret));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(testsec_mem);
+
 static int __init testsec_init(void)
 {
+	INIT_WORK(&testsec_mem_later.work, testsec_mem_work);
 	testsec_handler = mvmm_handler_register(TESTSEC_NAME, &testsec_ops,
 						testsec_calls);
 	if (IS_ERR(testsec_handler))
@@ -367,6 +433,7 @@ static int __init testsec_init(void)
 	debugfs_create_file("msr", 0444, testsec_dir, NULL, &testsec_msr_fops);
 	debugfs_create_file("last", 0444, testsec_dir, NULL,
 			    &testsec_last_fops);
+	debugfs_create_file("mem", 0444, testsec_dir, NULL, &testsec_mem_fops);
 	return 0;
 }
 
@@ -378,6 +445,8 @@ static void __exit testsec_exit(void)
 	/* Returns once no vCPU is inside testsec_handle() any more. */
 	if (h)
 		mvmm_handler_unregister(h);
+	/* No new work once no vCPU is in ->handle(). */
+	cancel_work_sync(&testsec_mem_later.work);
 }
 
 module_init(testsec_init);

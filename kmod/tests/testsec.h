@@ -23,7 +23,14 @@
  *                                             fixed vector V to APIC id 0
  *   IO out of TESTSEC_LINE_PORT, value V      mvmm_irq_line() into the
  *                                             VM: GSI V >> 1 to V & 1
- * The last two pass the OUT to main (the VMM sees it) when the call
+ *   IO out of TESTSEC_MEM_PORT, value V       mvmm_guest_read() of
+ *                                             TESTSEC_MEM_LEN bytes at
+ *                                             GPA V, mvmm_guest_write()
+ *                                             of their complement at
+ *                                             V + TESTSEC_MEM_LEN
+ *   IO out of TESTSEC_MEM_LATER_PORT, V       the same, later, from a
+ *                                             work item (debugfs "mem")
+ * The last four pass the OUT to main (the VMM sees it) when the call
  * fails.
  */
 #ifndef _MVMM_TESTSEC_H
@@ -55,6 +62,11 @@
 /* Interrupts from a kernel secondary (mvmm_irq_test). */
 #define TESTSEC_MSI_PORT	0x5f0
 #define TESTSEC_LINE_PORT	0x5f1
+
+/* Guest memory from a kernel secondary (mvmm_guest_mem_test). */
+#define TESTSEC_MEM_PORT	0x5f2
+#define TESTSEC_MEM_LATER_PORT	0x5f3
+#define TESTSEC_MEM_LEN		16
 
 /* Module parameter "mode" (/sys/module/mvmm_testsec/parameters/mode). */
 enum testsec_mode {
