@@ -39,6 +39,9 @@ struct fake {
 	struct mvmm_msi msi;		/* the last MVMM_IOC_MSI */
 	int irq_ret;			/* what both return */
 	int irq_status;			/* the status they report */
+	struct mvmm_mem mem;		/* the last MVMM_IOC_MEM_READ/WRITE */
+	unsigned long mem_cmd;		/* which of the two */
+	int mem_ret;			/* what they return */
 
 	pthread_mutex_t obs_lock;	/* observe producers */
 	uint32_t obs_head;
@@ -73,6 +76,10 @@ static int fake_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		memcpy(&f->msi, (void *)arg, sizeof(f->msi));
 		((struct mvmm_msi *)arg)->status = f->irq_status;
 		ret = f->irq_ret;
+	} else if (cmd == MVMM_IOC_MEM_READ || cmd == MVMM_IOC_MEM_WRITE) {
+		memcpy(&f->mem, (void *)arg, sizeof(f->mem));
+		f->mem_cmd = cmd;
+		ret = f->mem_ret;
 	} else {
 		ret = -ENOTTY;
 	}

@@ -602,6 +602,37 @@ static void test_irq(void)
 	fake_free(f);
 }
 
+/* --- MVMM_IOC_MEM_READ and MVMM_IOC_MEM_WRITE --------------------------- */
+
+static void test_mem(void)
+{
+	struct fake *f = fake_new(1, 8, true);
+	char buf[32];
+
+	CHECK(mvmm_sec_mem_read(f->s, 0x123456789000ULL, buf, 32) == 0 &&
+	      f->mem_cmd == MVMM_IOC_MEM_READ,
+	      "mem_read: 0, MVMM_IOC_MEM_READ");
+	CHECK(f->mem.gpa == 0x123456789000ULL &&
+	      f->mem.addr == (uint64_t)(uintptr_t)buf && f->mem.len == 32 &&
+	      !f->mem.flags && !f->mem.reserved,
+	      "...gpa, buffer, len passed, flags and reserved 0");
+	CHECK(mvmm_sec_mem_write(f->s, 0x1000, buf + 1, 7) == 0 &&
+	      f->mem_cmd == MVMM_IOC_MEM_WRITE && f->mem.gpa == 0x1000 &&
+	      f->mem.addr == (uint64_t)(uintptr_t)(buf + 1) && f->mem.len == 7,
+	      "mem_write: 0, MVMM_IOC_MEM_WRITE with its arguments");
+	f->mem_ret = -EROFS;
+	errno = 0;
+	CHECK(mvmm_sec_mem_write(f->s, 0x1000, buf, 8) == -EROFS &&
+	      errno == EROFS,
+	      "mem_write: the kernel's errno, negated and in errno");
+	f->mem_ret = -ENOENT;
+	errno = 0;
+	CHECK(mvmm_sec_mem_read(f->s, 0x1000, buf, 8) == -ENOENT &&
+	      errno == ENOENT,
+	      "mem_read: the kernel's errno, negated and in errno");
+	fake_free(f);
+}
+
 /* --- the ring's geometry ------------------------------------------------- */
 
 static int setup_with(void (*spoil)(struct mvmm_ring *r), size_t size)
@@ -651,6 +682,7 @@ int main(void)
 	test_read();
 	test_answer_ioctl();
 	test_irq();
+	test_mem();
 	test_setup();
 	test_stop_signal(false);
 	test_stop_signal(true);
