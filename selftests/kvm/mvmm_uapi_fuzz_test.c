@@ -25,7 +25,8 @@
  * it (sync, fallback main) and an OUT it observes. It issues mutated
  * ioctls (answers with random seq, vcpu_idx, flags, actions, registers,
  * vectors; KICK with random indexes; STATS; attaches of every kind;
- * unknown numbers; bad pointers), read()s, mmap()s and poll()s, answers
+ * guest memory reads anywhere and writes that must fail; unknown
+ * numbers; bad pointers), read()s, mmap()s and poll()s, answers
  * some requests through the ring and some through MVMM_IOC_ANSWER, and
  * scribbles on every writable part of its ring (header, slots, answers,
  * observe records) while the guest runs; now and then it closes the file
@@ -2356,6 +2357,7 @@ struct hs_shm {
 	uint64_t ans_ok, ans_einval, ans_estale, ans_other, kicks, stats;
 	uint64_t ans_refused_vec[34];	/* EINVAL for a vector, by vector */
 	uint64_t reads, records, mmaps, polls, unknown, probes;
+	uint64_t mem, mem_read;	/* MEM_READ/WRITE; reads that copied */
 	uint64_t bad;
 	char bad_msg[8][400];
 };
@@ -2409,6 +2411,8 @@ static void hs_bad(struct hs *h, const char *fmt, ...)
 #define R_EBUSY		(1U << 6)
 #define R_EBADF		(1U << 7)
 #define R_EAGAIN	(1U << 8)
+#define R_ENOENT	(1U << 9)
+#define R_EIO		(1U << 10)
 
 static uint32_t result_bit(long ret, int err)
 {
@@ -2423,6 +2427,8 @@ static uint32_t result_bit(long ret, int err)
 	case EBUSY: return R_EBUSY;
 	case EBADF: return R_EBADF;
 	case EAGAIN: return R_EAGAIN;
+	case ENOENT: return R_ENOENT;
+	case EIO: return R_EIO;
 	default: return 1U << 31;
 	}
 }
@@ -2970,6 +2976,47 @@ static void hs_read(struct hs *h)
 	}
 }
 
+/*
+ * MVMM_IOC_MEM_READ anywhere, and MVMM_IOC_MEM_WRITE only where it must
+ * fail (above every memslot, or refused arguments): the guest's memory
+ * stays as it is.
+ */
+static void hs_mem(struct hs *h)
+{
+	static uint8_t buf[MVMM_MEM_MAX];
+	bool write = chance(&h->r, 30);
+	struct mvmm_mem m;
+	uint32_t ok;
+	void *p = buf;
+	long ret;
+	int err;
+
+	m.gpa = PICK(&h->r, 0, 0x1000, 4095, UG_MMIO_GPA, 1ULL << 40,
+		     UINT64_MAX - 7, rng_u64(&h->r));
+	m.len = (uint32_t)PICK(&h->r, 0, 1, 8, 4096, 4097, MVMM_MEM_MAX,
+			       MVMM_MEM_MAX + 1, UINT32_MAX,
+			       1 + rnd(&h->r, MVMM_MEM_MAX));
+	m.flags = chance(&h->r, 80) ? 0 : (uint32_t)rnd_edge(&h->r, 4);
+	m.reserved = chance(&h->r, 80) ? 0 : rnd_edge(&h->r, 8);
+	if (chance(&h->r, 20))
+		p = bad_ptr(h, !write);
+	m.addr = (uint64_t)(uintptr_t)p;
+	if (write)
+		m.gpa |= 1ULL << 52;
+	if (!m.len || m.len > MVMM_MEM_MAX || m.flags || m.reserved)
+		ok = R_EINVAL;
+	else if (write)		/* the buffer is copied in first */
+		ok = p == buf ? R_ENOENT : R_EFAULT;
+	else			/* the guest's memory first, then the buffer */
+		ok = (p == buf ? R_SUCCESS : R_EFAULT) | R_ENOENT | R_EIO;
+	ret = hs_ioctl(h, write ? MVMM_IOC_MEM_WRITE : MVMM_IOC_MEM_READ,
+		       (unsigned long)&m, &err);
+	h->shm->mem++;
+	if (hs_expect(h, write ? "MEM_WRITE" : "MEM_READ", ret, err, ok) ==
+	    R_SUCCESS)
+		h->shm->mem_read++;
+}
+
 /* An ioctl of every kind, with random arguments. */
 static void hs_ioctl_random(struct hs *h)
 {
@@ -2982,7 +3029,7 @@ static void hs_ioctl_random(struct hs *h)
 	int err;
 	long ret;
 
-	switch (rnd(&h->r, 7)) {
+	switch (rnd(&h->r, 8)) {
 	case 0:		/* ANSWER, random */
 		r.seq = chance(&h->r, 50) ? rnd(&h->r, 64) : rnd_edge(&h->r, 8);
 		r.vcpu_idx = (uint32_t)PICK(&h->r, 0, 0, 1, h->nr_slots - 1,
@@ -3053,6 +3100,9 @@ static void hs_ioctl_random(struct hs *h)
 		hs_expect(h, "second attach", ret, err,
 			  ok == R_SUCCESS || late ? R_EBUSY : ok);
 		break;
+	case 7:		/* guest memory */
+		hs_mem(h);
+		break;
 	default:	/* no such ioctl */
 		h->shm->unknown++;
 		if (chance(&h->r, 70)) {
@@ -3064,7 +3114,9 @@ static void hs_ioctl_random(struct hs *h)
 				 cmd == MVMM_IOC_ANSWER ||
 				 cmd == MVMM_IOC_KICK || cmd == MVMM_IOC_STATS ||
 				 cmd == MVMM_IOC_IRQ_LINE ||
-				 cmd == MVMM_IOC_MSI);
+				 cmd == MVMM_IOC_MSI ||
+				 cmd == MVMM_IOC_MEM_READ ||
+				 cmd == MVMM_IOC_MEM_WRITE);
 		} else {
 			/*
 			 * Not the numbers the VFS answers itself for any
@@ -3912,6 +3964,8 @@ int main(int argc, char **argv)
 	       shm->ans_estale, shm->kicks, shm->stats, shm->reads,
 	       shm->records, shm->mmaps, shm->polls, shm->unknown,
 	       shm->probes);
+	printf("# hostile secondary: %lu guest memory ioctls, %lu reads that copied\n",
+	       shm->mem, shm->mem_read);
 	for (i = 0; i < (int)ARRAY_SIZE(shm->ans_refused_vec); i++)
 		if (shm->ans_refused_vec[i])
 			printf("# hostile secondary: injecting vector %d refused (EINVAL) %lu times\n",
