@@ -152,8 +152,8 @@ int mvmm_msi(u32 vm_id, const struct mvmm_msi *msi);
  * Return: 0; -ENOTCONN (no such VM, it is being destroyed, or the VMM's
  * address space is gone), -EINVAL (@len), -ENOENT (part of the range in
  * no memslot), -EIO (a page the VMM does not map, or maps as IO or
- * PFNs), -EACCES (a guest_memfd memslot), -ENOMEM. On an error @buf may
- * hold part of the bytes.
+ * PFNs), -EACCES (a guest_memfd memslot), -ENOMEM. On an error @buf is
+ * left as it was: every page is reached before a byte is copied.
  */
 int mvmm_guest_read(u32 vm_id, u64 gpa, void *buf, size_t len);
 
