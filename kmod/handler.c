@@ -17,7 +17,7 @@
 #include "handler.h"
 #include "ksyms.h"
 #include "nl_notify.h"
-#include "usec.h"
+#include "user_secondary.h"
 #include "vm.h"
 
 /*
@@ -247,7 +247,7 @@ static int mvmm_handler_place(struct mvmm_hslot *s, struct mvmm_handler *h,
 	lockdep_assert_held(&mvmm_handlers_mutex);
 	if (rcu_access_pointer(s->live))
 		return -EBUSY;
-	if (!h->usec) {
+	if (!h->usersec) {
 		/*
 		 * A kernel handler serves every VM, before any userspace
 		 * one: a name a module registers is the module's, whoever
@@ -264,11 +264,11 @@ static int mvmm_handler_place(struct mvmm_hslot *s, struct mvmm_handler *h,
 
 static struct mvmm_handler *mvmm_handler_add(const char *name,
 					     const struct mvmm_handler_ops *ops,
-					     struct mvmm_usec *usec, u32 vm_id,
+					     struct mvmm_usersec *usersec, u32 vm_id,
 					     void *priv)
 {
 	/* Kernel modules and administrators may take any name left. */
-	bool admin = !usec || capable(CAP_NET_ADMIN);
+	bool admin = !usersec || capable(CAP_NET_ADMIN);
 	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
 	int ret;
@@ -292,11 +292,11 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 	}
 	init_completion(&h->idle);
 	h->ops = ops;
-	h->usec = usec;
+	h->usersec = usersec;
 	h->vm_id = vm_id;
 	h->priv = priv;
 	/* Attach runs in the secondary's process: whose name, CPU time. */
-	if (usec) {
+	if (usersec) {
 		h->uid = current_uid();
 		h->tgid = get_task_pid(current, PIDTYPE_TGID);
 	}
@@ -312,7 +312,7 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 	if (ret)
 		goto err_unlock;
 	mutex_unlock(&mvmm_handlers_mutex);
-	pr_info("handler %s registered%s\n", name, usec ? " (userspace)" : "");
+	pr_info("handler %s registered%s\n", name, usersec ? " (userspace)" : "");
 	mvmm_handler_notify(MVMM_CMD_HANDLER_ATTACH, h);
 	return h;
 
@@ -360,7 +360,7 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	mutex_lock(&mvmm_handlers_mutex);
 	/* Who it was, for the notification. */
 	mvmm_handler_fill(h, &info);
-	if (h->usec)
+	if (h->usersec)
 		xa_erase(&s->users, h->vm_id);
 	else
 		RCU_INIT_POINTER(s->live, NULL);
@@ -390,7 +390,7 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 EXPORT_SYMBOL_GPL(mvmm_handler_unregister);
 
 struct mvmm_handler *mvmm_handler_register_user(const char *name, u32 vm_id,
-						struct mvmm_usec *u)
+						struct mvmm_usersec *u)
 {
 	return mvmm_handler_add(name, NULL, u, vm_id, NULL);
 }
@@ -409,7 +409,7 @@ void mvmm_handlers_vm_gone(u32 vm_id)
 		h = s ? rcu_dereference_check(s->live, 1) : NULL;
 		if (!h || !percpu_ref_tryget_live(&h->calls))
 			continue;
-		/* Userspace secondaries learn it from their ring (usec.c). */
+		/* Userspace secondaries learn it from their ring (user_secondary.c). */
 		if (h->ops->vm_gone)
 			h->ops->vm_gone(h, vm_id);
 		mvmm_handler_put(h);
@@ -451,9 +451,9 @@ static void mvmm_handler_fill(struct mvmm_handler *h, struct mvmm_hinfo *info)
 	lockdep_assert_held(&mvmm_handlers_mutex);
 	memset(info, 0, sizeof(*info));
 	info->attached = true;
-	if (h->usec) {
+	if (h->usersec) {
 		info->user = true;
-		mvmm_usec_info(h->usec, info);
+		mvmm_usersec_info(h->usersec, info);
 		mvmm_handler_cpu(h, info);
 	}
 }

@@ -78,10 +78,10 @@ struct mvmm_hload {
 	u64 __percpu *hist;		/* [MVMM_HIST_BUCKETS] by log2 ns */
 };
 
-struct mvmm_usec;
+struct mvmm_usersec;
 
 /*
- * A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usec and
+ * A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usersec and
  * serves VM @vm_id only.
  *
  * @calls counts the registration and each call in progress, so that
@@ -93,7 +93,7 @@ struct mvmm_usec;
 struct mvmm_handler {
 	struct mvmm_hslot *slot;
 	const struct mvmm_handler_ops *ops;
-	struct mvmm_usec *usec;
+	struct mvmm_usersec *usersec;
 	u32 vm_id;		/* user: the VM it serves */
 	kuid_t uid;		/* user: who attached, for the name quota */
 	void *priv;
@@ -166,7 +166,7 @@ struct mvmm_hload_info {
  * holds MVMM_HANDLER_NAMES_PER_USER names already (both without CAP_NET_ADMIN).
  */
 struct mvmm_handler *mvmm_handler_register_user(const char *name, u32 vm_id,
-						struct mvmm_usec *u);
+						struct mvmm_usersec *u);
 void mvmm_handlers_exit(void);
 
 /**

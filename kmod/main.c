@@ -25,7 +25,7 @@
 #include "ksyms.h"
 #include "netlink.h"
 #include "table.h"
-#include "udev.h"
+#include "chardev.h"
 #include "vm.h"
 
 /*
@@ -67,7 +67,7 @@ static int __init mvmm_init(void)
 	ret = mvmm_netlink_init();
 	if (ret)
 		goto err_hooks;
-	ret = mvmm_udev_init();
+	ret = mvmm_chardev_init();
 	if (ret)
 		goto err_netlink;
 
@@ -90,7 +90,7 @@ err_ksyms:
 static void __exit mvmm_exit(void)
 {
 	/* Open /dev/mvmm files pin the module: none is attached here. */
-	mvmm_udev_exit();
+	mvmm_chardev_exit();
 	mvmm_netlink_exit();
 	mvmm_hookpoints_remove_all();
 	mvmm_exit_hooks_exit();

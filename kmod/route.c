@@ -14,7 +14,7 @@
 #include "ksyms.h"
 #include "mvmm_trace.h"
 #include "route.h"
-#include "usec.h"
+#include "user_secondary.h"
 #include "vm.h"
 
 static u64 mvmm_reg_read(struct kvm_vcpu *vcpu, enum kvm_reg reg)
@@ -169,8 +169,8 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	mvmm_hload_begin(h);
 	/* The cheapest clock: only short differences matter here. */
 	start = sched_clock();
-	if (h->usec) {
-		ret = mvmm_usec_call(h->usec, vcpu, req, ans, how, vc->routes);
+	if (h->usersec) {
+		ret = mvmm_usersec_call(h->usersec, vcpu, req, ans, how, vc->routes);
 	} else {
 		WRITE_ONCE(vc->in_handle, h);
 		ret = h->ops->handle(h, req, ans);
@@ -227,9 +227,9 @@ static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
 {
 	const char *what = "not-observed";
 
-	if (h && h->usec) {
+	if (h && h->usersec) {
 		/* Never waits: a full ring drops the copy and counts it. */
-		if (!mvmm_usec_observe(h->usec, req))
+		if (!mvmm_usersec_observe(h->usersec, req))
 			what = "observed";
 		else
 			mvmm_hstat_inc(s, MVMM_HSTAT_DROPPED);

@@ -24,7 +24,7 @@
 #include "ksyms.h"
 #include "nl_notify.h"
 #include "table.h"
-#include "usec.h"
+#include "user_secondary.h"
 #include "vm.h"
 
 /*
@@ -426,8 +426,8 @@ static void mvmm_vm_destroyed(struct ftrace_regs *fregs)
 		mvmm_vm_unlink(vm);
 	spin_unlock(&mvmm_vm_lock);
 	if (vm) {
-		/* Its userspace secondaries get EPOLLHUP (kmod/usec.c). */
-		mvmm_usec_vm_gone(vm->id);
+		/* Its userspace secondaries get EPOLLHUP (kmod/user_secondary.c). */
+		mvmm_usersec_vm_gone(vm->id);
 		/* Kernel secondaries free what they keep for it. */
 		mvmm_handlers_vm_gone(vm->id);
 		mvmm_nl_notify_vm(MVMM_CMD_VM_DEL, vm);

@@ -148,7 +148,7 @@ static void fake_notify(struct fake *f)
 		abort();
 }
 
-/* Post @req in slot @idx, as mvmm_usec_post() does: its seq. */
+/* Post @req in slot @idx, as mvmm_usersec_post() does: its seq. */
 static uint64_t fake_post(struct fake *f, uint32_t idx,
 			  const struct mvmm_request *req)
 {

@@ -471,7 +471,7 @@ static void test_stop_thread(void)
 	fake_free(f);
 }
 
-/* What mvmm_usec_vm_gone() does to the ring, 100 ms from now. */
+/* What mvmm_usersec_vm_gone() does to the ring, 100 ms from now. */
 static void *vm_killer(void *p)
 {
 	struct fake *f = p;

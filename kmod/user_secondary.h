@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef _MVMM_USEC_H
-#define _MVMM_USEC_H
+#ifndef _MVMM_USER_SECONDARY_H
+#define _MVMM_USER_SECONDARY_H
 
 #include <linux/eventfd.h>
 #include <linux/kvm_host.h>
@@ -9,7 +9,7 @@
 
 struct mvmm_handler;
 struct mvmm_hinfo;
-struct mvmm_usec;
+struct mvmm_usersec;
 
 /* How a vCPU may wait for a userspace answer. */
 enum mvmm_wait {
@@ -26,21 +26,21 @@ enum mvmm_wait {
  * The state of one attached /dev/mvmm file: checked attach arguments in,
  * @efd is consumed (put on error too). ERR_PTR on failure.
  */
-struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
+struct mvmm_usersec *mvmm_usersec_create(const struct mvmm_attach *a, u32 vm_id,
 				   u32 nr_slots, struct eventfd_ctx *efd);
-void mvmm_usec_set_handler(struct mvmm_usec *u, struct mvmm_handler *h);
+void mvmm_usersec_set_handler(struct mvmm_usersec *u, struct mvmm_handler *h);
 /*
- * Make @u known to mvmm_usec_vm_gone(), while the caller still holds the
+ * Make @u known to mvmm_usersec_vm_gone(), while the caller still holds the
  * VM's file (so that it cannot have gone unnoticed).
  */
-void mvmm_usec_publish(struct mvmm_usec *u);
+void mvmm_usersec_publish(struct mvmm_usersec *u);
 /* KVM is destroying VM @vm_id: its files get EPOLLHUP and end of file. */
-void mvmm_usec_vm_gone(u32 vm_id);
+void mvmm_usersec_vm_gone(u32 vm_id);
 /* The file goes away: every waiting vCPU takes its fallback now. */
-void mvmm_usec_kill(struct mvmm_usec *u);
-/* Free, once no vCPU can be inside mvmm_usec_call() any more. */
-void mvmm_usec_destroy(struct mvmm_usec *u);
-size_t mvmm_usec_ring_size(const struct mvmm_usec *u);
+void mvmm_usersec_kill(struct mvmm_usersec *u);
+/* Free, once no vCPU can be inside mvmm_usersec_call() any more. */
+void mvmm_usersec_destroy(struct mvmm_usersec *u);
+size_t mvmm_usersec_ring_size(const struct mvmm_usersec *u);
 
 /*
  * Post @req and wait for the answer. 0: @ans holds it (unchecked);
@@ -50,21 +50,21 @@ size_t mvmm_usec_ring_size(const struct mvmm_usec *u);
  * @route numbers the vCPU's routed events: an interrupted request is
  * resumed only by the very next one (the guest retaking that exit).
  */
-int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
+int mvmm_usersec_call(struct mvmm_usersec *u, struct kvm_vcpu *vcpu,
 		   const struct mvmm_request *req, struct mvmm_answer *ans,
 		   enum mvmm_wait how, u64 route);
 /* Queue an observe copy without waiting: 0, -ENOSPC (dropped), -EXDEV. */
-int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req);
+int mvmm_usersec_observe(struct mvmm_usersec *u, const struct mvmm_request *req);
 
 /* The file operations' side. */
-int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r);
-int mvmm_usec_kick(struct mvmm_usec *u, unsigned long idx);
-void mvmm_usec_stats(struct mvmm_usec *u, struct mvmm_ustats *st);
-ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
+int mvmm_usersec_answer(struct mvmm_usersec *u, const struct mvmm_reply *r);
+int mvmm_usersec_kick(struct mvmm_usersec *u, unsigned long idx);
+void mvmm_usersec_stats(struct mvmm_usersec *u, struct mvmm_ustats *st);
+ssize_t mvmm_usersec_read(struct mvmm_usersec *u, char __user *buf, size_t len,
 		       bool nonblock);
-__poll_t mvmm_usec_poll(struct mvmm_usec *u, struct file *file,
+__poll_t mvmm_usersec_poll(struct mvmm_usersec *u, struct file *file,
 			poll_table *wait);
-int mvmm_usec_mmap(struct mvmm_usec *u, struct vm_area_struct *vma);
-void mvmm_usec_info(struct mvmm_usec *u, struct mvmm_hinfo *info);
+int mvmm_usersec_mmap(struct mvmm_usersec *u, struct vm_area_struct *vma);
+void mvmm_usersec_info(struct mvmm_usersec *u, struct mvmm_hinfo *info);
 
-#endif /* _MVMM_USEC_H */
+#endif /* _MVMM_USER_SECONDARY_H */

@@ -18,12 +18,12 @@
 #include "core/answer.h"
 #include "compat.h"
 #include "handler.h"
-#include "usec.h"
+#include "user_secondary.h"
 
 /* Kernel-private state of one vCPU's slot. */
 struct mvmm_uslot {
 	wait_queue_head_t wq;		/* the vCPU waiting for @seq */
-	struct list_head unread;	/* on mvmm_usec.unread until read() */
+	struct list_head unread;	/* on mvmm_usersec.unread until read() */
 	u64 seq;			/* outstanding request, 0: none */
 	u64 deadline;			/* ktime ns: @seq times out */
 	struct mvmm_event ev;		/* @seq's event and RIP: a resumed */
@@ -44,11 +44,11 @@ struct mvmm_ucount {
 	atomic64_t kicks;
 };
 
-struct mvmm_usec {
+struct mvmm_usersec {
 	spinlock_t lock;		/* slots, @unread, @dead */
 	bool dead;
 	bool vm_gone;			/* KVM destroyed the VM */
-	struct list_head all;		/* on mvmm_usec_all once published */
+	struct list_head all;		/* on mvmm_usersec_all once published */
 	struct mvmm_handler *h;
 	u32 vm_id;
 	pid_t pid;
@@ -79,15 +79,15 @@ struct mvmm_usec {
 };
 
 /* Attached files, so that each can be told when its VM goes. */
-static LIST_HEAD(mvmm_usec_all);
-static DEFINE_SPINLOCK(mvmm_usec_all_lock);
+static LIST_HEAD(mvmm_usersec_all);
+static DEFINE_SPINLOCK(mvmm_usersec_all_lock);
 
-static struct mvmm_slot *mvmm_shared_slot(struct mvmm_usec *u, u32 idx)
+static struct mvmm_slot *mvmm_shared_slot(struct mvmm_usersec *u, u32 idx)
 {
 	return (void *)u->ring + u->slots_offset + (size_t)idx * u->slot_size;
 }
 
-struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
+struct mvmm_usersec *mvmm_usersec_create(const struct mvmm_attach *a, u32 vm_id,
 				   u32 nr_slots, struct eventfd_ctx *efd)
 {
 	u32 obs_entries = a->obs_entries ?: MVMM_OBS_DEFAULT;
@@ -95,7 +95,7 @@ struct mvmm_usec *mvmm_usec_create(const struct mvmm_attach *a, u32 vm_id,
 	size_t slots_offset = ALIGN(sizeof(struct mvmm_ring), SMP_CACHE_BYTES);
 	size_t obs_offset = ALIGN(slots_offset + nr_slots * slot_size,
 				  SMP_CACHE_BYTES);
-	struct mvmm_usec *u;
+	struct mvmm_usersec *u;
 	u32 i;
 
 	u = kzalloc(sizeof(*u), GFP_KERNEL);
@@ -156,29 +156,29 @@ err_efd:
 	return ERR_PTR(-ENOMEM);
 }
 
-void mvmm_usec_set_handler(struct mvmm_usec *u, struct mvmm_handler *h)
+void mvmm_usersec_set_handler(struct mvmm_usersec *u, struct mvmm_handler *h)
 {
 	u->h = h;
 }
 
-size_t mvmm_usec_ring_size(const struct mvmm_usec *u)
+size_t mvmm_usersec_ring_size(const struct mvmm_usersec *u)
 {
 	return u->ring_size;
 }
 
-void mvmm_usec_publish(struct mvmm_usec *u)
+void mvmm_usersec_publish(struct mvmm_usersec *u)
 {
-	spin_lock(&mvmm_usec_all_lock);
-	list_add_tail(&u->all, &mvmm_usec_all);
-	spin_unlock(&mvmm_usec_all_lock);
+	spin_lock(&mvmm_usersec_all_lock);
+	list_add_tail(&u->all, &mvmm_usersec_all);
+	spin_unlock(&mvmm_usersec_all_lock);
 }
 
-void mvmm_usec_vm_gone(u32 vm_id)
+void mvmm_usersec_vm_gone(u32 vm_id)
 {
-	struct mvmm_usec *u;
+	struct mvmm_usersec *u;
 
-	spin_lock(&mvmm_usec_all_lock);
-	list_for_each_entry(u, &mvmm_usec_all, all) {
+	spin_lock(&mvmm_usersec_all_lock);
+	list_for_each_entry(u, &mvmm_usersec_all, all) {
 		if (u->vm_id != vm_id || u->vm_gone)
 			continue;
 		WRITE_ONCE(u->vm_gone, true);
@@ -188,17 +188,17 @@ void mvmm_usec_vm_gone(u32 vm_id)
 			mvmm_eventfd_signal(u->efd);
 		wake_up_all(&u->readq);
 	}
-	spin_unlock(&mvmm_usec_all_lock);
+	spin_unlock(&mvmm_usersec_all_lock);
 }
 
-void mvmm_usec_kill(struct mvmm_usec *u)
+void mvmm_usersec_kill(struct mvmm_usersec *u)
 {
 	u32 i;
 
-	/* Unlinked before it is freed: mvmm_usec_vm_gone() looks at it. */
-	spin_lock(&mvmm_usec_all_lock);
+	/* Unlinked before it is freed: mvmm_usersec_vm_gone() looks at it. */
+	spin_lock(&mvmm_usersec_all_lock);
 	list_del_init(&u->all);
-	spin_unlock(&mvmm_usec_all_lock);
+	spin_unlock(&mvmm_usersec_all_lock);
 
 	spin_lock(&u->lock);
 	u->dead = true;
@@ -208,7 +208,7 @@ void mvmm_usec_kill(struct mvmm_usec *u)
 	wake_up_all(&u->readq);
 }
 
-void mvmm_usec_destroy(struct mvmm_usec *u)
+void mvmm_usersec_destroy(struct mvmm_usersec *u)
 {
 	if (u->efd)
 		eventfd_ctx_put(u->efd);
@@ -218,7 +218,7 @@ void mvmm_usec_destroy(struct mvmm_usec *u)
 }
 
 /* Tell the secondary something arrived. */
-static void mvmm_usec_notify(struct mvmm_usec *u)
+static void mvmm_usersec_notify(struct mvmm_usersec *u)
 {
 	if (u->efd) {
 		mvmm_eventfd_signal(u->efd);
@@ -229,7 +229,7 @@ static void mvmm_usec_notify(struct mvmm_usec *u)
 }
 
 /* The request of @us is over: answered, timed out or withdrawn. */
-static void mvmm_usec_retire(struct mvmm_usec *u, struct mvmm_uslot *us,
+static void mvmm_usersec_retire(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			     struct mvmm_slot *ss)
 {
 	lockdep_assert_held(&u->lock);
@@ -241,7 +241,7 @@ static void mvmm_usec_retire(struct mvmm_usec *u, struct mvmm_uslot *us,
 	smp_store_release(&ss->state, MVMM_SLOT_IDLE);
 }
 
-static void mvmm_usec_post(struct mvmm_usec *u, struct mvmm_uslot *us,
+static void mvmm_usersec_post(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			   struct mvmm_slot *ss, u32 idx,
 			   const struct mvmm_request *req)
 {
@@ -278,7 +278,7 @@ static void mvmm_usec_post(struct mvmm_usec *u, struct mvmm_uslot *us,
 }
 
 /* Is request @seq answered? 0 with @ans filled, -EAGAIN, or -ENODEV. */
-static int mvmm_usec_done(struct mvmm_usec *u, struct mvmm_uslot *us,
+static int mvmm_usersec_done(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			  struct mvmm_slot *ss, u64 seq,
 			  struct mvmm_answer *ans)
 {
@@ -312,19 +312,19 @@ static int mvmm_usec_done(struct mvmm_usec *u, struct mvmm_uslot *us,
 	if (ret == -EAGAIN && u->dead)
 		ret = -ENODEV;
 	if (!ret)
-		mvmm_usec_retire(u, us, ss);
+		mvmm_usersec_retire(u, us, ss);
 	spin_unlock(&u->lock);
 	if (stale)
-		mvmm_usec_notify(u);
+		mvmm_usersec_notify(u);
 	return ret;
 }
 
-static int mvmm_usec_timeout(struct mvmm_usec *u, struct mvmm_uslot *us,
+static int mvmm_usersec_timeout(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			     struct mvmm_slot *ss, u64 seq)
 {
 	spin_lock(&u->lock);
 	if (us->seq == seq)
-		mvmm_usec_retire(u, us, ss);
+		mvmm_usersec_retire(u, us, ss);
 	spin_unlock(&u->lock);
 	return -ETIMEDOUT;
 }
@@ -337,7 +337,7 @@ static int mvmm_usec_timeout(struct mvmm_usec *u, struct mvmm_uslot *us,
  * merely runnable here ends the spin, as in KVM's halt polling: we would
  * only delay it.
  */
-static int mvmm_usec_spin(struct mvmm_usec *u, struct mvmm_uslot *us,
+static int mvmm_usersec_spin(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			  struct mvmm_slot *ss, u64 seq,
 			  struct mvmm_answer *ans, u64 ns)
 {
@@ -348,7 +348,7 @@ static int mvmm_usec_spin(struct mvmm_usec *u, struct mvmm_uslot *us,
 
 	for (;;) {
 		/* A last look once it is over. */
-		ret = mvmm_usec_done(u, us, ss, seq, ans);
+		ret = mvmm_usersec_done(u, us, ss, seq, ans);
 		if (ret != -EAGAIN || signal_pending(current) || over)
 			return ret;
 		if (need_resched()) {
@@ -364,7 +364,7 @@ static int mvmm_usec_spin(struct mvmm_usec *u, struct mvmm_uslot *us,
 	}
 }
 
-static int mvmm_usec_sleep(struct mvmm_usec *u, struct mvmm_uslot *us,
+static int mvmm_usersec_sleep(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			   struct mvmm_slot *ss, u64 seq,
 			   struct mvmm_answer *ans, enum mvmm_wait how)
 {
@@ -379,7 +379,7 @@ static int mvmm_usec_sleep(struct mvmm_usec *u, struct mvmm_uslot *us,
 		WRITE_ONCE(ss->sleeping, 1);
 		/* Pairs with the secondary's fence between state and sleeping. */
 		smp_mb();
-		ret = mvmm_usec_done(u, us, ss, seq, ans);
+		ret = mvmm_usersec_done(u, us, ss, seq, ans);
 		if (ret != -EAGAIN)
 			break;
 		if (signal_pending_state(state, current)) {
@@ -388,7 +388,7 @@ static int mvmm_usec_sleep(struct mvmm_usec *u, struct mvmm_uslot *us,
 		}
 		now = ktime_get_ns();
 		if (now >= us->deadline) {
-			ret = mvmm_usec_timeout(u, us, ss, seq);
+			ret = mvmm_usersec_timeout(u, us, ss, seq);
 			break;
 		}
 		atomic64_inc(&u->count.sleeps);
@@ -404,7 +404,7 @@ static int mvmm_usec_sleep(struct mvmm_usec *u, struct mvmm_uslot *us,
  * that came after the vCPU slept but within the ceiling says a longer spin
  * would have caught it; one that came later says spinning is wasted here.
  */
-static void mvmm_usec_adapt(struct mvmm_usec *u, struct mvmm_uslot *us,
+static void mvmm_usersec_adapt(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			    u64 waited_ns)
 {
 	u32 start = MVMM_SPIN_START_US * NSEC_PER_USEC;
@@ -420,7 +420,7 @@ static void mvmm_usec_adapt(struct mvmm_usec *u, struct mvmm_uslot *us,
 }
 
 /* Spin (see the uapi header), then sleep, for the answer to @seq. */
-static int mvmm_usec_wait(struct mvmm_usec *u, struct mvmm_uslot *us,
+static int mvmm_usersec_wait(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			  struct mvmm_slot *ss, u64 seq,
 			  struct mvmm_answer *ans, enum mvmm_wait how)
 {
@@ -430,23 +430,23 @@ static int mvmm_usec_wait(struct mvmm_usec *u, struct mvmm_uslot *us,
 	int ret = -EAGAIN;
 
 	if (spin) {
-		ret = mvmm_usec_spin(u, us, ss, seq, ans, spin);
+		ret = mvmm_usersec_spin(u, us, ss, seq, ans, spin);
 		if (!ret) {
 			atomic64_inc(&u->count.spun);
 			return 0;
 		}
 	}
 	if (ret == -EAGAIN)
-		ret = mvmm_usec_sleep(u, us, ss, seq, ans, how);
+		ret = mvmm_usersec_sleep(u, us, ss, seq, ans, how);
 	if (!ret) {
 		atomic64_inc(&u->count.slept);
 		if (adaptive)
-			mvmm_usec_adapt(u, us, ktime_get_ns() - t0);
+			mvmm_usersec_adapt(u, us, ktime_get_ns() - t0);
 	}
 	return ret;
 }
 
-int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
+int mvmm_usersec_call(struct mvmm_usersec *u, struct kvm_vcpu *vcpu,
 		   const struct mvmm_request *req, struct mvmm_answer *ans,
 		   enum mvmm_wait how, u64 route)
 {
@@ -478,18 +478,18 @@ int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
 	if (us->seq && (how != MVMM_WAIT_RESTARTABLE ||
 			memcmp(&us->ev, &req->ev, sizeof(us->ev)) ||
 			us->rip != req->rip || us->route + 1 != route))
-		mvmm_usec_retire(u, us, ss);
+		mvmm_usersec_retire(u, us, ss);
 	us->route = route;
 	if (us->seq) {
 		mvmm_hstat_inc(u->h->slot, MVMM_HSTAT_RESTART);
 	} else {
-		mvmm_usec_post(u, us, ss, idx, req);
+		mvmm_usersec_post(u, us, ss, idx, req);
 		posted = true;
 	}
 	seq = us->seq;
 	spin_unlock(&u->lock);
 	if (posted && !(u->flags & MVMM_ATTACH_POLL))
-		mvmm_usec_notify(u);
+		mvmm_usersec_notify(u);
 	else if (posted && wq_has_sleeper(&u->readq))
 		wake_up_interruptible(&u->readq);
 
@@ -501,21 +501,21 @@ int mvmm_usec_call(struct mvmm_usec *u, struct kvm_vcpu *vcpu,
 	 * access's data) are values, not pointers into memslots or buses.
 	 */
 	kvm_vcpu_srcu_read_unlock(vcpu);
-	ret = mvmm_usec_wait(u, us, ss, seq, ans, how);
+	ret = mvmm_usersec_wait(u, us, ss, seq, ans, how);
 	kvm_vcpu_srcu_read_lock(vcpu);
 
 	/* A killable wait ends only by SIGKILL: the exit is not resumed. */
 	if (ret == -EINTR && how == MVMM_WAIT_KILLABLE) {
 		spin_lock(&u->lock);
 		if (us->seq == seq)
-			mvmm_usec_retire(u, us, ss);
+			mvmm_usersec_retire(u, us, ss);
 		spin_unlock(&u->lock);
 		ret = -ENODEV;
 	}
 	return ret;
 }
 
-int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req)
+int mvmm_usersec_observe(struct mvmm_usersec *u, const struct mvmm_request *req)
 {
 	struct mvmm_request *rec;
 	u32 head, tail;
@@ -544,13 +544,13 @@ int mvmm_usec_observe(struct mvmm_usec *u, const struct mvmm_request *req)
 	spin_unlock(&u->obs_lock);
 
 	if (!(u->flags & MVMM_ATTACH_POLL))
-		mvmm_usec_notify(u);
+		mvmm_usersec_notify(u);
 	else if (wq_has_sleeper(&u->readq))
 		wake_up_interruptible(&u->readq);
 	return 0;
 }
 
-int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r)
+int mvmm_usersec_answer(struct mvmm_usersec *u, const struct mvmm_reply *r)
 {
 	struct mvmm_uslot *us;
 	int ret = 0;
@@ -576,7 +576,7 @@ int mvmm_usec_answer(struct mvmm_usec *u, const struct mvmm_reply *r)
 	return ret;
 }
 
-int mvmm_usec_kick(struct mvmm_usec *u, unsigned long idx)
+int mvmm_usersec_kick(struct mvmm_usersec *u, unsigned long idx)
 {
 	if (READ_ONCE(u->vm_gone))
 		return -ENOTCONN;
@@ -587,7 +587,7 @@ int mvmm_usec_kick(struct mvmm_usec *u, unsigned long idx)
 	return 0;
 }
 
-void mvmm_usec_stats(struct mvmm_usec *u, struct mvmm_ustats *st)
+void mvmm_usersec_stats(struct mvmm_usersec *u, struct mvmm_ustats *st)
 {
 	st->posted = atomic64_read(&u->count.posted);
 	st->signals = atomic64_read(&u->count.signals);
@@ -598,7 +598,7 @@ void mvmm_usec_stats(struct mvmm_usec *u, struct mvmm_ustats *st)
 }
 
 /* Move up to @n records (unread requests, then observe copies) to @buf. */
-static size_t mvmm_usec_take(struct mvmm_usec *u, struct mvmm_request *buf,
+static size_t mvmm_usersec_take(struct mvmm_usersec *u, struct mvmm_request *buf,
 			     size_t n)
 {
 	struct mvmm_uslot *us, *tmp;
@@ -632,13 +632,13 @@ static size_t mvmm_usec_take(struct mvmm_usec *u, struct mvmm_request *buf,
 	return got;
 }
 
-static bool mvmm_usec_readable(struct mvmm_usec *u)
+static bool mvmm_usersec_readable(struct mvmm_usersec *u)
 {
 	return !list_empty_careful(&u->unread) ||
 	       READ_ONCE(u->obs_head) != READ_ONCE(u->ring->obs_tail);
 }
 
-ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
+ssize_t mvmm_usersec_read(struct mvmm_usersec *u, char __user *buf, size_t len,
 		       bool nonblock)
 {
 	size_t n = min_t(size_t, len / sizeof(struct mvmm_request), 16);
@@ -652,7 +652,7 @@ ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
 	if (!kbuf)
 		return -ENOMEM;
 	for (;;) {
-		got = mvmm_usec_take(u, kbuf, n);
+		got = mvmm_usersec_take(u, kbuf, n);
 		if (got)
 			break;
 		/* End of file: nothing will come any more. */
@@ -662,7 +662,7 @@ ssize_t mvmm_usec_read(struct mvmm_usec *u, char __user *buf, size_t len,
 		ret = -EAGAIN;
 		if (nonblock)
 			goto out;
-		ret = wait_event_interruptible(u->readq, mvmm_usec_readable(u) ||
+		ret = wait_event_interruptible(u->readq, mvmm_usersec_readable(u) ||
 					       READ_ONCE(u->vm_gone));
 		if (ret)
 			goto out;
@@ -675,20 +675,20 @@ out:
 	return ret;
 }
 
-__poll_t mvmm_usec_poll(struct mvmm_usec *u, struct file *file,
+__poll_t mvmm_usersec_poll(struct mvmm_usersec *u, struct file *file,
 			poll_table *wait)
 {
 	__poll_t mask = 0;
 
 	poll_wait(file, &u->readq, wait);
-	if (mvmm_usec_readable(u))
+	if (mvmm_usersec_readable(u))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(u->vm_gone))
 		mask |= EPOLLHUP;
 	return mask;
 }
 
-int mvmm_usec_mmap(struct mvmm_usec *u, struct vm_area_struct *vma)
+int mvmm_usersec_mmap(struct mvmm_usersec *u, struct vm_area_struct *vma)
 {
 	if (vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start > u->ring_size)
@@ -697,7 +697,7 @@ int mvmm_usec_mmap(struct mvmm_usec *u, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, u->ring, 0);
 }
 
-void mvmm_usec_info(struct mvmm_usec *u, struct mvmm_hinfo *info)
+void mvmm_usersec_info(struct mvmm_usersec *u, struct mvmm_hinfo *info)
 {
 	info->pid = u->pid;
 	info->vm_id = u->vm_id;

@@ -17,19 +17,19 @@
 #include "handler.h"
 #include "irq.h"
 #include "ksyms.h"
-#include "udev.h"
-#include "usec.h"
+#include "chardev.h"
+#include "user_secondary.h"
 #include "vm.h"
 
 struct mvmm_ufile {
 	struct mutex lock;		/* attach */
 	struct mvmm_handler *h;
-	struct mvmm_usec *u;		/* set once, by attach */
+	struct mvmm_usersec *u;		/* set once, by attach */
 	u32 vm_id;			/* @u's VM */
 	struct mvmm_irq_src irq_src;	/* its GSI lines: MVMM_IOC_IRQ_LINE */
 };
 
-static int mvmm_udev_open(struct inode *inode, struct file *file)
+static int mvmm_chardev_open(struct inode *inode, struct file *file)
 {
 	struct mvmm_ufile *f = kzalloc(sizeof(*f), GFP_KERNEL);
 
@@ -41,7 +41,7 @@ static int mvmm_udev_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int mvmm_udev_release(struct inode *inode, struct file *file)
+static int mvmm_chardev_release(struct inode *inode, struct file *file)
 {
 	struct mvmm_ufile *f = file->private_data;
 
@@ -49,16 +49,16 @@ static int mvmm_udev_release(struct inode *inode, struct file *file)
 		/* Lines this file held high go down with it. */
 		mvmm_irq_src_release(&f->irq_src, f->vm_id);
 		/* Waiting vCPUs take their fallback, then none can enter. */
-		mvmm_usec_kill(f->u);
+		mvmm_usersec_kill(f->u);
 		mvmm_handler_unregister(f->h);
-		mvmm_usec_destroy(f->u);
+		mvmm_usersec_destroy(f->u);
 	}
 	kfree(f);
 	return 0;
 }
 
 /* The attached state, or NULL; pairs with the release in attach. */
-static struct mvmm_usec *mvmm_ufile_usec(struct file *file)
+static struct mvmm_usersec *mvmm_chardev_usersec(struct file *file)
 {
 	struct mvmm_ufile *f = file->private_data;
 
@@ -120,13 +120,13 @@ err:
 	return ret;
 }
 
-static long mvmm_udev_attach(struct file *file, void __user *argp)
+static long mvmm_chardev_attach(struct file *file, void __user *argp)
 {
 	struct mvmm_ufile *f = file->private_data;
 	struct eventfd_ctx *efd = NULL;
 	struct mvmm_handler *h;
 	struct mvmm_attach a;
-	struct mvmm_usec *u;
+	struct mvmm_usersec *u;
 	u32 vm_id, nr_slots;
 	struct fd vmf;
 	long ret;
@@ -151,7 +151,7 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 			goto err_vm;
 		}
 	}
-	u = mvmm_usec_create(&a, vm_id, nr_slots, efd);
+	u = mvmm_usersec_create(&a, vm_id, nr_slots, efd);
 	if (IS_ERR(u)) {
 		ret = PTR_ERR(u);
 		goto err_vm;
@@ -159,13 +159,13 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 	h = mvmm_handler_register_user(a.name, vm_id, u);
 	if (IS_ERR(h)) {
 		ret = PTR_ERR(h);
-		goto err_usec;
+		goto err_usersec;
 	}
-	mvmm_usec_set_handler(u, h);
+	mvmm_usersec_set_handler(u, h);
 
 	a.vm_id = vm_id;
 	a.nr_slots = nr_slots;
-	a.mmap_size = mvmm_usec_ring_size(u);
+	a.mmap_size = mvmm_usersec_ring_size(u);
 	if (copy_to_user(argp, &a, sizeof(a))) {
 		ret = -EFAULT;
 		goto err_handler;
@@ -173,7 +173,7 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 	f->h = h;
 	f->vm_id = vm_id;
 	/* Still holding the VM file: its end cannot have been missed. */
-	mvmm_usec_publish(u);
+	mvmm_usersec_publish(u);
 	fdput(vmf);
 	/* Readers of f->u see a complete attach. */
 	smp_store_release(&f->u, u);
@@ -181,10 +181,10 @@ static long mvmm_udev_attach(struct file *file, void __user *argp)
 	return 0;
 
 err_handler:
-	mvmm_usec_kill(u);
+	mvmm_usersec_kill(u);
 	mvmm_handler_unregister(h);
-err_usec:
-	mvmm_usec_destroy(u);
+err_usersec:
+	mvmm_usersec_destroy(u);
 err_vm:
 	fdput(vmf);
 err_unlock:
@@ -192,7 +192,7 @@ err_unlock:
 	return ret;
 }
 
-static long mvmm_udev_irq_line(struct file *file, void __user *argp)
+static long mvmm_chardev_irq_line(struct file *file, void __user *argp)
 {
 	struct mvmm_ufile *f = file->private_data;
 	struct mvmm_irq_line l;
@@ -206,7 +206,7 @@ static long mvmm_udev_irq_line(struct file *file, void __user *argp)
 	return put_user(l.status, &((struct mvmm_irq_line __user *)argp)->status);
 }
 
-static long mvmm_udev_msi(struct file *file, void __user *argp)
+static long mvmm_chardev_msi(struct file *file, void __user *argp)
 {
 	struct mvmm_ufile *f = file->private_data;
 	struct mvmm_msi m;
@@ -220,7 +220,7 @@ static long mvmm_udev_msi(struct file *file, void __user *argp)
 	return put_user(m.status, &((struct mvmm_msi __user *)argp)->status);
 }
 
-static long mvmm_udev_mem(struct file *file, void __user *argp, bool write)
+static long mvmm_chardev_mem(struct file *file, void __user *argp, bool write)
 {
 	struct mvmm_ufile *f = file->private_data;
 	struct mvmm_mem m;
@@ -230,106 +230,106 @@ static long mvmm_udev_mem(struct file *file, void __user *argp, bool write)
 	return mvmm_guest_mem_user(f->vm_id, &m, write);
 }
 
-static long mvmm_udev_ioctl(struct file *file, unsigned int cmd,
+static long mvmm_chardev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 	struct mvmm_ustats st;
 	struct mvmm_reply r;
-	struct mvmm_usec *u;
+	struct mvmm_usersec *u;
 
 	if (cmd == MVMM_IOC_ATTACH)
-		return mvmm_udev_attach(file, argp);
+		return mvmm_chardev_attach(file, argp);
 
-	u = mvmm_ufile_usec(file);
+	u = mvmm_chardev_usersec(file);
 	switch (cmd) {
 	case MVMM_IOC_ANSWER:
 		if (!u)
 			return -ENOTCONN;
 		if (copy_from_user(&r, argp, sizeof(r)))
 			return -EFAULT;
-		return mvmm_usec_answer(u, &r);
+		return mvmm_usersec_answer(u, &r);
 	case MVMM_IOC_KICK:
 		if (!u)
 			return -ENOTCONN;
-		return mvmm_usec_kick(u, arg);
+		return mvmm_usersec_kick(u, arg);
 	case MVMM_IOC_STATS:
 		if (!u)
 			return -ENOTCONN;
-		mvmm_usec_stats(u, &st);
+		mvmm_usersec_stats(u, &st);
 		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 	/* The VM is f->vm_id, read after the acquire of f->u. */
 	case MVMM_IOC_IRQ_LINE:
 		if (!u)
 			return -ENOTCONN;
-		return mvmm_udev_irq_line(file, argp);
+		return mvmm_chardev_irq_line(file, argp);
 	case MVMM_IOC_MSI:
 		if (!u)
 			return -ENOTCONN;
-		return mvmm_udev_msi(file, argp);
+		return mvmm_chardev_msi(file, argp);
 	case MVMM_IOC_MEM_READ:
 	case MVMM_IOC_MEM_WRITE:
 		if (!u)
 			return -ENOTCONN;
-		return mvmm_udev_mem(file, argp, cmd == MVMM_IOC_MEM_WRITE);
+		return mvmm_chardev_mem(file, argp, cmd == MVMM_IOC_MEM_WRITE);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static ssize_t mvmm_udev_read(struct file *file, char __user *buf,
+static ssize_t mvmm_chardev_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
 {
-	struct mvmm_usec *u = mvmm_ufile_usec(file);
+	struct mvmm_usersec *u = mvmm_chardev_usersec(file);
 
 	if (!u)
 		return -ENOTCONN;
-	return mvmm_usec_read(u, buf, len, file->f_flags & O_NONBLOCK);
+	return mvmm_usersec_read(u, buf, len, file->f_flags & O_NONBLOCK);
 }
 
-static __poll_t mvmm_udev_poll(struct file *file, poll_table *wait)
+static __poll_t mvmm_chardev_poll(struct file *file, poll_table *wait)
 {
-	struct mvmm_usec *u = mvmm_ufile_usec(file);
+	struct mvmm_usersec *u = mvmm_chardev_usersec(file);
 
 	if (!u)
 		return EPOLLERR;
-	return mvmm_usec_poll(u, file, wait);
+	return mvmm_usersec_poll(u, file, wait);
 }
 
-static int mvmm_udev_mmap(struct file *file, struct vm_area_struct *vma)
+static int mvmm_chardev_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct mvmm_usec *u = mvmm_ufile_usec(file);
+	struct mvmm_usersec *u = mvmm_chardev_usersec(file);
 
 	if (!u)
 		return -ENOTCONN;
-	return mvmm_usec_mmap(u, vma);
+	return mvmm_usersec_mmap(u, vma);
 }
 
-static const struct file_operations mvmm_udev_fops = {
+static const struct file_operations mvmm_chardev_fops = {
 	.owner = THIS_MODULE,
-	.open = mvmm_udev_open,
-	.release = mvmm_udev_release,
-	.unlocked_ioctl = mvmm_udev_ioctl,
+	.open = mvmm_chardev_open,
+	.release = mvmm_chardev_release,
+	.unlocked_ioctl = mvmm_chardev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.read = mvmm_udev_read,
-	.poll = mvmm_udev_poll,
-	.mmap = mvmm_udev_mmap,
+	.read = mvmm_chardev_read,
+	.poll = mvmm_chardev_poll,
+	.mmap = mvmm_chardev_mmap,
 	.llseek = noop_llseek,
 };
 
-static struct miscdevice mvmm_udev = {
+static struct miscdevice mvmm_chardev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = MVMM_DEV_NAME,
-	.fops = &mvmm_udev_fops,
+	.fops = &mvmm_chardev_fops,
 	.mode = 0600,
 };
 
-int mvmm_udev_init(void)
+int mvmm_chardev_init(void)
 {
-	return misc_register(&mvmm_udev);
+	return misc_register(&mvmm_chardev);
 }
 
-void mvmm_udev_exit(void)
+void mvmm_chardev_exit(void)
 {
-	misc_deregister(&mvmm_udev);
+	misc_deregister(&mvmm_chardev);
 }
