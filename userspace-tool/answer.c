@@ -160,8 +160,8 @@ int mvmm_parse_answer(int argc, char **argv, struct mvmm_answer_spec *a,
 	return used;
 }
 
-int mvmm_answer_check(const struct mvmm_answer_spec *a, uint32_t type,
-		      char *err, size_t errlen)
+int mvmm_answer_spec_check(const struct mvmm_answer_spec *a, uint32_t type,
+			   char *err, size_t errlen)
 {
 	bool regs = a->reg_given[0] || a->reg_given[1] || a->reg_given[2] ||
 		    a->reg_given[3];

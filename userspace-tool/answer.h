@@ -59,8 +59,8 @@ int mvmm_parse_answer(int argc, char **argv, struct mvmm_answer_spec *a,
  * Can a rule for event @type carry @a (what the kernel checks, so that a
  * bad command line sends nothing)? 0, or -1 with a message in @err.
  */
-int mvmm_answer_check(const struct mvmm_answer_spec *a, uint32_t type,
-		      char *err, size_t errlen);
+int mvmm_answer_spec_check(const struct mvmm_answer_spec *a, uint32_t type,
+			   char *err, size_t errlen);
 
 /* @a as ITEMs, after "answer": "eax 0x1 ecx and 0x7fffffff". */
 void mvmm_fmt_answer(const struct mvmm_answer_spec *a, char *buf, size_t len);

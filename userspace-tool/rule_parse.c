@@ -285,7 +285,7 @@ static int check_answer_rule(const struct mvmm_rule_spec *r, char *err,
 		snprintf(err, errlen, "an answer cannot fail: \"answer\" takes no \"fallback deny\"");
 		return -1;
 	}
-	return mvmm_answer_check(&r->answer, r->type, err, errlen);
+	return mvmm_answer_spec_check(&r->answer, r->type, err, errlen);
 }
 
 int mvmm_parse_rule(int argc, char **argv, struct mvmm_rule_spec *r,

@@ -41,7 +41,7 @@ static int stats_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	return MVMM_EXIT_OK;
 }
 
-static struct json_object *vm_json(const struct mvmm_ctx *ctx, const struct mvmm_vm *vm)
+static struct json_object *vm_json(const struct mvmm_ctx *ctx, const struct mvmm_vm_info *vm)
 {
 	struct json_object *o = mvmm_json_object(), *evs = mvmm_json_array(), *e;
 	int i;
@@ -67,7 +67,7 @@ static struct json_object *vm_json(const struct mvmm_ctx *ctx, const struct mvmm
 	return o;
 }
 
-static void vm_text(const struct mvmm_ctx *ctx, const struct mvmm_vm *vm)
+static void vm_text(const struct mvmm_ctx *ctx, const struct mvmm_vm_info *vm)
 {
 	unsigned long long exits = 0, fastpath = 0, l2 = 0, routed = 0;
 	unsigned long long completed = 0;

@@ -40,7 +40,7 @@ static void print_json(const struct mvmm_ctx *ctx, const struct mvmm_vms *vms)
 	int i;
 
 	for (i = 0; i < vms->n; i++) {
-		const struct mvmm_vm *vm = &vms->vm[i];
+		const struct mvmm_vm_info *vm = &vms->vm[i];
 
 		o = mvmm_json_object();
 		mvmm_json_add(o, "id", mvmm_json_u64(vm->id));
@@ -65,7 +65,7 @@ static void print_table(const struct mvmm_vms *vms)
 	mvmm_table_col(t, 3, "VCPUS", MVMM_COL_RIGHT);
 	mvmm_table_col(t, 4, "AGE", MVMM_COL_RIGHT);
 	for (i = 0; i < vms->n; i++) {
-		const struct mvmm_vm *vm = &vms->vm[i];
+		const struct mvmm_vm_info *vm = &vms->vm[i];
 
 		mvmm_fmt_age(vm->age_ms, age, sizeof(age));
 		mvmm_table_add(t, "%u", vm->id);
@@ -84,7 +84,7 @@ static void print_details(const struct mvmm_vms *vms)
 	int i;
 
 	for (i = 0; i < vms->n; i++) {
-		const struct mvmm_vm *vm = &vms->vm[i];
+		const struct mvmm_vm_info *vm = &vms->vm[i];
 
 		mvmm_fmt_age(vm->age_ms, age, sizeof(age));
 		printf("%svm %u\n"

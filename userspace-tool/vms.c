@@ -70,7 +70,7 @@ static const char *missing(struct nlattr **tb, const char *const *names, int max
 	return NULL;
 }
 
-static int parse_evstats(struct mvmm_nl *nl, struct nlattr *nest, struct mvmm_vm *vm)
+static int parse_evstats(struct mvmm_nl *nl, struct nlattr *nest, struct mvmm_vm_info *vm)
 {
 	struct nlattr *tb[MVMM_A_EVSTAT_MAX + 1];
 	struct mvmm_evstat *ev;
@@ -111,7 +111,7 @@ static int vm_reply(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[MVMM_A_MAX + 1];
 	struct get_state *st = arg;
 	struct mvmm_vms *out = st->out;
-	struct mvmm_vm vm = { 0 };
+	struct mvmm_vm_info vm = { 0 };
 	const char *lack;
 	int err;
 
@@ -157,7 +157,7 @@ static int vm_reply(struct nl_msg *msg, void *arg)
 
 static int cmp_vm(const void *a, const void *b)
 {
-	const struct mvmm_vm *x = a, *y = b;
+	const struct mvmm_vm_info *x = a, *y = b;
 
 	return (x->id > y->id) - (x->id < y->id);
 }

@@ -19,7 +19,8 @@ struct mvmm_evstat {
 	uint64_t completed;	/* of those, completed by mvmm */
 };
 
-struct mvmm_vm {
+/* One VM as MVMM_CMD_GET_VM/GET_STATS report it (kmod/vm.h: struct mvmm_vm). */
+struct mvmm_vm_info {
 	uint32_t id;
 	uint32_t pid;
 	uint32_t vcpus;
@@ -30,7 +31,7 @@ struct mvmm_vm {
 };
 
 struct mvmm_vms {
-	struct mvmm_vm *vm;	/* sorted by id */
+	struct mvmm_vm_info *vm;	/* sorted by id */
 	int n;
 };
 
