@@ -20,61 +20,7 @@
 #include <linux/types.h>
 #include <linux/mvmm.h>
 #include "classify.h"
-
-#define SVM_EXIT_READ_CR0		0x000	/* 0x000-0x00f: CR0-15 read */
-#define SVM_EXIT_WRITE_CR0		0x010	/* 0x010-0x01f: CR0-15 write */
-#define SVM_EXIT_READ_DR0		0x020	/* 0x020-0x02f: DR0-15 read */
-#define SVM_EXIT_WRITE_DR0		0x030	/* 0x030-0x03f: DR0-15 write */
-#define SVM_EXIT_EXCP_BASE		0x040	/* 0x040-0x05f: exception 0-31 */
-#define SVM_EXIT_INTR			0x060
-#define SVM_EXIT_NMI			0x061
-#define SVM_EXIT_SMI			0x062
-#define SVM_EXIT_INIT			0x063
-#define SVM_EXIT_VINTR			0x064
-#define SVM_EXIT_CR0_SEL_WRITE		0x065
-#define SVM_EXIT_IDTR_READ		0x066	/* 0x066-0x06d: IDTR..TR r/w */
-#define SVM_EXIT_TR_WRITE		0x06d
-#define SVM_EXIT_RDTSC			0x06e
-#define SVM_EXIT_RDPMC			0x06f
-#define SVM_EXIT_PUSHF			0x070
-#define SVM_EXIT_POPF			0x071
-#define SVM_EXIT_CPUID			0x072
-#define SVM_EXIT_RSM			0x073
-#define SVM_EXIT_IRET			0x074
-#define SVM_EXIT_SWINT			0x075
-#define SVM_EXIT_INVD			0x076
-#define SVM_EXIT_PAUSE			0x077
-#define SVM_EXIT_HLT			0x078
-#define SVM_EXIT_INVLPG			0x079
-#define SVM_EXIT_INVLPGA		0x07a
-#define SVM_EXIT_IOIO			0x07b
-#define SVM_EXIT_MSR			0x07c
-#define SVM_EXIT_TASK_SWITCH		0x07d
-#define SVM_EXIT_FERR_FREEZE		0x07e
-#define SVM_EXIT_SHUTDOWN		0x07f
-#define SVM_EXIT_VMRUN			0x080
-#define SVM_EXIT_VMMCALL		0x081
-#define SVM_EXIT_VMLOAD			0x082
-#define SVM_EXIT_VMSAVE			0x083
-#define SVM_EXIT_STGI			0x084
-#define SVM_EXIT_CLGI			0x085
-#define SVM_EXIT_SKINIT			0x086
-#define SVM_EXIT_RDTSCP			0x087
-#define SVM_EXIT_ICEBP			0x088
-#define SVM_EXIT_WBINVD			0x089
-#define SVM_EXIT_MONITOR		0x08a
-#define SVM_EXIT_MWAIT			0x08b
-#define SVM_EXIT_MWAIT_COND		0x08c
-#define SVM_EXIT_XSETBV			0x08d
-#define SVM_EXIT_RDPRU			0x08e
-#define SVM_EXIT_EFER_WRITE_TRAP	0x08f
-#define SVM_EXIT_CR0_WRITE_TRAP		0x090	/* 0x090-0x09f: CR0-15 */
-#define SVM_EXIT_INVPCID		0x0a2
-#define SVM_EXIT_NPF			0x400
-#define SVM_EXIT_AVIC_INCOMPLETE_IPI	0x401
-#define SVM_EXIT_AVIC_UNACCEL_ACCESS	0x402
-#define SVM_EXIT_VMGEXIT		0x403
-#define SVM_EXIT_ERR			0xffffffffu	/* VMRUN failed */
+#include "exit_codes.h"
 
 /* MOV CRn with decode assists: EXITINFO1[63] valid, [3:0] GPR number. */
 #define SVM_CR_VALID			(1ULL << 63)
@@ -173,7 +119,7 @@ int mvmm_exit_type_svm(const struct mvmm_exit_info *x)
 		return (x->info1 & SVM_NPF_RSVD) && !x->l2 ? MVMM_EV_MMIO :
 							      MVMM_EV_NPF;
 	case SVM_EXIT_AVIC_INCOMPLETE_IPI:
-	case SVM_EXIT_AVIC_UNACCEL_ACCESS:
+	case SVM_EXIT_AVIC_UNACCELERATED_ACCESS:
 		return MVMM_EV_APIC_ACCESS;
 	case SVM_EXIT_ERR:
 		return MVMM_EV_FAILED_ENTRY;
@@ -405,7 +351,7 @@ int mvmm_classify_svm(const struct mvmm_exit_info *x, struct mvmm_event *ev)
 		ev->flags = MVMM_EVF_WRITE;
 		ev->qual = APIC_OFFSET_ICR;
 		break;
-	case SVM_EXIT_AVIC_UNACCEL_ACCESS:
+	case SVM_EXIT_AVIC_UNACCELERATED_ACCESS:
 		ev->type = MVMM_EV_APIC_ACCESS;
 		ev->flags = (info1 & SVM_AVIC_WRITE) ? MVMM_EVF_WRITE : 0;
 		ev->qual = info1 & SVM_AVIC_OFFSET_MASK;
