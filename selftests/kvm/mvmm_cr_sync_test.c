@@ -23,6 +23,7 @@
 #include "kselftest.h"
 #include "mvmm_user.h"
 #include "mvmm_utest.h"
+#include "mvmm_guest_io.h"
 
 #define PORT		0x5e4
 #define NAME		"u-cr-sync"
@@ -36,7 +37,7 @@ static void guest_code(void)
 	/* Neither write exits: KVM leaves both to the VMCB. */
 	asm volatile("mov %0, %%cr0" : : "r"(get_cr0() | X86_CR0_TS));
 	asm volatile("mov %0, %%cr3" : : "r"(get_cr3() | CR3_PWT) : "memory");
-	asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(PORT));
+	v = mvmm_guest_inl(PORT);
 	asm volatile("clts");
 	GUEST_ASSERT_1(v == MVMM_SP_IN(PORT), v);
 	GUEST_DONE();

@@ -12,6 +12,7 @@
  */
 #include "kvm_util.h"
 #include "processor.h"
+#include "mvmm_guest_io.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -32,8 +33,7 @@ static void guest_code(void)
 	for (batch = 1;; batch++) {
 		for (i = 0; i < BATCH; i++) {
 			cpuid(0, &eax, &ebx, &ecx, &edx);
-			asm volatile("outb %0, %w1" : : "a"((uint8_t)i),
-				     "Nd"((uint16_t)DEMO_PORT));
+			mvmm_guest_outb(DEMO_PORT, i);
 			GUEST_ASSERT(rdmsr(MSR_IA32_MISC_ENABLE) == misc);
 			wrmsr(MSR_IA32_MISC_ENABLE, misc);
 			cpuid(HV_LEAF, &eax, &ebx, &ecx, &edx);

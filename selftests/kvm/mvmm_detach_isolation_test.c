@@ -24,6 +24,7 @@
 #include "libmvmm.h"
 #include "mvmm_user.h"
 #include "mvmm_utest.h"
+#include "mvmm_guest_io.h"
 
 #define PORT		0x5e7
 #define NAME_A		"u-detach-a"
@@ -36,7 +37,7 @@ static void guest_code(void)
 	uint32_t v;
 
 	GUEST_SYNC(0);
-	asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(PORT));
+	v = mvmm_guest_inl(PORT);
 	GUEST_ASSERT(v == VALUE);
 	GUEST_DONE();
 }

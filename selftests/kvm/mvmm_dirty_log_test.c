@@ -25,6 +25,7 @@
 #include "kselftest.h"
 #include "mvmm_user.h"
 #include "mvmm_utest.h"
+#include "mvmm_guest_io.h"
 
 #define PORT		0x5e6
 #define NAME		"u-dirty-log"
@@ -39,7 +40,7 @@ static void guest_code(void)
 
 	GUEST_SYNC(0);
 	WRITE_ONCE(*(volatile uint64_t *)(SLOT_GPA + PAGE * 4096), 0x5eed);
-	asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(PORT));
+	v = mvmm_guest_inl(PORT);
 	GUEST_ASSERT(v == MVMM_SP_IN(PORT));
 	GUEST_DONE();
 }

@@ -33,6 +33,7 @@
 #undef ASSERT_EQ
 #include "kselftest_harness.h"
 #include "mvmm_nl.h"
+#include "mvmm_guest_io.h"
 
 #define NR_EXITS	500
 
@@ -100,19 +101,6 @@ static uint64_t guest_hypercall(uint64_t nr)
 	return ret;
 }
 
-static inline uint8_t guest_inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %w1, %0" : "=a"(v) : "Nd"(port) : "memory");
-	return v;
-}
-
-static inline void guest_outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %w1" : : "a"(v), "Nd"(port) : "memory");
-}
-
 static void guest_code(uint64_t phase, uint64_t n)
 {
 	uint32_t *mmio = (uint32_t *)MMIO_GVA;
@@ -130,7 +118,7 @@ static void guest_code(uint64_t phase, uint64_t n)
 	} else if (phase == PH_CPUID) {
 		cpuid(0, &eax0, &ebx, &ecx, &edx);
 	} else if (phase == PH_IO_IN_KERNEL) {
-		guest_outb(KERNEL_PORT, 0xff);
+		mvmm_guest_outb(KERNEL_PORT, 0xff);
 	}
 	GUEST_SYNC(0);
 
@@ -142,18 +130,18 @@ static void guest_code(uint64_t phase, uint64_t n)
 			break;
 		case PH_IO_IN_USER:
 			/* The host answers i's low byte. */
-			v = guest_inb(USER_PORT);
+			v = mvmm_guest_inb(USER_PORT);
 			GUEST_ASSERT_2(v == (uint8_t)i, v, i);
 			break;
 		case PH_IO_OUT_USER:
-			guest_outb(USER_PORT, (uint8_t)i);
+			mvmm_guest_outb(USER_PORT, (uint8_t)i);
 			break;
 		case PH_IO_IN_KERNEL:
-			v = guest_inb(KERNEL_PORT);
+			v = mvmm_guest_inb(KERNEL_PORT);
 			GUEST_ASSERT_1(v == 0xff, v);
 			break;
 		case PH_IO_OUT_KERNEL:
-			guest_outb(KERNEL_PORT, 0xff);
+			mvmm_guest_outb(KERNEL_PORT, 0xff);
 			break;
 		case PH_MMIO_READ:
 			/* The host answers i + 1. */

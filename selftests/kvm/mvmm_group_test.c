@@ -59,6 +59,7 @@
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
 #include "mvmm_user.h"
+#include "mvmm_guest_io.h"
 
 #define NVCPU		2
 #define PORT		0x5d0
@@ -98,7 +99,7 @@ static void guest_code(uint64_t idx)
 		GUEST_SYNC(0);
 		n = READ_ONCE(gsh.n);
 		for (i = 0; i < n; i++) {
-			asm volatile("inl %%dx, %%eax" : "=a"(v) : "d"(PORT));
+			v = mvmm_guest_inl(PORT);
 			gsh.cnt[idx][v == VAL_A ? K_A : v == VAL_B ? K_B :
 				     v == HOST_VAL ? K_HOST : K_OTHER]++;
 		}
@@ -1053,7 +1054,7 @@ static void sig_guest(void)
 	uint32_t v;
 
 	for (;;) {
-		asm volatile("inl %%dx, %%eax" : "=a"(v) : "d"(PORT));
+		v = mvmm_guest_inl(PORT);
 		GUEST_SYNC(v);
 	}
 }

@@ -44,6 +44,7 @@
 #include "mvmm_user.h"
 #include "mvmm_utest.h"
 #include "testsec.h"
+#include "mvmm_guest_io.h"
 
 #define PG		4096UL
 #define SLOT_PAGES	8
@@ -81,12 +82,6 @@ static uint8_t wpat(uint64_t i)
 /* Written by the guest, read by the host: bytes that differed. */
 static uint64_t bad;
 
-/* processor.h's outl(), ordered with the guest's memory accesses. */
-static inline void out32(uint16_t port, uint32_t v)
-{
-	asm volatile("outl %0, %w1" : : "a"(v), "Nd"(port) : "memory");
-}
-
 static MVMM_GUEST_ENTRY void guest_code(void)
 {
 	volatile uint8_t *p;
@@ -105,17 +100,17 @@ static MVMM_GUEST_ENTRY void guest_code(void)
 	GUEST_SYNC(2);
 
 	/* 3: an OUT whose answer comes with a write to SERVE_GPA. */
-	out32(U_PORT, (uint32_t)SERVE_GPA);
+	mvmm_guest_outl(U_PORT, (uint32_t)SERVE_GPA);
 	WRITE_ONCE(bad, *(volatile uint64_t *)SERVE_GPA != MAGIC);
 	GUEST_SYNC(3);
 
 	/* 4: the kernel secondary, in ->handle() then from a work item. */
-	out32(TESTSEC_MEM_PORT, (uint32_t)KSEC_GPA);
+	mvmm_guest_outl(TESTSEC_MEM_PORT, (uint32_t)KSEC_GPA);
 	p = (volatile uint8_t *)KSEC_GPA;
 	for (i = n = 0; i < TESTSEC_MEM_LEN; i++)
 		n += p[TESTSEC_MEM_LEN + i] != (uint8_t)~p[i];
 	WRITE_ONCE(bad, n);
-	out32(TESTSEC_MEM_LATER_PORT, (uint32_t)KLATER_GPA);
+	mvmm_guest_outl(TESTSEC_MEM_LATER_PORT, (uint32_t)KLATER_GPA);
 	GUEST_SYNC(4);
 	GUEST_DONE();
 }

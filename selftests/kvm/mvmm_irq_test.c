@@ -46,6 +46,7 @@
 #include "mvmm_user.h"
 #include "mvmm_utest.h"
 #include "testsec.h"
+#include "mvmm_guest_io.h"
 
 #define IOAPIC_GPA	0xfec00000ULL
 #define MSI_VEC		0x40
@@ -117,8 +118,7 @@ static MVMM_GUEST_ENTRY void guest_code(void)
 	while (!READ_ONCE(stop)) {
 		port = x2apic_read_reg(APIC_ID) ? 0 : READ_ONCE(out_port);
 		if (port) {
-			asm volatile("outb %b0, %w1" :
-				     : "a"(READ_ONCE(out_val)), "Nd"(port));
+			mvmm_guest_outb(port, READ_ONCE(out_val));
 			WRITE_ONCE(out_port, 0);
 		}
 		asm volatile("pause" ::: "memory");

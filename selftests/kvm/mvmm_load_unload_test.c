@@ -26,6 +26,7 @@
 
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
+#include "mvmm_guest_io.h"
 
 #define CYCLES		50
 #define BATCH		20		/* loop iterations per GUEST_SYNC */
@@ -48,10 +49,8 @@ static void guest_code(void)
 			GUEST_ASSERT_2(eax == want_eax && ebx == want_ebx &&
 				       ecx == want_ecx && edx == want_edx,
 				       eax, ebx);
-			asm volatile("outb %0, %w1" : : "a"((uint8_t)0xff),
-				     "Nd"((uint16_t)KERNEL_PORT));
-			asm volatile("inb %w1, %0" : "=a"(v)
-				     : "Nd"((uint16_t)KERNEL_PORT));
+			mvmm_guest_outb(KERNEL_PORT, 0xff);
+			v = mvmm_guest_inb(KERNEL_PORT);
 			GUEST_ASSERT_1(v == 0xff, v);
 			GUEST_ASSERT_1(rdmsr(MSR_IA32_MISC_ENABLE) == misc, misc);
 		}

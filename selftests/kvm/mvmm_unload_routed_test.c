@@ -36,6 +36,7 @@
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
 #include "testsec.h"
+#include "mvmm_guest_io.h"
 
 #define CYCLES		50
 #define BATCH		20
@@ -43,19 +44,6 @@
 #define PIT_CH0		0x40
 #define PIT_MODE	0x43
 #define WAIT_SECS	60
-
-static void guest_outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %w1" : : "a"(v), "Nd"(port));
-}
-
-static uint8_t guest_inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %w1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static void guest_code(uint64_t which)
 {
@@ -70,15 +58,15 @@ static void guest_code(uint64_t which)
 
 				(void)READ_ONCE(*(volatile uint32_t *)MMIO_GPA);
 				/* Latch channel 0, read it (LSB, MSB). */
-				guest_outb(PIT_MODE, 0x00);
+				mvmm_guest_outb(PIT_MODE, 0x00);
 				asm volatile("rep insb"
 					     : "+D"(p), "+c"(n)
 					     : "d"(PIT_CH0) : "memory");
 			} else {
-				guest_outb(PIT_MODE, 0x34); /* ch 0, lo/hi, mode 2 */
-				guest_outb(PIT_CH0, 0xff);
-				guest_outb(PIT_CH0, 0xff);
-				(void)guest_inb(PIT_CH0);
+				mvmm_guest_outb(PIT_MODE, 0x34); /* ch 0, lo/hi, mode 2 */
+				mvmm_guest_outb(PIT_CH0, 0xff);
+				mvmm_guest_outb(PIT_CH0, 0xff);
+				(void)mvmm_guest_inb(PIT_CH0);
 			}
 		}
 		GUEST_SYNC(batch);
