@@ -321,7 +321,9 @@ TEST_F_TIMEOUT(uart, hello, 300)
  * each source: received data read while LSR says so, THR empty
  * acknowledged by the IIR read itself. The guest goes through stages,
  * and counts the interrupts each one took:
- *  - OUT2 clear, ETBEI and ERBFI set: none (IIR says 0x04 all the same);
+ *  - OUT2 clear, ETBEI set: LSR says nothing received, RBR reads 0 (the
+ *    sample's --input waits for the first ERBFI); ERBFI set too: no
+ *    interrupt (IIR says 0x04 all the same);
  *  - OUT2 set, IER 0, a byte sent: none;
  *  - ETBEI set, THR empty: one, IIR 0x02;
  *  - 8 bytes written to THR, each once the one before was taken: 8;
@@ -335,7 +337,7 @@ TEST_F_TIMEOUT(uart, hello, 300)
  *    lost; the pin unmasked, a byte written to THR: one (the write
  *    cleared THR empty and the sample lowered the line: a new edge);
  *  - IER 0, a byte sent: none.
- * Exact: 14 interrupts, their IIR values in order, the bytes received,
+ * Exact: 14 interrupts, their IIR values in order, all the bytes received,
  * the sample's stdout, and its count of the guest's UART accesses.
  */
 #define COM2		0x2f8
@@ -376,6 +378,7 @@ static struct {
 	uint8_t ier;			/* what the guest last wrote */
 	uint8_t iir[IIR_LOG];		/* in the handler, not 0x01 */
 	uint8_t polled[4];		/* IIR read outside the handler */
+	uint8_t early_lsr, early_rbr;	/* before ERBFI was ever set */
 	char rx[32];
 } g;
 
@@ -487,6 +490,9 @@ static MVMM_GUEST_ENTRY void irq_guest(void)
 	g.polled[0] = uin(R_IIR);
 	set_ier(0x02);
 	uout(R_RBR, '!');
+	/* With --irq, --input waits for the guest's first ERBFI. */
+	g.early_lsr = uin(R_LSR);
+	g.early_rbr = uin(R_RBR);
 	set_ier(0x03);
 	quiet();
 	g.polled[1] = uin(R_IIR);
@@ -645,6 +651,9 @@ TEST_F_TIMEOUT(uart_irq, com2, 300)
 		    hg->polled[2] == 0x01 && hg->polled[3] == 0xc1,
 		    "Expected IIR 01 (reset), 04 (with OUT2 clear), 01 (IER 0), c1 (FIFOs, read empty), got %02x %02x %02x %02x",
 		    hg->polled[0], hg->polled[1], hg->polled[2], hg->polled[3]);
+	TEST_ASSERT(hg->early_lsr == 0x60 && hg->early_rbr == 0,
+		    "Expected LSR 0x60 and RBR 0 before ERBFI was set (--input waiting), got %#x and %#x",
+		    hg->early_lsr, hg->early_rbr);
 	TEST_ASSERT(hg->nrx == strlen(IRQ_INPUT) &&
 		    !memcmp(hg->rx, IRQ_INPUT, hg->nrx),
 		    "Expected the handler to receive \"%s\"", IRQ_INPUT);

@@ -5,7 +5,8 @@
  * The guest's accesses to the UART's 8 ports (and, with --mmio, to the same
  * 8 registers at a guest-physical address) reach this process as mvmm
  * requests; bytes the guest transmits are printed on stdout, bytes given
- * with --input are what it receives (all there from the start). The
+ * with --input are what it receives (all there from the start; with --irq,
+ * from the guest's first setting of IER's ERBFI). The
  * registers are a 16550A's (uart16550.c): IER, IIR's priority encoding,
  * FCR's FIFO mode, THR empty and received data interrupts. With --irq GSI
  * the interrupt output, gated by MCR's OUT2 as on a PC, drives that GSI
@@ -341,6 +342,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cfg);
 	uart16550_init(&srv.uart, cfg.input, uart_tx,
 		       cfg.has_irq ? uart_set_irq : NULL, &srv);
+	/* Interrupt-driven: the input waits for a driver ready for it. */
+	srv.uart.rx_wait_erbfi = cfg.has_irq;
 	/* What the guest prints shows up line by line, even in a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 

@@ -28,7 +28,7 @@ static unsigned char uart_loop_msr(unsigned char mcr)
 
 static bool uart_rx_ready(const struct uart16550 *u)
 {
-	return u->input && *u->input;
+	return u->input && *u->input && !u->rx_wait_erbfi;
 }
 
 /* The received data interrupt's IIR code. */
@@ -148,6 +148,8 @@ void uart16550_write(struct uart16550 *u, unsigned int reg,
 		/* Enabling it while THR is empty (always) raises it. */
 		if (!(u->ier & IER_ETBEI) && (val & IER_ETBEI))
 			u->thre = true;
+		if (val & IER_ERBFI)
+			u->rx_wait_erbfi = false;
 		u->ier = val & 0x0f;
 		break;
 	case IIR_FCR:

@@ -6,7 +6,8 @@
  *
  * The transmitter sends each byte at once (THR and the shift register are
  * always empty again after a write); the receiver holds the bytes of the
- * input string, all of them arrived. Interrupts, by priority (IIR):
+ * input string, all of them arrived (or, with rx_wait_erbfi, arriving
+ * when the guest first enables the received data interrupt). Interrupts, by priority (IIR):
  * line status (0x06: never, no byte is received in error), received data
  * (0x04, or 0x0c "character timeout" with the FIFOs on while fewer bytes
  * wait than the trigger level: a device whose input stops comes to that
@@ -53,6 +54,12 @@ struct uart16550 {
 	bool thre;		/* the THR empty interrupt is pending */
 	bool irq;		/* the interrupt output, as last reported */
 	const char *input;	/* bytes left to receive (NULL: none) */
+	/*
+	 * Set: the input arrives only once the guest first sets ERBFI
+	 * (until then LSR says nothing was received), so that a driver
+	 * that drains RBR at probe and open loses none of it.
+	 */
+	bool rx_wait_erbfi;
 	/* A byte the guest transmitted. */
 	void (*tx)(void *arg, unsigned char c);
 	/* The interrupt output changed to @level (NULL: not wired). */

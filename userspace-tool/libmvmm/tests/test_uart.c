@@ -163,6 +163,26 @@ static void test_rx(void)
 	uart16550_read(&u, RBR_THR_DLL);
 	uart16550_read(&u, RBR_THR_DLL);
 	CHECK_STR(edges(), "1010", "ERBFI off with input left, on again: a new edge");
+
+	/* rx_wait_erbfi: nothing received until ERBFI is first set. */
+	reset("xy");
+	u.rx_wait_erbfi = true;
+	uart16550_write(&u, MCR, 0x0b);
+	uart16550_write(&u, IER_DLM, IER_ETBEI);
+	uart16550_read(&u, IIR_FCR);
+	CHECK(uart16550_read(&u, LSR) == 0x60 &&
+	      uart16550_read(&u, RBR_THR_DLL) == 0 &&
+	      uart16550_read(&u, RBR_THR_DLL) == 0,
+	      "rx_wait_erbfi: LSR 0x60 and RBR 0 before ERBFI, nothing taken");
+	uart16550_write(&u, IER_DLM, IER_ERBFI);
+	CHECK(uart16550_read(&u, LSR) == 0x61 &&
+	      uart16550_read(&u, IIR_FCR) == 0x04,
+	      "rx_wait_erbfi: the input there once ERBFI is set, IIR 0x04");
+	uart16550_write(&u, IER_DLM, 0);
+	CHECK(uart16550_read(&u, RBR_THR_DLL) == 'x' &&
+	      uart16550_read(&u, RBR_THR_DLL) == 'y' &&
+	      !strcmp(edges(), "1010"),
+	      "rx_wait_erbfi: and it stays when ERBFI is cleared");
 }
 
 static void test_priority(void)
