@@ -5,8 +5,16 @@
  * The guest's accesses to the UART's 8 ports (and, with --mmio, to the same
  * 8 registers at a guest-physical address) reach this process as mvmm
  * requests; bytes the guest transmits are printed on stdout, bytes given
- * with --input are what it receives. No interrupts: IIR always says none
- * is pending, a guest driver must poll LSR.
+ * with --input are what it receives (all there from the start; with --irq,
+ * from the guest's first setting of IER's ERBFI). The
+ * registers are a 16550A's (uart16550.c): IER, IIR's priority encoding,
+ * FCR's FIFO mode, THR empty and received data interrupts. With --irq GSI
+ * the interrupt output, gated by MCR's OUT2 as on a PC, drives that GSI
+ * line of the VM (MVMM_IOC_IRQ_LINE, KVM's in-kernel irqchip): raised
+ * when a source appears, lowered when it is gone, so that an ISA IRQ's
+ * edge-triggered IOAPIC pin sees an edge per interrupt. Linux's 8250
+ * driver then runs interrupt-driven. Without --irq nothing is raised and
+ * a guest driver must poll LSR.
  *
  *   mvmm-uart --socket PATH | --vm-fd N | --pid PID [--vm-id N] [options]
  *
@@ -17,6 +25,10 @@
  * rules naming a handler it has seen):
  *
  *   mvmmctl rule add vm ID io port 0x3f8-0x3ff handler uart
+ *
+ * COM2 with its interrupt (ISA IRQ 3, GSI 3 with KVM's default routing):
+ *
+ *   mvmm-uart --pid PID --port 0x2f8 --irq 3 --name com2
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,25 +45,7 @@
 #include <unistd.h>
 
 #include "libmvmm.h"
-
-#define UART_NR_REGS	8
-
-/* Register offsets (DLAB = LCR bit 7 turns 0 and 1 into the divisor). */
-enum { RBR_THR_DLL, IER_DLM, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
-
-#define LCR_DLAB	0x80
-#define MCR_LOOP	0x10
-#define LSR_DR		0x01	/* a received byte is waiting */
-#define LSR_THRE_TEMT	0x60	/* transmitter empty: we send at once */
-#define IIR_NO_INT	0x01
-#define IIR_FIFO	0xc0	/* FIFOs enabled (a 16550A) */
-#define FCR_ENABLE	0x01
-#define MSR_DCD_DSR_CTS	0xb0	/* a modem that is always there */
-
-struct uart {
-	unsigned char ier, fcr, lcr, mcr, scr, dll, dlm;
-	const char *input;	/* bytes left to receive */
-};
+#include "uart16550.h"
 
 struct config {
 	const char *socket, *name, *count_file, *input;
@@ -60,95 +54,37 @@ struct config {
 	unsigned int vm_id;	/* --vm-id: mvmm's id of one of its VMs */
 	unsigned int port;
 	unsigned long long mmio;
-	bool has_mmio, quiet;
+	unsigned int gsi;	/* --irq */
+	bool has_mmio, has_irq, quiet;
 	struct mvmm_sec_opts opts;
 };
 
 struct server {
-	struct uart uart;
+	struct uart16550 uart;
 	const struct config *cfg;
 	unsigned long handled;	/* requests answered HANDLED */
+	unsigned long irq_failed;	/* MVMM_IOC_IRQ_LINEs refused */
 };
 
 static struct mvmm_sec *sec;	/* for the signal handler */
 
-/* The device model. */
+/* The device model (uart16550.c) wired to stdout and a GSI line. */
 
-/* MSR in loopback mode: the outputs of MCR come back as modem inputs. */
-static unsigned char uart_loop_msr(unsigned char mcr)
+static void uart_tx(void *arg, unsigned char c)
 {
-	return (mcr & 0x01 ? 0x20 : 0) |	/* DTR  -> DSR */
-	       (mcr & 0x02 ? 0x10 : 0) |	/* RTS  -> CTS */
-	       (mcr & 0x04 ? 0x40 : 0) |	/* OUT1 -> RI */
-	       (mcr & 0x08 ? 0x80 : 0);		/* OUT2 -> DCD */
-}
-
-static unsigned char uart_receive(struct uart *u)
-{
-	return u->input && *u->input ? (unsigned char)*u->input++ : 0;
-}
-
-static unsigned char uart_read(struct uart *u, unsigned int reg)
-{
-	bool dlab = u->lcr & LCR_DLAB;
-
-	switch (reg) {
-	case RBR_THR_DLL:
-		return dlab ? u->dll : uart_receive(u);
-	case IER_DLM:
-		return dlab ? u->dlm : u->ier;
-	case IIR_FCR:
-		return IIR_NO_INT | (u->fcr & FCR_ENABLE ? IIR_FIFO : 0);
-	case LCR:
-		return u->lcr;
-	case MCR:
-		return u->mcr;
-	case LSR:
-		return LSR_THRE_TEMT | (u->input && *u->input ? LSR_DR : 0);
-	case MSR:
-		return u->mcr & MCR_LOOP ? uart_loop_msr(u->mcr) : MSR_DCD_DSR_CTS;
-	default:
-		return u->scr;
-	}
-}
-
-static void uart_transmit(unsigned char c)
-{
+	(void)arg;
 	putchar(c);	/* stdout is line-buffered: see main() */
 }
 
-static void uart_write(struct uart *u, unsigned int reg, unsigned char val)
+static void uart_set_irq(void *arg, int level)
 {
-	bool dlab = u->lcr & LCR_DLAB;
+	struct server *srv = arg;
+	int ret = mvmm_sec_irq_line(sec, srv->cfg->gsi, level, NULL);
 
-	switch (reg) {
-	case RBR_THR_DLL:
-		if (dlab)
-			u->dll = val;
-		else
-			uart_transmit(val);
-		break;
-	case IER_DLM:
-		if (dlab)
-			u->dlm = val;
-		else
-			u->ier = val & 0x0f;
-		break;
-	case IIR_FCR:
-		u->fcr = val & 0xc9;	/* FIFO enable, DMA mode, trigger level */
-		break;
-	case LCR:
-		u->lcr = val;
-		break;
-	case MCR:
-		u->mcr = val & 0x1f;
-		break;
-	case SCR:
-		u->scr = val;
-		break;
-	default:		/* LSR and MSR are read-only */
-		break;
-	}
+	/* Said once: the device goes on, polled if need be. */
+	if (ret < 0 && !srv->irq_failed++)
+		fprintf(stderr, "mvmm-uart: GSI %u to %d: %s\n",
+			srv->cfg->gsi, level, strerror(-ret));
 }
 
 /* Requests. */
@@ -182,10 +118,10 @@ static int serve(const struct mvmm_request *req, struct mvmm_answer *ans,
 	if (reg < 0)
 		return 0;	/* ans is MVMM_ACT_MAIN */
 	if (req->ev.flags & MVMM_EVF_WRITE) {
-		uart_write(&srv->uart, reg, req->data);
+		uart16550_write(&srv->uart, reg, req->data);
 		mvmm_ans_handled(ans, 0);
 	} else {
-		mvmm_ans_handled(ans, uart_read(&srv->uart, reg));
+		mvmm_ans_handled(ans, uart16550_read(&srv->uart, reg));
 	}
 	srv->handled++;
 	return 0;
@@ -197,12 +133,14 @@ static void usage(void)
 {
 	printf("Usage: mvmm-uart { --socket PATH | --vm-fd N | --pid PID [--vm-id N] }\n"
 	       "                 [--name NAME] [--port N] [--mmio ADDR] [--input STRING]\n"
-	       "                 [--poll] [--timeout-ms N] [--count-file PATH] [--quiet]\n"
+	       "                 [--irq GSI] [--poll] [--timeout-ms N] [--count-file PATH]\n"
+	       "                 [--quiet]\n"
 	       "A 16550 UART at port N (default 0x3f8) for the VM whose KVM fd it gets\n"
 	       "from the unix socket PATH, inherits as fd N, or takes from the running\n"
 	       "main VMM PID (pidfd_getfd: needs ptrace access to PID; --vm-id, mvmm's\n"
 	       "id of the VM, when PID has several), attached to /dev/mvmm as handler\n"
-	       "NAME (default \"uart\"). Transmitted bytes go to stdout.\n");
+	       "NAME (default \"uart\"). Transmitted bytes go to stdout. With --irq,\n"
+	       "its interrupt drives GSI line GSI of the VM (COM1: 4, COM2: 3 on a PC).\n");
 }
 
 /* Print "Error: ..." and exit with @status (1: usage, 2: the system). */
@@ -267,6 +205,10 @@ static void parse_opt(int c, const char *arg, struct config *cfg)
 	case 'i':
 		cfg->input = arg;
 		break;
+	case 'I':
+		cfg->gsi = parse_num("GSI", arg, UINT_MAX);
+		cfg->has_irq = true;
+		break;
 	case 'P':
 		cfg->opts.flags |= MVMM_ATTACH_POLL;
 		break;
@@ -293,6 +235,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "port", required_argument, NULL, 'p' },
 		{ "mmio", required_argument, NULL, 'm' },
 		{ "input", required_argument, NULL, 'i' },
+		{ "irq", required_argument, NULL, 'I' },
 		{ "poll", no_argument, NULL, 'P' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "count-file", required_argument, NULL, 'c' },
@@ -376,6 +319,8 @@ static void announce(const struct config *cfg)
 	fprintf(stderr, ", port 0x%x", cfg->port);
 	if (cfg->has_mmio)
 		fprintf(stderr, ", mmio 0x%llx", cfg->mmio);
+	if (cfg->has_irq)
+		fprintf(stderr, ", GSI %u", cfg->gsi);
 	fputc('\n', stderr);
 }
 
@@ -395,7 +340,10 @@ int main(int argc, char **argv)
 	int vm_fd, ret;
 
 	parse_args(argc, argv, &cfg);
-	srv.uart.input = cfg.input;
+	uart16550_init(&srv.uart, cfg.input, uart_tx,
+		       cfg.has_irq ? uart_set_irq : NULL, &srv);
+	/* Interrupt-driven: the input waits for a driver ready for it. */
+	srv.uart.rx_wait_erbfi = cfg.has_irq;
 	/* What the guest prints shows up line by line, even in a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -414,6 +362,19 @@ int main(int argc, char **argv)
 			    cfg.name, strerror(errno));
 		/* Attached: the VM fd is no longer needed. */
 		close(vm_fd);
+	}
+	/*
+	 * The line starts low, as the model's output does: this also
+	 * checks that the VM can have it (ENXIO without KVM's in-kernel
+	 * irqchip, EINVAL for a GSI it does not route).
+	 */
+	if (cfg.has_irq) {
+		ret = mvmm_sec_irq_line(sec, cfg.gsi, 0, NULL);
+		if (ret < 0) {
+			mvmm_sec_detach(sec);
+			die(2, "cannot drive GSI %u: %s", cfg.gsi,
+			    strerror(-ret));
+		}
 	}
 	if (!cfg.quiet)
 		announce(&cfg);

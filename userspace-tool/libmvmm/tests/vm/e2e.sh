@@ -16,7 +16,8 @@
 # it; with two VMs in the VMM, refused without --vm-id (the ids listed) or
 # with an id it lacks, served with the guest's id; refused (EPERM, ptrace)
 # as uid 65534 against the root VMM; and as uid 65534 against a VMM of
-# uid 65534 it serves (with Yama at 1, refused first).
+# uid 65534 it serves (with Yama at 1, refused first). --irq refused for
+# a VM without KVM's in-kernel irqchip.
 #
 # From the top of the repo:
 #   make -C userspace-tool samples vm-progs
@@ -174,6 +175,19 @@ run_pid() {
 	check "pid, two VMs: attached to the guest's VM $guest" $? 0
 }
 
+# mvmm-uart --irq needs KVM's in-kernel irqchip, which uart_vmm's VM has
+# not: refused at start, before any request is served.
+run_irq_refused() {
+	start_pid_vmm "--irq, no irqchip" || return
+	refused "--irq 3, a VM without in-kernel irqchip: ENXIO at start" 2 \
+		"Error: cannot drive GSI 3: No such device or address" \
+		./mvmm-uart-static --pid $vmm --irq 3 --quiet
+	check "--irq refused: \"uart\" left detached" \
+		"$(mvmmctl handler show uart | awk 'NR == 2 { print $3 }')" no
+	kill $vmm
+	wait $vmm 2>/dev/null
+}
+
 # The boundary is the kernel's ptrace check, not root: as uid 65534 both,
 # the secondary attaches to the VMM by pid (if Yama's ptrace_scope is 1,
 # only once it is 0: the VMM is not its descendant).
@@ -213,6 +227,7 @@ check "paths_vmm exits 0" $rc 0
 run_mode eventfd
 run_mode poll --poll
 run_pid
+run_irq_refused
 run_pid_unprivileged
 
 echo "$pass passed, $fail failed"
