@@ -35,23 +35,19 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "libmvmm.h"
+#include "sample_util.h"
 #include "uart16550.h"
 
 struct config {
-	const char *socket, *name, *count_file, *input;
-	int vm_fd;
-	pid_t pid;		/* --pid: the main VMM's; 0 without */
-	unsigned int vm_id;	/* --vm-id: mvmm's id of one of its VMs */
+	const char *name, *count_file, *input;
+	struct sample_vm vm;
 	unsigned int port;
 	unsigned long long mmio;
 	unsigned int gsi;	/* --irq */
@@ -143,77 +139,36 @@ static void usage(void)
 	       "its interrupt drives GSI line GSI of the VM (COM1: 4, COM2: 3 on a PC).\n");
 }
 
-/* Print "Error: ..." and exit with @status (1: usage, 2: the system). */
-static void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("Error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
-static unsigned long long parse_range(const char *opt, const char *s,
-				      unsigned long long min,
-				      unsigned long long max)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || v < min || v > max)
-		die(1, "invalid %s \"%s\" (%llu-%llu)", opt, s, min, max);
-	return v;
-}
-
-static unsigned long long parse_num(const char *opt, const char *s,
-				    unsigned long long max)
-{
-	return parse_range(opt, s, 0, max);
-}
-
 static void parse_opt(int c, const char *arg, struct config *cfg)
 {
+	if (sample_vm_opt(c, arg, &cfg->vm))
+		return;
 	switch (c) {
-	case 's':
-		cfg->socket = arg;
-		break;
-	case 'f':
-		cfg->vm_fd = parse_num("fd", arg, INT_MAX);
-		break;
-	case 'd':
-		cfg->pid = parse_range("pid", arg, 1, INT_MAX);
-		break;
-	case 'V':
-		cfg->vm_id = parse_range("VM id", arg, 1, UINT_MAX);
-		break;
 	case 'n':
 		cfg->name = arg;
 		break;
 	case 'p':
-		cfg->port = parse_num("port", arg, 0x10000 - UART_NR_REGS);
+		cfg->port = sample_parse_range("port", arg, 0,
+					       0x10000 - UART_NR_REGS);
 		break;
 	case 'm':
-		cfg->mmio = parse_num("address", arg, ~0ULL - UART_NR_REGS);
+		cfg->mmio = sample_parse_range("address", arg, 0,
+					       ~0ULL - UART_NR_REGS);
 		cfg->has_mmio = true;
 		break;
 	case 'i':
 		cfg->input = arg;
 		break;
 	case 'I':
-		cfg->gsi = parse_num("GSI", arg, UINT_MAX);
+		cfg->gsi = sample_parse_range("GSI", arg, 0, UINT_MAX);
 		cfg->has_irq = true;
 		break;
 	case 'P':
 		cfg->opts.flags |= MVMM_ATTACH_POLL;
 		break;
 	case 't':
-		cfg->opts.timeout_ms = parse_num("timeout", arg, UINT_MAX);
+		cfg->opts.timeout_ms = sample_parse_range("timeout", arg, 0,
+							  UINT_MAX);
 		break;
 	case 'c':
 		cfg->count_file = arg;
@@ -227,10 +182,7 @@ static void parse_opt(int c, const char *arg, struct config *cfg)
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "vm-fd", required_argument, NULL, 'f' },
-		{ "pid", required_argument, NULL, 'd' },
-		{ "vm-id", required_argument, NULL, 'V' },
+		SAMPLE_VM_LONGOPTS,
 		{ "name", required_argument, NULL, 'n' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "mmio", required_argument, NULL, 'm' },
@@ -252,70 +204,22 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 			exit(0);
 		}
 		if (c == ':')
-			die(1, "option \"%s\" needs a value", argv[optind - 1]);
+			sample_die(1, "option \"%s\" needs a value", argv[optind - 1]);
 		if (c == '?')
-			die(1, "unknown option \"%s\"", argv[optind - 1]);
+			sample_die(1, "unknown option \"%s\"", argv[optind - 1]);
 		parse_opt(c, optarg, cfg);
 	}
 	if (optind < argc)
-		die(1, "unexpected argument \"%s\"", argv[optind]);
-	if (!!cfg->socket + (cfg->vm_fd >= 0) + !!cfg->pid != 1)
-		die(1, "give exactly one of --socket PATH, --vm-fd N and --pid PID");
-	if (cfg->vm_id && !cfg->pid)
-		die(1, "--vm-id N goes with --pid PID");
-}
-
-/* The VM's fd, from the main VMM over a unix socket. */
-static int receive_vm_fd(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int sock, fd;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		die(1, "socket path too long: \"%s\"", path);
-	strcpy(addr.sun_path, path);
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		die(2, "socket: %s", strerror(errno));
-	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)))
-		die(2, "cannot connect to %s: %s", path, strerror(errno));
-	fd = mvmm_recv_fd(sock);
-	if (fd < 0)
-		die(2, "no VM fd from %s: %s", path, strerror(-fd));
-	close(sock);
-	return fd;
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	mvmm_sec_stop(sec);
-}
-
-/*
- * SIGTERM and SIGINT stop the run loop, so that the count file is written.
- * They stay blocked until there is a loop to stop (see main()).
- */
-static void catch_signals(sigset_t *set)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigprocmask(SIG_BLOCK, set, NULL);
-	/* No SA_RESTART: the run loop's poll() returns and sees the stop. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+		sample_die(1, "unexpected argument \"%s\"", argv[optind]);
+	sample_vm_check(&cfg->vm);
 }
 
 static void announce(const struct config *cfg)
 {
 	fprintf(stderr, "mvmm-uart: \"%s\" attached to VM %u", cfg->name,
 		mvmm_sec_vm_id(sec));
-	if (cfg->pid)
-		fprintf(stderr, " of process %d", (int)cfg->pid);
+	if (cfg->vm.pid)
+		fprintf(stderr, " of process %d", (int)cfg->vm.pid);
 	fprintf(stderr, ", port 0x%x", cfg->port);
 	if (cfg->has_mmio)
 		fprintf(stderr, ", mmio 0x%llx", cfg->mmio);
@@ -329,12 +233,13 @@ static void write_count(const char *path, unsigned long handled)
 	FILE *f = fopen(path, "w");
 
 	if (!f || fprintf(f, "handled %lu\n", handled) < 0 || fclose(f))
-		die(2, "cannot write %s: %s", path, strerror(errno));
+		sample_die(2, "cannot write %s: %s", path, strerror(errno));
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .name = "uart", .vm_fd = -1, .port = 0x3f8 };
+	struct config cfg = { .name = "uart", .vm = SAMPLE_VM_INIT,
+			      .port = 0x3f8 };
 	struct server srv = { .cfg = &cfg };
 	sigset_t sigs;
 	int vm_fd, ret;
@@ -347,22 +252,9 @@ int main(int argc, char **argv)
 	/* What the guest prints shows up line by line, even in a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	vm_fd = cfg.socket ? receive_vm_fd(cfg.socket) : cfg.vm_fd;
-	catch_signals(&sigs);
-	if (cfg.pid) {
-		sec = mvmm_sec_attach_pid(cfg.pid, cfg.vm_id, cfg.name,
-					  &cfg.opts);
-		/* Which process, which check: more than errno tells. */
-		if (!sec)
-			die(2, "%s", mvmm_sec_attach_error());
-	} else {
-		sec = mvmm_sec_attach(vm_fd, cfg.name, &cfg.opts);
-		if (!sec)
-			die(2, "cannot attach to /dev/mvmm as \"%s\": %s",
-			    cfg.name, strerror(errno));
-		/* Attached: the VM fd is no longer needed. */
-		close(vm_fd);
-	}
+	vm_fd = sample_vm_fd(&cfg.vm);
+	sample_catch_signals(&sigs, &sec);
+	sec = sample_attach(&cfg.vm, vm_fd, cfg.name, &cfg.opts);
 	/*
 	 * The line starts low, as the model's output does: this also
 	 * checks that the VM can have it (ENXIO without KVM's in-kernel
@@ -372,8 +264,8 @@ int main(int argc, char **argv)
 		ret = mvmm_sec_irq_line(sec, cfg.gsi, 0, NULL);
 		if (ret < 0) {
 			mvmm_sec_detach(sec);
-			die(2, "cannot drive GSI %u: %s", cfg.gsi,
-			    strerror(-ret));
+			sample_die(2, "cannot drive GSI %u: %s", cfg.gsi,
+				   strerror(-ret));
 		}
 	}
 	if (!cfg.quiet)
@@ -386,6 +278,6 @@ int main(int argc, char **argv)
 		write_count(cfg.count_file, srv.handled);
 	mvmm_sec_detach(sec);
 	if (ret < 0)
-		die(2, "serving requests: %s", strerror(-ret));
+		sample_die(2, "serving requests: %s", strerror(-ret));
 	return 0;
 }
