@@ -231,7 +231,7 @@ static long mvmm_chardev_mem(struct file *file, void __user *argp, bool write)
 }
 
 static long mvmm_chardev_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
+			       unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 	struct mvmm_ustats st;
@@ -278,7 +278,7 @@ static long mvmm_chardev_ioctl(struct file *file, unsigned int cmd,
 }
 
 static ssize_t mvmm_chardev_read(struct file *file, char __user *buf,
-			      size_t len, loff_t *ppos)
+				 size_t len, loff_t *ppos)
 {
 	struct mvmm_usersec *u = mvmm_chardev_usersec(file);
 

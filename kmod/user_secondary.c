@@ -88,7 +88,7 @@ static struct mvmm_slot *mvmm_shared_slot(struct mvmm_usersec *u, u32 idx)
 }
 
 struct mvmm_usersec *mvmm_usersec_create(const struct mvmm_attach *a, u32 vm_id,
-				   u32 nr_slots, struct eventfd_ctx *efd)
+					 u32 nr_slots, struct eventfd_ctx *efd)
 {
 	u32 obs_entries = a->obs_entries ?: MVMM_OBS_DEFAULT;
 	size_t slot_size = ALIGN(sizeof(struct mvmm_slot), SMP_CACHE_BYTES);
@@ -230,7 +230,7 @@ static void mvmm_usersec_notify(struct mvmm_usersec *u)
 
 /* The request of @us is over: answered, timed out or withdrawn. */
 static void mvmm_usersec_retire(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			     struct mvmm_slot *ss)
+				struct mvmm_slot *ss)
 {
 	lockdep_assert_held(&u->lock);
 	us->seq = 0;
@@ -242,8 +242,8 @@ static void mvmm_usersec_retire(struct mvmm_usersec *u, struct mvmm_uslot *us,
 }
 
 static void mvmm_usersec_post(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			   struct mvmm_slot *ss, u32 idx,
-			   const struct mvmm_request *req)
+			      struct mvmm_slot *ss, u32 idx,
+			      const struct mvmm_request *req)
 {
 	lockdep_assert_held(&u->lock);
 	us->seq = atomic64_inc_return(&u->seq);
@@ -279,8 +279,8 @@ static void mvmm_usersec_post(struct mvmm_usersec *u, struct mvmm_uslot *us,
 
 /* Is request @seq answered? 0 with @ans filled, -EAGAIN, or -ENODEV. */
 static int mvmm_usersec_done(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			  struct mvmm_slot *ss, u64 seq,
-			  struct mvmm_answer *ans)
+			     struct mvmm_slot *ss, u64 seq,
+			     struct mvmm_answer *ans)
 {
 	bool stale = false;
 	int ret = -EAGAIN;
@@ -320,7 +320,7 @@ static int mvmm_usersec_done(struct mvmm_usersec *u, struct mvmm_uslot *us,
 }
 
 static int mvmm_usersec_timeout(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			     struct mvmm_slot *ss, u64 seq)
+				struct mvmm_slot *ss, u64 seq)
 {
 	spin_lock(&u->lock);
 	if (us->seq == seq)
@@ -338,8 +338,8 @@ static int mvmm_usersec_timeout(struct mvmm_usersec *u, struct mvmm_uslot *us,
  * only delay it.
  */
 static int mvmm_usersec_spin(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			  struct mvmm_slot *ss, u64 seq,
-			  struct mvmm_answer *ans, u64 ns)
+			     struct mvmm_slot *ss, u64 seq,
+			     struct mvmm_answer *ans, u64 ns)
 {
 	u64 end = ktime_get_ns() + ns;
 	unsigned int n = 0;
@@ -365,8 +365,8 @@ static int mvmm_usersec_spin(struct mvmm_usersec *u, struct mvmm_uslot *us,
 }
 
 static int mvmm_usersec_sleep(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			   struct mvmm_slot *ss, u64 seq,
-			   struct mvmm_answer *ans, enum mvmm_wait how)
+			      struct mvmm_slot *ss, u64 seq,
+			      struct mvmm_answer *ans, enum mvmm_wait how)
 {
 	unsigned int state = how == MVMM_WAIT_RESTARTABLE ?
 			     TASK_INTERRUPTIBLE : TASK_KILLABLE;
@@ -405,7 +405,7 @@ static int mvmm_usersec_sleep(struct mvmm_usersec *u, struct mvmm_uslot *us,
  * would have caught it; one that came later says spinning is wasted here.
  */
 static void mvmm_usersec_adapt(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			    u64 waited_ns)
+			       u64 waited_ns)
 {
 	u32 start = MVMM_SPIN_START_US * NSEC_PER_USEC;
 
@@ -421,8 +421,8 @@ static void mvmm_usersec_adapt(struct mvmm_usersec *u, struct mvmm_uslot *us,
 
 /* Spin (see the uapi header), then sleep, for the answer to @seq. */
 static int mvmm_usersec_wait(struct mvmm_usersec *u, struct mvmm_uslot *us,
-			  struct mvmm_slot *ss, u64 seq,
-			  struct mvmm_answer *ans, enum mvmm_wait how)
+			     struct mvmm_slot *ss, u64 seq,
+			     struct mvmm_answer *ans, enum mvmm_wait how)
 {
 	bool adaptive = u->spin_max_ns && !(u->flags & MVMM_ATTACH_POLL);
 	u64 spin = adaptive ? min(us->spin_ns, u->spin_max_ns) : u->spin_max_ns;
@@ -447,8 +447,8 @@ static int mvmm_usersec_wait(struct mvmm_usersec *u, struct mvmm_uslot *us,
 }
 
 int mvmm_usersec_call(struct mvmm_usersec *u, struct kvm_vcpu *vcpu,
-		   const struct mvmm_request *req, struct mvmm_answer *ans,
-		   enum mvmm_wait how, u64 route)
+		      const struct mvmm_request *req, struct mvmm_answer *ans,
+		      enum mvmm_wait how, u64 route)
 {
 	u32 idx = req->vcpu_idx;
 	struct mvmm_uslot *us;
@@ -599,7 +599,7 @@ void mvmm_usersec_stats(struct mvmm_usersec *u, struct mvmm_ustats *st)
 
 /* Move up to @n records (unread requests, then observe copies) to @buf. */
 static size_t mvmm_usersec_take(struct mvmm_usersec *u, struct mvmm_request *buf,
-			     size_t n)
+				size_t n)
 {
 	struct mvmm_uslot *us, *tmp;
 	u32 head, tail, mask;
@@ -639,7 +639,7 @@ static bool mvmm_usersec_readable(struct mvmm_usersec *u)
 }
 
 ssize_t mvmm_usersec_read(struct mvmm_usersec *u, char __user *buf, size_t len,
-		       bool nonblock)
+			  bool nonblock)
 {
 	size_t n = min_t(size_t, len / sizeof(struct mvmm_request), 16);
 	struct mvmm_request *kbuf;
@@ -676,7 +676,7 @@ out:
 }
 
 __poll_t mvmm_usersec_poll(struct mvmm_usersec *u, struct file *file,
-			poll_table *wait)
+			   poll_table *wait)
 {
 	__poll_t mask = 0;
 

@@ -27,7 +27,7 @@ enum mvmm_wait {
  * @efd is consumed (put on error too). ERR_PTR on failure.
  */
 struct mvmm_usersec *mvmm_usersec_create(const struct mvmm_attach *a, u32 vm_id,
-				   u32 nr_slots, struct eventfd_ctx *efd);
+					 u32 nr_slots, struct eventfd_ctx *efd);
 void mvmm_usersec_set_handler(struct mvmm_usersec *u, struct mvmm_handler *h);
 /*
  * Make @u known to mvmm_usersec_vm_gone(), while the caller still holds the
@@ -51,8 +51,8 @@ size_t mvmm_usersec_ring_size(const struct mvmm_usersec *u);
  * resumed only by the very next one (the guest retaking that exit).
  */
 int mvmm_usersec_call(struct mvmm_usersec *u, struct kvm_vcpu *vcpu,
-		   const struct mvmm_request *req, struct mvmm_answer *ans,
-		   enum mvmm_wait how, u64 route);
+		      const struct mvmm_request *req, struct mvmm_answer *ans,
+		      enum mvmm_wait how, u64 route);
 /* Queue an observe copy without waiting: 0, -ENOSPC (dropped), -EXDEV. */
 int mvmm_usersec_observe(struct mvmm_usersec *u, const struct mvmm_request *req);
 
@@ -61,9 +61,9 @@ int mvmm_usersec_answer(struct mvmm_usersec *u, const struct mvmm_reply *r);
 int mvmm_usersec_kick(struct mvmm_usersec *u, unsigned long idx);
 void mvmm_usersec_stats(struct mvmm_usersec *u, struct mvmm_ustats *st);
 ssize_t mvmm_usersec_read(struct mvmm_usersec *u, char __user *buf, size_t len,
-		       bool nonblock);
+			  bool nonblock);
 __poll_t mvmm_usersec_poll(struct mvmm_usersec *u, struct file *file,
-			poll_table *wait);
+			   poll_table *wait);
 int mvmm_usersec_mmap(struct mvmm_usersec *u, struct vm_area_struct *vma);
 void mvmm_usersec_info(struct mvmm_usersec *u, struct mvmm_hinfo *info);
 
