@@ -38,7 +38,6 @@
 #include "table.h"
 #include "vm.h"
 
-
 /*
  * At the entry of KVM's function for @type events: is the exit the vCPU
  * is handling such an event, and does its VM route any of them? Then the

@@ -10,7 +10,7 @@ struct kvm;
 
 /* The KVM IRQ source id of one /dev/mvmm attachment, taken at first use. */
 struct mvmm_irq_src {
-	struct mutex lock;
+	struct mutex lock;	/* serializes taking @id */
 	int id;			/* -1: none yet */
 };
 
