@@ -19,11 +19,11 @@
 
 #include <linux/mvmm.h>
 
+#include "ipc.h"
 #include "mvmmctl.h"
 #include "nl.h"
 #include "policy_file.h"
 #include "rule.h"
-#include "vms.h"
 
 /*
  * The most operations one apply carries: more than two full tables
@@ -321,7 +321,7 @@ int mvmm_rule_show_file(const struct mvmm_ctx *ctx, int argc, char **argv)
 	ret = mvmm_rule_show_table(&fctx, &t);
 	if (ret)
 		return ret;
-	ret = mvmm_vms_get(MVMM_CMD_GET_VM, &all, &vms);
+	ret = mvmm_ipc_get_vms(&all, false, &vms);
 	if (ret)
 		return ret;
 	for (i = 0; i < vms.n && !ret; i++) {

@@ -214,6 +214,18 @@ void mvmm_fmt_age(uint64_t ms, char *buf, size_t len)
 			 (unsigned long long)(s % 86400) / 3600);
 }
 
+void mvmm_fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+}
+
 void mvmm_buf_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
 {
 	va_list ap;

@@ -52,6 +52,9 @@ struct json_object *mvmm_type_json(const struct mvmm_ctx *ctx, unsigned int type
 /* "850ms", "12.3s", "5m03s", "2h05m", "3d04h". */
 void mvmm_fmt_age(uint64_t ms, char *buf, size_t len);
 
+/* A duration: "850ns", "41.2us", "2.10ms", "1.50s". */
+void mvmm_fmt_ns(uint64_t ns, char *buf, size_t len);
+
 /* snprintf() that appends at *@off and never runs past @len. */
 __printf(4, 5)
 void mvmm_buf_append(char *buf, size_t len, size_t *off, const char *fmt, ...);

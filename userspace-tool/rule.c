@@ -34,13 +34,13 @@
 
 #include <linux/mvmm.h>
 
+#include "ipc.h"
 #include "mvmmctl.h"
 #include "nl.h"
 #include "out.h"
 #include "rule.h"
 #include "rule_nl.h"
 #include "rule_parse.h"
-#include "vms.h"
 
 static int rule_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
@@ -97,7 +97,7 @@ int mvmm_rule_table_id(const struct mvmm_table_sel *t, uint32_t *vm_id,
 		return MVMM_EXIT_OK;
 	}
 
-	ret = mvmm_vms_get(MVMM_CMD_GET_VM, &t->vm, &vms);
+	ret = mvmm_ipc_get_vms(&t->vm, false, &vms);
 	if (ret)
 		return ret;
 	ret = MVMM_EXIT_FAIL;

@@ -22,10 +22,10 @@
 
 #include <linux/mvmm.h>
 
+#include "ipc.h"
 #include "mvmmctl.h"
-#include "out.h"
 #include "parse.h"
-#include "vms.h"
+#include "print.h"
 
 static int stats_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
@@ -41,77 +41,64 @@ static int stats_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	return MVMM_EXIT_OK;
 }
 
-static struct json_object *vm_json(const struct mvmm_ctx *ctx, const struct mvmm_vm_info *vm)
+static const struct print_col ev_cols[] = {
+	{ "type",	"EVENT",	0 },
+	{ "exits",	"EXITS",	MVMM_COL_RIGHT },
+	{ "fastpath",	"FASTPATH",	MVMM_COL_RIGHT },
+	{ "l2",		"L2",		MVMM_COL_RIGHT },
+	{ "routed",	"ROUTED",	MVMM_COL_RIGHT },
+	{ "completed",	"COMPLETED",	MVMM_COL_RIGHT },
+};
+
+/* A row of counters: one event type's, or (text only) their total. */
+static void print_counters(enum output_type t, const struct mvmm_evstat *ev)
 {
-	struct json_object *o = mvmm_json_object(), *evs = mvmm_json_array(), *e;
-	int i;
-
-	mvmm_json_add(o, "id", mvmm_json_u64(vm->id));
-	mvmm_json_add(o, "pid", mvmm_json_u64(vm->pid));
-	mvmm_json_add(o, "comm", mvmm_json_str(vm->comm));
-	mvmm_json_add(o, "vcpus", mvmm_json_u64(vm->vcpus));
-	mvmm_json_add(o, "age_ms", mvmm_json_u64(vm->age_ms));
-	for (i = 0; i < vm->nev; i++) {
-		const struct mvmm_evstat *ev = &vm->ev[i];
-
-		e = mvmm_json_object();
-		mvmm_json_add(e, "type", mvmm_type_json(ctx, ev->type));
-		mvmm_json_add(e, "exits", mvmm_json_u64(ev->exits));
-		mvmm_json_add(e, "fastpath", mvmm_json_u64(ev->fastpath));
-		mvmm_json_add(e, "l2", mvmm_json_u64(ev->l2));
-		mvmm_json_add(e, "routed", mvmm_json_u64(ev->routed));
-		mvmm_json_add(e, "completed", mvmm_json_u64(ev->completed));
-		mvmm_json_append(evs, e);
-	}
-	mvmm_json_add(o, "events", evs);
-	return o;
+	print_u64(t, "exits", "%llu", ev->exits);
+	print_u64(t, "fastpath", "%llu", ev->fastpath);
+	print_u64(t, "l2", "%llu", ev->l2);
+	print_u64(t, "routed", "%llu", ev->routed);
+	print_u64(t, "completed", "%llu", ev->completed);
 }
 
-static void vm_text(const struct mvmm_ctx *ctx, const struct mvmm_vm_info *vm)
+static void print_vm_stats(const struct mvmm_vm_info *vm)
 {
-	unsigned long long exits = 0, fastpath = 0, l2 = 0, routed = 0;
-	unsigned long long completed = 0;
-	struct mvmm_table *t;
-	char buf[16];
+	struct mvmm_evstat total = { 0 };
 	int i;
 
-	printf("vm %u  pid %u  comm %s  vcpus %u\n", vm->id, vm->pid, vm->comm,
-	       vm->vcpus);
-	if (!vm->nev) {
-		puts("  no exits yet");
-		return;
-	}
-
-	t = mvmm_table_new(6);
-	mvmm_table_col(t, 0, "EVENT", 0);
-	mvmm_table_col(t, 1, "EXITS", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 2, "FASTPATH", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 3, "L2", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 4, "ROUTED", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 5, "COMPLETED", MVMM_COL_RIGHT);
+	open_json_object(NULL);
+	print_uint(PRINT_ANY, "id", "vm %u", vm->id);
+	print_uint(PRINT_ANY, "pid", "  pid %u", vm->pid);
+	print_string(PRINT_ANY, "comm", "  comm %s", vm->comm);
+	print_uint(PRINT_ANY, "vcpus", "  vcpus %u\n", vm->vcpus);
+	print_u64(PRINT_JSON, "age_ms", NULL, vm->age_ms);
+	open_json_array("events");
+	if (!vm->nev)
+		print_string(PRINT_FP, NULL, "%s", "  no exits yet\n");
+	else
+		print_table_open(ev_cols, ARRAY_SIZE(ev_cols), "  ");
 	for (i = 0; i < vm->nev; i++) {
 		const struct mvmm_evstat *ev = &vm->ev[i];
 
-		mvmm_table_add(t, "%s", mvmm_type_str(ctx, ev->type, buf, sizeof(buf)));
-		mvmm_table_add(t, "%llu", (unsigned long long)ev->exits);
-		mvmm_table_add(t, "%llu", (unsigned long long)ev->fastpath);
-		mvmm_table_add(t, "%llu", (unsigned long long)ev->l2);
-		mvmm_table_add(t, "%llu", (unsigned long long)ev->routed);
-		mvmm_table_add(t, "%llu", (unsigned long long)ev->completed);
-		exits += ev->exits;
-		fastpath += ev->fastpath;
-		l2 += ev->l2;
-		routed += ev->routed;
-		completed += ev->completed;
+		open_json_object(NULL);
+		print_event_type(PRINT_ANY, "type", "%s", ev->type);
+		print_counters(PRINT_ANY, ev);
+		close_json_object();
+		total.exits += ev->exits;
+		total.fastpath += ev->fastpath;
+		total.l2 += ev->l2;
+		total.routed += ev->routed;
+		total.completed += ev->completed;
 	}
-	mvmm_table_add(t, "total");
-	mvmm_table_add(t, "%llu", exits);
-	mvmm_table_add(t, "%llu", fastpath);
-	mvmm_table_add(t, "%llu", l2);
-	mvmm_table_add(t, "%llu", routed);
-	mvmm_table_add(t, "%llu", completed);
-	mvmm_table_print(t, stdout, "  ");
-	mvmm_table_free(t);
+	if (vm->nev && !is_json_context()) {
+		open_json_object(NULL);
+		print_string(PRINT_FP, "type", "%s", "total");
+		print_counters(PRINT_FP, &total);
+		close_json_object();
+	}
+	if (vm->nev)
+		print_table_close();
+	close_json_array();
+	close_json_object();
 }
 
 static int stats_vm(const struct mvmm_ctx *ctx, int argc, char **argv)
@@ -129,24 +116,22 @@ static int stats_vm(const struct mvmm_ctx *ctx, int argc, char **argv)
 	if (argc > used)
 		return mvmm_usage_err("stats", "unexpected argument \"%s\"", argv[used]);
 
-	ret = mvmm_vms_get(MVMM_CMD_GET_STATS, &sel, &vms);
+	ret = mvmm_ipc_get_vms(&sel, true, &vms);
 	if (ret)
 		return ret;
 
 	if (sel.by == MVMM_VM_PID && !vms.n) {
 		ret = mvmm_fail("no VM created by pid %u", sel.pid);
-	} else if (ctx->json) {
-		struct json_object *arr = mvmm_json_array();
-
-		for (i = 0; i < vms.n; i++)
-			mvmm_json_append(arr, vm_json(ctx, &vms.vm[i]));
-		mvmm_json_print(ctx, arr);
 	} else {
+		print_start(ctx);
+		open_json_array(NULL);
 		for (i = 0; i < vms.n; i++) {
 			if (i)
-				putchar('\n');
-			vm_text(ctx, &vms.vm[i]);
+				print_string(PRINT_FP, NULL, "%s", "\n");
+			print_vm_stats(&vms.vm[i]);
 		}
+		close_json_array();
+		print_end();
 	}
 	mvmm_vms_free(&vms);
 	return ret;

@@ -17,10 +17,10 @@
 
 #include <linux/mvmm.h>
 
+#include "ipc.h"
 #include "mvmmctl.h"
-#include "out.h"
 #include "parse.h"
-#include "vms.h"
+#include "print.h"
 
 static int vm_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
@@ -34,66 +34,50 @@ static int vm_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	return MVMM_EXIT_OK;
 }
 
-static void print_json(const struct mvmm_ctx *ctx, const struct mvmm_vms *vms)
+static const struct print_col vm_cols[] = {
+	{ "id",		"ID",		MVMM_COL_RIGHT },
+	{ "pid",	"PID",		MVMM_COL_RIGHT },
+	{ "comm",	"COMM",		0 },
+	{ "vcpus",	"VCPUS",	MVMM_COL_RIGHT },
+	{ "age_ms",	"AGE",		MVMM_COL_RIGHT },
+};
+
+/*
+ * One VM: a row of the "vm list" table, or with @block the lines of
+ * "vm show" (the JSON is the same).
+ */
+static void print_vm(const struct mvmm_vm_info *vm, bool block)
 {
-	struct json_object *arr = mvmm_json_array(), *o;
-	int i;
-
-	for (i = 0; i < vms->n; i++) {
-		const struct mvmm_vm_info *vm = &vms->vm[i];
-
-		o = mvmm_json_object();
-		mvmm_json_add(o, "id", mvmm_json_u64(vm->id));
-		mvmm_json_add(o, "pid", mvmm_json_u64(vm->pid));
-		mvmm_json_add(o, "comm", mvmm_json_str(vm->comm));
-		mvmm_json_add(o, "vcpus", mvmm_json_u64(vm->vcpus));
-		mvmm_json_add(o, "age_ms", mvmm_json_u64(vm->age_ms));
-		mvmm_json_append(arr, o);
-	}
-	mvmm_json_print(ctx, arr);
+	open_json_object(NULL);
+	print_uint(PRINT_ANY, "id", block ? "vm %u\n" : "%u", vm->id);
+	print_uint(PRINT_ANY, "pid", block ? "  pid:    %u\n" : "%u", vm->pid);
+	print_string(PRINT_ANY, "comm", block ? "  comm:   %s\n" : "%s",
+		     vm->comm);
+	print_uint(PRINT_ANY, "vcpus", block ? "  vcpus:  %u\n" : "%u",
+		   vm->vcpus);
+	print_age_ms(PRINT_ANY, "age_ms", block ? "  age:    %s\n" : "%s",
+		     vm->age_ms);
+	close_json_object();
 }
 
-static void print_table(const struct mvmm_vms *vms)
+static void print_vms(const struct mvmm_ctx *ctx, const struct mvmm_vms *vms,
+		      bool details)
 {
-	struct mvmm_table *t = mvmm_table_new(5);
-	char age[32];
 	int i;
 
-	mvmm_table_col(t, 0, "ID", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 1, "PID", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 2, "COMM", 0);
-	mvmm_table_col(t, 3, "VCPUS", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 4, "AGE", MVMM_COL_RIGHT);
+	print_start(ctx);
+	open_json_array(NULL);
+	if (!details)
+		print_table_open(vm_cols, ARRAY_SIZE(vm_cols), "");
 	for (i = 0; i < vms->n; i++) {
-		const struct mvmm_vm_info *vm = &vms->vm[i];
-
-		mvmm_fmt_age(vm->age_ms, age, sizeof(age));
-		mvmm_table_add(t, "%u", vm->id);
-		mvmm_table_add(t, "%u", vm->pid);
-		mvmm_table_add(t, "%s", vm->comm);
-		mvmm_table_add(t, "%u", vm->vcpus);
-		mvmm_table_add(t, "%s", age);
+		if (details && i)
+			print_string(PRINT_FP, NULL, "%s", "\n");
+		print_vm(&vms->vm[i], details);
 	}
-	mvmm_table_print(t, stdout, "");
-	mvmm_table_free(t);
-}
-
-static void print_details(const struct mvmm_vms *vms)
-{
-	char age[32];
-	int i;
-
-	for (i = 0; i < vms->n; i++) {
-		const struct mvmm_vm_info *vm = &vms->vm[i];
-
-		mvmm_fmt_age(vm->age_ms, age, sizeof(age));
-		printf("%svm %u\n"
-		       "  pid:    %u\n"
-		       "  comm:   %s\n"
-		       "  vcpus:  %u\n"
-		       "  age:    %s\n",
-		       i ? "\n" : "", vm->id, vm->pid, vm->comm, vm->vcpus, age);
-	}
+	if (!details)
+		print_table_close();
+	close_json_array();
+	print_end();
 }
 
 static int show(const struct mvmm_ctx *ctx, const struct mvmm_vm_sel *sel,
@@ -102,18 +86,14 @@ static int show(const struct mvmm_ctx *ctx, const struct mvmm_vm_sel *sel,
 	struct mvmm_vms vms;
 	int ret;
 
-	ret = mvmm_vms_get(MVMM_CMD_GET_VM, sel, &vms);
+	ret = mvmm_ipc_get_vms(sel, false, &vms);
 	if (ret)
 		return ret;
 
 	if (details && sel->by == MVMM_VM_PID && !vms.n)
 		ret = mvmm_fail("no VM created by pid %u", sel->pid);
-	else if (ctx->json)
-		print_json(ctx, &vms);
-	else if (details)
-		print_details(&vms);
 	else
-		print_table(&vms);
+		print_vms(ctx, &vms, details);
 
 	mvmm_vms_free(&vms);
 	return ret;

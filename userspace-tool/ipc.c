@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Parse MVMM_CMD_GET_VM / MVMM_CMD_GET_STATS replies (layout documented in
- * uapi/linux/mvmm.h). A reply without an attribute the header promises is
- * reported as an error rather than shown as zero: it means the tool and
- * the module disagree about the ABI.
+ * The "mvmm" generic netlink family (ipc.h): requests built from the data
+ * model, replies and notifications decoded into it, following the layout
+ * documented in uapi/linux/mvmm.h. nl.c underneath carries one request
+ * at a time and keeps the kernel's extended ACK.
+ *
+ * A reply without an attribute the header promises is reported as an
+ * error rather than shown as zero: it means the tool and the module
+ * disagree about the ABI.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,18 +17,70 @@
 
 #include <linux/mvmm.h>
 
+#include "ipc.h"
 #include "mvmmctl.h"
 #include "nl.h"
-#include "vms.h"
 
-static struct nla_policy vm_policy[MVMM_A_MAX + 1] = {
+/*
+ * Send @cmd, with what @put adds unless NULL, and call @fn for every
+ * reply: MVMM_EXIT_OK, or MVMM_EXIT_FAIL after the error is printed.
+ * The callers open @nl, which their reply callbacks report errors on.
+ */
+static int request(struct mvmm_nl *nl, uint8_t cmd, int flags,
+		   void (*put)(struct nl_msg *msg, const void *arg),
+		   const void *put_arg, mvmm_nl_reply_fn fn, void *fn_arg)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = mvmm_nl_msg(nl, cmd, flags);
+	if (put)
+		put(msg, put_arg);
+	ret = mvmm_nl_request(nl, msg, fn, fn_arg);
+	if (ret)
+		return mvmm_nl_report(nl, ret);
+	return MVMM_EXIT_OK;
+}
+
+/* Room for one more element in a reply array of @size-byte elements. */
+static void *grow(void *arr, int n, int *cap, size_t size, int first)
+{
+	if (n < *cap)
+		return arr;
+	*cap = *cap ? 2 * *cap : first;
+	arr = realloc(arr, *cap * size);
+	if (!arr)
+		mvmm_oom();
+	return arr;
+}
+
+/* Name of the first of @names's attributes that @tb lacks, or NULL. */
+static const char *missing(struct nlattr **tb, const char *const *names,
+			   int max)
+{
+	int i;
+
+	for (i = 1; i <= max; i++)
+		if (names[i] && !tb[i])
+			return names[i];
+	return NULL;
+}
+
+/* The attributes at the top level of every message of the family. */
+static struct nla_policy top_policy[MVMM_A_MAX + 1] = {
 	[MVMM_A_VM_ID]		= { .type = NLA_U32 },
 	[MVMM_A_VM_PID]		= { .type = NLA_U32 },
 	[MVMM_A_VM_COMM]	= { .type = NLA_STRING },
 	[MVMM_A_VM_VCPUS]	= { .type = NLA_U32 },
 	[MVMM_A_VM_AGE_MS]	= { .type = NLA_U64 },
 	[MVMM_A_VM_STATS]	= { .type = NLA_NESTED },
+	[MVMM_A_DEFAULT]	= { .type = NLA_FLAG },
+	[MVMM_A_RULE]		= { .type = NLA_NESTED },
+	[MVMM_A_HANDLER]	= { .type = NLA_NESTED },
+	[MVMM_A_GROUP]		= { .type = NLA_NESTED },
 };
+
+/* ---- VMs and their counters --------------------------------------------- */
 
 static struct nla_policy evstat_policy[MVMM_A_EVSTAT_MAX + 1] = {
 	[MVMM_A_EVSTAT_TYPE]		= { .type = NLA_U32 },
@@ -52,25 +108,15 @@ static const char *const evstat_attr_names[MVMM_A_EVSTAT_MAX + 1] = {
 	[MVMM_A_EVSTAT_COMPLETED]	= "MVMM_A_EVSTAT_COMPLETED",
 };
 
-struct get_state {
+struct vm_dump {
 	struct mvmm_nl *nl;
 	const struct mvmm_vm_sel *sel;
 	struct mvmm_vms *out;
 	int cap;
 };
 
-/* Name of the first of @names's attributes that @tb lacks, or NULL. */
-static const char *missing(struct nlattr **tb, const char *const *names, int max)
-{
-	int i;
-
-	for (i = 1; i <= max; i++)
-		if (names[i] && !tb[i])
-			return names[i];
-	return NULL;
-}
-
-static int parse_evstats(struct mvmm_nl *nl, struct nlattr *nest, struct mvmm_vm_info *vm)
+static int parse_evstats(struct mvmm_nl *nl, struct nlattr *nest,
+			 struct mvmm_vm_info *vm)
 {
 	struct nlattr *tb[MVMM_A_EVSTAT_MAX + 1];
 	struct mvmm_evstat *ev;
@@ -109,13 +155,13 @@ static int parse_evstats(struct mvmm_nl *nl, struct nlattr *nest, struct mvmm_vm
 static int vm_reply(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[MVMM_A_MAX + 1];
-	struct get_state *st = arg;
+	struct vm_dump *st = arg;
 	struct mvmm_vms *out = st->out;
 	struct mvmm_vm_info vm = { 0 };
 	const char *lack;
 	int err;
 
-	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, vm_policy);
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, top_policy);
 	if (err) {
 		mvmm_nl_set_err(st->nl, "malformed reply from the kernel: %s",
 				nl_geterror(err));
@@ -145,12 +191,7 @@ static int vm_reply(struct nl_msg *msg, void *arg)
 		}
 	}
 
-	if (out->n == st->cap) {
-		st->cap = st->cap ? 2 * st->cap : 16;
-		out->vm = realloc(out->vm, st->cap * sizeof(*out->vm));
-		if (!out->vm)
-			mvmm_oom();
-	}
+	out->vm = grow(out->vm, out->n, &st->cap, sizeof(*out->vm), 16);
 	out->vm[out->n++] = vm;
 	return 0;
 }
@@ -169,42 +210,41 @@ static int cmp_ev(const void *a, const void *b)
 	return (x->type > y->type) - (x->type < y->type);
 }
 
-int mvmm_vms_get(uint8_t cmd, const struct mvmm_vm_sel *sel, struct mvmm_vms *out)
+static void put_vm_id(struct nl_msg *msg, const void *arg)
 {
-	struct get_state st = { .sel = sel, .out = out };
-	struct nl_msg *msg;
+	const struct mvmm_vm_sel *sel = arg;
+
+	if (nla_put_u32(msg, MVMM_A_VM_ID, sel->id))
+		mvmm_oom();
+}
+
+int mvmm_ipc_get_vms(const struct mvmm_vm_sel *sel, bool stats,
+		     struct mvmm_vms *out)
+{
+	struct vm_dump st = { .sel = sel, .out = out };
+	bool one = sel->by == MVMM_VM_ID;
 	int ret, i;
 
 	memset(out, 0, sizeof(*out));
 	st.nl = mvmm_nl_open();
 	if (!st.nl)
 		return MVMM_EXIT_FAIL;
-
-	if (sel->by == MVMM_VM_ID) {
-		msg = mvmm_nl_msg(st.nl, cmd, 0);
-		if (nla_put_u32(msg, MVMM_A_VM_ID, sel->id))
-			mvmm_oom();
-	} else {
-		msg = mvmm_nl_msg(st.nl, cmd, NLM_F_DUMP);
-	}
-
-	ret = mvmm_nl_request(st.nl, msg, vm_reply, &st);
+	ret = request(st.nl, stats ? MVMM_CMD_GET_STATS : MVMM_CMD_GET_VM,
+		      one ? 0 : NLM_F_DUMP, one ? put_vm_id : NULL, sel,
+		      vm_reply, &st);
+	mvmm_nl_close(st.nl);
 	if (ret) {
-		ret = mvmm_nl_report(st.nl, ret);
 		mvmm_vms_free(out);
-		goto out;
+		return ret;
 	}
 
 	if (out->n)
 		qsort(out->vm, out->n, sizeof(*out->vm), cmp_vm);
 	for (i = 0; i < out->n; i++)
 		if (out->vm[i].nev)
-			qsort(out->vm[i].ev, out->vm[i].nev, sizeof(*out->vm[i].ev),
-			      cmp_ev);
-	ret = MVMM_EXIT_OK;
-out:
-	mvmm_nl_close(st.nl);
-	return ret;
+			qsort(out->vm[i].ev, out->vm[i].nev,
+			      sizeof(*out->vm[i].ev), cmp_ev);
+	return MVMM_EXIT_OK;
 }
 
 void mvmm_vms_free(struct mvmm_vms *vms)
@@ -217,3 +257,4 @@ void mvmm_vms_free(struct mvmm_vms *vms)
 	vms->vm = NULL;
 	vms->n = 0;
 }
+

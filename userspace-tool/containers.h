@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvmmctl's data model: what the module holds (VMs and their counters,
+ * rules, handlers, groups) and what it announces (notifications), as plain
+ * structs. The netlink side (ipc.c) fills them from replies and encodes
+ * them into requests; the commands parse command lines into them and
+ * print them, and never see a netlink message.
+ */
+#ifndef MVMMCTL_CONTAINERS_H
+#define MVMMCTL_CONTAINERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/mvmm.h>
+
+/* Counters of one event type in one VM (MVMM_A_VM_STATS). */
+struct mvmm_evstat {
+	uint32_t type;		/* enum mvmm_event_type */
+	uint64_t exits;
+	uint64_t fastpath;
+	uint64_t l2;
+	uint64_t routed;	/* sent to a secondary by a rule */
+	uint64_t completed;	/* of those, completed by mvmm */
+};
+
+/* One VM as MVMM_CMD_GET_VM/GET_STATS report it. */
+struct mvmm_vm_info {
+	uint32_t id;
+	uint32_t pid;
+	uint32_t vcpus;
+	uint64_t age_ms;
+	char comm[64];
+	struct mvmm_evstat *ev;	/* GET_STATS only, sorted by type */
+	int nev;
+};
+
+struct mvmm_vms {
+	struct mvmm_vm_info *vm;	/* sorted by id */
+	int n;
+};
+
+#endif /* MVMMCTL_CONTAINERS_H */
