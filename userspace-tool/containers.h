@@ -14,6 +14,9 @@
 
 #include <linux/mvmm.h>
 
+/* Room for any name a newer module sends (handlers, groups, targets). */
+#define MVMM_TARGET_LEN		64
+
 /* Counters of one event type in one VM (MVMM_A_VM_STATS). */
 struct mvmm_evstat {
 	uint32_t type;		/* enum mvmm_event_type */
@@ -37,6 +40,40 @@ struct mvmm_vm_info {
 
 struct mvmm_vms {
 	struct mvmm_vm_info *vm;	/* sorted by id */
+	int n;
+};
+
+/* A handler's counters, in the order of the uapi header. */
+enum mvmm_handler_counter {
+	MVMM_HC_EVENTS,
+	MVMM_HC_HANDLED,
+	MVMM_HC_TO_MAIN,
+	MVMM_HC_INJECTED,
+	MVMM_HC_FALLBACK,
+	MVMM_HC_INVALID,
+	MVMM_HC_OBSERVED,
+	MVMM_HC_TIMEOUTS,
+	MVMM_HC_DROPPED,
+	MVMM_HC_RESTARTS,
+	MVMM_HC_NR
+};
+
+/* One handler name as MVMM_CMD_GET_HANDLER reports it. */
+struct mvmm_handler_info {
+	char name[MVMM_TARGET_LEN];
+	uint32_t id;
+	bool attached;
+	bool user;		/* attached through /dev/mvmm */
+	uint32_t pid, vm, outstanding;	/* @user only */
+	uint64_t count[MVMM_HC_NR];
+	/* MVMM_A_HANDLER_LOAD, from a module that has groups */
+	bool has_load, usable, has_cpu;
+	uint32_t inflight;
+	uint64_t samples, ewma_ns, p50_ns, p99_ns, max_ns, cpu_ns;
+};
+
+struct mvmm_handlers {
+	struct mvmm_handler_info *h;	/* in the module's (id) order */
 	int n;
 };
 

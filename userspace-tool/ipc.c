@@ -258,3 +258,165 @@ void mvmm_vms_free(struct mvmm_vms *vms)
 	vms->n = 0;
 }
 
+/* ---- handlers ----------------------------------------------------------- */
+
+static const int counter_attrs[MVMM_HC_NR] = {
+	[MVMM_HC_EVENTS]	= MVMM_A_HANDLER_EVENTS,
+	[MVMM_HC_HANDLED]	= MVMM_A_HANDLER_HANDLED,
+	[MVMM_HC_TO_MAIN]	= MVMM_A_HANDLER_TO_MAIN,
+	[MVMM_HC_INJECTED]	= MVMM_A_HANDLER_INJECTED,
+	[MVMM_HC_FALLBACK]	= MVMM_A_HANDLER_FALLBACK,
+	[MVMM_HC_INVALID]	= MVMM_A_HANDLER_INVALID,
+	[MVMM_HC_OBSERVED]	= MVMM_A_HANDLER_OBSERVED,
+	[MVMM_HC_TIMEOUTS]	= MVMM_A_HANDLER_TIMEOUTS,
+	[MVMM_HC_DROPPED]	= MVMM_A_HANDLER_DROPPED,
+	[MVMM_HC_RESTARTS]	= MVMM_A_HANDLER_RESTARTS,
+};
+
+static struct nla_policy load_policy[MVMM_A_HLOAD_MAX + 1] = {
+	[MVMM_A_HLOAD_INFLIGHT]	= { .type = NLA_U32 },
+	[MVMM_A_HLOAD_SAMPLES]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_EWMA_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_P50_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_P99_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_MAX_NS]	= { .type = NLA_U64 },
+	[MVMM_A_HLOAD_USABLE]	= { .type = NLA_U8 },
+	[MVMM_A_HLOAD_CPU_NS]	= { .type = NLA_U64 },
+};
+
+/* The load nest, from a module that has groups; else has_load stays 0. */
+static void parse_load(struct nlattr *nest, struct mvmm_handler_info *h)
+{
+	struct nlattr *lt[MVMM_A_HLOAD_MAX + 1];
+	int i;
+
+	if (!nest || nla_parse_nested(lt, MVMM_A_HLOAD_MAX, nest, load_policy))
+		return;
+	for (i = MVMM_A_HLOAD_INFLIGHT; i <= MVMM_A_HLOAD_USABLE; i++)
+		if (!lt[i])
+			return;
+	h->has_load = true;
+	h->inflight = nla_get_u32(lt[MVMM_A_HLOAD_INFLIGHT]);
+	h->samples = nla_get_u64(lt[MVMM_A_HLOAD_SAMPLES]);
+	h->ewma_ns = nla_get_u64(lt[MVMM_A_HLOAD_EWMA_NS]);
+	h->p50_ns = nla_get_u64(lt[MVMM_A_HLOAD_P50_NS]);
+	h->p99_ns = nla_get_u64(lt[MVMM_A_HLOAD_P99_NS]);
+	h->max_ns = nla_get_u64(lt[MVMM_A_HLOAD_MAX_NS]);
+	h->usable = nla_get_u8(lt[MVMM_A_HLOAD_USABLE]);
+	h->has_cpu = lt[MVMM_A_HLOAD_CPU_NS];
+	if (h->has_cpu)
+		h->cpu_ns = nla_get_u64(lt[MVMM_A_HLOAD_CPU_NS]);
+}
+
+static struct nla_policy handler_policy[MVMM_A_HANDLER_MAX + 1] = {
+	[MVMM_A_HANDLER_NAME]		= { .type = NLA_STRING },
+	[MVMM_A_HANDLER_ID]		= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_ATTACHED]	= { .type = NLA_U8 },
+	[MVMM_A_HANDLER_EVENTS]		= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_HANDLED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_TO_MAIN]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_INJECTED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_FALLBACK]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_INVALID]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_OBSERVED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_USER]		= { .type = NLA_FLAG },
+	[MVMM_A_HANDLER_PID]		= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_VM_ID]		= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_TIMEOUTS]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_DROPPED]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_RESTARTS]	= { .type = NLA_U64 },
+	[MVMM_A_HANDLER_OUTSTANDING]	= { .type = NLA_U32 },
+	[MVMM_A_HANDLER_LOAD]		= { .type = NLA_NESTED },
+};
+
+static const char *const handler_attr_names[MVMM_A_HANDLER_MAX + 1] = {
+	[MVMM_A_HANDLER_NAME]		= "MVMM_A_HANDLER_NAME",
+	[MVMM_A_HANDLER_ID]		= "MVMM_A_HANDLER_ID",
+	[MVMM_A_HANDLER_ATTACHED]	= "MVMM_A_HANDLER_ATTACHED",
+	[MVMM_A_HANDLER_EVENTS]		= "MVMM_A_HANDLER_EVENTS",
+	[MVMM_A_HANDLER_HANDLED]	= "MVMM_A_HANDLER_HANDLED",
+	[MVMM_A_HANDLER_TO_MAIN]	= "MVMM_A_HANDLER_TO_MAIN",
+	[MVMM_A_HANDLER_INJECTED]	= "MVMM_A_HANDLER_INJECTED",
+	[MVMM_A_HANDLER_FALLBACK]	= "MVMM_A_HANDLER_FALLBACK",
+	[MVMM_A_HANDLER_INVALID]	= "MVMM_A_HANDLER_INVALID",
+	[MVMM_A_HANDLER_OBSERVED]	= "MVMM_A_HANDLER_OBSERVED",
+	[MVMM_A_HANDLER_TIMEOUTS]	= "MVMM_A_HANDLER_TIMEOUTS",
+	[MVMM_A_HANDLER_DROPPED]	= "MVMM_A_HANDLER_DROPPED",
+	[MVMM_A_HANDLER_RESTARTS]	= "MVMM_A_HANDLER_RESTARTS",
+};
+
+struct handler_dump {
+	struct mvmm_nl *nl;
+	struct mvmm_handlers *out;
+	int cap;
+};
+
+static int handler_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[MVMM_A_MAX + 1], *ht[MVMM_A_HANDLER_MAX + 1];
+	struct handler_dump *d = arg;
+	struct mvmm_handler_info h = { 0 };
+	const char *lack;
+	int err, i;
+
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, top_policy);
+	if (!err && !tb[MVMM_A_HANDLER])
+		err = -NLE_MISSING_ATTR;
+	if (!err)
+		err = nla_parse_nested(ht, MVMM_A_HANDLER_MAX, tb[MVMM_A_HANDLER],
+				       handler_policy);
+	if (err) {
+		mvmm_nl_set_err(d->nl, "malformed handler in the reply from the kernel: %s",
+				nl_geterror(err));
+		return -EPROTO;
+	}
+	lack = missing(ht, handler_attr_names, MVMM_A_HANDLER_MAX);
+	if (lack) {
+		mvmm_nl_set_err(d->nl, "handler in the reply from the kernel lacks %s",
+				lack);
+		return -EPROTO;
+	}
+
+	nla_strlcpy(h.name, ht[MVMM_A_HANDLER_NAME], sizeof(h.name));
+	h.id = nla_get_u32(ht[MVMM_A_HANDLER_ID]);
+	h.attached = nla_get_u8(ht[MVMM_A_HANDLER_ATTACHED]);
+	for (i = 0; i < MVMM_HC_NR; i++)
+		h.count[i] = nla_get_u64(ht[counter_attrs[i]]);
+	h.user = ht[MVMM_A_HANDLER_USER] && ht[MVMM_A_HANDLER_PID] &&
+		 ht[MVMM_A_HANDLER_VM_ID] && ht[MVMM_A_HANDLER_OUTSTANDING];
+	if (h.user) {
+		h.pid = nla_get_u32(ht[MVMM_A_HANDLER_PID]);
+		h.vm = nla_get_u32(ht[MVMM_A_HANDLER_VM_ID]);
+		h.outstanding = nla_get_u32(ht[MVMM_A_HANDLER_OUTSTANDING]);
+	}
+	parse_load(ht[MVMM_A_HANDLER_LOAD], &h);
+
+	d->out->h = grow(d->out->h, d->out->n, &d->cap, sizeof(h), 16);
+	d->out->h[d->out->n++] = h;
+	return 0;
+}
+
+int mvmm_ipc_get_handlers(struct mvmm_handlers *out)
+{
+	struct handler_dump d = { .out = out };
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	d.nl = mvmm_nl_open();
+	if (!d.nl)
+		return MVMM_EXIT_FAIL;
+	ret = request(d.nl, MVMM_CMD_GET_HANDLER, NLM_F_DUMP, NULL, NULL,
+		      handler_reply, &d);
+	mvmm_nl_close(d.nl);
+	if (ret)
+		mvmm_handlers_free(out);
+	return ret;
+}
+
+void mvmm_handlers_free(struct mvmm_handlers *handlers)
+{
+	free(handlers->h);
+	handlers->h = NULL;
+	handlers->n = 0;
+}
+

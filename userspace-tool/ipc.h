@@ -24,4 +24,7 @@ int mvmm_ipc_get_vms(const struct mvmm_vm_sel *sel, bool stats,
 		     struct mvmm_vms *out);
 void mvmm_vms_free(struct mvmm_vms *vms);
 
+int mvmm_ipc_get_handlers(struct mvmm_handlers *out);
+void mvmm_handlers_free(struct mvmm_handlers *handlers);
+
 #endif /* MVMMCTL_IPC_H */

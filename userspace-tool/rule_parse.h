@@ -27,12 +27,12 @@
 #include <linux/mvmm.h>
 
 #include "answer.h"
+#include "containers.h"
 #include "parse.h"
 
 /* Handler names: 1-31 characters of [a-zA-Z0-9_.-], never "main". */
 #define MVMM_HANDLER_NAME_MAX	(MVMM_HANDLER_NAME_LEN - 1)
 #define MVMM_HANDLER_NAME_HELP	"(1-31 characters of a-z A-Z 0-9 _ . -)"
-#define MVMM_TARGET_LEN		64	/* room for what a newer module sends */
 
 /* Which policy table a command names. */
 struct mvmm_table_sel {
