@@ -77,4 +77,24 @@ struct mvmm_handlers {
 	int n;
 };
 
+struct mvmm_group_member {
+	char name[MVMM_TARGET_LEN];
+	uint32_t weight, handler_id;
+	uint64_t chosen;
+	bool usable, has_weight;	/* has_weight: given on the command line */
+};
+
+/* A group of handlers (MVMM_A_GROUP); id, no_member and chosen are dumps'. */
+struct mvmm_group_info {
+	char name[MVMM_TARGET_LEN];
+	uint32_t id, policy, nr;
+	uint64_t no_member;
+	struct mvmm_group_member m[MVMM_GROUP_MAX_MEMBERS];
+};
+
+struct mvmm_groups {
+	struct mvmm_group_info *g;	/* in the module's (id) order */
+	int n;
+};
+
 #endif /* MVMMCTL_CONTAINERS_H */

@@ -420,3 +420,180 @@ void mvmm_handlers_free(struct mvmm_handlers *handlers)
 	handlers->n = 0;
 }
 
+/* ---- groups ------------------------------------------------------------- */
+
+static struct nla_policy group_policy[MVMM_A_GROUP_MAX + 1] = {
+	[MVMM_A_GROUP_NAME]	= { .type = NLA_STRING },
+	[MVMM_A_GROUP_ID]	= { .type = NLA_U32 },
+	[MVMM_A_GROUP_POLICY]	= { .type = NLA_U8 },
+	[MVMM_A_GROUP_MEMBERS]	= { .type = NLA_NESTED },
+	[MVMM_A_GROUP_NO_MEMBER] = { .type = NLA_U64 },
+};
+
+static struct nla_policy member_policy[MVMM_A_MEMBER_MAX + 1] = {
+	[MVMM_A_MEMBER_NAME]	= { .type = NLA_STRING },
+	[MVMM_A_MEMBER_WEIGHT]	= { .type = NLA_U32 },
+	[MVMM_A_MEMBER_HANDLER_ID] = { .type = NLA_U32 },
+	[MVMM_A_MEMBER_CHOSEN]	= { .type = NLA_U64 },
+	[MVMM_A_MEMBER_USABLE]	= { .type = NLA_U8 },
+};
+
+static int parse_member(struct nlattr *a, struct mvmm_group_member *m)
+{
+	struct nlattr *mt[MVMM_A_MEMBER_MAX + 1];
+	int i;
+
+	if (nla_parse_nested(mt, MVMM_A_MEMBER_MAX, a, member_policy))
+		return -1;
+	for (i = 1; i < MVMM_A_MEMBER_PAD; i++)
+		if (!mt[i])
+			return -1;
+	nla_strlcpy(m->name, mt[MVMM_A_MEMBER_NAME], sizeof(m->name));
+	m->weight = nla_get_u32(mt[MVMM_A_MEMBER_WEIGHT]);
+	m->handler_id = nla_get_u32(mt[MVMM_A_MEMBER_HANDLER_ID]);
+	m->chosen = nla_get_u64(mt[MVMM_A_MEMBER_CHOSEN]);
+	m->usable = nla_get_u8(mt[MVMM_A_MEMBER_USABLE]);
+	return 0;
+}
+
+struct group_dump {
+	struct mvmm_nl *nl;
+	struct mvmm_groups *out;
+	int cap;
+};
+
+static int group_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[MVMM_A_MAX + 1], *gt[MVMM_A_GROUP_MAX + 1], *a;
+	struct group_dump *d = arg;
+	struct mvmm_group_info g = { 0 };
+	int rem;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, top_policy) ||
+	    !tb[MVMM_A_GROUP] ||
+	    nla_parse_nested(gt, MVMM_A_GROUP_MAX, tb[MVMM_A_GROUP],
+			     group_policy) ||
+	    !gt[MVMM_A_GROUP_NAME] || !gt[MVMM_A_GROUP_ID] ||
+	    !gt[MVMM_A_GROUP_POLICY] || !gt[MVMM_A_GROUP_MEMBERS] ||
+	    !gt[MVMM_A_GROUP_NO_MEMBER])
+		goto bad;
+	nla_strlcpy(g.name, gt[MVMM_A_GROUP_NAME], sizeof(g.name));
+	g.id = nla_get_u32(gt[MVMM_A_GROUP_ID]);
+	g.policy = nla_get_u8(gt[MVMM_A_GROUP_POLICY]);
+	g.no_member = nla_get_u64(gt[MVMM_A_GROUP_NO_MEMBER]);
+	nla_for_each_nested(a, gt[MVMM_A_GROUP_MEMBERS], rem) {
+		if (nla_type(a) != MVMM_A_GROUP_MEMBER ||
+		    g.nr == MVMM_GROUP_MAX_MEMBERS ||
+		    parse_member(a, &g.m[g.nr]))
+			goto bad;
+		g.nr++;
+	}
+	d->out->g = grow(d->out->g, d->out->n, &d->cap, sizeof(g), 8);
+	d->out->g[d->out->n++] = g;
+	return 0;
+bad:
+	mvmm_nl_set_err(d->nl, "malformed group in the reply from the kernel");
+	return -EPROTO;
+}
+
+/* MVMM_A_GROUP with @g's name, and with the rest unless @name_only. */
+static void put_group(struct nl_msg *msg, const struct mvmm_group_info *g,
+		      bool name_only)
+{
+	struct nlattr *nest, *members, *m;
+	uint32_t i;
+	int err;
+
+	nest = nla_nest_start(msg, MVMM_A_GROUP);
+	err = !nest || nla_put_string(msg, MVMM_A_GROUP_NAME, g->name);
+	if (!err && !name_only) {
+		err = nla_put_u8(msg, MVMM_A_GROUP_POLICY, g->policy);
+		members = nla_nest_start(msg, MVMM_A_GROUP_MEMBERS);
+		err = err || !members;
+		for (i = 0; !err && i < g->nr; i++) {
+			m = nla_nest_start(msg, MVMM_A_GROUP_MEMBER);
+			err = !m ||
+			      nla_put_string(msg, MVMM_A_MEMBER_NAME, g->m[i].name) ||
+			      nla_put_u32(msg, MVMM_A_MEMBER_WEIGHT, g->m[i].weight);
+			if (!err)
+				nla_nest_end(msg, m);
+		}
+		if (!err)
+			nla_nest_end(msg, members);
+	}
+	if (err)
+		mvmm_oom();
+	nla_nest_end(msg, nest);
+}
+
+static void put_group_name(struct nl_msg *msg, const void *arg)
+{
+	put_group(msg, arg, true);
+}
+
+static void put_group_whole(struct nl_msg *msg, const void *arg)
+{
+	put_group(msg, arg, false);
+}
+
+/* Send @cmd (with @g, or a dump without); replies in @out. */
+static int group_request(uint8_t cmd, int flags,
+			 void (*put)(struct nl_msg *msg, const void *arg),
+			 const struct mvmm_group_info *g,
+			 struct mvmm_groups *out)
+{
+	struct group_dump d = { .out = out };
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	d.nl = mvmm_nl_open();
+	if (!d.nl)
+		return MVMM_EXIT_FAIL;
+	ret = request(d.nl, cmd, flags, put, g, group_reply, &d);
+	mvmm_nl_close(d.nl);
+	if (ret)
+		mvmm_groups_free(out);
+	return ret;
+}
+
+int mvmm_ipc_get_groups(const char *name, struct mvmm_groups *out)
+{
+	struct mvmm_group_info g = { 0 };
+
+	if (!name)
+		return group_request(MVMM_CMD_GET_GROUP, NLM_F_DUMP, NULL, NULL,
+				     out);
+	snprintf(g.name, sizeof(g.name), "%s", name);
+	return group_request(MVMM_CMD_GET_GROUP, 0, put_group_name, &g, out);
+}
+
+int mvmm_ipc_set_group(const struct mvmm_group_info *g, bool replace)
+{
+	struct mvmm_groups l;
+	int ret;
+
+	ret = group_request(replace ? MVMM_CMD_GROUP_SET : MVMM_CMD_GROUP_ADD,
+			    0, put_group_whole, g, &l);
+	mvmm_groups_free(&l);
+	return ret;
+}
+
+int mvmm_ipc_del_group(const char *name)
+{
+	struct mvmm_group_info g = { 0 };
+	struct mvmm_groups l;
+	int ret;
+
+	snprintf(g.name, sizeof(g.name), "%s", name);
+	ret = group_request(MVMM_CMD_GROUP_DEL, 0, put_group_name, &g, &l);
+	mvmm_groups_free(&l);
+	return ret;
+}
+
+void mvmm_groups_free(struct mvmm_groups *groups)
+{
+	free(groups->g);
+	groups->g = NULL;
+	groups->n = 0;
+}
+

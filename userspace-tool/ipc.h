@@ -27,4 +27,11 @@ void mvmm_vms_free(struct mvmm_vms *vms);
 int mvmm_ipc_get_handlers(struct mvmm_handlers *out);
 void mvmm_handlers_free(struct mvmm_handlers *handlers);
 
+/* Every group, or the one named @name (NULL: all). */
+int mvmm_ipc_get_groups(const char *name, struct mvmm_groups *out);
+/* Create @g, or (@replace) give an existing group @g's policy and members. */
+int mvmm_ipc_set_group(const struct mvmm_group_info *g, bool replace);
+int mvmm_ipc_del_group(const char *name);
+void mvmm_groups_free(struct mvmm_groups *groups);
+
 #endif /* MVMMCTL_IPC_H */
