@@ -2,14 +2,12 @@
 /*
  * Pre-registered answers (answer.h): the "answer ..." target of a rule,
  * its checks against the event type (the module's, in uapi/linux/mvmm.h,
- * repeated here so that a bad command line sends nothing), and its
- * netlink and JSON forms.
+ * repeated here so that a bad command line sends nothing), and its text
+ * form. ipc.c carries it to the module and back, rule.c prints it.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <netlink/attr.h>
 
 #include <linux/mvmm.h>
 
@@ -245,126 +243,7 @@ void mvmm_fmt_answer(const struct mvmm_answer_spec *a, char *buf, size_t len)
 		memmove(buf, buf + 1, strlen(buf));
 }
 
-int mvmm_answer_put(struct nl_msg *msg, const struct mvmm_answer_spec *a)
+const char *mvmm_answer_reg_name(int i)
 {
-	struct nlattr *nest, *reg;
-	int i;
-
-	nest = nla_nest_start(msg, MVMM_A_RULE_ANSWER);
-	if (!nest)
-		return -NLE_NOMEM;
-	if ((a->has_value && nla_put_u64(msg, MVMM_A_ANSWER_VALUE, a->value)) ||
-	    (a->ignore && nla_put_flag(msg, MVMM_A_ANSWER_IGNORE)))
-		return -NLE_NOMEM;
-	for (i = 0; i < MVMM_ANSWER_REGS; i++) {
-		uint8_t g = a->reg_given[i];
-
-		if (!g)
-			continue;
-		reg = nla_nest_start(msg, MVMM_A_ANSWER_EAX + i);
-		if (!reg ||
-		    ((g & MVMM_ANSREG_VALUE) &&
-		     nla_put_u32(msg, MVMM_A_ANSWER_REG_VALUE, a->reg_value[i])) ||
-		    ((g & MVMM_ANSREG_AND) &&
-		     nla_put_u32(msg, MVMM_A_ANSWER_REG_AND, a->reg_and[i])) ||
-		    ((g & MVMM_ANSREG_OR) &&
-		     nla_put_u32(msg, MVMM_A_ANSWER_REG_OR, a->reg_or[i])))
-			return -NLE_NOMEM;
-		nla_nest_end(msg, reg);
-	}
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
-static struct nla_policy reg_policy[MVMM_A_ANSWER_REG_MAX + 1] = {
-	[MVMM_A_ANSWER_REG_VALUE]	= { .type = NLA_U32 },
-	[MVMM_A_ANSWER_REG_AND]		= { .type = NLA_U32 },
-	[MVMM_A_ANSWER_REG_OR]		= { .type = NLA_U32 },
-};
-
-static struct nla_policy answer_policy[MVMM_A_ANSWER_MAX + 1] = {
-	[MVMM_A_ANSWER_VALUE]	= { .type = NLA_U64 },
-	[MVMM_A_ANSWER_IGNORE]	= { .type = NLA_FLAG },
-	[MVMM_A_ANSWER_EAX]	= { .type = NLA_NESTED },
-	[MVMM_A_ANSWER_EBX]	= { .type = NLA_NESTED },
-	[MVMM_A_ANSWER_ECX]	= { .type = NLA_NESTED },
-	[MVMM_A_ANSWER_EDX]	= { .type = NLA_NESTED },
-	[MVMM_A_ANSWER_HITS]	= { .type = NLA_U64 },
-};
-
-int mvmm_answer_from_nl(struct nlattr *nest, struct mvmm_answer_spec *a)
-{
-	struct nlattr *tb[MVMM_A_ANSWER_MAX + 1], *rt[MVMM_A_ANSWER_REG_MAX + 1];
-	int i;
-
-	memset(a, 0, sizeof(*a));
-	if (nla_parse_nested(tb, MVMM_A_ANSWER_MAX, nest, answer_policy))
-		return -1;
-	if (tb[MVMM_A_ANSWER_VALUE]) {
-		a->has_value = true;
-		a->value = nla_get_u64(tb[MVMM_A_ANSWER_VALUE]);
-	}
-	a->ignore = tb[MVMM_A_ANSWER_IGNORE];
-	if (tb[MVMM_A_ANSWER_HITS]) {
-		a->has_hits = true;
-		a->hits = nla_get_u64(tb[MVMM_A_ANSWER_HITS]);
-	}
-	for (i = 0; i < MVMM_ANSWER_REGS; i++) {
-		a->reg_and[i] = UINT32_MAX;
-		if (!tb[MVMM_A_ANSWER_EAX + i])
-			continue;
-		if (nla_parse_nested(rt, MVMM_A_ANSWER_REG_MAX,
-				     tb[MVMM_A_ANSWER_EAX + i], reg_policy))
-			return -1;
-		if (rt[MVMM_A_ANSWER_REG_VALUE]) {
-			a->reg_given[i] |= MVMM_ANSREG_VALUE;
-			a->reg_value[i] = nla_get_u32(rt[MVMM_A_ANSWER_REG_VALUE]);
-		}
-		if (rt[MVMM_A_ANSWER_REG_AND]) {
-			a->reg_given[i] |= MVMM_ANSREG_AND;
-			a->reg_and[i] = nla_get_u32(rt[MVMM_A_ANSWER_REG_AND]);
-		}
-		if (rt[MVMM_A_ANSWER_REG_OR]) {
-			a->reg_given[i] |= MVMM_ANSREG_OR;
-			a->reg_or[i] = nla_get_u32(rt[MVMM_A_ANSWER_REG_OR]);
-		}
-	}
-	return 0;
-}
-
-static struct json_object *json_true_obj(bool v)
-{
-	struct json_object *o = json_object_new_boolean(v);
-
-	if (!o)
-		mvmm_oom();
-	return o;
-}
-
-struct json_object *mvmm_answer_json(const struct mvmm_answer_spec *a)
-{
-	struct json_object *o = mvmm_json_object(), *r;
-	int i;
-
-	if (a->has_value)
-		mvmm_json_add(o, "value", mvmm_json_u64(a->value));
-	if (a->ignore)
-		mvmm_json_add(o, "ignore", json_true_obj(true));
-	for (i = 0; i < MVMM_ANSWER_REGS; i++) {
-		uint8_t g = a->reg_given[i];
-
-		if (!g)
-			continue;
-		r = mvmm_json_object();
-		if (g & MVMM_ANSREG_VALUE)
-			mvmm_json_add(r, "value", mvmm_json_u64(a->reg_value[i]));
-		if (g & MVMM_ANSREG_AND)
-			mvmm_json_add(r, "and", mvmm_json_u64(a->reg_and[i]));
-		if (g & MVMM_ANSREG_OR)
-			mvmm_json_add(r, "or", mvmm_json_u64(a->reg_or[i]));
-		mvmm_json_add(o, reg_names[i], r);
-	}
-	if (a->has_hits)
-		mvmm_json_add(o, "hits", mvmm_json_u64(a->hits));
-	return o;
+	return reg_names[i];
 }

@@ -23,29 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <netlink/msg.h>
-#include <json.h>
-
-#define MVMM_ANSWER_REGS	4	/* eax, ebx, ecx, edx */
-
-/* What was given for one CPUID register. */
-enum {
-	MVMM_ANSREG_VALUE = 1 << 0,
-	MVMM_ANSREG_AND = 1 << 1,
-	MVMM_ANSREG_OR = 1 << 2,
-};
-
-struct mvmm_answer_spec {
-	bool has_value;
-	bool ignore;
-	uint64_t value;
-	uint8_t reg_given[MVMM_ANSWER_REGS];	/* MVMM_ANSREG_* */
-	uint32_t reg_value[MVMM_ANSWER_REGS];
-	uint32_t reg_and[MVMM_ANSWER_REGS];
-	uint32_t reg_or[MVMM_ANSWER_REGS];
-	bool has_hits;				/* dumps only */
-	uint64_t hits;
-};
+#include "containers.h"
 
 /*
  * Parse the ITEMs after the word "answer" at the start of @argv, up to the
@@ -65,16 +43,7 @@ int mvmm_answer_spec_check(const struct mvmm_answer_spec *a, uint32_t type,
 /* @a as ITEMs, after "answer": "eax 0x1 ecx and 0x7fffffff". */
 void mvmm_fmt_answer(const struct mvmm_answer_spec *a, char *buf, size_t len);
 
-/* MVMM_A_RULE_ANSWER to @msg: 0 or a libnl error. */
-int mvmm_answer_put(struct nl_msg *msg, const struct mvmm_answer_spec *a);
-
-/* From MVMM_A_RULE_ANSWER: 0, or -1 if it is malformed. */
-int mvmm_answer_from_nl(struct nlattr *nest, struct mvmm_answer_spec *a);
-
-/*
- * @a as JSON: { "value": N, "ignore": true, "eax": { "value": N } or
- * { "and": N, "or": N }, ..., "hits": N }, each key only if given.
- */
-struct json_object *mvmm_answer_json(const struct mvmm_answer_spec *a);
+/* "eax", "ebx", "ecx", "edx": register @i of struct mvmm_answer_spec. */
+const char *mvmm_answer_reg_name(int i);
 
 #endif /* MVMMCTL_ANSWER_H */

@@ -15,13 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netlink/genl/genl.h>
-
-#include <linux/mvmm.h>
-
 #include "ipc.h"
 #include "mvmmctl.h"
-#include "nl.h"
 #include "policy_file.h"
 #include "rule.h"
 
@@ -106,76 +101,6 @@ static int read_file(const char *path, const char *name, char **text,
 	return ret;
 }
 
-static int no_reply(struct nl_msg *msg, void *arg)
-{
-	(void)msg;
-	(void)arg;
-	return 0;
-}
-
-/* Line @o of the file as one MVMM_A_OP. */
-static void put_op(struct nl_msg *msg, const struct mvmm_pf_op *o,
-		   uint32_t vm_id)
-{
-	struct nlattr *op;
-	int err;
-
-	op = nla_nest_start(msg, MVMM_A_OP);
-	err = !op;
-	if (!err)
-		err = vm_id ? nla_put_u32(msg, MVMM_A_VM_ID, vm_id) :
-			      nla_put_flag(msg, MVMM_A_DEFAULT);
-	if (!err && o->flush)
-		err = nla_put_flag(msg, MVMM_A_FLUSH);
-	if (err)
-		mvmm_oom();
-	if (!o->flush)
-		mvmm_rule_put(msg, &o->rule, false);
-	nla_nest_end(msg, op);
-}
-
-/*
- * One MVMM_A_OP per line of the file. libnl messages do not grow: each
- * operation is built once on its own (a rule takes well under a page,
- * pre-registered answers included) to size the request exactly.
- */
-static struct nl_msg *apply_msg(struct mvmm_nl *nl,
-				const struct mvmm_policy_file *pf,
-				const uint32_t *vm_ids)
-{
-	struct nl_msg *msg, *one;
-	size_t size = 4096;
-	int i;
-
-	for (i = 0; i < pf->n; i++) {
-		one = mvmm_nl_msg_size(nl, MVMM_CMD_RULE_APPLY, 0, 4096);
-		put_op(one, &pf->op[i], vm_ids[i]);
-		size += nlmsg_datalen(nlmsg_hdr(one));
-		nlmsg_free(one);
-	}
-	msg = mvmm_nl_msg_size(nl, MVMM_CMD_RULE_APPLY, 0, size);
-	for (i = 0; i < pf->n; i++)
-		put_op(msg, &pf->op[i], vm_ids[i]);
-	return msg;
-}
-
-/* The kernel's refusal, at the line of the operation it names. */
-static int apply_report(struct mvmm_nl *nl, int err, const char *name,
-			const struct mvmm_policy_file *pf)
-{
-	const char *msg = mvmm_nl_errmsg(nl, err);
-	uint32_t cookie[2];
-	int len;
-
-	len = mvmm_nl_cookie(nl, cookie, sizeof(cookie));
-	if (len < (int)sizeof(uint32_t) || cookie[0] >= (uint32_t)pf->n)
-		return mvmm_fail("%s: %s", name, msg);
-	if (err == -EEXIST && len == sizeof(cookie))
-		return mvmm_fail("%s:%d: %s: rule %u", name,
-				 pf->op[cookie[0]].line, msg, cookie[1]);
-	return mvmm_fail("%s:%d: %s", name, pf->op[cookie[0]].line, msg);
-}
-
 /* The VM ids of the tables the lines name; "vm pid" asks the kernel. */
 static int apply_tables(const char *name, const struct mvmm_policy_file *pf,
 			uint32_t *vm_ids)
@@ -203,40 +128,15 @@ static int apply_tables(const char *name, const struct mvmm_policy_file *pf,
 
 static int apply_send(const char *name, const struct mvmm_policy_file *pf)
 {
-	struct mvmm_nl *nl;
-	struct nl_msg *msg;
 	uint32_t *vm_ids;
-	uint32_t size;
-	long buf;
 	int ret;
 
 	vm_ids = calloc(pf->n ? pf->n : 1, sizeof(*vm_ids));
 	if (!vm_ids)
 		mvmm_oom();
-	nl = mvmm_nl_open();
-	if (!nl) {
-		free(vm_ids);
-		return MVMM_EXIT_FAIL;
-	}
 	ret = apply_tables(name, pf, vm_ids);
-	if (ret)
-		goto out;
-
-	msg = apply_msg(nl, pf, vm_ids);
-	size = nlmsg_hdr(msg)->nlmsg_len;
-	/* The kernel takes no request larger than the send buffer - 32. */
-	buf = mvmm_nl_sndbuf(nl, size + 4096);
-	if (buf < (long)size + 32) {
-		nlmsg_free(msg);
-		ret = mvmm_fail("%s: the request (%u bytes) does not fit in the socket's send buffer (%ld bytes): raising it needs CAP_NET_ADMIN",
-				name, size, buf);
-		goto out;
-	}
-	ret = mvmm_nl_request(nl, msg, no_reply, NULL);
-	if (ret)
-		ret = apply_report(nl, ret, name, pf);
-out:
-	mvmm_nl_close(nl);
+	if (!ret)
+		ret = mvmm_ipc_apply(name, pf, vm_ids);
 	free(vm_ids);
 	return ret;
 }

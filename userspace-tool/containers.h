@@ -43,6 +43,48 @@ struct mvmm_vms {
 	int n;
 };
 
+#define MVMM_ANSWER_REGS	4	/* eax, ebx, ecx, edx */
+
+/* What was given for one CPUID register of an answer. */
+enum {
+	MVMM_ANSREG_VALUE = 1 << 0,
+	MVMM_ANSREG_AND = 1 << 1,
+	MVMM_ANSREG_OR = 1 << 2,
+};
+
+/* A pre-registered answer: the target "answer ..." of a rule. */
+struct mvmm_answer_spec {
+	bool has_value;
+	bool ignore;
+	uint64_t value;
+	uint8_t reg_given[MVMM_ANSWER_REGS];	/* MVMM_ANSREG_* */
+	uint32_t reg_value[MVMM_ANSWER_REGS];
+	uint32_t reg_and[MVMM_ANSWER_REGS];
+	uint32_t reg_or[MVMM_ANSWER_REGS];
+	bool has_hits;				/* dumps only */
+	uint64_t hits;
+};
+
+/* One rule of a policy table, as given on a command line or dumped. */
+struct mvmm_rule_spec {
+	uint32_t id;		/* 0: not given (add: the module picks one) */
+	uint32_t type;		/* enum mvmm_event_type */
+	bool ranged;		/* false: the whole type, [0, UINT64_MAX] */
+	uint64_t lo, hi;	/* qualifier range, inclusive */
+	uint8_t origin;		/* enum mvmm_origin_match */
+	uint8_t mode;		/* enum mvmm_rule_mode */
+	uint8_t fallback;	/* enum mvmm_rule_fallback */
+	char target[MVMM_TARGET_LEN];	/* "main" or a handler's name */
+	bool group;		/* @target names a group ("group NAME") */
+	bool has_answer;	/* "answer ...": @answer, @target empty */
+	struct mvmm_answer_spec answer;
+};
+
+struct mvmm_rules {
+	struct mvmm_rule_spec *r;	/* in id order, as the module dumps */
+	int n;
+};
+
 /* A handler's counters, in the order of the uapi header. */
 enum mvmm_handler_counter {
 	MVMM_HC_EVENTS,
@@ -95,6 +137,32 @@ struct mvmm_group_info {
 struct mvmm_groups {
 	struct mvmm_group_info *g;	/* in the module's (id) order */
 	int n;
+};
+
+/* What a notification of the "events" group is about. */
+enum mvmm_notif_object {
+	MVMM_NOTIF_UNKNOWN,	/* a command this mvmmctl does not know */
+	MVMM_NOTIF_RULE,
+	MVMM_NOTIF_HANDLER,
+	MVMM_NOTIF_VM,
+};
+
+/* One notification of the "events" multicast group. */
+struct mvmm_notification {
+	enum mvmm_notif_object object;
+	uint8_t cmd;		/* enum mvmm_cmd (the action) */
+	char bad[160];		/* why it is malformed; empty: it is not */
+	/* MVMM_NOTIF_RULE: the table (vm_id 0: the default), the rule */
+	uint32_t vm_id;
+	bool has_rule;
+	struct mvmm_rule_spec rule;
+	/* MVMM_NOTIF_HANDLER: name, id; pid and vm when @user */
+	char name[MVMM_TARGET_LEN];
+	uint32_t id;
+	bool user;
+	uint32_t pid, vm;
+	/* MVMM_NOTIF_VM: the VM (id, pid, comm) */
+	struct mvmm_vm_info vm_info;
 };
 
 #endif /* MVMMCTL_CONTAINERS_H */

@@ -26,45 +26,21 @@
  * where "rule" is an object of "mvmmctl -j rule show". Arguments choose
  * the objects to show: "mvmmctl monitor rule vm" (default: all).
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
 
 #include <linux/mvmm.h>
 
+#include "ipc.h"
 #include "mvmmctl.h"
-#include "out.h"
 #include "parse.h"
-#include "rule_nl.h"
+#include "print.h"
+#include "rule.h"
 
 enum { MON_RULE = 1, MON_HANDLER = 2, MON_VM = 4, MON_ALL = 7 };
 
 struct monitor {
-	const struct mvmm_ctx *ctx;
-	int family;
+	struct mvmm_ctx ctx;	/* the caller's, without -p */
 	unsigned int show;	/* MON_* */
-	int err;		/* exit status once set */
-};
-
-static struct nla_policy mon_policy[MVMM_A_MAX + 1] = {
-	[MVMM_A_VM_ID]		= { .type = NLA_U32 },
-	[MVMM_A_VM_PID]		= { .type = NLA_U32 },
-	[MVMM_A_VM_COMM]	= { .type = NLA_STRING },
-	[MVMM_A_DEFAULT]	= { .type = NLA_FLAG },
-	[MVMM_A_RULE]		= { .type = NLA_NESTED },
-	[MVMM_A_HANDLER]	= { .type = NLA_NESTED },
-};
-
-static struct nla_policy mon_handler_policy[MVMM_A_HANDLER_MAX + 1] = {
-	[MVMM_A_HANDLER_NAME]	= { .type = NLA_STRING },
-	[MVMM_A_HANDLER_ID]	= { .type = NLA_U32 },
-	[MVMM_A_HANDLER_USER]	= { .type = NLA_FLAG },
-	[MVMM_A_HANDLER_PID]	= { .type = NLA_U32 },
-	[MVMM_A_HANDLER_VM_ID]	= { .type = NLA_U32 },
 };
 
 static int monitor_help(void)
@@ -79,187 +55,92 @@ static int monitor_help(void)
 	return MVMM_EXIT_OK;
 }
 
-static void print_json(struct json_object *o)
-{
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
-
-static struct json_object *event_json(const char *object, const char *action)
-{
-	struct json_object *o = mvmm_json_object();
-
-	mvmm_json_add(o, "object", mvmm_json_str(object));
-	mvmm_json_add(o, "action", mvmm_json_str(action));
-	return o;
-}
-
-static const char *nla_str(struct nlattr *a)
-{
-	/* NLA_STRING with a NUL somewhere in it, checked by the caller. */
-	return a ? nla_data(a) : "?";
-}
-
-/* A string attribute is NUL-terminated within its payload. */
-static bool str_ok(struct nlattr *a)
-{
-	return !a || (nla_len(a) > 0 &&
-		      memchr(nla_data(a), '\0', nla_len(a)) != NULL);
-}
-
-static int show_rule(struct monitor *m, const char *action,
-		     struct nlattr **tb)
-{
-	struct mvmm_rule_spec r;
-	struct json_object *o;
-	char table[32], line[512], why[160];
-	uint32_t vm = tb[MVMM_A_VM_ID] ? nla_get_u32(tb[MVMM_A_VM_ID]) : 0;
-
-	if (!vm && !tb[MVMM_A_DEFAULT]) {
-		fprintf(stderr, "Warning: rule notification without a table\n");
-		return 0;
-	}
-	if (tb[MVMM_A_RULE] &&
-	    mvmm_rule_from_nl(tb[MVMM_A_RULE], &r, why, sizeof(why))) {
-		fprintf(stderr, "Warning: %s\n", why);
-		return 0;
-	}
-
-	if (m->ctx->json) {
-		o = event_json("rule", action);
-		mvmm_json_add(o, "table", mvmm_json_str(vm ? "vm" : "default"));
-		if (vm)
-			mvmm_json_add(o, "vm", mvmm_json_u64(vm));
-		if (tb[MVMM_A_RULE])
-			mvmm_json_add(o, "rule", mvmm_rule_json(m->ctx, &r));
-		print_json(o);
-		return 0;
-	}
-	if (vm)
-		snprintf(table, sizeof(table), "vm %u", vm);
-	else
-		snprintf(table, sizeof(table), "default");
-	if (tb[MVMM_A_RULE]) {
-		mvmm_fmt_rule(&r, m->ctx->numeric, line, sizeof(line));
-		printf("rule %s %s %s\n", action, table, line);
-	} else {
-		printf("rule %s %s\n", action, table);
-	}
-	return 0;
-}
-
-static int show_handler(struct monitor *m, const char *action,
-			struct nlattr **tb)
-{
-	struct nlattr *ht[MVMM_A_HANDLER_MAX + 1];
-	struct json_object *o;
-	bool user;
-
-	if (!tb[MVMM_A_HANDLER] ||
-	    nla_parse_nested(ht, MVMM_A_HANDLER_MAX, tb[MVMM_A_HANDLER],
-			     mon_handler_policy) ||
-	    !ht[MVMM_A_HANDLER_NAME] || !ht[MVMM_A_HANDLER_ID] ||
-	    !str_ok(ht[MVMM_A_HANDLER_NAME])) {
-		fprintf(stderr, "Warning: malformed handler notification\n");
-		return 0;
-	}
-	user = ht[MVMM_A_HANDLER_USER] && ht[MVMM_A_HANDLER_PID] &&
-	       ht[MVMM_A_HANDLER_VM_ID];
-
-	if (m->ctx->json) {
-		o = event_json("handler", action);
-		mvmm_json_add(o, "name", mvmm_json_str(nla_str(ht[MVMM_A_HANDLER_NAME])));
-		mvmm_json_add(o, "id", mvmm_json_u64(nla_get_u32(ht[MVMM_A_HANDLER_ID])));
-		mvmm_json_add(o, "user", json_object_new_boolean(user));
-		if (user) {
-			mvmm_json_add(o, "pid",
-				      mvmm_json_u64(nla_get_u32(ht[MVMM_A_HANDLER_PID])));
-			mvmm_json_add(o, "vm",
-				      mvmm_json_u64(nla_get_u32(ht[MVMM_A_HANDLER_VM_ID])));
-		}
-		print_json(o);
-		return 0;
-	}
-	printf("handler %s %s id %u", action, nla_str(ht[MVMM_A_HANDLER_NAME]),
-	       nla_get_u32(ht[MVMM_A_HANDLER_ID]));
-	if (user)
-		printf(" user pid %u vm %u\n", nla_get_u32(ht[MVMM_A_HANDLER_PID]),
-		       nla_get_u32(ht[MVMM_A_HANDLER_VM_ID]));
-	else
-		printf(" kernel\n");
-	return 0;
-}
-
-static int show_vm(struct monitor *m, const char *action, struct nlattr **tb)
-{
-	struct json_object *o;
-
-	if (!tb[MVMM_A_VM_ID] || !tb[MVMM_A_VM_PID] ||
-	    !str_ok(tb[MVMM_A_VM_COMM])) {
-		fprintf(stderr, "Warning: malformed VM notification\n");
-		return 0;
-	}
-	if (m->ctx->json) {
-		o = event_json("vm", action);
-		mvmm_json_add(o, "id", mvmm_json_u64(nla_get_u32(tb[MVMM_A_VM_ID])));
-		mvmm_json_add(o, "pid", mvmm_json_u64(nla_get_u32(tb[MVMM_A_VM_PID])));
-		mvmm_json_add(o, "comm", mvmm_json_str(nla_str(tb[MVMM_A_VM_COMM])));
-		print_json(o);
-		return 0;
-	}
-	printf("vm %s %u pid %u comm %s\n", action, nla_get_u32(tb[MVMM_A_VM_ID]),
-	       nla_get_u32(tb[MVMM_A_VM_PID]), nla_str(tb[MVMM_A_VM_COMM]));
-	return 0;
-}
-
-static const struct {
-	unsigned int what;	/* MON_* */
-	const char *action;
-	int (*show)(struct monitor *m, const char *action, struct nlattr **tb);
-} mon_cmds[MVMM_CMD_MAX + 1] = {
-	[MVMM_CMD_RULE_ADD]		= { MON_RULE, "add", show_rule },
-	[MVMM_CMD_RULE_REPLACE]		= { MON_RULE, "replace", show_rule },
-	[MVMM_CMD_RULE_DEL]		= { MON_RULE, "del", show_rule },
-	[MVMM_CMD_RULE_FLUSH]		= { MON_RULE, "flush", show_rule },
-	[MVMM_CMD_RULE_APPLY]		= { MON_RULE, "apply", show_rule },
-	[MVMM_CMD_HANDLER_ATTACH]	= { MON_HANDLER, "attach", show_handler },
-	[MVMM_CMD_HANDLER_DETACH]	= { MON_HANDLER, "detach", show_handler },
-	[MVMM_CMD_VM_NEW]		= { MON_VM, "new", show_vm },
-	[MVMM_CMD_VM_DEL]		= { MON_VM, "del", show_vm },
+static const char *const actions[MVMM_CMD_MAX + 1] = {
+	[MVMM_CMD_RULE_ADD]		= "add",
+	[MVMM_CMD_RULE_REPLACE]		= "replace",
+	[MVMM_CMD_RULE_DEL]		= "del",
+	[MVMM_CMD_RULE_FLUSH]		= "flush",
+	[MVMM_CMD_RULE_APPLY]		= "apply",
+	[MVMM_CMD_HANDLER_ATTACH]	= "attach",
+	[MVMM_CMD_HANDLER_DETACH]	= "detach",
+	[MVMM_CMD_VM_NEW]		= "new",
+	[MVMM_CMD_VM_DEL]		= "del",
 };
 
-static int monitor_msg(struct nl_msg *msg, void *arg)
+static void show_rule(const struct monitor *m,
+		      const struct mvmm_notification *n)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct genlmsghdr *gh = nlmsg_data(nlh);
-	struct nlattr *tb[MVMM_A_MAX + 1];
-	struct monitor *m = arg;
-	unsigned int cmd;
+	print_string(PRINT_JSON, "table", NULL, n->vm_id ? "vm" : "default");
+	if (n->vm_id)
+		print_uint(PRINT_ANY, "vm", " vm %u", n->vm_id);
+	else
+		print_string(PRINT_FP, NULL, "%s", " default");
+	if (n->has_rule)
+		mvmm_print_rule(&m->ctx, "rule", " %s", &n->rule);
+}
 
-	if (nlh->nlmsg_type != m->family || !genlmsg_valid_hdr(nlh, 0))
-		return NL_SKIP;
-	cmd = gh->cmd;
-	if (cmd > MVMM_CMD_MAX || !mon_cmds[cmd].show) {
+static void show_handler(const struct mvmm_notification *n)
+{
+	print_string(PRINT_ANY, "name", " %s", n->name);
+	print_uint(PRINT_ANY, "id", " id %u", n->id);
+	print_bool(PRINT_JSON, "user", NULL, n->user);
+	if (n->user) {
+		print_uint(PRINT_ANY, "pid", " user pid %u", n->pid);
+		print_uint(PRINT_ANY, "vm", " vm %u", n->vm);
+	} else {
+		print_string(PRINT_FP, NULL, "%s", " kernel");
+	}
+}
+
+static void show_vm(const struct mvmm_notification *n)
+{
+	print_uint(PRINT_ANY, "id", " %u", n->vm_info.id);
+	print_uint(PRINT_ANY, "pid", " pid %u", n->vm_info.pid);
+	print_string(PRINT_ANY, "comm", " comm %s", n->vm_info.comm);
+}
+
+/* A line of text, or a JSON object on one line (JSON lines). */
+static void show(const struct mvmm_notification *n, void *arg)
+{
+	static const char *const objects[] = {
+		[MVMM_NOTIF_RULE] = "rule",
+		[MVMM_NOTIF_HANDLER] = "handler",
+		[MVMM_NOTIF_VM] = "vm",
+	};
+	static const unsigned int bits[] = {
+		[MVMM_NOTIF_RULE] = MON_RULE,
+		[MVMM_NOTIF_HANDLER] = MON_HANDLER,
+		[MVMM_NOTIF_VM] = MON_VM,
+	};
+	const struct monitor *m = arg;
+
+	if (n->object != MVMM_NOTIF_UNKNOWN && !(bits[n->object] & m->show))
+		return;
+	if (n->bad[0]) {
+		fprintf(stderr, "Warning: %s\n", n->bad);
+		return;
+	}
+	print_start(&m->ctx);
+	open_json_object(NULL);
+	if (n->object == MVMM_NOTIF_UNKNOWN) {
 		/* A newer module: say so rather than drop it silently. */
-		if (m->ctx->json) {
-			struct json_object *o = event_json("unknown", "unknown");
-
-			mvmm_json_add(o, "cmd", mvmm_json_u64(cmd));
-			print_json(o);
-		} else {
-			printf("unknown notification (command %u)\n", cmd);
-		}
-		return NL_OK;
+		print_string(PRINT_JSON, "object", NULL, "unknown");
+		print_string(PRINT_JSON, "action", NULL, "unknown");
+		print_uint(PRINT_ANY, "cmd", "unknown notification (command %u)\n",
+			   n->cmd);
+	} else {
+		print_string(PRINT_ANY, "object", "%s", objects[n->object]);
+		print_string(PRINT_ANY, "action", " %s", actions[n->cmd]);
+		if (n->object == MVMM_NOTIF_RULE)
+			show_rule(m, n);
+		else if (n->object == MVMM_NOTIF_HANDLER)
+			show_handler(n);
+		else
+			show_vm(n);
+		print_string(PRINT_FP, NULL, "%s", "\n");
 	}
-	if (!(mon_cmds[cmd].what & m->show))
-		return NL_OK;
-	if (genlmsg_parse(nlh, 0, tb, MVMM_A_MAX, mon_policy)) {
-		fprintf(stderr, "Warning: malformed notification (command %u)\n", cmd);
-		return NL_OK;
-	}
-	mon_cmds[cmd].show(m, mon_cmds[cmd].action, tb);
-	return NL_OK;
+	close_json_object();
+	print_end();
 }
 
 static int parse_objects(int argc, char **argv, unsigned int *show)
@@ -289,75 +170,16 @@ static int parse_objects(int argc, char **argv, unsigned int *show)
 
 int mvmm_monitor_main(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
-	struct monitor m = { .ctx = ctx };
-	struct nl_sock *sk;
-	int grp, ret;
+	struct monitor m = { .ctx = *ctx };
+	int ret;
 
 	ret = parse_objects(argc, argv, &m.show);
 	if (ret < 0)
 		return monitor_help();
 	if (ret)
 		return ret;
-
-	sk = nl_socket_alloc();
-	if (!sk)
-		mvmm_oom();
-	ret = genl_connect(sk);
-	if (ret) {
-		ret = mvmm_fail("cannot open a generic netlink socket: %s",
-				nl_geterror(ret));
-		goto out;
-	}
-	m.family = genl_ctrl_resolve(sk, MVMM_GENL_NAME);
-	if (m.family == -NLE_OBJ_NOTFOUND) {
-		ret = mvmm_fail("generic netlink family \"%s\" not found (is mvmm.ko loaded?)",
-				MVMM_GENL_NAME);
-		goto out;
-	}
-	grp = m.family < 0 ? m.family :
-	      genl_ctrl_resolve_grp(sk, MVMM_GENL_NAME, MVMM_GENL_MCGRP_EVENTS);
-	if (grp == -NLE_OBJ_NOTFOUND) {
-		ret = mvmm_fail("generic netlink family \"%s\" has no group \"%s\" (an older mvmm.ko?)",
-				MVMM_GENL_NAME, MVMM_GENL_MCGRP_EVENTS);
-		goto out;
-	}
-	if (grp < 0) {
-		ret = mvmm_fail("cannot resolve generic netlink family \"%s\": %s",
-				MVMM_GENL_NAME, nl_geterror(grp));
-		goto out;
-	}
-	ret = nl_socket_add_membership(sk, grp);
-	/* The kernel's EPERM says no more: the group needs the capability. */
-	if (ret == -NLE_PERM) {
-		ret = mvmm_fail("cannot join the \"%s\" group: CAP_NET_ADMIN required",
-				MVMM_GENL_MCGRP_EVENTS);
-		goto out;
-	}
-	if (ret) {
-		ret = mvmm_fail("cannot join the \"%s\" group: %s",
-				MVMM_GENL_MCGRP_EVENTS, nl_geterror(ret));
-		goto out;
-	}
-	/* Bursts (a VM's rules flushed, many VMs) should not overrun us. */
-	nl_socket_set_buffer_size(sk, 1 << 20, 0);
-	nl_socket_disable_seq_check(sk);
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, monitor_msg, &m);
+	m.ctx.pretty = false;
 	/* Each line as it happens, also into a pipe or a file. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	for (;;) {
-		ret = nl_recvmsgs_default(sk);
-		if (ret >= 0 || ret == -NLE_INTR || ret == -NLE_AGAIN)
-			continue;
-		/* ENOBUFS: our buffer overran, or the module lost some. */
-		if (ret == -NLE_NOMEM) {
-			fprintf(stderr, "Warning: notifications were lost\n");
-			continue;
-		}
-		ret = mvmm_fail("netlink: %s", nl_geterror(ret));
-		break;
-	}
-out:
-	nl_socket_free(sk);
-	return ret;
+	return mvmm_ipc_monitor(show, &m);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Generic netlink plumbing for mvmmctl on top of libnl-genl-3.
+ * Generic netlink plumbing for mvmmctl on top of libnl-genl-3: the socket,
+ * one request and its replies, the multicast group monitor listens to.
+ * Only ipc.c, which knows the mvmm family's messages, calls it.
  *
  * libnl 3.7 hands error ACKs to an nl_cb_err() callback as a bare struct
  * nlmsgerr and has no helper for the extended ACK that follows it, so the
@@ -307,6 +309,54 @@ err_free:
 	nl_socket_free(nl->sk);
 	free(nl);
 	return NULL;
+}
+
+int mvmm_nl_family(const struct mvmm_nl *nl)
+{
+	return nl->family;
+}
+
+int mvmm_nl_join(struct mvmm_nl *nl, const char *group)
+{
+	int grp, ret;
+
+	grp = genl_ctrl_resolve_grp(nl->sk, MVMM_GENL_NAME, group);
+	if (grp == -NLE_OBJ_NOTFOUND)
+		return mvmm_fail("generic netlink family \"%s\" has no group \"%s\" (an older mvmm.ko?)",
+				 MVMM_GENL_NAME, group);
+	if (grp < 0)
+		return mvmm_fail("cannot resolve generic netlink family \"%s\": %s",
+				 MVMM_GENL_NAME, nl_geterror(grp));
+	ret = nl_socket_add_membership(nl->sk, grp);
+	/* The kernel's EPERM says no more: the group needs the capability. */
+	if (ret == -NLE_PERM)
+		return mvmm_fail("cannot join the \"%s\" group: CAP_NET_ADMIN required",
+				 group);
+	if (ret)
+		return mvmm_fail("cannot join the \"%s\" group: %s", group,
+				 nl_geterror(ret));
+	/* Bursts (a VM's rules flushed, many VMs) should not overrun us. */
+	nl_socket_set_buffer_size(nl->sk, 1 << 20, 0);
+	nl_socket_disable_seq_check(nl->sk);
+	return MVMM_EXIT_OK;
+}
+
+int mvmm_nl_listen(struct mvmm_nl *nl, nl_recvmsg_msg_cb_t fn, void *arg)
+{
+	int ret;
+
+	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	for (;;) {
+		ret = nl_recvmsgs_default(nl->sk);
+		if (ret >= 0 || ret == -NLE_INTR || ret == -NLE_AGAIN)
+			continue;
+		/* ENOBUFS: our buffer overran, or the module lost some. */
+		if (ret == -NLE_NOMEM) {
+			fprintf(stderr, "Warning: notifications were lost\n");
+			continue;
+		}
+		return mvmm_fail("netlink: %s", nl_geterror(ret));
+	}
 }
 
 void mvmm_nl_close(struct mvmm_nl *nl)

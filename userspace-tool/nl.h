@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Talking to the "mvmm" generic netlink family: open a socket, resolve the
- * family, send one request and feed every reply to a callback.
+ * family, send one request and feed every reply to a callback, or listen
+ * to a multicast group. ipc.c builds and decodes the messages; nothing
+ * else includes this header.
  */
 #ifndef MVMMCTL_NL_H
 #define MVMMCTL_NL_H
@@ -68,5 +70,20 @@ int mvmm_nl_report(struct mvmm_nl *nl, int err);
  */
 const char *mvmm_nl_errmsg(const struct mvmm_nl *nl, int err);
 int mvmm_nl_cookie(const struct mvmm_nl *nl, void *buf, int len);
+
+/* The family's id: the nlmsg_type of its messages. */
+int mvmm_nl_family(const struct mvmm_nl *nl);
+
+/*
+ * Join the family's multicast group @group: MVMM_EXIT_OK, or
+ * MVMM_EXIT_FAIL after printing why not.
+ */
+int mvmm_nl_join(struct mvmm_nl *nl, const char *group);
+
+/*
+ * Run @fn on every message that arrives until the socket fails; prints
+ * why and returns MVMM_EXIT_FAIL.
+ */
+int mvmm_nl_listen(struct mvmm_nl *nl, nl_recvmsg_msg_cb_t fn, void *arg);
 
 #endif /* MVMMCTL_NL_H */

@@ -25,21 +25,13 @@
  * "target" is "main" or a handler's name; a rule whose target is a group
  * (mvmmctl group) has "group": its name, instead of "target".
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include <netlink/genl/genl.h>
-
-#include <linux/mvmm.h>
 
 #include "ipc.h"
 #include "mvmmctl.h"
-#include "nl.h"
-#include "out.h"
+#include "print.h"
 #include "rule.h"
-#include "rule_nl.h"
 #include "rule_parse.h"
 
 static int rule_help(const struct mvmm_ctx *ctx, int argc, char **argv)
@@ -126,270 +118,91 @@ static int resolve_table(const struct mvmm_table_sel *t, uint32_t *vm_id)
 	return ret;
 }
 
-static struct nl_msg *table_msg(struct mvmm_nl *nl, uint8_t cmd, int flags,
-				uint32_t vm_id)
+/* A pre-registered answer: JSON only, its text is part of the rule's. */
+static void print_answer(const struct mvmm_answer_spec *a)
 {
-	struct nl_msg *msg = mvmm_nl_msg(nl, cmd, flags);
-	int err;
-
-	err = vm_id ? nla_put_u32(msg, MVMM_A_VM_ID, vm_id) :
-		      nla_put_flag(msg, MVMM_A_DEFAULT);
-	if (err)
-		mvmm_oom();
-	return msg;
-}
-
-/* MVMM_A_RULE with @r, or with only its id. */
-void mvmm_rule_put(struct nl_msg *msg, const struct mvmm_rule_spec *r,
-		   bool id_only)
-{
-	struct nlattr *nest = nla_nest_start(msg, MVMM_A_RULE);
-	int err = !nest;
-
-	if (!err && r->id)
-		err = nla_put_u32(msg, MVMM_A_RULE_ID, r->id);
-	if (!err && !id_only) {
-		err = nla_put_u32(msg, MVMM_A_RULE_TYPE, r->type) ||
-		      (r->ranged &&
-		       (nla_put_u64(msg, MVMM_A_RULE_LO, r->lo) ||
-			nla_put_u64(msg, MVMM_A_RULE_HI, r->hi))) ||
-		      nla_put_u8(msg, MVMM_A_RULE_ORIGIN, r->origin) ||
-		      nla_put_u8(msg, MVMM_A_RULE_MODE, r->mode) ||
-		      nla_put_u8(msg, MVMM_A_RULE_FALLBACK, r->fallback) ||
-		      (r->has_answer ? mvmm_answer_put(msg, &r->answer) :
-		       nla_put_string(msg, r->group ? MVMM_A_RULE_GROUP :
-				      MVMM_A_RULE_TARGET, r->target));
-	}
-	if (err)
-		mvmm_oom();
-	nla_nest_end(msg, nest);
-}
-
-static struct nla_policy top_policy[MVMM_A_MAX + 1] = {
-	[MVMM_A_VM_ID]		= { .type = NLA_U32 },
-	[MVMM_A_DEFAULT]	= { .type = NLA_FLAG },
-	[MVMM_A_RULE]		= { .type = NLA_NESTED },
-};
-
-static struct nla_policy rule_policy[MVMM_A_RULE_MAX + 1] = {
-	[MVMM_A_RULE_ID]	= { .type = NLA_U32 },
-	[MVMM_A_RULE_TYPE]	= { .type = NLA_U32 },
-	[MVMM_A_RULE_LO]	= { .type = NLA_U64 },
-	[MVMM_A_RULE_HI]	= { .type = NLA_U64 },
-	[MVMM_A_RULE_ORIGIN]	= { .type = NLA_U8 },
-	[MVMM_A_RULE_MODE]	= { .type = NLA_U8 },
-	[MVMM_A_RULE_FALLBACK]	= { .type = NLA_U8 },
-	[MVMM_A_RULE_TARGET]	= { .type = NLA_STRING },
-	[MVMM_A_RULE_GROUP]	= { .type = NLA_STRING },
-	[MVMM_A_RULE_ANSWER]	= { .type = NLA_NESTED },
-};
-
-static const char *const rule_attr_names[MVMM_A_RULE_MAX + 1] = {
-	[MVMM_A_RULE_ID]	= "MVMM_A_RULE_ID",
-	[MVMM_A_RULE_TYPE]	= "MVMM_A_RULE_TYPE",
-	[MVMM_A_RULE_LO]	= "MVMM_A_RULE_LO",
-	[MVMM_A_RULE_HI]	= "MVMM_A_RULE_HI",
-	[MVMM_A_RULE_ORIGIN]	= "MVMM_A_RULE_ORIGIN",
-	[MVMM_A_RULE_MODE]	= "MVMM_A_RULE_MODE",
-	[MVMM_A_RULE_FALLBACK]	= "MVMM_A_RULE_FALLBACK",
-	[MVMM_A_RULE_TARGET]	= "MVMM_A_RULE_TARGET",
-};
-
-struct rule_list {
-	struct mvmm_nl *nl;
-	struct mvmm_rule_spec *r;
-	int n, cap;
-};
-
-int mvmm_rule_from_nl(struct nlattr *nest, struct mvmm_rule_spec *r,
-		      char *why, size_t len)
-{
-	struct nlattr *rt[MVMM_A_RULE_MAX + 1];
-	int err, i;
-
-	memset(r, 0, sizeof(*r));
-	err = nla_parse_nested(rt, MVMM_A_RULE_MAX, nest, rule_policy);
-	if (err) {
-		snprintf(why, len, "malformed rule in the reply from the kernel: %s",
-			 nl_geterror(err));
-		return -EPROTO;
-	}
-	for (i = 1; i <= MVMM_A_RULE_MAX; i++) {
-		/* A group rule has RULE_GROUP instead of RULE_TARGET. */
-		if (i == MVMM_A_RULE_TARGET && rt[MVMM_A_RULE_GROUP])
-			continue;
-		/* So has an answer rule RULE_ANSWER. */
-		if (i == MVMM_A_RULE_TARGET && rt[MVMM_A_RULE_ANSWER])
-			continue;
-		if (rule_attr_names[i] && !rt[i]) {
-			snprintf(why, len, "rule in the reply from the kernel lacks %s",
-				 rule_attr_names[i]);
-			return -EPROTO;
-		}
-	}
-
-	r->id = nla_get_u32(rt[MVMM_A_RULE_ID]);
-	r->type = nla_get_u32(rt[MVMM_A_RULE_TYPE]);
-	r->lo = nla_get_u64(rt[MVMM_A_RULE_LO]);
-	r->hi = nla_get_u64(rt[MVMM_A_RULE_HI]);
-	r->ranged = r->lo != 0 || r->hi != UINT64_MAX;
-	r->origin = nla_get_u8(rt[MVMM_A_RULE_ORIGIN]);
-	r->mode = nla_get_u8(rt[MVMM_A_RULE_MODE]);
-	r->fallback = nla_get_u8(rt[MVMM_A_RULE_FALLBACK]);
-	if (rt[MVMM_A_RULE_ANSWER]) {
-		r->has_answer = true;
-		if (mvmm_answer_from_nl(rt[MVMM_A_RULE_ANSWER], &r->answer)) {
-			snprintf(why, len, "malformed MVMM_A_RULE_ANSWER in the reply from the kernel");
-			return -EPROTO;
-		}
-		return 0;
-	}
-	r->group = rt[MVMM_A_RULE_GROUP];
-	nla_strlcpy(r->target, rt[r->group ? MVMM_A_RULE_GROUP :
-				   MVMM_A_RULE_TARGET], sizeof(r->target));
-	return 0;
-}
-
-/* One MVMM_A_RULE reply (a dump part, or the answer to an add). */
-static int rule_reply(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *tb[MVMM_A_MAX + 1];
-	struct rule_list *l = arg;
-	struct mvmm_rule_spec r;
-	char why[160];
-	int err;
-
-	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, MVMM_A_MAX, top_policy);
-	if (!err && !tb[MVMM_A_RULE])
-		err = -NLE_MISSING_ATTR;
-	if (err) {
-		mvmm_nl_set_err(l->nl, "malformed rule in the reply from the kernel: %s",
-				nl_geterror(err));
-		return -EPROTO;
-	}
-	if (mvmm_rule_from_nl(tb[MVMM_A_RULE], &r, why, sizeof(why))) {
-		mvmm_nl_set_err(l->nl, "%s", why);
-		return -EPROTO;
-	}
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->r = realloc(l->r, l->cap * sizeof(*l->r));
-		if (!l->r)
-			mvmm_oom();
-	}
-	l->r[l->n++] = r;
-	return 0;
-}
-
-/* A JSON string for a known enum value, else its number. */
-static struct json_object *enum_json(const char *name, unsigned int v)
-{
-	return name ? mvmm_json_str(name) : mvmm_json_u64(v);
-}
-
-struct json_object *mvmm_rule_json(const struct mvmm_ctx *ctx,
-				   const struct mvmm_rule_spec *r)
-{
-	struct json_object *o = mvmm_json_object();
-
-	mvmm_json_add(o, "id", mvmm_json_u64(r->id));
-	mvmm_json_add(o, "type", mvmm_type_json(ctx, r->type));
-	mvmm_json_add(o, "lo", mvmm_json_u64(r->lo));
-	mvmm_json_add(o, "hi", mvmm_json_u64(r->hi));
-	mvmm_json_add(o, "origin",
-		      enum_json(mvmm_origin_name(r->origin), r->origin));
-	mvmm_json_add(o, "mode", enum_json(mvmm_mode_name(r->mode), r->mode));
-	mvmm_json_add(o, "fallback",
-		      enum_json(mvmm_fallback_name(r->fallback), r->fallback));
-	if (r->has_answer) {
-		mvmm_json_add(o, "target", mvmm_json_str("answer"));
-		mvmm_json_add(o, "answer", mvmm_answer_json(&r->answer));
-		return o;
-	}
-	mvmm_json_add(o, r->group ? "group" : "target",
-		      mvmm_json_str(r->target));
-	return o;
-}
-
-static void print_rules(const struct mvmm_ctx *ctx, uint32_t vm_id,
-			const struct rule_list *l)
-{
-	struct json_object *arr;
-	char table[32], line[512];
 	int i;
 
-	if (ctx->json) {
-		arr = mvmm_json_array();
-		for (i = 0; i < l->n; i++)
-			mvmm_json_append(arr, mvmm_rule_json(ctx, &l->r[i]));
-		mvmm_json_print(ctx, arr);
+	open_json_object("answer");
+	if (a->has_value)
+		print_u64(PRINT_JSON, "value", NULL, a->value);
+	if (a->ignore)
+		print_bool(PRINT_JSON, "ignore", NULL, true);
+	for (i = 0; i < MVMM_ANSWER_REGS; i++) {
+		uint8_t g = a->reg_given[i];
+
+		if (!g)
+			continue;
+		open_json_object(mvmm_answer_reg_name(i));
+		if (g & MVMM_ANSREG_VALUE)
+			print_uint(PRINT_JSON, "value", NULL, a->reg_value[i]);
+		if (g & MVMM_ANSREG_AND)
+			print_uint(PRINT_JSON, "and", NULL, a->reg_and[i]);
+		if (g & MVMM_ANSREG_OR)
+			print_uint(PRINT_JSON, "or", NULL, a->reg_or[i]);
+		close_json_object();
+	}
+	if (a->has_hits)
+		print_u64(PRINT_JSON, "hits", NULL, a->hits);
+	close_json_object();
+}
+
+void mvmm_print_rule(const struct mvmm_ctx *ctx, const char *key,
+		     const char *fmt, const struct mvmm_rule_spec *r)
+{
+	char line[512];
+
+	/*
+	 * The text is the rule's own syntax (rule_parse.c), which "rule add"
+	 * and policy files read back; JSON has a member per field.
+	 */
+	if (!is_json_context()) {
+		mvmm_fmt_rule(r, ctx->numeric, line, sizeof(line));
+		print_string(PRINT_FP, NULL, fmt, line);
 		return;
 	}
+	open_json_object(key);
+	print_uint(PRINT_JSON, "id", NULL, r->id);
+	print_event_type(PRINT_JSON, "type", NULL, r->type);
+	print_u64(PRINT_JSON, "lo", NULL, r->lo);
+	print_u64(PRINT_JSON, "hi", NULL, r->hi);
+	print_enum(PRINT_JSON, "origin", NULL, mvmm_origin_name(r->origin),
+		   r->origin);
+	print_enum(PRINT_JSON, "mode", NULL, mvmm_mode_name(r->mode), r->mode);
+	print_enum(PRINT_JSON, "fallback", NULL,
+		   mvmm_fallback_name(r->fallback), r->fallback);
+	if (r->has_answer) {
+		print_string(PRINT_JSON, "target", NULL, "answer");
+		print_answer(&r->answer);
+	} else {
+		print_string(PRINT_JSON, r->group ? "group" : "target", NULL,
+			     r->target);
+	}
+	close_json_object();
+}
+
+/* "rule show" and "rule add": a line per rule, each led by its table. */
+static void print_rules(const struct mvmm_ctx *ctx, uint32_t vm_id,
+			const struct mvmm_rule_spec *r, int n)
+{
+	char table[32];
+	int i;
 
 	if (vm_id)
 		snprintf(table, sizeof(table), "vm %u", vm_id);
 	else
 		snprintf(table, sizeof(table), "default");
+	print_start(ctx);
+	open_json_array(NULL);
 	/* rule show -f: a policy file replaces the table (apply.c). */
 	if (ctx->file)
-		printf("flush %s\n", table);
-	for (i = 0; i < l->n; i++) {
-		mvmm_fmt_rule(&l->r[i], ctx->numeric, line, sizeof(line));
-		printf("%s %s\n", table, line);
+		print_string(PRINT_FP, NULL, "flush %s\n", table);
+	for (i = 0; i < n; i++) {
+		print_string(PRINT_FP, NULL, "%s ", table);
+		mvmm_print_rule(ctx, NULL, "%s\n", &r[i]);
 	}
-}
-
-/*
- * Send @cmd for the table @t names, with @r (whole, or only its id) unless
- * NULL. Replies (add, dump) are printed. Returns an exit status.
- */
-static int rule_request(const struct mvmm_ctx *ctx, uint8_t cmd, int flags,
-			const struct mvmm_table_sel *t,
-			const struct mvmm_rule_spec *r, bool id_only)
-{
-	struct rule_list l = { 0 };
-	struct nl_msg *msg;
-	uint32_t vm_id;
-	int ret;
-
-	ret = resolve_table(t, &vm_id);
-	if (ret)
-		return ret;
-	l.nl = mvmm_nl_open();
-	if (!l.nl)
-		return MVMM_EXIT_FAIL;
-
-	msg = table_msg(l.nl, cmd, flags, vm_id);
-	if (r)
-		mvmm_rule_put(msg, r, id_only);
-	ret = mvmm_nl_request(l.nl, msg, rule_reply, &l);
-	/*
-	 * NLM_F_DUMP_INTR: a table changed between two parts of the dump,
-	 * which may mix both states. Nothing is printed; no retry either,
-	 * so that a caller sees every interrupted dump (man page: EXIT
-	 * STATUS).
-	 */
-	if (ret == -EAGAIN && cmd == MVMM_CMD_GET_RULE) {
-		ret = mvmm_fail("the rules changed during the dump; try again");
-		goto out;
-	}
-	if (ret) {
-		ret = mvmm_nl_report(l.nl, ret);
-		goto out;
-	}
-	if (cmd == MVMM_CMD_RULE_ADD && l.n != 1) {
-		ret = mvmm_fail("the kernel stored the rule but replied with %d rules",
-				l.n);
-		goto out;
-	}
-	if (cmd == MVMM_CMD_RULE_ADD || cmd == MVMM_CMD_GET_RULE)
-		print_rules(ctx, vm_id, &l);
-	ret = MVMM_EXIT_OK;
-out:
-	free(l.r);
-	mvmm_nl_close(l.nl);
-	return ret;
+	close_json_array();
+	print_end();
 }
 
 /* TABLE at the start of @argv; the arguments used, or -1 after the error. */
@@ -406,51 +219,61 @@ static int table_arg(int argc, char **argv, struct mvmm_table_sel *t)
 
 /* add and replace: TABLE RULE, where replace's RULE names its id. */
 static int rule_set(const struct mvmm_ctx *ctx, int argc, char **argv,
-		    uint8_t cmd)
+		    bool replace)
 {
+	struct mvmm_rule_spec r, stored;
 	struct mvmm_table_sel t;
-	struct mvmm_rule_spec r;
 	char err[MVMM_ERRLEN];
-	int used;
+	uint32_t vm_id;
+	int used, ret;
 
 	used = table_arg(argc, argv, &t);
 	if (used < 0)
 		return MVMM_EXIT_USAGE;
 	if (mvmm_parse_rule(argc - used, argv + used, &r, err, sizeof(err)))
 		return mvmm_usage_err("rule", "%s", err);
-	if (cmd == MVMM_CMD_RULE_REPLACE && !r.id)
+	if (replace && !r.id)
 		return mvmm_usage_err("rule", "\"replace\" needs the id of the rule to replace (\"id N\")");
-	return rule_request(ctx, cmd, 0, &t, &r, false);
+	ret = resolve_table(&t, &vm_id);
+	if (ret)
+		return ret;
+	if (replace)
+		return mvmm_ipc_replace_rule(vm_id, &r);
+	ret = mvmm_ipc_add_rule(vm_id, &r, &stored);
+	if (!ret)
+		print_rules(ctx, vm_id, &stored, 1);
+	return ret;
 }
 
 static int rule_add(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
-	return rule_set(ctx, argc, argv, MVMM_CMD_RULE_ADD);
+	return rule_set(ctx, argc, argv, false);
 }
 
 static int rule_replace(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
-	return rule_set(ctx, argc, argv, MVMM_CMD_RULE_REPLACE);
+	return rule_set(ctx, argc, argv, true);
 }
 
 static int rule_del(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
-	struct mvmm_rule_spec r = { 0 };
 	struct mvmm_table_sel t;
 	char err[MVMM_ERRLEN];
-	int used;
+	uint32_t id, vm_id;
+	int used, ret;
 
+	(void)ctx;
 	used = table_arg(argc, argv, &t);
 	if (used < 0)
 		return MVMM_EXIT_USAGE;
-	if (mvmm_parse_rule_id(argc - used, argv + used, &r.id, err, sizeof(err)))
+	if (mvmm_parse_rule_id(argc - used, argv + used, &id, err, sizeof(err)))
 		return mvmm_usage_err("rule", "%s", err);
-	return rule_request(ctx, MVMM_CMD_RULE_DEL, 0, &t, &r, true);
+	ret = resolve_table(&t, &vm_id);
+	return ret ? ret : mvmm_ipc_del_rule(vm_id, id);
 }
 
-/* flush and show: TABLE and nothing else. */
-static int rule_table_only(const struct mvmm_ctx *ctx, int argc, char **argv,
-			   uint8_t cmd, int flags)
+/* flush and show: TABLE and nothing else; its VM id in @vm_id. */
+static int table_only(int argc, char **argv, uint32_t *vm_id)
 {
 	struct mvmm_table_sel t;
 	int used;
@@ -460,25 +283,50 @@ static int rule_table_only(const struct mvmm_ctx *ctx, int argc, char **argv,
 		return MVMM_EXIT_USAGE;
 	if (argc > used)
 		return mvmm_usage_err("rule", "unexpected argument \"%s\"", argv[used]);
-	return rule_request(ctx, cmd, flags, &t, NULL, false);
+	return resolve_table(&t, vm_id);
 }
 
 static int rule_flush(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
-	return rule_table_only(ctx, argc, argv, MVMM_CMD_RULE_FLUSH, 0);
+	uint32_t vm_id;
+	int ret;
+
+	(void)ctx;
+	ret = table_only(argc, argv, &vm_id);
+	return ret ? ret : mvmm_ipc_flush_rules(vm_id);
+}
+
+static int show_table(const struct mvmm_ctx *ctx, uint32_t vm_id)
+{
+	struct mvmm_rules l;
+	int ret;
+
+	ret = mvmm_ipc_get_rules(vm_id, &l);
+	if (!ret)
+		print_rules(ctx, vm_id, l.r, l.n);
+	mvmm_rules_free(&l);
+	return ret;
 }
 
 static int rule_show(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
+	uint32_t vm_id;
+	int ret;
+
 	if (argc && !strcmp(argv[0], "-f"))
 		return mvmm_rule_show_file(ctx, argc - 1, argv + 1);
-	return rule_table_only(ctx, argc, argv, MVMM_CMD_GET_RULE, NLM_F_DUMP);
+	ret = table_only(argc, argv, &vm_id);
+	return ret ? ret : show_table(ctx, vm_id);
 }
 
 int mvmm_rule_show_table(const struct mvmm_ctx *ctx,
 			 const struct mvmm_table_sel *t)
 {
-	return rule_request(ctx, MVMM_CMD_GET_RULE, NLM_F_DUMP, t, NULL, false);
+	uint32_t vm_id;
+	int ret;
+
+	ret = resolve_table(t, &vm_id);
+	return ret ? ret : show_table(ctx, vm_id);
 }
 
 static const struct mvmmctl_cmd rule_cmds[] = {

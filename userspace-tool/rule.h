@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What rule.c lends the other commands on tables: "mvmmctl apply" and
- * "rule show -f" (apply.c), "mvmmctl default" (default.c).
+ * "rule show -f" (apply.c), "mvmmctl default" (default.c), and rules as
+ * "mvmmctl monitor" prints them.
  */
 #ifndef MVMMCTL_RULE_H
 #define MVMMCTL_RULE_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <netlink/msg.h>
 
 #include "mvmmctl.h"
 #include "rule_parse.h"
@@ -22,9 +21,12 @@
 int mvmm_rule_table_id(const struct mvmm_table_sel *t, uint32_t *vm_id,
 		       char *err, size_t errlen);
 
-/* Append MVMM_A_RULE with @r (or only its id) to @msg. */
-void mvmm_rule_put(struct nl_msg *msg, const struct mvmm_rule_spec *r,
-		   bool id_only);
+/*
+ * @r through the printer (print.h): JSON, an object (member @key of the
+ * current one, or NULL); text, its RULE syntax through @fmt.
+ */
+void mvmm_print_rule(const struct mvmm_ctx *ctx, const char *key,
+		     const char *fmt, const struct mvmm_rule_spec *r);
 
 /* "mvmmctl rule show TABLE"; with ctx->file as a policy file. */
 int mvmm_rule_show_table(const struct mvmm_ctx *ctx,

@@ -27,7 +27,6 @@
 #include <linux/mvmm.h>
 
 #include "answer.h"
-#include "containers.h"
 #include "parse.h"
 
 /* Handler names: 1-31 characters of [a-zA-Z0-9_.-], never "main". */
@@ -38,20 +37,6 @@
 struct mvmm_table_sel {
 	bool is_default;
 	struct mvmm_vm_sel vm;	/* !is_default: by MVMM_VM_ID or MVMM_VM_PID */
-};
-
-struct mvmm_rule_spec {
-	uint32_t id;		/* 0: not given (add: the module picks one) */
-	uint32_t type;		/* enum mvmm_event_type */
-	bool ranged;		/* false: the whole type, [0, UINT64_MAX] */
-	uint64_t lo, hi;	/* qualifier range, inclusive */
-	uint8_t origin;		/* enum mvmm_origin_match */
-	uint8_t mode;		/* enum mvmm_rule_mode */
-	uint8_t fallback;	/* enum mvmm_rule_fallback */
-	char target[MVMM_TARGET_LEN];	/* "main" or a handler's name */
-	bool group;		/* @target names a group ("group NAME") */
-	bool has_answer;	/* "answer ...": @answer, @target empty */
-	struct mvmm_answer_spec answer;
 };
 
 /*
