@@ -20,6 +20,7 @@
 #include "classify.h"
 #include "mvmmctl.h"
 #include "out.h"
+#include "print.h"
 #include "quals.h"
 
 static int events_help(const struct mvmm_ctx *ctx, int argc, char **argv)
@@ -35,61 +36,51 @@ static int events_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 	return MVMM_EXIT_OK;
 }
 
-static void quals_str(unsigned int type, char *buf, size_t len)
+static const struct print_col event_cols[] = {
+	{ "type",	"TYPE",		MVMM_COL_RIGHT },
+	{ "name",	"NAME",		0 },
+	{ "qualifiers",	"QUALIFIERS",	0 },
+};
+
+static void print_event(unsigned int type)
 {
-	const char *const *names = mvmm_evquals(type)->names;
+	const char *const *quals = mvmm_evquals(type)->names;
+	const char *name = mvmm_event_name(type);
+	char buf[128];
 	size_t off = 0;
 	int i;
 
-	buf[0] = '\0';
-	for (i = 0; i < MVMM_MAX_QUALS && names[i] && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? " " : "",
-				names[i]);
-	if (!buf[0])
-		snprintf(buf, len, "-");
+	open_json_object(NULL);
+	print_uint(PRINT_ANY, "type", "%u", type);
+	/* A type without a name: "" in JSON, "-" in the table. */
+	print_string(PRINT_JSON, "name", NULL, name ?: "");
+	print_string(PRINT_FP, "name", "%s", name ?: "-");
+	open_json_array("qualifiers");
+	for (i = 0; i < MVMM_MAX_QUALS && quals[i]; i++) {
+		print_string(PRINT_JSON, NULL, NULL, quals[i]);
+		mvmm_buf_append(buf, sizeof(buf), &off, "%s%s", i ? " " : "",
+				quals[i]);
+	}
+	close_json_array();
+	print_string(PRINT_FP, "qualifiers", "%s", off ? buf : "-");
+	close_json_object();
 }
 
 static int events_list(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
-	struct json_object *arr, *o, *q;
-	const char *const *names;
-	struct mvmm_table *t;
-	char buf[128];
 	unsigned int type;
-	int i;
 
 	if (argc)
 		return mvmm_usage_err("events", "unexpected argument \"%s\"", argv[0]);
 
-	if (ctx->json) {
-		arr = mvmm_json_array();
-		for (type = 0; type < __MVMM_EV_MAX; type++) {
-			o = mvmm_json_object();
-			q = mvmm_json_array();
-			mvmm_json_add(o, "type", mvmm_json_u64(type));
-			mvmm_json_add(o, "name", mvmm_json_str(mvmm_event_name(type) ?: ""));
-			names = mvmm_evquals(type)->names;
-			for (i = 0; i < MVMM_MAX_QUALS && names[i]; i++)
-				mvmm_json_append(q, mvmm_json_str(names[i]));
-			mvmm_json_add(o, "qualifiers", q);
-			mvmm_json_append(arr, o);
-		}
-		mvmm_json_print(ctx, arr);
-		return MVMM_EXIT_OK;
-	}
-
-	t = mvmm_table_new(3);
-	mvmm_table_col(t, 0, "TYPE", MVMM_COL_RIGHT);
-	mvmm_table_col(t, 1, "NAME", 0);
-	mvmm_table_col(t, 2, "QUALIFIERS", 0);
-	for (type = 0; type < __MVMM_EV_MAX; type++) {
-		quals_str(type, buf, sizeof(buf));
-		mvmm_table_add(t, "%u", type);
-		mvmm_table_add(t, "%s", mvmm_event_name(type) ?: "-");
-		mvmm_table_add(t, "%s", buf);
-	}
-	mvmm_table_print(t, stdout, "");
-	mvmm_table_free(t);
+	print_start(ctx);
+	open_json_array(NULL);
+	print_table_open(event_cols, ARRAY_SIZE(event_cols), "");
+	for (type = 0; type < __MVMM_EV_MAX; type++)
+		print_event(type);
+	print_table_close();
+	close_json_array();
+	print_end();
 	return MVMM_EXIT_OK;
 }
 

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mvmmctl: what main.c (global options, dispatch) shares with the files
- * that implement one object each (vm.c, rule.c, handler.c, stats.c,
- * events.c).
+ * that implement the commands of one object each (vm.c, rule.c,
+ * handler.c, group.c, stats.c, events.c, monitor.c, apply.c, default.c).
+ *
+ * As in WireGuard's wg, the commands sit on two layers they share:
+ * containers.h, the data model (VMs, rules, handlers, groups,
+ * notifications as plain structs), which ipc.h fills from the kernel and
+ * sends to it (the only netlink-aware code: ipc.c on nl.c), and print.h,
+ * the one printer that writes each value as text or JSON.
  */
 #ifndef MVMMCTL_H
 #define MVMMCTL_H

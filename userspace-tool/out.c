@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Output for mvmmctl: aligned tables for people, json-c for scripts.
+ * Text output for mvmmctl: aligned tables and values for people.
  */
 #define _GNU_SOURCE	/* vasprintf() */
 #include <stdarg.h>
@@ -125,55 +125,6 @@ void mvmm_table_free(struct mvmm_table *t)
 	free(t);
 }
 
-void mvmm_json_print(const struct mvmm_ctx *ctx, struct json_object *obj)
-{
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
-
-	flags |= ctx->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-			      JSON_C_TO_STRING_PLAIN;
-	puts(json_object_to_json_string_ext(obj, flags));
-	json_object_put(obj);
-}
-
-static struct json_object *nonnull(struct json_object *obj)
-{
-	if (!obj)
-		mvmm_oom();
-	return obj;
-}
-
-struct json_object *mvmm_json_array(void)
-{
-	return nonnull(json_object_new_array());
-}
-
-struct json_object *mvmm_json_object(void)
-{
-	return nonnull(json_object_new_object());
-}
-
-struct json_object *mvmm_json_u64(uint64_t v)
-{
-	return nonnull(json_object_new_uint64(v));
-}
-
-struct json_object *mvmm_json_str(const char *s)
-{
-	return nonnull(json_object_new_string(s));
-}
-
-void mvmm_json_add(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (json_object_object_add(obj, key, val))
-		mvmm_oom();
-}
-
-void mvmm_json_append(struct json_object *arr, struct json_object *val)
-{
-	if (json_object_array_add(arr, val))
-		mvmm_oom();
-}
-
 const char *mvmm_type_str(const struct mvmm_ctx *ctx, unsigned int type,
 			  char *buf, size_t len)
 {
@@ -183,15 +134,6 @@ const char *mvmm_type_str(const struct mvmm_ctx *ctx, unsigned int type,
 		return name;
 	snprintf(buf, len, "%u", type);
 	return buf;
-}
-
-struct json_object *mvmm_type_json(const struct mvmm_ctx *ctx, unsigned int type)
-{
-	char buf[16];
-
-	if (ctx->numeric)
-		return mvmm_json_u64(type);
-	return mvmm_json_str(mvmm_type_str(ctx, type, buf, sizeof(buf)));
 }
 
 void mvmm_fmt_age(uint64_t ms, char *buf, size_t len)

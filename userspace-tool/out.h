@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Output helpers: aligned text tables, JSON through json-c, and the
- * formatting of values that text and JSON show differently.
+ * Text output helpers: aligned tables (print.c's text back end), and the
+ * formatting of values for people.
  */
 #ifndef MVMMCTL_OUT_H
 #define MVMMCTL_OUT_H
@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include <json.h>
 
 #include "mvmmctl.h"
 
@@ -29,25 +27,12 @@ __printf(2, 3) void mvmm_table_add(struct mvmm_table *t, const char *fmt, ...);
 void mvmm_table_print(const struct mvmm_table *t, FILE *f, const char *indent);
 void mvmm_table_free(struct mvmm_table *t);
 
-/* Print @obj (consumed) on stdout, pretty with -p. */
-void mvmm_json_print(const struct mvmm_ctx *ctx, struct json_object *obj);
-
-/* json-c constructors that stop on allocation failure. */
-struct json_object *mvmm_json_array(void);
-struct json_object *mvmm_json_object(void);
-void mvmm_json_add(struct json_object *obj, const char *key, struct json_object *val);
-void mvmm_json_append(struct json_object *arr, struct json_object *val);
-struct json_object *mvmm_json_u64(uint64_t v);
-struct json_object *mvmm_json_str(const char *s);
-
 /*
  * An event type for people: its name ("io"), or its number with -n or when
  * this mvmmctl does not know it.
  */
 const char *mvmm_type_str(const struct mvmm_ctx *ctx, unsigned int type,
 			  char *buf, size_t len);
-/* The same for JSON: a string, or a number with -n. */
-struct json_object *mvmm_type_json(const struct mvmm_ctx *ctx, unsigned int type);
 
 /* "850ms", "12.3s", "5m03s", "2h05m", "3d04h". */
 void mvmm_fmt_age(uint64_t ms, char *buf, size_t len);
