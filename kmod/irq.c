@@ -4,6 +4,8 @@
  * GSI lines as KVM_IRQ_LINE sets them (but from an IRQ source of their
  * own), MSIs as KVM_SIGNAL_MSI sends them. KVM's ioctls refuse any
  * process but the VM's creator; these calls reach the same functions.
+ * A VM with the split irqchip has no IOAPIC in KVM: its GSI lines are the
+ * MSIs its VMM routes them to (mvmm_irq_set_split()).
  *
  * A VM is named by its mvmm id and held by a reference for the call:
  * the secondary's VM may be destroyed at any moment, and once it is
@@ -41,16 +43,16 @@ static bool mvmm_irqchip_lapic(struct kvm *kvm)
 }
 
 /*
- * Can @kvm take GSI line @gsi? KVM_IRQ_LINE's -ENXIO without the full
- * irqchip: the split irqchip's IOAPIC and PIC are in the VMM. -EINVAL
- * for a GSI with no route, which kvm_set_irq() would drop silently.
+ * Can @kvm take GSI line @gsi? KVM_IRQ_LINE's -ENXIO without an in-kernel
+ * LAPIC. -EINVAL for a GSI with no route, which kvm_set_irq() would drop
+ * silently.
  */
 static int mvmm_irq_check_line(struct kvm *kvm, u32 gsi)
 {
 	struct kvm_irq_routing_table *rt;
 	int idx, ret = 0;
 
-	if (!mvmm_irqchip_full(kvm))
+	if (!mvmm_irqchip_lapic(kvm))
 		return -ENXIO;
 	idx = srcu_read_lock(&kvm->irq_srcu);
 	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
@@ -98,6 +100,61 @@ static int mvmm_irq_send_msi(struct kvm *kvm, const struct mvmm_msi *m)
 
 	/* -EINVAL: refused (x2APIC bits); else -1 for "not delivered". */
 	return ret < 0 && ret != -EINVAL ? -1 : ret;
+}
+
+/* The most MSI routes one GSI of a split irqchip VM is sent to. */
+#define MVMM_IRQ_SPLIT_ROUTES	4
+
+/*
+ * GSI line @gsi of a VM with the split irqchip, whose IOAPIC (and PIC)
+ * the VMM emulates. Such a VMM keeps an MSI route per IOAPIC pin in
+ * KVM's table, the message the pin's redirection entry would send, so
+ * that irqfds reach the guest without it (QEMU's
+ * ioapic_update_kvm_routes(), cloud-hypervisor and Firecracker alike).
+ * A raise sends that message: an edge. A lowering sends nothing, and
+ * there is no level: the VMM's IOAPIC never sees the line, so neither
+ * remote IRR nor a re-fire after EOI exists for it. A route that is not
+ * a valid LAPIC message (a pin the VMM has not set up yet: QEMU leaves
+ * address and data 0; a vector below 16) is treated as a masked pin.
+ * The status is KVM_IRQ_LINE_STATUS's: > 0 delivered (or lowered), < 0
+ * masked or not delivered.
+ */
+static int mvmm_irq_set_split(struct kvm *kvm, u32 gsi, u32 level)
+{
+	struct mvmm_msi msi[MVMM_IRQ_SPLIT_ROUTES];
+	struct kvm_kernel_irq_routing_entry *e;
+	struct kvm_irq_routing_table *rt;
+	int idx, i, n = 0, r, ret = -1;
+
+	if (!level)
+		return 1;
+	idx = srcu_read_lock(&kvm->irq_srcu);
+	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
+	if (rt && gsi < rt->nr_rt_entries) {
+		hlist_for_each_entry(e, &rt->map[gsi], link) {
+			if (e->type != KVM_IRQ_ROUTING_MSI ||
+			    n == MVMM_IRQ_SPLIT_ROUTES)
+				continue;
+			msi[n++] = (struct mvmm_msi) {
+				.address_lo = e->msi.address_lo,
+				.address_hi = e->msi.address_hi,
+				.data = e->msi.data,
+				.flags = e->msi.flags & KVM_MSI_VALID_DEVID ?
+					 MVMM_MSI_VALID_DEVID : 0,
+				.devid = e->msi.devid,
+			};
+		}
+	}
+	srcu_read_unlock(&kvm->irq_srcu, idx);
+
+	for (i = 0; i < n; i++) {
+		if ((msi[i].data & 0xff) < 16 || mvmm_irq_check_msi(kvm, &msi[i]))
+			continue;
+		r = mvmm_irq_send_msi(kvm, &msi[i]);
+		if (r > 0)
+			ret = ret < 0 ? r : ret + r;
+	}
+	return ret;
 }
 
 /*
@@ -159,6 +216,11 @@ int mvmm_irq_line_user(u32 vm_id, struct mvmm_irq_src *s,
 	ret = mvmm_irq_check_line(kvm, l->gsi);
 	if (ret)
 		goto out;
+	/* The split irqchip's lines are MSIs: no IRQ source to hold. */
+	if (!mvmm_irqchip_full(kvm)) {
+		l->status = mvmm_irq_set_split(kvm, l->gsi, l->level);
+		goto out;
+	}
 
 	mutex_lock(&s->lock);
 	if (s->id < 0) {
@@ -236,6 +298,10 @@ int mvmm_irq_line(u32 vm_id, u32 gsi, int level)
 	ret = mvmm_irq_check_line(kvm, gsi);
 	if (ret)
 		goto out;
+	if (!mvmm_irqchip_full(kvm)) {
+		mvmm_irq_set_split(kvm, gsi, level);
+		goto out;
+	}
 	/* Nothing of this source is high yet: nothing to lower. */
 	if (src < 0 && !level)
 		goto out;

@@ -25,8 +25,10 @@
  * A kernel secondary (mvmm_testsec.ko, on the guest's OUTs to its
  * ports) sends MSIs and holds and lowers the level line the same way.
  * In this process: a /dev/mvmm file not attached gets ENOTCONN; a VM
- * without an irqchip ENXIO for both, one with the split irqchip ENXIO
- * for GSI lines while its MSIs are taken.
+ * without an irqchip ENXIO for both; one with the split irqchip (routed
+ * as QEMU routes its IOAPIC's pins) takes a raise as the pin's MSI,
+ * sends nothing for a lowering or a pin not set up, EINVAL for a GSI
+ * with no route, and takes MSIs.
  */
 #include "kvm_util.h"
 #include "processor.h"
@@ -599,6 +601,105 @@ static void test_kernel(struct kvm_vm *vm, uint32_t vm_id)
 		testsec_unload();
 }
 
+/* ---- the split irqchip -------------------------------------------------- */
+
+#define SPLIT_TESTS	5
+#define SPLIT_VEC	0x43
+#define SPLIT_GSI	4	/* an IOAPIC pin the guest set up: SPLIT_VEC */
+#define SPLIT_GSI_UNSET	5	/* QEMU's route of a pin not set up: 0, 0 */
+#define SPLIT_GSI_LOW	6	/* a vector below 16 */
+#define SPLIT_GSI_NONE	7	/* no route at all */
+#define APIC_IRR_OFF	0x200
+
+static void lapic_get(int vcpu_fd, struct kvm_lapic_state *l)
+{
+	TEST_ASSERT(!ioctl(vcpu_fd, KVM_GET_LAPIC, l), "KVM_GET_LAPIC: %s",
+		    strerror(errno));
+}
+
+/* Software-enable the LAPIC (SPIV) and clear its IRR. */
+static void lapic_reset_irr(int vcpu_fd)
+{
+	struct kvm_lapic_state l;
+
+	lapic_get(vcpu_fd, &l);
+	*(uint32_t *)&l.regs[APIC_SPIV] |= APIC_SPIV_APIC_ENABLED;
+	memset(&l.regs[APIC_IRR_OFF], 0, 0x80);
+	TEST_ASSERT(!ioctl(vcpu_fd, KVM_SET_LAPIC, &l), "KVM_SET_LAPIC: %s",
+		    strerror(errno));
+}
+
+/* Vectors @first..@first+31 of the LAPIC's IRR, as a bit mask. */
+static uint32_t lapic_irr(int vcpu_fd, int first)
+{
+	struct kvm_lapic_state l;
+
+	lapic_get(vcpu_fd, &l);
+	return *(uint32_t *)&l.regs[APIC_IRR_OFF + 0x10 * (first / 32)];
+}
+
+/*
+ * A VM with the split irqchip, routed as QEMU's IOAPIC model routes its
+ * pins for irqfds (KVM_SET_GSI_ROUTING, one MSI per pin), and one vCPU
+ * that never runs: what a line sends stays in its LAPIC's IRR.
+ */
+static void test_split(struct kvm_vm *vm, struct mvmm_sec *s)
+{
+	struct kvm_irq_routing *rt;
+	int vcpu_fd, st1, st2, st3, st4, ret;
+	uint32_t irr;
+
+	rt = calloc(1, sizeof(*rt) + 3 * sizeof(rt->entries[0]));
+	TEST_ASSERT(rt, "calloc");
+	rt->nr = 3;
+	rt->entries[0] = (struct kvm_irq_routing_entry) {
+		.gsi = SPLIT_GSI, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = 0xfee00000, .data = SPLIT_VEC },
+	};
+	rt->entries[1] = (struct kvm_irq_routing_entry) {
+		.gsi = SPLIT_GSI_UNSET, .type = KVM_IRQ_ROUTING_MSI,
+	};
+	rt->entries[2] = (struct kvm_irq_routing_entry) {
+		.gsi = SPLIT_GSI_LOW, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = 0xfee00000, .data = 5 },
+	};
+	TEST_ASSERT(!ioctl(vm->fd, KVM_SET_GSI_ROUTING, rt),
+		    "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+	free(rt);
+	vcpu_fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+	TEST_ASSERT(vcpu_fd >= 0, "KVM_CREATE_VCPU: %s", strerror(errno));
+	lapic_reset_irr(vcpu_fd);
+
+	ret = mvmm_sec_irq_line(s, SPLIT_GSI, 1, &st1);
+	irr = lapic_irr(vcpu_fd, SPLIT_VEC);
+	ksft_print_msg("split: raise: %d, status %d, IRR 0x%08x\n", ret, st1,
+		       irr);
+	ksft_test_result(!ret && st1 == 1 && irr == 1U << (SPLIT_VEC % 32),
+			 "split irqchip: a raise sends the GSI's MSI route\n");
+
+	lapic_reset_irr(vcpu_fd);
+	ret = mvmm_sec_irq_line(s, SPLIT_GSI, 0, &st1);
+	ksft_test_result(!ret && st1 == 1 && !lapic_irr(vcpu_fd, SPLIT_VEC),
+			 "split irqchip: a lowering sends nothing\n");
+
+	ret = mvmm_sec_irq_line(s, SPLIT_GSI_UNSET, 1, &st1);
+	ksft_test_result(!ret && st1 < 0 && !lapic_irr(vcpu_fd, 0),
+			 "split irqchip: a route not set up (0, 0) is masked: status %d\n",
+			 st1);
+
+	ret = mvmm_sec_irq_line(s, SPLIT_GSI_LOW, 1, &st2);
+	ksft_test_result(!ret && st2 < 0 && !lapic_irr(vcpu_fd, 0),
+			 "split irqchip: vector 5 is masked: status %d\n", st2);
+
+	st3 = mvmm_sec_irq_line(s, SPLIT_GSI_NONE, 1, NULL);
+	st4 = mvmm_sec_msi(s, 0xfee00000, MSI_VEC, NULL);
+	ksft_test_result(st3 == -EINVAL && st4 == 0 &&
+			 lapic_irr(vcpu_fd, MSI_VEC) == 1U << (MSI_VEC % 32),
+			 "split irqchip: no route EINVAL (%d), MSIs taken (%d)\n",
+			 st3, st4);
+	close(vcpu_fd);
+}
+
 /* This process's own attach to a VM without a full irqchip. */
 static void test_enxio(void)
 {
@@ -606,7 +707,7 @@ static void test_enxio(void)
 	struct mvmm_msi m = { .address_lo = 0xfee00000, .data = MSI_VEC };
 	struct kvm_vm *none, *split = NULL;
 	struct mvmm_sec *s1, *s2 = NULL;
-	int fd, r1, r2;
+	int fd, r1, r2, i;
 
 	fd = open("/dev/" MVMM_DEV_NAME, O_RDWR);
 	TEST_ASSERT(fd >= 0, "open /dev/mvmm: %s", strerror(errno));
@@ -629,12 +730,10 @@ static void test_enxio(void)
 		s2 = mvmm_sec_attach(split->fd, "u-irq-split", NULL);
 		TEST_ASSERT(s2, "attach to a split-irqchip VM: %s",
 			    strerror(errno));
-		ksft_test_result(mvmm_sec_irq_line(s2, 4, 1, NULL) == -ENXIO &&
-				 mvmm_sec_msi(s2, 0xfee00000, MSI_VEC,
-					      NULL) == 0,
-				 "split irqchip: GSI lines ENXIO, MSIs taken\n");
+		test_split(split, s2);
 	} else {
-		ksft_test_result_skip("KVM has no KVM_CAP_SPLIT_IRQCHIP\n");
+		for (i = 0; i < SPLIT_TESTS; i++)
+			ksft_test_result_skip("KVM has no KVM_CAP_SPLIT_IRQCHIP\n");
 	}
 
 	kvm_vm_free(none);
@@ -657,7 +756,7 @@ int main(void)
 	int i, ret, status;
 
 	ksft_print_header();
-	ksft_set_plan(22);
+	ksft_set_plan(21 + SPLIT_TESTS);
 
 	/* Forked first: it inherits nothing of the VM. */
 	ret = mvmm_sp_fork(&sec, 4096, sec_main, NULL);

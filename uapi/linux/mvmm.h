@@ -1117,13 +1117,17 @@ struct mvmm_ustats {
  *   attached file is an IRQ source of its own (KVM's irq source ids):
  *   a line it holds high is ORed with the VMM's own (and other files')
  *   sources of that line, and the VMM's KVM_IRQ_LINE does not lower
- *   it. Detaching lowers every line the file held. Needs KVM's full
- *   in-kernel irqchip (KVM_CREATE_IRQCHIP): a VM with none, or with the
- *   split irqchip (IOAPIC and PIC in the VMM), gets ENXIO: there, send
- *   MSIs, or ask the VMM. @status (out): what KVM_IRQ_LINE_STATUS
+ *   it. Detaching lowers every line the file held. With the split
+ *   irqchip (KVM_CAP_SPLIT_IRQCHIP: IOAPIC and PIC in the VMM), a GSI's
+ *   route is the MSI the VMM's IOAPIC keeps there for the pin (QEMU
+ *   does, for irqfds): a raise sends it, an edge; a lowering sends
+ *   nothing, and a line held high does not fire again after EOI (the
+ *   VMM's IOAPIC never sees it); a route that is no valid LAPIC message
+ *   yet (a pin not set up) counts as masked. No IRQ source id is taken.
+ *   A VM without an in-kernel irqchip gets ENXIO. @status (out): what KVM_IRQ_LINE_STATUS
  *   reports: > 0 delivered (or the line lowered), 0 coalesced (the
  *   line's interrupt still pending), < 0 masked or not delivered.
- *   The first raise of a file takes one of the VM's IRQ source ids
+ *   The first raise of a file (full irqchip) takes one of the VM's IRQ source ids
  *   (KVM has BITS_PER_LONG of them, a few its own): EBUSY when none is
  *   left.
  *

@@ -111,8 +111,12 @@ void *mvmm_handler_priv(const struct mvmm_handler *h);
  *
  * Context: process context (->handle() included); may sleep. Not from
  * ->vm_gone().
+ * With the split irqchip (IOAPIC and PIC in the VMM), a raise sends the
+ * MSI the VMM's IOAPIC keeps in KVM's route of @gsi (an edge; no level,
+ * lowering does nothing); see MVMM_IOC_IRQ_LINE.
+ *
  * Return: 0; -ENOTCONN (no such VM, or it is being destroyed), -ENXIO
- * (the VM has no full in-kernel irqchip: none, or the split one), -EINVAL
+ * (the VM has no in-kernel irqchip), -EINVAL
  * (@level not 0 or 1, no route for @gsi), -EBUSY (the VM has no IRQ
  * source id left).
  */
