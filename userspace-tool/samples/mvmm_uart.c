@@ -6,7 +6,8 @@
  * 8 registers at a guest-physical address) reach this process as mvmm
  * requests; bytes the guest transmits are printed on stdout, bytes given
  * with --input are what it receives (all there from the start; with --irq,
- * from the guest's first setting of IER's ERBFI). The
+ * from the guest's first setting of IER's ERBFI), then with --stdin what
+ * comes on stdin, as it comes: a console into the guest. The
  * registers are a 16550A's (uart16550.c): IER, IIR's priority encoding,
  * FCR's FIFO mode, THR empty and received data interrupts. With --irq GSI
  * the interrupt output, gated by MCR's OUT2 as on a PC, drives that GSI
@@ -34,6 +35,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,12 +53,18 @@ struct config {
 	unsigned int port;
 	unsigned long long mmio;
 	unsigned int gsi;	/* --irq */
-	bool has_mmio, has_irq, quiet;
+	bool has_mmio, has_irq, quiet, stdin_input;
 	struct mvmm_sec_opts opts;
 };
 
+/* What the guest has yet to receive: --input, then stdin's bytes. */
+#define INPUT_MAX	4096
+
 struct server {
 	struct uart16550 uart;
+	/* The model, against the stdin thread (--stdin). */
+	pthread_mutex_t lock;
+	char input[INPUT_MAX + 1];
 	const struct config *cfg;
 	unsigned long handled;	/* requests answered HANDLED */
 	unsigned long irq_failed;	/* MVMM_IOC_IRQ_LINEs refused */
@@ -113,14 +121,54 @@ static int serve(const struct mvmm_request *req, struct mvmm_answer *ans,
 	reg = uart_reg(srv->cfg, req);
 	if (reg < 0)
 		return 0;	/* ans is MVMM_ACT_MAIN */
+	pthread_mutex_lock(&srv->lock);
 	if (req->ev.flags & MVMM_EVF_WRITE) {
 		uart16550_write(&srv->uart, reg, req->data);
 		mvmm_ans_handled(ans, 0);
 	} else {
 		mvmm_ans_handled(ans, uart16550_read(&srv->uart, reg));
 	}
+	pthread_mutex_unlock(&srv->lock);
 	srv->handled++;
 	return 0;
+}
+
+/*
+ * --stdin: what comes on stdin is appended to what the guest has yet to
+ * receive, as it comes (a full buffer waits for the guest to read). A
+ * NUL byte cannot be sent: the model's input is a string.
+ */
+static void *stdin_reader(void *arg)
+{
+	struct server *srv = arg;
+	char buf[256];
+	ssize_t n;
+	size_t left, room;
+
+	for (;;) {
+		pthread_mutex_lock(&srv->lock);
+		left = strlen(srv->uart.input);
+		memmove(srv->input, srv->uart.input, left + 1);
+		uart16550_set_input(&srv->uart, srv->input);
+		pthread_mutex_unlock(&srv->lock);
+		room = INPUT_MAX - left;
+		if (!room) {
+			usleep(10000);
+			continue;
+		}
+		n = read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;	/* end of input: the guest gets no more */
+		pthread_mutex_lock(&srv->lock);
+		left = strlen(srv->uart.input);
+		memmove(srv->input, srv->uart.input, left);
+		memcpy(srv->input + left, buf, n);
+		srv->input[left + n] = '\0';
+		uart16550_set_input(&srv->uart, srv->input);
+		pthread_mutex_unlock(&srv->lock);
+	}
 }
 
 /* Setup. */
@@ -130,12 +178,13 @@ static void usage(void)
 	printf("Usage: mvmm-uart { --socket PATH | --vm-fd N | --pid PID [--vm-id N] }\n"
 	       "                 [--name NAME] [--port N] [--mmio ADDR] [--input STRING]\n"
 	       "                 [--irq GSI] [--poll] [--timeout-ms N] [--count-file PATH]\n"
-	       "                 [--quiet]\n"
+	       "                 [--stdin] [--quiet]\n"
 	       "A 16550 UART at port N (default 0x3f8) for the VM whose KVM fd it gets\n"
 	       "from the unix socket PATH, inherits as fd N, or takes from the running\n"
 	       "main VMM PID (pidfd_getfd: needs ptrace access to PID; --vm-id, mvmm's\n"
 	       "id of the VM, when PID has several), attached to /dev/mvmm as handler\n"
-	       "NAME (default \"uart\"). Transmitted bytes go to stdout. With --irq,\n"
+	       "NAME (default \"uart\"). Transmitted bytes go to stdout; the guest\n"
+	       "receives --input's, then with --stdin stdin's as they come. With --irq,\n"
 	       "its interrupt drives GSI line GSI of the VM (COM1: 4, COM2: 3 on a PC).\n");
 }
 
@@ -176,6 +225,9 @@ static void parse_opt(int c, const char *arg, struct config *cfg)
 	case 'q':
 		cfg->quiet = true;
 		break;
+	case 'S':
+		cfg->stdin_input = true;
+		break;
 	}
 }
 
@@ -192,6 +244,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "count-file", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "stdin", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -240,12 +293,16 @@ int main(int argc, char **argv)
 {
 	struct config cfg = { .name = "uart", .vm = SAMPLE_VM_INIT,
 			      .port = 0x3f8 };
-	struct server srv = { .cfg = &cfg };
+	struct server srv = { .cfg = &cfg, .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t reader;
 	sigset_t sigs;
 	int vm_fd, ret;
 
 	parse_args(argc, argv, &cfg);
-	uart16550_init(&srv.uart, cfg.input, uart_tx,
+	if (cfg.input && strlen(cfg.input) > INPUT_MAX)
+		sample_die(1, "--input is longer than %d bytes", INPUT_MAX);
+	snprintf(srv.input, sizeof(srv.input), "%s", cfg.input ? cfg.input : "");
+	uart16550_init(&srv.uart, srv.input, uart_tx,
 		       cfg.has_irq ? uart_set_irq : NULL, &srv);
 	/* Interrupt-driven: the input waits for a driver ready for it. */
 	srv.uart.rx_wait_erbfi = cfg.has_irq;
@@ -271,6 +328,14 @@ int main(int argc, char **argv)
 	if (!cfg.quiet)
 		announce(&cfg);
 
+	/* Started with the signals blocked: they stop the run loop. */
+	if (cfg.stdin_input) {
+		ret = pthread_create(&reader, NULL, stdin_reader, &srv);
+		if (ret)
+			sample_die(2, "cannot start the stdin reader: %s",
+				   strerror(ret));
+		pthread_detach(reader);
+	}
 	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 	ret = mvmm_sec_run(sec, serve, &srv);
 	fflush(stdout);

@@ -75,6 +75,12 @@ static void uart_update_irq(struct uart16550 *u)
 		u->set_irq(u->arg, level);
 }
 
+void uart16550_set_input(struct uart16550 *u, const char *input)
+{
+	u->input = input;
+	uart_update_irq(u);
+}
+
 static unsigned char uart_receive(struct uart16550 *u)
 {
 	return uart_rx_ready(u) ? (unsigned char)*u->input++ : 0;

@@ -75,6 +75,11 @@ void uart16550_init(struct uart16550 *u, const char *input,
 unsigned char uart16550_read(struct uart16550 *u, unsigned int reg);
 void uart16550_write(struct uart16550 *u, unsigned int reg,
 		     unsigned char val);
+/*
+ * Bytes left to receive are now @input (more arrived): the output follows
+ * at once, as for an access.
+ */
+void uart16550_set_input(struct uart16550 *u, const char *input);
 /* IIR as a read would return it, without the read's effect. */
 unsigned char uart16550_iir(const struct uart16550 *u);
 

@@ -3,7 +3,7 @@
  * mvmm-uart's 16550A register model (samples/uart16550.c) without a VM:
  * the registers a polling guest sees, IIR's priorities and FIFO bits,
  * the THR empty interrupt's raising and clearing, received data until
- * RBR is read empty, and the interrupt output: each change of level,
+ * RBR is read empty, input that arrives later, and the interrupt output: each change of level,
  * exactly, gated by MCR's OUT2. Those changes are what mvmm-uart turns
  * into MVMM_IOC_IRQ_LINE, one per change: an ISA IRQ at the IOAPIC takes
  * one interrupt per rising edge.
@@ -185,6 +185,31 @@ static void test_rx(void)
 	      "rx_wait_erbfi: and it stays when ERBFI is cleared");
 }
 
+/* Input that arrives later (mvmm-uart --stdin): uart16550_set_input(). */
+static void test_input(void)
+{
+	reset("");
+	uart16550_write(&u, MCR, 0x0b);
+	uart16550_write(&u, IER_DLM, IER_ERBFI);
+	CHECK(!*edges() && uart16550_read(&u, LSR) == 0x60,
+	      "no input yet: LSR 0x60, the output low");
+	uart16550_set_input(&u, "hi");
+	CHECK_STR(edges(), "1", "input arriving with ERBFI set: raised at once");
+	CHECK(uart16550_read(&u, RBR_THR_DLL) == 'h' &&
+	      uart16550_read(&u, RBR_THR_DLL) == 'i' && !strcmp(edges(), "0"),
+	      "read as it came, lowered when read empty");
+	uart16550_set_input(&u, "");
+	CHECK(!*edges(), "no input again: no edge");
+
+	/* ERBFI off when it arrives: no interrupt until it is set. */
+	uart16550_write(&u, IER_DLM, 0);
+	uart16550_set_input(&u, "x");
+	CHECK(!*edges() && uart16550_read(&u, LSR) == 0x61,
+	      "input with ERBFI off: LSR 0x61, no edge");
+	uart16550_write(&u, IER_DLM, IER_ERBFI);
+	CHECK_STR(edges(), "1", "then ERBFI on: raised");
+}
+
 static void test_priority(void)
 {
 	reset("ab");
@@ -267,6 +292,7 @@ int main(void)
 	test_dlab();
 	test_thre();
 	test_rx();
+	test_input();
 	test_priority();
 	test_fifo();
 	test_out2();
