@@ -26,6 +26,9 @@
  * Checked also: no access to the window reached this program (the VMM),
  * the handler's counters, and the sample's summary line on SIGTERM
  * (4 requests, 216 bytes, 1 error).
+ * All of it twice: the sample signalling with the GSI line (--irq), then,
+ * in a new VM, with an MSI to the same vector (--msi), the IOAPIC pin
+ * left alone.
  */
 #include "kvm_util.h"
 #include "processor.h"
@@ -325,18 +328,24 @@ struct sample {
 	int out;	/* its stdout */
 };
 
-/* Start it with the VM fd as its fd 3 and nothing else of ours. */
-static void sample_spawn(struct sample *s, int vm_fd)
+/*
+ * Start it with the VM fd as its fd 3 and nothing else of ours; with
+ * @msi, signalling by MSI to APIC id 0 (fixed, edge, RNG_VEC).
+ */
+static void sample_spawn(struct sample *s, int vm_fd, bool msi)
 {
 	const char *path = sample_path();
-	char mmio[32], gsi[16];
+	char mmio[32], gsi[32];
 	int p[2], fd;
 
 	TEST_ASSERT(!access(path, X_OK),
 		    "Expected the virtio-rng sample at %s, got %s", path,
 		    strerror(errno));
 	snprintf(mmio, sizeof(mmio), "%#llx", RNG_MMIO);
-	snprintf(gsi, sizeof(gsi), "%d", RNG_GSI);
+	if (msi)
+		snprintf(gsi, sizeof(gsi), "0xfee00000:%#x", RNG_VEC);
+	else
+		snprintf(gsi, sizeof(gsi), "%d", RNG_GSI);
 	TEST_ASSERT(!pipe(p), "pipe: %s", strerror(errno));
 	fflush(stdout);
 	s->pid = fork();
@@ -346,7 +355,8 @@ static void sample_spawn(struct sample *s, int vm_fd)
 		dup2(vm_fd, 3);
 		for (fd = 4; fd < 1024; fd++)
 			close(fd);
-		execl(path, path, "--vm-fd", "3", "--mmio", mmio, "--irq", gsi,
+		execl(path, path, "--vm-fd", "3", "--mmio", mmio,
+		      msi ? "--msi" : "--irq", gsi,
 		      "--timeout-ms", "10000", (char *)NULL);
 		_exit(127);
 	}
@@ -418,7 +428,9 @@ static void *alloc_page(struct kvm_vm *vm, uint64_t *gpa)
 	return (void *)gva;
 }
 
-int main(void)
+#define TESTS_PER_MODE	13
+
+static void test_mode(bool msi)
 {
 	struct kvm_vcpu *vcpu;
 	struct results *r;
@@ -431,9 +443,8 @@ int main(void)
 	char out[1024];
 	int status;
 
-	ksft_print_header();
-	ksft_set_plan(13);
-
+	ksft_print_msg("--- the sample signalling with %s\n",
+		       msi ? "an MSI (--msi)" : "GSI line 20 (--irq)");
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_init_descriptor_tables(vm);
 	vcpu_init_descriptor_tables(vcpu);
@@ -450,7 +461,7 @@ int main(void)
 	TEST_ASSERT(run(vcpu) == UCALL_SYNC, "Expected the guest's first sync");
 
 	rsk = mvmm_ut_rsk_open();
-	sample_spawn(&smp, vm->fd);
+	sample_spawn(&smp, vm->fd, msi);
 	sample_wait_attached(&smp, rsk, &h0);
 	ksft_print_msg("the sample (pid %d) attached to VM %u as rng\n",
 		       smp.pid, h0.vm_id);
@@ -525,5 +536,13 @@ int main(void)
 
 	mvmm_rsk_close(rsk);
 	kvm_vm_free(vm);
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(2 * TESTS_PER_MODE);
+	test_mode(false);
+	test_mode(true);
 	ksft_finished();
 }
