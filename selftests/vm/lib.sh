@@ -254,7 +254,9 @@ rig_stage_qemu()
 	[ -x "$RIG_QEMU" ] ||
 		rig_die "no $RIG_QEMU on the host (apt-get install qemu-system-x86)"
 	rig_copy_prog "$RIG_QEMU" "$root"
-	for fw in bios-microvm.bin; do
+	# microvm's firmware, and the option ROM that starts a -kernel
+	# vmlinux at its PVH entry.
+	for fw in bios-microvm.bin pvh.bin; do
 		[ -e "/usr/share/qemu/$fw" ] || rig_die "no /usr/share/qemu/$fw"
 		mkdir -p "$root/usr/share/qemu"
 		cp -L "/usr/share/qemu/$fw" "$root/usr/share/qemu/"
