@@ -33,6 +33,9 @@ VM    := $(TOP)/selftests/vm
 #   RIG_KERNELS=6.12 make check
 # Targets that boot once (demo, vm-run) take RIG_KERNEL, the first.
 RIG_KERNELS ?= 6.1 6.12
+# The kernel line whose source builds the real-client tests' Linux guest
+# (selftests/qemu/guest-kernel), one for all lines: the first one tested.
+GUEST_LINE ?= $(firstword $(RIG_KERNELS))
 RIG_KERNEL  ?= $(firstword $(RIG_KERNELS))
 export RIG_KERNEL
 
@@ -114,7 +117,8 @@ vm-build-%: deps userspace
 	RIG_KERNEL=$* $(VM)/prepare
 	$(MAKE) -C selftests/kvm LINUX_SRC=$(BUILD)/linux-source-$* \
 		OUT=$(BUILD)/kvm-tests-$*
-	$(MAKE) -C selftests/qemu OUT=$(BUILD)/qemu-tests-$*
+	$(MAKE) -C selftests/qemu OUT=$(BUILD)/qemu-tests-$* \
+		GUEST_LINE=$(GUEST_LINE) GUEST_DIR=$(BUILD)/guest-kernel-$(GUEST_LINE)
 
 # What DKMS builds from (make dkms-src) builds against every line's
 # headers.
