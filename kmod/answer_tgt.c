@@ -27,7 +27,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include "answer_tgt.h"
-#include "exit.h"
+#include "exit_srcu.h"
 
 /* What was given for one CPUID register, to dump it as it came. */
 enum {

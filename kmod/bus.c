@@ -19,6 +19,7 @@
 #include "compat.h"
 #include "bus.h"
 #include "exit.h"
+#include "exit_srcu.h"
 #include "hook.h"
 #include "ksyms.h"
 #include "route.h"

@@ -32,6 +32,7 @@
 #include "compat.h"
 #include "complete.h"
 #include "exit.h"
+#include "exit_srcu.h"
 #include "hook.h"
 #include "ksyms.h"
 #include "route.h"

@@ -25,6 +25,7 @@
 #include "core/classify.h"
 #include "bus.h"
 #include "exit.h"
+#include "exit_srcu.h"
 #include "hook.h"
 #include "ksyms.h"
 #include "route.h"
@@ -41,8 +42,6 @@
  * sleep (handle_exit, the hooks completing events), so that unloading
  * waits for it to leave.
  */
-DEFINE_SRCU(mvmm_exit_srcu);
-
 static struct mvmm_scall mvmm_run_call;
 static struct mvmm_scall mvmm_exit_call;
 
@@ -255,21 +254,6 @@ static struct mvmm_hookpoint mvmm_handle_exit_hook = {
 	.remove = mvmm_handle_exit_remove,
 };
 
-void mvmm_exit_sync(void)
-{
-	synchronize_srcu(&mvmm_exit_srcu);
-}
-
-void mvmm_exit_call_srcu(struct rcu_head *head, rcu_callback_t fn)
-{
-	call_srcu(&mvmm_exit_srcu, head, fn);
-}
-
-void mvmm_exit_barrier(void)
-{
-	srcu_barrier(&mvmm_exit_srcu);
-}
-
 int mvmm_exit_hooks_init(void)
 {
 	int ret;
@@ -313,18 +297,3 @@ void mvmm_exit_hooks_exit(void)
 	mvmm_exit_quiesce();
 }
 
-void mvmm_exit_quiesce(void)
-{
-	/*
-	 * No call reaches mvmm's code any more; wait until no task can be
-	 * in it. A task that entered a wrapper or replacement but has not
-	 * reached srcu_read_lock() yet was preempted there, never sleeping:
-	 * once every task passed a voluntary context switch it has, and the
-	 * SRCU grace period then waits for it to leave the read section.
-	 * One left, it may still be preempted between srcu_read_unlock() and
-	 * its return: the last RCU-tasks wait covers that.
-	 */
-	synchronize_rcu_tasks();
-	mvmm_exit_sync();
-	synchronize_rcu_tasks();
-}

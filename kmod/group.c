@@ -12,7 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
-#include "exit.h"
+#include "exit_srcu.h"
 #include "group.h"
 
 struct mvmm_gset {

@@ -13,7 +13,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include "core/classify.h"
-#include "exit.h"
+#include "exit_srcu.h"
 #include "handler.h"
 #include "ksyms.h"
 #include "nl_notify.h"

@@ -19,6 +19,7 @@
 #include "bus.h"
 #include "complete.h"
 #include "exit.h"
+#include "exit_srcu.h"
 #include "group.h"
 #include "handler.h"
 #include "hook.h"

@@ -3,7 +3,7 @@
  * Handler dump of the mvmm family.
  */
 #include <net/genetlink.h>
-#include "exit.h"
+#include "exit_srcu.h"
 #include "handler.h"
 #include "netlink.h"
 

@@ -7,7 +7,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include "answer_tgt.h"
-#include "exit.h"
+#include "exit_srcu.h"
 #include "handler.h"
 #include "hook.h"
 #include "table.h"
