@@ -511,17 +511,13 @@ static int refuse(struct mvmm_policy_err *err, int ret, const char *msg,
 	return ret;
 }
 
-/* The checks that add and replace share, in the documented order. */
-static int check_new(const struct mvmm_policy_builder *b,
-		     const struct mvmm_rule *r, struct mvmm_policy_err *err)
+/* What add and replace check first: a malformed rule. */
+static int check_new(const struct mvmm_rule *r, struct mvmm_policy_err *err)
 {
 	const char *msg;
 
 	if (mvmm_policy_rule_check(r, &msg))
 		return refuse(err, -EINVAL, msg, 0);
-	if (b->routable && !b->routable(r))
-		return refuse(err, -EOPNOTSUPP,
-			      "these events cannot be routed in this mode", 0);
 	return 0;
 }
 
@@ -533,7 +529,7 @@ int mvmm_policy_add(struct mvmm_policy_builder *b, struct mvmm_rule *r,
 	int ret;
 
 	refuse(err, 0, NULL, 0);
-	ret = check_new(b, r, err);
+	ret = check_new(r, err);
 	if (ret)
 		return ret;
 	if (r->id && id_find(b, r->id) >= 0)
@@ -572,7 +568,7 @@ int mvmm_policy_replace(struct mvmm_policy_builder *b,
 	int ret;
 
 	refuse(err, 0, NULL, 0);
-	ret = check_new(b, r, err);
+	ret = check_new(r, err);
 	if (ret)
 		return ret;
 	pos = r->id ? id_find(b, r->id) : -1;

@@ -98,12 +98,6 @@ struct mvmm_policy_builder {
 	__u32 cap;
 	__u32 max_rules;
 	__u32 next_id;
-	/*
-	 * Optional: may events matched by @r be routed at all? For example
-	 * exits that KVM completes in its fastpath never reach the hook and
-	 * can only be observed. NULL: every rule is routable.
-	 */
-	bool (*routable)(const struct mvmm_rule *r);
 };
 
 /* @max_rules: 1..MVMM_POLICY_MAX_RULES; 0 means MVMM_POLICY_MAX_RULES. */
@@ -122,7 +116,6 @@ int mvmm_policy_rule_check(const struct mvmm_rule *r, const char **msg);
  * Add @r. If r->id is 0 the builder chooses an id (never reused until the
  * id space wraps) and writes it to r->id. Checks in this order:
  *   -EINVAL      malformed rule (err->msg says why)
- *   -EOPNOTSUPP  ->routable() refused it
  *   -EEXIST      r->id is taken (err->conflict_id == r->id), or the range
  *                overlaps a rule of the same type that accepts a common
  *                origin (err->conflict_id: that rule)
@@ -135,7 +128,7 @@ int mvmm_policy_add(struct mvmm_policy_builder *b, struct mvmm_rule *r,
 
 /*
  * Replace rule r->id by @r, keeping its id. Checks in this order:
- * -EINVAL, -EOPNOTSUPP (as for add), -ENOENT (no rule has id r->id), then
+ * -EINVAL (as for add), -ENOENT (no rule has id r->id), then
  * -EEXIST (overlap with another rule: a rule is never in its own way).
  * On error nothing changed. Needs no memory.
  */

@@ -115,8 +115,6 @@ int model_add(struct model *m, struct mvmm_rule *r)
 
 	if (!valid(r))
 		return -EINVAL;
-	if (m->routable && !m->routable(r))
-		return -EOPNOTSUPP;
 	if (r->id && index_of(m, r->id) >= 0)
 		return -EEXIST;
 	if (any_overlap(m, r, 0))
@@ -142,8 +140,6 @@ int model_replace(struct model *m, const struct mvmm_rule *r)
 
 	if (!valid(r))
 		return -EINVAL;
-	if (m->routable && !m->routable(r))
-		return -EOPNOTSUPP;
 	i = r->id ? index_of(m, r->id) : -1;
 	if (i < 0)
 		return -ENOENT;

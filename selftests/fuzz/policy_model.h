@@ -16,7 +16,6 @@ struct model {
 	unsigned int nr;
 	unsigned int max;
 	__u32 next_id;
-	bool (*routable)(const struct mvmm_rule *r);
 };
 
 void model_init(struct model *m, unsigned int max);

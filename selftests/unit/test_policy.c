@@ -662,37 +662,6 @@ TEST(policy_dump_order)
 	mvmm_policy_destroy(&b);
 }
 
-static bool no_fastpath_sync(const struct mvmm_rule *r)
-{
-	/* e.g. TSC-deadline writes: KVM completes them in its fastpath */
-	return !(r->type == MVMM_EV_MSR_WRITE && r->lo <= 0x6e0 &&
-		 r->hi >= 0x6e0 && r->mode == MVMM_MODE_SYNC);
-}
-
-TEST(policy_routable_hook)
-{
-	struct mvmm_policy_builder b;
-	struct mvmm_policy_err err;
-	struct mvmm_rule r;
-	__u32 id;
-
-	mvmm_policy_init(&b, 0);
-	b.routable = no_fastpath_sync;
-	r = rule(MVMM_EV_MSR_WRITE, 0, U64_ALL, 0);
-	EXPECT_EQ(mvmm_policy_add(&b, &r, &err), -EOPNOTSUPP);
-	EXPECT_TRUE(err.msg);
-	r.mode = MVMM_MODE_OBSERVE;
-	EXPECT_EQ(mvmm_policy_add(&b, &r, &err), 0);
-	id = r.id;
-	r.mode = MVMM_MODE_SYNC;
-	EXPECT_EQ(mvmm_policy_replace(&b, &r, &err), -EOPNOTSUPP);
-	EXPECT_EQ(mvmm_policy_find(&b, id)->mode, MVMM_MODE_OBSERVE);
-	r = rule(MVMM_EV_MSR_WRITE, 0x6e1, 0x6e1, 0);
-	r.id = id;
-	EXPECT_EQ(mvmm_policy_replace(&b, &r, &err), 0);
-	mvmm_policy_destroy(&b);
-}
-
 TEST(policy_copy)
 {
 	struct mvmm_policy_builder a, c;
