@@ -16,7 +16,7 @@
 #include "exit_srcu.h"
 #include "handler.h"
 #include "ksyms.h"
-#include "nl_notify.h"
+#include "obj_events.h"
 #include "user_secondary.h"
 #include "vm.h"
 
@@ -205,17 +205,15 @@ static struct mvmm_hslot *mvmm_hslot_get_or_add(const char *name, bool priv)
 /* What a dump or notification shows of @h. */
 static void mvmm_handler_fill(struct mvmm_handler *h, struct mvmm_hinfo *info);
 
-/* Tell netlink listeners (mvmmctl monitor) about handler @h. */
-static void mvmm_handler_notify(u8 cmd, struct mvmm_handler *h)
+/* Tell the subscribers (mvmmctl monitor, through netlink) about @h. */
+static void mvmm_handler_notify(enum mvmm_obj_event ev, struct mvmm_handler *h)
 {
 	struct mvmm_hinfo info;
 
-	if (!mvmm_nl_listening())
-		return;
 	mutex_lock(&mvmm_handlers_mutex);
 	mvmm_handler_fill(h, &info);
 	mutex_unlock(&mvmm_handlers_mutex);
-	mvmm_nl_notify_handler(cmd, h->slot, &info);
+	mvmm_obj_handler_event(ev, h->slot, &info);
 }
 
 static void mvmm_handler_free_cb(struct rcu_head *head)
@@ -313,7 +311,7 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 		goto err_unlock;
 	mutex_unlock(&mvmm_handlers_mutex);
 	pr_info("handler %s registered%s\n", name, usersec ? " (userspace)" : "");
-	mvmm_handler_notify(MVMM_CMD_HANDLER_ATTACH, h);
+	mvmm_handler_notify(MVMM_OBJ_HANDLER_ATTACH, h);
 	return h;
 
 err_unlock:
@@ -382,7 +380,7 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 		wait_for_completion(&h->idle);
 	pr_info("handler %s unregistered\n", s->name);
 	put_pid(h->tgid);
-	mvmm_nl_notify_handler(MVMM_CMD_HANDLER_DETACH, s, &info);
+	mvmm_obj_handler_event(MVMM_OBJ_HANDLER_DETACH, s, &info);
 	mvmm_exit_read_unlock(idx);
 	if (!own)
 		mvmm_exit_call_srcu(&h->rcu, mvmm_handler_free_cb);

@@ -3,8 +3,11 @@
  * Notifications of the mvmm family: the "events" multicast group, which
  * "mvmmctl monitor" joins (messages documented in uapi/linux/mvmm.h).
  *
- * Rule and handler changes are announced by the process that made them,
- * right after the change. VMs come and go on KVM's own paths (a VM's first
+ * Rule changes are announced by the command that made them, right after
+ * the change. VM and handler events come from the objects, which know
+ * nothing of netlink: this file subscribes to them (obj_events.h) while
+ * the family is registered. Handlers are announced by the process that
+ * attached or detached them. VMs come and go on KVM's own paths (a VM's first
  * exit, maybe with interrupts off; the VM teardown watch), where nothing
  * may sleep and no exit should wait for netlink: their notifications are
  * queued and a work item sends them. Every sender holds
@@ -23,6 +26,7 @@
 #include "handler.h"
 #include "netlink.h"
 #include "nl_notify.h"
+#include "obj_events.h"
 #include "vm.h"
 
 /* VM notifications waiting for the work item, at most this many. */
@@ -157,7 +161,12 @@ static void mvmm_ntf_work_fn(struct work_struct *work)
 	mutex_unlock(&mvmm_ntf_send_mutex);
 }
 
-void mvmm_nl_notify_vm(u8 cmd, const struct mvmm_vm *vm)
+/*
+ * VM @vm was first seen or destroyed (MVMM_CMD_VM_NEW/DEL). Any context,
+ * interrupts off included: the message is queued and sent from a
+ * workqueue.
+ */
+static void mvmm_nl_notify_vm(u8 cmd, const struct mvmm_vm *vm)
 {
 	struct mvmm_ntf_vm *v;
 	unsigned long flags;
@@ -236,8 +245,12 @@ static int mvmm_ntf_put_handler(struct sk_buff *skb,
 	return 0;
 }
 
-void mvmm_nl_notify_handler(u8 cmd, const struct mvmm_hslot *s,
-			    const struct mvmm_hinfo *info)
+/*
+ * Handler @s was attached or detached (MVMM_CMD_HANDLER_ATTACH/DETACH);
+ * @info tells who (kernel or userspace). Process context.
+ */
+static void mvmm_nl_notify_handler(u8 cmd, const struct mvmm_hslot *s,
+				   const struct mvmm_hinfo *info)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -255,6 +268,30 @@ void mvmm_nl_notify_handler(u8 cmd, const struct mvmm_hslot *s,
 	mutex_unlock(&mvmm_ntf_send_mutex);
 }
 
+static int mvmm_ntf_vm_event(struct notifier_block *nb, unsigned long ev,
+			     void *data)
+{
+	mvmm_nl_notify_vm(ev == MVMM_OBJ_VM_NEW ? MVMM_CMD_VM_NEW :
+			  MVMM_CMD_VM_DEL, data);
+	return NOTIFY_OK;
+}
+
+static int mvmm_ntf_handler_event(struct notifier_block *nb,
+				  unsigned long ev, void *data)
+{
+	const struct mvmm_obj_handler *h = data;
+
+	mvmm_nl_notify_handler(ev == MVMM_OBJ_HANDLER_ATTACH ?
+			       MVMM_CMD_HANDLER_ATTACH :
+			       MVMM_CMD_HANDLER_DETACH, h->slot, h->info);
+	return NOTIFY_OK;
+}
+
+static struct mvmm_obj_subscriber mvmm_ntf_sub = {
+	.vm.notifier_call = mvmm_ntf_vm_event,
+	.handler.notifier_call = mvmm_ntf_handler_event,
+};
+
 void mvmm_nl_notify_start(void)
 {
 	unsigned long flags;
@@ -262,6 +299,7 @@ void mvmm_nl_notify_start(void)
 	spin_lock_irqsave(&mvmm_ntf_lock, flags);
 	mvmm_ntf_on = true;
 	spin_unlock_irqrestore(&mvmm_ntf_lock, flags);
+	mvmm_obj_subscribe(&mvmm_ntf_sub);
 }
 
 void mvmm_nl_notify_stop(void)
@@ -270,6 +308,7 @@ void mvmm_nl_notify_stop(void)
 	unsigned long flags;
 	LIST_HEAD(gone);
 
+	mvmm_obj_unsubscribe(&mvmm_ntf_sub);
 	spin_lock_irqsave(&mvmm_ntf_lock, flags);
 	mvmm_ntf_on = false;
 	list_splice_init(&mvmm_ntf_queue, &gone);

@@ -20,9 +20,12 @@ extern const struct genl_multicast_group mvmm_nl_mcgrps[1];
 /* Does anyone listen to the events group (is a notification worth it)? */
 bool mvmm_nl_listening(void);
 
-/* Once the family is registered: notifications may be sent. */
+/*
+ * Once the family is registered: subscribe to the objects' events
+ * (obj_events.h) and send them as notifications.
+ */
 void mvmm_nl_notify_start(void);
-/* Before the family goes: nothing is sent or queued any more. */
+/* Before the family goes: unsubscribe; nothing is sent or queued any more. */
 void mvmm_nl_notify_stop(void);
 
 /*
@@ -35,19 +38,5 @@ void mvmm_nl_rule_changed(u8 cmd, u32 vm_id, const struct mvmm_rule *r);
 
 /* The generation of the policy tables, for cb->seq of rule dumps. */
 u32 mvmm_nl_rules_gen(void);
-
-/*
- * Handler @s was attached or detached (MVMM_CMD_HANDLER_ATTACH/DETACH);
- * @info tells who (kernel or userspace). Process context.
- */
-void mvmm_nl_notify_handler(u8 cmd, const struct mvmm_hslot *s,
-			    const struct mvmm_hinfo *info);
-
-/*
- * VM @vm was first seen or destroyed (MVMM_CMD_VM_NEW/DEL). Any context,
- * interrupts off included: the message is queued and sent from a
- * workqueue.
- */
-void mvmm_nl_notify_vm(u8 cmd, const struct mvmm_vm *vm);
 
 #endif /* _MVMM_NL_NOTIFY_H */

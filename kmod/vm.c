@@ -22,7 +22,7 @@
 #include "hook.h"
 #include "irq.h"
 #include "ksyms.h"
-#include "nl_notify.h"
+#include "obj_events.h"
 #include "table.h"
 #include "user_secondary.h"
 #include "vm.h"
@@ -142,7 +142,7 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 	hash_add_rcu(mvmm_vm_hash, &vm->hnode, (unsigned long)kvm);
 	list_add_tail_rcu(&vm->node, &mvmm_vm_list);
 	spin_unlock(&mvmm_vm_lock);
-	mvmm_nl_notify_vm(MVMM_CMD_VM_NEW, vm);
+	mvmm_obj_vm_event(MVMM_OBJ_VM_NEW, vm);
 	return vm;
 }
 
@@ -430,7 +430,7 @@ static void mvmm_vm_destroyed(struct ftrace_regs *fregs)
 		mvmm_usersec_vm_gone(vm->id);
 		/* Kernel secondaries free what they keep for it. */
 		mvmm_handlers_vm_gone(vm->id);
-		mvmm_nl_notify_vm(MVMM_CMD_VM_DEL, vm);
+		mvmm_obj_vm_event(MVMM_OBJ_VM_DEL, vm);
 		call_rcu(&vm->rcu, mvmm_vm_free_rcu);
 	}
 }
