@@ -8,6 +8,7 @@
 #include <linux/cred.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include "compat.h"
 #include "netlink.h"
 #include "nl_notify.h"
 #include "vm.h"
@@ -26,8 +27,9 @@
  * than fail. The tables and VMs are host-wide: root of a child user
  * namespace gets no more than anyone. The "events" group asks the genl
  * core for the same capability (GENL_MCAST_CAP_NET_ADMIN, nl_notify.c).
- * Call it in the sender's context: a doit, or the first part of a dump
- * (mvmm_nl_dump_admin()).
+ * Call it in the sender's context: before a doit (mvmm_nl_pre_doit(),
+ * for the commands flagged MVMM_NL_ADMIN), or in the first part of a
+ * dump (mvmm_nl_dump_admin()).
  *
  * Return: 0, or -EPERM with the message "CAP_NET_ADMIN required".
  */
@@ -349,13 +351,19 @@ static const struct nla_policy mvmm_nl_vm_policy[MVMM_A_MAX + 1] = {
 };
 
 /*
- * The rule commands: a table and a rule (RULE_FLUSH and GET_RULE refuse
- * one: mvmm_nl_rule_flush_doit(), or ignore it).
+ * The rule changes: a table and a rule (which RULE_FLUSH refuses with a
+ * message: mvmm_nl_rule_flush_doit()).
  */
 static const struct nla_policy mvmm_nl_table_policy[MVMM_A_MAX + 1] = {
 	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
 	[MVMM_A_RULE] = NLA_POLICY_NESTED(mvmm_nl_rule_policy),
+};
+
+/* GET_RULE: a table. */
+static const struct nla_policy mvmm_nl_get_rule_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
 };
 
 /*
@@ -378,11 +386,24 @@ static const struct nla_policy mvmm_nl_group_cmd_policy[MVMM_A_MAX + 1] = {
 	[MVMM_A_GROUP] = NLA_POLICY_NESTED(mvmm_nl_group_policy),
 };
 
+/* genl_ops.internal_flags: the doit needs CAP_NET_ADMIN. */
+#define MVMM_NL_ADMIN	BIT(0)
+
 /*
- * The commands check permissions themselves (mvmm_nl_admin()) instead of
- * with GENL_ADMIN_PERM, so that a refusal carries a message and the VM
- * reads show an unprivileged sender its own VMs.
+ * The permission check of every doit, run by the genl core once the
+ * request passed its command's policy: mvmm_nl_admin() rather than
+ * GENL_ADMIN_PERM, so that a refusal carries a message and the VM reads
+ * show an unprivileged sender its own VMs. Dumps check in their first
+ * part (mvmm_nl_dump_admin(), mvmm_nl_viewer()).
  */
+static int mvmm_nl_pre_doit(const struct mvmm_genl_doit_ops *ops,
+			    struct sk_buff *skb, struct genl_info *info)
+{
+	if (ops->internal_flags & MVMM_NL_ADMIN)
+		return mvmm_nl_admin(skb, info->extack);
+	return 0;
+}
+
 static const struct genl_ops mvmm_genl_ops[] = {
 	{
 		.cmd = MVMM_CMD_GET_VM,
@@ -400,24 +421,28 @@ static const struct genl_ops mvmm_genl_ops[] = {
 	},
 	{
 		.cmd = MVMM_CMD_RULE_ADD,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_add_doit,
 		.policy = mvmm_nl_table_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_REPLACE,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_replace_doit,
 		.policy = mvmm_nl_table_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_DEL,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_del_doit,
 		.policy = mvmm_nl_table_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_FLUSH,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_flush_doit,
 		.policy = mvmm_nl_table_policy,
 		.maxattr = MVMM_A_MAX,
@@ -425,7 +450,7 @@ static const struct genl_ops mvmm_genl_ops[] = {
 	{
 		.cmd = MVMM_CMD_GET_RULE,
 		.dumpit = mvmm_nl_get_rule_dumpit,
-		.policy = mvmm_nl_table_policy,
+		.policy = mvmm_nl_get_rule_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
@@ -436,30 +461,36 @@ static const struct genl_ops mvmm_genl_ops[] = {
 	},
 	{
 		.cmd = MVMM_CMD_RULE_APPLY,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_apply_doit,
 		.policy = mvmm_nl_apply_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GROUP_ADD,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_group_add_doit,
 		.policy = mvmm_nl_group_cmd_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GROUP_SET,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_group_set_doit,
 		.policy = mvmm_nl_group_cmd_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GROUP_DEL,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_group_del_doit,
 		.policy = mvmm_nl_group_cmd_policy,
 		.maxattr = MVMM_A_MAX,
 	},
 	{
+		/* Groups name handlers, whose load they show: as GET_HANDLER. */
 		.cmd = MVMM_CMD_GET_GROUP,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_get_group_doit,
 		.dumpit = mvmm_nl_get_group_dumpit,
 		.policy = mvmm_nl_group_cmd_policy,
@@ -473,6 +504,7 @@ struct genl_family mvmm_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = mvmm_genl_ops,
 	.n_ops = ARRAY_SIZE(mvmm_genl_ops),
+	.pre_doit = mvmm_nl_pre_doit,
 	.resv_start_op = MVMM_CMD_GET_HANDLER + 1,
 	.mcgrps = mvmm_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(mvmm_nl_mcgrps),

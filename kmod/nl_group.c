@@ -144,9 +144,6 @@ static int mvmm_nl_group_set(struct sk_buff *skb, struct genl_info *info,
 	const char *msg = NULL;
 	int ret;
 
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	sp = kmalloc(sizeof(*sp), GFP_KERNEL);
 	if (!sp)
 		return -ENOMEM;
@@ -197,9 +194,6 @@ int mvmm_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[MVMM_A_GROUP_MAX + 1];
 	int ret, i;
 
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	ret = mvmm_nl_group_attrs(info, tb);
 	if (ret)
 		return ret;
@@ -299,10 +293,6 @@ int mvmm_nl_get_group_doit(struct sk_buff *skb, struct genl_info *info)
 	struct mvmm_group_info *gi;
 	int ret, id;
 
-	/* Groups name handlers, whose load they show: as handler dumps. */
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	ret = mvmm_nl_group_attrs(info, tb);
 	if (ret)
 		return ret;

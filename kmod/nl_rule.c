@@ -519,18 +519,6 @@ int mvmm_nl_rule_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
 	return 0;
 }
 
-/* Every change: the sender's capability, then the table it names. */
-static int mvmm_nl_change_begin(struct sk_buff *skb, struct genl_info *info,
-				u32 *vm_id)
-{
-	int ret;
-
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
-	return mvmm_nl_table(info->attrs, info->extack, vm_id);
-}
-
 /* Apply @e to table @vm_id; an add replies with the rule as stored. */
 static int mvmm_nl_change_commit(struct genl_info *info, u32 vm_id,
 				 struct mvmm_policy_edit *e)
@@ -568,7 +556,7 @@ static int mvmm_nl_rule_set(struct sk_buff *skb, struct genl_info *info,
 	u32 vm_id;
 	int ret;
 
-	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	ret = mvmm_nl_table(info->attrs, info->extack, &vm_id);
 	if (ret)
 		return ret;
 	ret = mvmm_nl_parse_rule(info->attrs[MVMM_A_RULE], need_id, &e.rule,
@@ -598,7 +586,7 @@ int mvmm_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 vm_id;
 	int ret;
 
-	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	ret = mvmm_nl_table(info->attrs, info->extack, &vm_id);
 	if (ret)
 		return ret;
 	ret = mvmm_nl_parse_rule_id(info->attrs[MVMM_A_RULE], &e.rule,
@@ -615,7 +603,7 @@ int mvmm_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 vm_id;
 	int ret;
 
-	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	ret = mvmm_nl_table(info->attrs, info->extack, &vm_id);
 	if (ret)
 		return ret;
 	/* Refused, not ignored: the sender may think it flushes one rule. */
