@@ -77,16 +77,29 @@ void mvmm_nl_viewer(const struct sk_buff *skb, struct mvmm_vm_viewer *v)
 }
 
 /**
- * mvmm_nl_msg_start() - the genetlink header of a message of the family
+ * mvmm_nl_msg() - one whole message of the family
  * @skb: the message buffer
  * @d: where it goes and its command
+ * @fill: the object's fill function, which writes the attributes
+ * @obj: the object
  *
- * Return: the header, or NULL if @skb is full.
+ * Return: 0, or -EMSGSIZE with @skb as it was.
  */
-void *mvmm_nl_msg_start(struct sk_buff *skb, const struct mvmm_nl_dest *d)
+int mvmm_nl_msg(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+		mvmm_nl_fill_t fill, const void *obj)
 {
-	return genlmsg_put(skb, d->portid, d->seq, &mvmm_genl_family,
-			   d->flags, d->cmd);
+	void *hdr;
+
+	hdr = genlmsg_put(skb, d->portid, d->seq, &mvmm_genl_family,
+			  d->flags, d->cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (fill(skb, d, obj)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
 }
 
 /**
@@ -111,7 +124,7 @@ int mvmm_nl_reply(struct genl_info *info, mvmm_nl_fill_t fill,
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	ret = fill(msg, &d, obj);
+	ret = mvmm_nl_msg(msg, &d, fill, obj);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
@@ -149,7 +162,7 @@ int mvmm_nl_dump_each(struct sk_buff *skb, struct netlink_callback *cb,
 
 	while (ops->next(cb, obj)) {
 		nlh = (struct nlmsghdr *)skb_tail_pointer(skb);
-		ret = ops->fill(skb, &d, obj);
+		ret = mvmm_nl_msg(skb, &d, ops->fill, obj);
 		if (ret)
 			break;
 		nl_dump_check_consistent(cb, nlh);
@@ -198,43 +211,33 @@ err_cancel:
 }
 
 /**
- * mvmm_nl_vm_fill() - the message about one VM
+ * mvmm_nl_vm_fill() - the attributes of a message about one VM
  * @skb: the message buffer
  * @d: where it goes: GET_VM, GET_STATS, or the notifications VM_NEW and
  *     VM_DEL
  * @obj: the VM's struct mvmm_vm_ident; for GET_VM and GET_STATS, the
  *       .who of a struct mvmm_vm_snap, whose other fields they add
  *
- * Return: 0, or -EMSGSIZE with @skb as it was.
+ * Return: 0, or -EMSGSIZE.
  */
 int mvmm_nl_vm_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
 		    const void *obj)
 {
 	const struct mvmm_vm_ident *who = obj;
 	const struct mvmm_vm_snap *s;
-	void *hdr;
 
-	hdr = mvmm_nl_msg_start(skb, d);
-	if (!hdr)
-		return -EMSGSIZE;
 	if (nla_put_u32(skb, MVMM_A_VM_ID, who->id) ||
 	    nla_put_u32(skb, MVMM_A_VM_PID, who->pid) ||
 	    nla_put_string(skb, MVMM_A_VM_COMM, who->comm))
-		goto err_cancel;
-	if (d->cmd == MVMM_CMD_GET_VM || d->cmd == MVMM_CMD_GET_STATS) {
-		s = container_of(who, struct mvmm_vm_snap, who);
-		if (nla_put_u32(skb, MVMM_A_VM_VCPUS, s->vcpus) ||
-		    nla_put_u64_64bit(skb, MVMM_A_VM_AGE_MS, s->age_ms,
-				      MVMM_A_PAD) ||
-		    (d->cmd == MVMM_CMD_GET_STATS && mvmm_nl_put_stats(skb, s)))
-			goto err_cancel;
-	}
-	genlmsg_end(skb, hdr);
+		return -EMSGSIZE;
+	if (d->cmd != MVMM_CMD_GET_VM && d->cmd != MVMM_CMD_GET_STATS)
+		return 0;
+	s = container_of(who, struct mvmm_vm_snap, who);
+	if (nla_put_u32(skb, MVMM_A_VM_VCPUS, s->vcpus) ||
+	    nla_put_u64_64bit(skb, MVMM_A_VM_AGE_MS, s->age_ms, MVMM_A_PAD) ||
+	    (d->cmd == MVMM_CMD_GET_STATS && mvmm_nl_put_stats(skb, s)))
+		return -EMSGSIZE;
 	return 0;
-
-err_cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
 }
 
 static int mvmm_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)

@@ -21,14 +21,15 @@ struct mvmm_nl_dest {
 };
 
 /*
- * Each object has one fill function, which writes its whole message (the
- * genetlink header included) for a doit, a dump and a notification alike:
- * 0, or -EMSGSIZE with @skb as it was.
+ * Each object has one fill function, which writes the attributes of its
+ * message for a doit's reply, a dump and a notification alike (@d->cmd
+ * says which): 0, or -EMSGSIZE. mvmm_nl_msg() wraps them in a message.
  */
 typedef int (*mvmm_nl_fill_t)(struct sk_buff *skb,
 			      const struct mvmm_nl_dest *d, const void *obj);
 
-void *mvmm_nl_msg_start(struct sk_buff *skb, const struct mvmm_nl_dest *d);
+int mvmm_nl_msg(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+		mvmm_nl_fill_t fill, const void *obj);
 int mvmm_nl_reply(struct genl_info *info, mvmm_nl_fill_t fill,
 		  const void *obj);
 

@@ -234,9 +234,18 @@ static int mvmm_nl_put_member(struct sk_buff *skb,
 	return 0;
 }
 
-static int mvmm_nl_put_group(struct sk_buff *skb,
-			     const struct mvmm_group_info *gi)
+/**
+ * mvmm_nl_group_fill() - the attributes of a message about one group
+ * @skb: the message buffer
+ * @d: where it goes: the reply to a GET_GROUP doit, or its dump
+ * @obj: a struct mvmm_group_info
+ *
+ * Return: 0, or -EMSGSIZE.
+ */
+int mvmm_nl_group_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+		       const void *obj)
 {
+	const struct mvmm_group_info *gi = obj;
 	struct nlattr *nest, *members;
 	u32 i;
 
@@ -261,30 +270,6 @@ static int mvmm_nl_put_group(struct sk_buff *skb,
 err_cancel:
 	nla_nest_cancel(skb, nest);
 	return -EMSGSIZE;
-}
-
-/**
- * mvmm_nl_group_fill() - the message about one group
- * @skb: the message buffer
- * @d: where it goes: the reply to a GET_GROUP doit, or its dump
- * @obj: a struct mvmm_group_info
- *
- * Return: 0, or -EMSGSIZE with @skb as it was.
- */
-int mvmm_nl_group_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
-		       const void *obj)
-{
-	void *hdr;
-
-	hdr = mvmm_nl_msg_start(skb, d);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (mvmm_nl_put_group(skb, obj)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return 0;
 }
 
 int mvmm_nl_get_group_doit(struct sk_buff *skb, struct genl_info *info)

@@ -51,13 +51,21 @@ static int mvmm_nl_put_load(struct sk_buff *skb,
 	return 0;
 }
 
-/*
- * The MVMM_A_HANDLER nest: the name and who is attached under it, and
- * for GET_HANDLER (@full) its state, load and counters.
+/**
+ * mvmm_nl_handler_fill() - the attributes of a message about a handler
+ * @skb: the message buffer
+ * @d: where it goes: a GET_HANDLER dump (the whole entry: state, load
+ *     and counters), or the notifications HANDLER_ATTACH and
+ *     HANDLER_DETACH (the name and who is attached under it)
+ * @obj: a struct mvmm_nl_handler
+ *
+ * Return: 0, or -EMSGSIZE.
  */
-static int mvmm_nl_put_handler(struct sk_buff *skb,
-			       const struct mvmm_nl_handler *h, bool full)
+int mvmm_nl_handler_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+			 const void *obj)
 {
+	bool full = d->cmd == MVMM_CMD_GET_HANDLER;
+	const struct mvmm_nl_handler *h = obj;
 	const struct mvmm_hinfo *in = &h->info;
 	struct nlattr *nest;
 	int i;
@@ -67,53 +75,24 @@ static int mvmm_nl_put_handler(struct sk_buff *skb,
 	    nla_put_string(skb, MVMM_A_HANDLER_NAME, h->s->name) ||
 	    nla_put_u32(skb, MVMM_A_HANDLER_ID, h->s->id) ||
 	    (full && nla_put_u8(skb, MVMM_A_HANDLER_ATTACHED, in->attached)))
-		goto err_cancel;
+		return -EMSGSIZE;
 	if (in->user &&
 	    (nla_put_flag(skb, MVMM_A_HANDLER_USER) ||
 	     nla_put_u32(skb, MVMM_A_HANDLER_PID, in->pid) ||
 	     nla_put_u32(skb, MVMM_A_HANDLER_VM_ID, in->vm_id) ||
 	     (full && nla_put_u32(skb, MVMM_A_HANDLER_OUTSTANDING,
 				  in->outstanding))))
-		goto err_cancel;
+		return -EMSGSIZE;
 	if (full) {
 		if (mvmm_nl_put_load(skb, &h->li, in))
-			goto err_cancel;
+			return -EMSGSIZE;
 		for (i = 0; i < __MVMM_HSTAT_MAX; i++)
 			if (nla_put_u64_64bit(skb, mvmm_hstat_attr[i],
 					      mvmm_hstat_read(h->s, i),
 					      MVMM_A_HANDLER_PAD))
-				goto err_cancel;
+				return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
-	return 0;
-
-err_cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
-}
-
-/**
- * mvmm_nl_handler_fill() - the message about one handler entry
- * @skb: the message buffer
- * @d: where it goes: a GET_HANDLER dump (the whole entry), or the
- *     notifications HANDLER_ATTACH and HANDLER_DETACH (name and who)
- * @obj: a struct mvmm_nl_handler
- *
- * Return: 0, or -EMSGSIZE with @skb as it was.
- */
-int mvmm_nl_handler_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
-			 const void *obj)
-{
-	void *hdr;
-
-	hdr = mvmm_nl_msg_start(skb, d);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (mvmm_nl_put_handler(skb, obj, d->cmd == MVMM_CMD_GET_HANDLER)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
 }
 

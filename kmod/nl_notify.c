@@ -82,7 +82,7 @@ static void mvmm_ntf_send(u8 cmd, mvmm_nl_fill_t fill, const void *obj)
 	struct sk_buff *skb;
 
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb || fill(skb, &d, obj)) {
+	if (!skb || mvmm_nl_msg(skb, &d, fill, obj)) {
 		nlmsg_free(skb);
 		mvmm_ntf_report_loss();
 		return;

@@ -491,32 +491,23 @@ static int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
 }
 
 /**
- * mvmm_nl_rule_fill() - the message about a table and one of its rules
+ * mvmm_nl_rule_fill() - the attributes of a message about a table's rule
  * @skb: the message buffer
  * @d: where it goes: the reply to RULE_ADD, a GET_RULE dump, or the
  *     notification of a rule command or an apply
  * @obj: a struct mvmm_nl_rule; a NULL rule leaves MVMM_A_RULE out
  *
- * Return: 0, or -EMSGSIZE with @skb as it was.
+ * Return: 0, or -EMSGSIZE.
  */
 int mvmm_nl_rule_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
 		      const void *obj)
 {
 	const struct mvmm_nl_rule *nr = obj;
-	void *hdr;
-	int ret;
 
-	hdr = mvmm_nl_msg_start(skb, d);
-	if (!hdr)
+	if (nr->vm_id ? nla_put_u32(skb, MVMM_A_VM_ID, nr->vm_id) :
+			nla_put_flag(skb, MVMM_A_DEFAULT))
 		return -EMSGSIZE;
-	ret = nr->vm_id ? nla_put_u32(skb, MVMM_A_VM_ID, nr->vm_id) :
-			  nla_put_flag(skb, MVMM_A_DEFAULT);
-	if (ret || (nr->r && mvmm_nl_put_rule(skb, nr->r))) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return 0;
+	return nr->r ? mvmm_nl_put_rule(skb, nr->r) : 0;
 }
 
 /* Apply @e to table @vm_id; an add replies with the rule as stored. */
