@@ -68,6 +68,17 @@
 #endif
 
 /*
+ * 6.2 split the generic netlink ops by type ("genetlink: introduce split
+ * op representation"): a family's pre_doit() takes a struct
+ * genl_split_ops; 6.1's takes the struct genl_ops of the command.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define mvmm_genl_doit_ops	genl_split_ops
+#else
+#define mvmm_genl_doit_ops	genl_ops
+#endif
+
+/*
  * 6.8 dropped eventfd_signal()'s count ("eventfd: simplify
  * eventfd_signal()"): every caller added 1.
  */

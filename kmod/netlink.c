@@ -8,6 +8,7 @@
 #include <linux/cred.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include "compat.h"
 #include "netlink.h"
 #include "nl_notify.h"
 #include "vm.h"
@@ -26,8 +27,9 @@
  * than fail. The tables and VMs are host-wide: root of a child user
  * namespace gets no more than anyone. The "events" group asks the genl
  * core for the same capability (GENL_MCAST_CAP_NET_ADMIN, nl_notify.c).
- * Call it in the sender's context: a doit, or the first part of a dump
- * (mvmm_nl_dump_admin()).
+ * Call it in the sender's context: before a doit (mvmm_nl_pre_doit(),
+ * for the commands flagged MVMM_NL_ADMIN), or in the first part of a
+ * dump (mvmm_nl_dump_admin()).
  *
  * Return: 0, or -EPERM with the message "CAP_NET_ADMIN required".
  */
@@ -74,13 +76,103 @@ void mvmm_nl_viewer(const struct sk_buff *skb, struct mvmm_vm_viewer *v)
 	v->uid = current_euid();
 }
 
-static const struct nla_policy mvmm_nl_policy[MVMM_A_MAX + 1] = {
-	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
-	[MVMM_A_RULE] = NLA_POLICY_NESTED(mvmm_nl_rule_policy),
-	[MVMM_A_GROUP] = NLA_POLICY_NESTED(mvmm_nl_group_policy),
-	[MVMM_A_OP] = NLA_POLICY_NESTED(mvmm_nl_op_policy),
-};
+/**
+ * mvmm_nl_msg() - one whole message of the family
+ * @skb: the message buffer
+ * @d: where it goes and its command
+ * @fill: the object's fill function, which writes the attributes
+ * @obj: the object
+ *
+ * Return: 0, or -EMSGSIZE with @skb as it was.
+ */
+int mvmm_nl_msg(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+		mvmm_nl_fill_t fill, const void *obj)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, d->portid, d->seq, &mvmm_genl_family,
+			  d->flags, d->cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (fill(skb, d, obj)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/**
+ * mvmm_nl_reply() - answer a doit with one object's message
+ * @info: the request
+ * @fill: the object's fill function
+ * @obj: the object
+ *
+ * Return: 0, or -ENOMEM, -EMSGSIZE or what sending the reply gave.
+ */
+int mvmm_nl_reply(struct genl_info *info, mvmm_nl_fill_t fill,
+		  const void *obj)
+{
+	struct mvmm_nl_dest d = {
+		.portid = info->snd_portid,
+		.seq = info->snd_seq,
+		.cmd = info->genlhdr->cmd,
+	};
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = mvmm_nl_msg(msg, &d, fill, obj);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/**
+ * mvmm_nl_dump_each() - the one dump loop of the family
+ * @skb: this part of the dump
+ * @cb: the dump, whose cb->args hold the cursor of @ops
+ * @ops: how to find, send and step over each object
+ * @obj: room for one object, for @ops
+ *
+ * Sends one message per object, from the cursor on, until there is none
+ * left or @skb is full; the next part resumes at the cursor. Each message
+ * is checked for consistency against cb->seq, which a dump that cares
+ * sets (nl_dump_check_consistent(); with cb->seq 0 nothing is flagged).
+ *
+ * Return: the length of @skb (0: the dump is over), or an error when
+ * not even one object fits.
+ */
+int mvmm_nl_dump_each(struct sk_buff *skb, struct netlink_callback *cb,
+		      const struct mvmm_nl_dump_ops *ops, void *obj)
+{
+	const struct genlmsghdr *ghdr = nlmsg_data(cb->nlh);
+	struct mvmm_nl_dest d = {
+		.portid = NETLINK_CB(cb->skb).portid,
+		.seq = cb->nlh->nlmsg_seq,
+		.flags = NLM_F_MULTI,
+		.cmd = ghdr->cmd,
+	};
+	struct nlmsghdr *nlh;
+	int ret = 0;
+
+	while (ops->next(cb, obj)) {
+		nlh = (struct nlmsghdr *)skb_tail_pointer(skb);
+		ret = mvmm_nl_msg(skb, &d, ops->fill, obj);
+		if (ret)
+			break;
+		nl_dump_check_consistent(cb, nlh);
+		ops->sent(cb, obj);
+	}
+	/* A full skb is not an error: the dump continues in the next one. */
+	if (ret == -EMSGSIZE && skb->len)
+		ret = 0;
+	return ret ?: skb->len;
+}
 
 static int mvmm_nl_put_stats(struct sk_buff *skb,
 			     const struct mvmm_vm_snap *s)
@@ -118,35 +210,40 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
-static int mvmm_nl_fill_vm(struct sk_buff *skb, u32 portid, u32 seq,
-			   int flags, u8 cmd, const struct mvmm_vm_snap *s)
+/**
+ * mvmm_nl_vm_fill() - the attributes of a message about one VM
+ * @skb: the message buffer
+ * @d: where it goes: GET_VM, GET_STATS, or the notifications VM_NEW and
+ *     VM_DEL
+ * @obj: the VM's struct mvmm_vm_ident; for GET_VM and GET_STATS, the
+ *       .who of a struct mvmm_vm_snap, whose other fields they add
+ *
+ * Return: 0, or -EMSGSIZE.
+ */
+int mvmm_nl_vm_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+		    const void *obj)
 {
-	void *hdr;
+	const struct mvmm_vm_ident *who = obj;
+	const struct mvmm_vm_snap *s;
 
-	hdr = genlmsg_put(skb, portid, seq, &mvmm_genl_family, flags, cmd);
-	if (!hdr)
+	if (nla_put_u32(skb, MVMM_A_VM_ID, who->id) ||
+	    nla_put_u32(skb, MVMM_A_VM_PID, who->pid) ||
+	    nla_put_string(skb, MVMM_A_VM_COMM, who->comm))
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, MVMM_A_VM_ID, s->id) ||
-	    nla_put_u32(skb, MVMM_A_VM_PID, s->pid) ||
-	    nla_put_string(skb, MVMM_A_VM_COMM, s->comm) ||
-	    nla_put_u32(skb, MVMM_A_VM_VCPUS, s->vcpus) ||
-	    nla_put_u64_64bit(skb, MVMM_A_VM_AGE_MS, s->age_ms, MVMM_A_PAD))
-		goto err_cancel;
-	if (cmd == MVMM_CMD_GET_STATS && mvmm_nl_put_stats(skb, s))
-		goto err_cancel;
-	genlmsg_end(skb, hdr);
+	if (d->cmd != MVMM_CMD_GET_VM && d->cmd != MVMM_CMD_GET_STATS)
+		return 0;
+	s = container_of(who, struct mvmm_vm_snap, who);
+	if (nla_put_u32(skb, MVMM_A_VM_VCPUS, s->vcpus) ||
+	    nla_put_u64_64bit(skb, MVMM_A_VM_AGE_MS, s->age_ms, MVMM_A_PAD) ||
+	    (d->cmd == MVMM_CMD_GET_STATS && mvmm_nl_put_stats(skb, s)))
+		return -EMSGSIZE;
 	return 0;
-
-err_cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
 }
 
 static int mvmm_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct mvmm_vm_viewer v;
 	struct mvmm_vm_snap *snap;
-	struct sk_buff *msg;
 	int ret;
 
 	if (!info->attrs[MVMM_A_VM_ID]) {
@@ -163,27 +260,20 @@ static int mvmm_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = mvmm_vm_snapshot(nla_get_u32(info->attrs[MVMM_A_VM_ID]), true,
 			       &v, snap);
 	/* The same answer for another's VM: its id does not leak. */
-	if (ret) {
+	if (ret)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[MVMM_A_VM_ID],
 				    "no VM with this id");
-		goto out;
-	}
-
-	ret = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto out;
-	ret = mvmm_nl_fill_vm(msg, info->snd_portid, info->snd_seq, 0,
-			      info->genlhdr->cmd, snap);
-	if (ret) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	ret = genlmsg_reply(msg, info);
-out:
+	else
+		ret = mvmm_nl_reply(info, mvmm_nl_vm_fill, &snap->who);
 	kfree(snap);
 	return ret;
 }
+
+/* A VM dump: who may see what, and room for one VM. */
+struct mvmm_nl_vm_dump {
+	struct mvmm_vm_viewer v;
+	struct mvmm_vm_snap s;
+};
 
 /*
  * The VMs a dump shows: decided by its first part, which runs in the
@@ -205,104 +295,219 @@ static void mvmm_nl_dump_viewer(struct netlink_callback *cb,
 }
 
 /* cb->args[0]: the id of the last VM dumped so far; [1..3]: the viewer. */
+static bool mvmm_nl_vm_next(struct netlink_callback *cb, void *obj)
+{
+	struct mvmm_nl_vm_dump *vd = obj;
+
+	return !mvmm_vm_snapshot(cb->args[0], false, &vd->v, &vd->s);
+}
+
+static int mvmm_nl_vm_dump_fill(struct sk_buff *skb,
+				const struct mvmm_nl_dest *d, const void *obj)
+{
+	const struct mvmm_nl_vm_dump *vd = obj;
+
+	return mvmm_nl_vm_fill(skb, d, &vd->s.who);
+}
+
+static void mvmm_nl_vm_sent(struct netlink_callback *cb, const void *obj)
+{
+	const struct mvmm_nl_vm_dump *vd = obj;
+
+	cb->args[0] = vd->s.who.id;
+}
+
+static const struct mvmm_nl_dump_ops mvmm_nl_vm_dump_ops = {
+	.next = mvmm_nl_vm_next,
+	.fill = mvmm_nl_vm_dump_fill,
+	.sent = mvmm_nl_vm_sent,
+};
+
 static int mvmm_nl_get_vm_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct mvmm_vm_viewer v;
-	struct mvmm_vm_snap *snap;
-	int ret = 0;
+	struct mvmm_nl_vm_dump *vd;
+	int ret;
 
-	mvmm_nl_dump_viewer(cb, &v);
-	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
-	if (!snap)
+	vd = kmalloc(sizeof(*vd), GFP_KERNEL);
+	if (!vd)
 		return -ENOMEM;
-	while (!mvmm_vm_snapshot(cb->args[0], false, &v, snap)) {
-		ret = mvmm_nl_fill_vm(skb, NETLINK_CB(cb->skb).portid,
-				      cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				      info->op.cmd, snap);
-		if (ret)
-			break;
-		cb->args[0] = snap->id;
-	}
-	kfree(snap);
-	/* A full skb is not an error: the dump continues in the next one. */
-	if (ret == -EMSGSIZE && skb->len)
-		ret = 0;
-	return ret ?: skb->len;
+	mvmm_nl_dump_viewer(cb, &vd->v);
+	ret = mvmm_nl_dump_each(skb, cb, &mvmm_nl_vm_dump_ops, vd);
+	kfree(vd);
+	return ret;
 }
 
 /*
- * The commands check permissions themselves (mvmm_nl_admin()) instead of
- * with GENL_ADMIN_PERM, so that a refusal carries a message and the VM
- * reads show an unprivileged sender its own VMs.
+ * The attribute policy of each command: the top-level attributes it
+ * takes, each with its nested policy, and those it refuses with a message
+ * of its own. The genl core checks every request against its command's
+ * policy first, strictly: any other attribute is refused there, with
+ * EINVAL ("Unsupported attribute"; "Unknown attribute type" above
+ * MVMM_A_MAX). Every policy spans MVMM_A_MAX, so that the two messages
+ * mean the same for every command.
  */
+
+/* GET_VM, GET_STATS: a VM (doit), or nothing (dump). */
+static const struct nla_policy mvmm_nl_vm_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/*
+ * The rule changes: a table and a rule (which RULE_FLUSH refuses with a
+ * message: mvmm_nl_rule_flush_doit()).
+ */
+static const struct nla_policy mvmm_nl_table_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
+	[MVMM_A_RULE] = NLA_POLICY_NESTED(mvmm_nl_rule_policy),
+};
+
+/* GET_RULE: a table. */
+static const struct nla_policy mvmm_nl_get_rule_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
+};
+
+/*
+ * RULE_APPLY: operations, each naming its table; the others are there to
+ * be refused with a message (mvmm_nl_rule_apply_doit()).
+ */
+static const struct nla_policy mvmm_nl_apply_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_VM_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MVMM_A_DEFAULT] = { .type = NLA_FLAG },
+	[MVMM_A_RULE] = NLA_POLICY_NESTED(mvmm_nl_rule_policy),
+	[MVMM_A_GROUP] = NLA_POLICY_NESTED(mvmm_nl_group_policy),
+	[MVMM_A_OP] = NLA_POLICY_NESTED(mvmm_nl_op_policy),
+};
+
+/* GET_HANDLER: no attribute. */
+static const struct nla_policy mvmm_nl_none_policy[MVMM_A_MAX + 1] = {};
+
+/* The group commands: a group. */
+static const struct nla_policy mvmm_nl_group_cmd_policy[MVMM_A_MAX + 1] = {
+	[MVMM_A_GROUP] = NLA_POLICY_NESTED(mvmm_nl_group_policy),
+};
+
+/* genl_ops.internal_flags: the doit needs CAP_NET_ADMIN. */
+#define MVMM_NL_ADMIN	BIT(0)
+
+/*
+ * The permission check of every doit, run by the genl core once the
+ * request passed its command's policy: mvmm_nl_admin() rather than
+ * GENL_ADMIN_PERM, so that a refusal carries a message and the VM reads
+ * show an unprivileged sender its own VMs. Dumps check in their first
+ * part (mvmm_nl_dump_admin(), mvmm_nl_viewer()).
+ */
+static int mvmm_nl_pre_doit(const struct mvmm_genl_doit_ops *ops,
+			    struct sk_buff *skb, struct genl_info *info)
+{
+	if (ops->internal_flags & MVMM_NL_ADMIN)
+		return mvmm_nl_admin(skb, info->extack);
+	return 0;
+}
+
 static const struct genl_ops mvmm_genl_ops[] = {
 	{
 		.cmd = MVMM_CMD_GET_VM,
 		.doit = mvmm_nl_get_vm_doit,
 		.dumpit = mvmm_nl_get_vm_dumpit,
+		.policy = mvmm_nl_vm_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GET_STATS,
 		.doit = mvmm_nl_get_vm_doit,
 		.dumpit = mvmm_nl_get_vm_dumpit,
+		.policy = mvmm_nl_vm_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_ADD,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_add_doit,
+		.policy = mvmm_nl_table_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_REPLACE,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_replace_doit,
+		.policy = mvmm_nl_table_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_DEL,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_del_doit,
+		.policy = mvmm_nl_table_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_FLUSH,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_flush_doit,
+		.policy = mvmm_nl_table_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GET_RULE,
 		.dumpit = mvmm_nl_get_rule_dumpit,
+		.policy = mvmm_nl_get_rule_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GET_HANDLER,
 		.dumpit = mvmm_nl_get_handler_dumpit,
+		.policy = mvmm_nl_none_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_RULE_APPLY,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_rule_apply_doit,
+		.policy = mvmm_nl_apply_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GROUP_ADD,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_group_add_doit,
+		.policy = mvmm_nl_group_cmd_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GROUP_SET,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_group_set_doit,
+		.policy = mvmm_nl_group_cmd_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
 		.cmd = MVMM_CMD_GROUP_DEL,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_group_del_doit,
+		.policy = mvmm_nl_group_cmd_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 	{
+		/* Groups name handlers, whose load they show: as GET_HANDLER. */
 		.cmd = MVMM_CMD_GET_GROUP,
+		.internal_flags = MVMM_NL_ADMIN,
 		.doit = mvmm_nl_get_group_doit,
 		.dumpit = mvmm_nl_get_group_dumpit,
+		.policy = mvmm_nl_group_cmd_policy,
+		.maxattr = MVMM_A_MAX,
 	},
 };
 
 struct genl_family mvmm_genl_family __ro_after_init = {
 	.name = MVMM_GENL_NAME,
 	.version = MVMM_GENL_VERSION,
-	.maxattr = MVMM_A_MAX,
-	.policy = mvmm_nl_policy,
 	.module = THIS_MODULE,
 	.ops = mvmm_genl_ops,
 	.n_ops = ARRAY_SIZE(mvmm_genl_ops),
+	.pre_doit = mvmm_nl_pre_doit,
 	.resv_start_op = MVMM_CMD_GET_HANDLER + 1,
 	.mcgrps = mvmm_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(mvmm_nl_mcgrps),

@@ -232,9 +232,6 @@ int mvmm_nl_rule_apply_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 index = 0;
 	int ret, rem;
 
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	ret = mvmm_apply_check_top(info);
 	if (ret)
 		return ret;

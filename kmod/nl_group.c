@@ -144,9 +144,6 @@ static int mvmm_nl_group_set(struct sk_buff *skb, struct genl_info *info,
 	const char *msg = NULL;
 	int ret;
 
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	sp = kmalloc(sizeof(*sp), GFP_KERNEL);
 	if (!sp)
 		return -ENOMEM;
@@ -197,9 +194,6 @@ int mvmm_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[MVMM_A_GROUP_MAX + 1];
 	int ret, i;
 
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	ret = mvmm_nl_group_attrs(info, tb);
 	if (ret)
 		return ret;
@@ -240,9 +234,18 @@ static int mvmm_nl_put_member(struct sk_buff *skb,
 	return 0;
 }
 
-static int mvmm_nl_put_group(struct sk_buff *skb,
-			     const struct mvmm_group_info *gi)
+/**
+ * mvmm_nl_group_fill() - the attributes of a message about one group
+ * @skb: the message buffer
+ * @d: where it goes: the reply to a GET_GROUP doit, or its dump
+ * @obj: a struct mvmm_group_info
+ *
+ * Return: 0, or -EMSGSIZE.
+ */
+int mvmm_nl_group_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+		       const void *obj)
 {
+	const struct mvmm_group_info *gi = obj;
 	struct nlattr *nest, *members;
 	u32 i;
 
@@ -273,14 +276,8 @@ int mvmm_nl_get_group_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[MVMM_A_GROUP_MAX + 1];
 	struct mvmm_group_info *gi;
-	struct sk_buff *msg;
-	void *hdr;
 	int ret, id;
 
-	/* Groups name handlers, whose load they show: as handler dumps. */
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	ret = mvmm_nl_group_attrs(info, tb);
 	if (ret)
 		return ret;
@@ -293,34 +290,36 @@ int mvmm_nl_get_group_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[MVMM_A_GROUP_NAME],
 				    "no group of this name");
 		ret = -ENOENT;
-		goto out;
+	} else {
+		ret = mvmm_nl_reply(info, mvmm_nl_group_fill, gi);
 	}
-	ret = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		goto out;
-	hdr = genlmsg_put_reply(msg, info, &mvmm_genl_family, 0,
-				MVMM_CMD_GET_GROUP);
-	if (!hdr || mvmm_nl_put_group(msg, gi)) {
-		nlmsg_free(msg);
-		ret = -EMSGSIZE;
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	ret = genlmsg_reply(msg, info);
-out:
 	kfree(gi);
 	return ret;
 }
 
-/*
- * cb->args[0]: the number of the next group to look at; cb->args[1]: the
- * sender may (mvmm_nl_dump_admin()).
- */
+/* cb->args[0]: the number of the next group to look at. */
+static bool mvmm_nl_group_next(struct netlink_callback *cb, void *obj)
+{
+	return !mvmm_group_get(cb->args[0], obj);
+}
+
+static void mvmm_nl_group_sent(struct netlink_callback *cb, const void *obj)
+{
+	const struct mvmm_group_info *gi = obj;
+
+	cb->args[0] = gi->id + 1;
+}
+
+static const struct mvmm_nl_dump_ops mvmm_nl_group_dump_ops = {
+	.next = mvmm_nl_group_next,
+	.fill = mvmm_nl_group_fill,
+	.sent = mvmm_nl_group_sent,
+};
+
+/* cb->args[1]: the sender may (mvmm_nl_dump_admin()). */
 int mvmm_nl_get_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct mvmm_group_info *gi;
-	void *hdr;
 	int ret;
 
 	ret = mvmm_nl_dump_admin(cb, 1);
@@ -329,19 +328,7 @@ int mvmm_nl_get_group_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	gi = kmalloc(sizeof(*gi), GFP_KERNEL);
 	if (!gi)
 		return -ENOMEM;
-	while (!mvmm_group_get(cb->args[0], gi)) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &mvmm_genl_family,
-				  NLM_F_MULTI, MVMM_CMD_GET_GROUP);
-		if (!hdr)
-			break;
-		if (mvmm_nl_put_group(skb, gi)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[0] = gi->id + 1;
-	}
+	ret = mvmm_nl_dump_each(skb, cb, &mvmm_nl_group_dump_ops, gi);
 	kfree(gi);
-	return skb->len;
+	return ret;
 }

@@ -20,19 +20,6 @@ static const int mvmm_hstat_attr[__MVMM_HSTAT_MAX] = {
 	[MVMM_HSTAT_RESTART] = MVMM_A_HANDLER_RESTARTS,
 };
 
-/* Who is attached to a userspace handler now. */
-static int mvmm_nl_put_user(struct sk_buff *skb, const struct mvmm_hinfo *in)
-{
-	if (!in->user)
-		return 0;
-	if (nla_put_flag(skb, MVMM_A_HANDLER_USER) ||
-	    nla_put_u32(skb, MVMM_A_HANDLER_PID, in->pid) ||
-	    nla_put_u32(skb, MVMM_A_HANDLER_VM_ID, in->vm_id) ||
-	    nla_put_u32(skb, MVMM_A_HANDLER_OUTSTANDING, in->outstanding))
-		return -EMSGSIZE;
-	return 0;
-}
-
 /* Load: what groups choose by, and the CPU time of a userspace one. */
 static int mvmm_nl_put_load(struct sk_buff *skb,
 			    const struct mvmm_hload_info *li,
@@ -64,50 +51,91 @@ static int mvmm_nl_put_load(struct sk_buff *skb,
 	return 0;
 }
 
-/* One entry: handler @info (with load @li) under @s, or the bare name. */
-static int mvmm_nl_put_handler(struct sk_buff *skb, struct mvmm_hslot *s,
-			       const struct mvmm_hinfo *info,
-			       const struct mvmm_hload_info *li)
+/**
+ * mvmm_nl_handler_fill() - the attributes of a message about a handler
+ * @skb: the message buffer
+ * @d: where it goes: a GET_HANDLER dump (the whole entry: state, load
+ *     and counters), or the notifications HANDLER_ATTACH and
+ *     HANDLER_DETACH (the name and who is attached under it)
+ * @obj: a struct mvmm_nl_handler
+ *
+ * Return: 0, or -EMSGSIZE.
+ */
+int mvmm_nl_handler_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+			 const void *obj)
 {
+	bool full = d->cmd == MVMM_CMD_GET_HANDLER;
+	const struct mvmm_nl_handler *h = obj;
+	const struct mvmm_hinfo *in = &h->info;
 	struct nlattr *nest;
 	int i;
 
 	nest = nla_nest_start(skb, MVMM_A_HANDLER);
 	if (!nest ||
-	    nla_put_string(skb, MVMM_A_HANDLER_NAME, s->name) ||
-	    nla_put_u32(skb, MVMM_A_HANDLER_ID, s->id) ||
-	    nla_put_u8(skb, MVMM_A_HANDLER_ATTACHED, info->attached) ||
-	    mvmm_nl_put_user(skb, info) ||
-	    mvmm_nl_put_load(skb, li, info))
-		goto err_cancel;
-	for (i = 0; i < __MVMM_HSTAT_MAX; i++)
-		if (nla_put_u64_64bit(skb, mvmm_hstat_attr[i],
-				      mvmm_hstat_read(s, i),
-				      MVMM_A_HANDLER_PAD))
-			goto err_cancel;
+	    nla_put_string(skb, MVMM_A_HANDLER_NAME, h->s->name) ||
+	    nla_put_u32(skb, MVMM_A_HANDLER_ID, h->s->id) ||
+	    (full && nla_put_u8(skb, MVMM_A_HANDLER_ATTACHED, in->attached)))
+		return -EMSGSIZE;
+	if (in->user &&
+	    (nla_put_flag(skb, MVMM_A_HANDLER_USER) ||
+	     nla_put_u32(skb, MVMM_A_HANDLER_PID, in->pid) ||
+	     nla_put_u32(skb, MVMM_A_HANDLER_VM_ID, in->vm_id) ||
+	     (full && nla_put_u32(skb, MVMM_A_HANDLER_OUTSTANDING,
+				  in->outstanding))))
+		return -EMSGSIZE;
+	if (full) {
+		if (mvmm_nl_put_load(skb, &h->li, in))
+			return -EMSGSIZE;
+		for (i = 0; i < __MVMM_HSTAT_MAX; i++)
+			if (nla_put_u64_64bit(skb, mvmm_hstat_attr[i],
+					      mvmm_hstat_read(h->s, i),
+					      MVMM_A_HANDLER_PAD))
+				return -EMSGSIZE;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
-
-err_cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
 }
 
 /*
  * cb->args[0]: the index of the next name to send, cb->args[2] the next
- * entry of that name (mvmm_hslot_entry()); cb->args[1]: the sender may
- * (mvmm_nl_dump_admin()). Handlers show the pids, command names and CPU
- * time of the processes attached: CAP_NET_ADMIN only.
+ * entry of that name (mvmm_hslot_entry()).
+ */
+static bool mvmm_nl_handler_next(struct netlink_callback *cb, void *obj)
+{
+	struct mvmm_nl_handler *h = obj;
+
+	for (; cb->args[0] < MVMM_MAX_HANDLERS; cb->args[0]++, cb->args[2] = 0) {
+		h->pos = cb->args[2];
+		h->s = mvmm_hslot_entry(cb->args[0], &h->pos, &h->info, &h->li);
+		if (h->s)
+			return true;
+	}
+	return false;
+}
+
+static void mvmm_nl_handler_sent(struct netlink_callback *cb, const void *obj)
+{
+	const struct mvmm_nl_handler *h = obj;
+
+	cb->args[2] = h->pos;
+}
+
+static const struct mvmm_nl_dump_ops mvmm_nl_handler_dump_ops = {
+	.next = mvmm_nl_handler_next,
+	.fill = mvmm_nl_handler_fill,
+	.sent = mvmm_nl_handler_sent,
+};
+
+/*
+ * cb->args[1]: the sender may (mvmm_nl_dump_admin()). Handlers show the
+ * pids, command names and CPU time of the processes attached:
+ * CAP_NET_ADMIN only.
  */
 int mvmm_nl_get_handler_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb)
 {
-	struct mvmm_hload_info li;
-	struct mvmm_hinfo info;
-	unsigned long pos;
-	struct mvmm_hslot *s;
+	struct mvmm_nl_handler h;
 	int ret, idx;
-	void *hdr;
 
 	ret = mvmm_nl_dump_admin(cb, 1);
 	if (ret)
@@ -115,26 +143,7 @@ int mvmm_nl_get_handler_dumpit(struct sk_buff *skb,
 
 	/* Keeps each slot valid while we copy it: it may be reclaimed. */
 	idx = mvmm_exit_read_lock();
-	for (; cb->args[0] < MVMM_MAX_HANDLERS; cb->args[0]++, cb->args[2] = 0) {
-		for (;;) {
-			pos = cb->args[2];
-			s = mvmm_hslot_entry(cb->args[0], &pos, &info, &li);
-			if (!s)
-				break;
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &mvmm_genl_family,
-					  NLM_F_MULTI, MVMM_CMD_GET_HANDLER);
-			if (!hdr)
-				goto out;
-			if (mvmm_nl_put_handler(skb, s, &info, &li)) {
-				genlmsg_cancel(skb, hdr);
-				goto out;
-			}
-			genlmsg_end(skb, hdr);
-			cb->args[2] = pos;
-		}
-	}
-out:
+	ret = mvmm_nl_dump_each(skb, cb, &mvmm_nl_handler_dump_ops, &h);
 	mvmm_exit_read_unlock(idx);
-	return skb->len;
+	return ret;
 }

@@ -46,9 +46,7 @@ const struct genl_multicast_group mvmm_nl_mcgrps[1] = {
 struct mvmm_ntf_vm {
 	struct list_head node;
 	u8 cmd;
-	u32 id;
-	pid_t pid;
-	char comm[TASK_COMM_LEN];
+	struct mvmm_vm_ident who;
 };
 
 /* Protects the queue, its length, mvmm_ntf_lost and mvmm_ntf_on. */
@@ -81,49 +79,21 @@ static void mvmm_ntf_report_loss(void)
 		     -ENOBUFS);
 }
 
-static struct sk_buff *mvmm_ntf_new(u8 cmd, void **hdr)
+/* Send the message @fill makes of @obj, or report its loss. */
+static void mvmm_ntf_send(u8 cmd, mvmm_nl_fill_t fill, const void *obj)
 {
+	struct mvmm_nl_dest d = { .cmd = cmd };
 	struct sk_buff *skb;
 
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &mvmm_genl_family, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-/* Send a message that filled up fine, or report its loss. */
-static void mvmm_ntf_send(struct sk_buff *skb, void *hdr, bool ok)
-{
-	if (!ok) {
+	if (!skb || mvmm_nl_msg(skb, &d, fill, obj)) {
 		nlmsg_free(skb);
 		mvmm_ntf_report_loss();
 		return;
 	}
-	genlmsg_end(skb, hdr);
 	/* -ESRCH: the last listener left meanwhile. */
 	genlmsg_multicast(&mvmm_genl_family, skb, 0, MVMM_NL_GRP_EVENTS,
 			  GFP_KERNEL);
-}
-
-static void mvmm_ntf_send_vm(const struct mvmm_ntf_vm *v)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = mvmm_ntf_new(v->cmd, &hdr);
-	if (!skb) {
-		mvmm_ntf_report_loss();
-		return;
-	}
-	mvmm_ntf_send(skb, hdr,
-		      !nla_put_u32(skb, MVMM_A_VM_ID, v->id) &&
-		      !nla_put_u32(skb, MVMM_A_VM_PID, v->pid) &&
-		      !nla_put_string(skb, MVMM_A_VM_COMM, v->comm));
 }
 
 /* Send every queued VM notification, oldest first. */
@@ -149,7 +119,7 @@ static void mvmm_ntf_drain(void)
 			mvmm_ntf_report_loss();
 		if (!v)
 			break;
-		mvmm_ntf_send_vm(v);
+		mvmm_ntf_send(v->cmd, mvmm_nl_vm_fill, &v->who);
 		kfree(v);
 	}
 }
@@ -177,9 +147,9 @@ static void mvmm_nl_notify_vm(u8 cmd, const struct mvmm_vm *vm)
 	v = kmalloc(sizeof(*v), GFP_ATOMIC);
 	if (v) {
 		v->cmd = cmd;
-		v->id = vm->id;
-		v->pid = vm->pid;
-		memcpy(v->comm, vm->comm, sizeof(v->comm));
+		v->who.id = vm->id;
+		v->who.pid = vm->pid;
+		memcpy(v->who.comm, vm->comm, sizeof(v->who.comm));
 	}
 
 	spin_lock_irqsave(&mvmm_ntf_lock, flags);
@@ -199,50 +169,28 @@ static void mvmm_nl_notify_vm(u8 cmd, const struct mvmm_vm *vm)
 		kfree(v);
 }
 
+/* Send a notification after those queued, in order with the others. */
+static void mvmm_ntf_send_next(u8 cmd, mvmm_nl_fill_t fill, const void *obj)
+{
+	mutex_lock(&mvmm_ntf_send_mutex);
+	mvmm_ntf_drain();
+	mvmm_ntf_send(cmd, fill, obj);
+	mutex_unlock(&mvmm_ntf_send_mutex);
+}
+
 void mvmm_nl_rule_changed(u8 cmd, u32 vm_id, const struct mvmm_rule *r)
 {
-	struct sk_buff *skb;
-	void *hdr;
+	struct mvmm_nl_rule nr = { .vm_id = vm_id, .r = r };
 
 	if (unlikely(!atomic_inc_return(&mvmm_rules_gen)))
 		atomic_inc(&mvmm_rules_gen);
-	if (!mvmm_nl_listening())
-		return;
-
-	mutex_lock(&mvmm_ntf_send_mutex);
-	mvmm_ntf_drain();
-	skb = mvmm_ntf_new(cmd, &hdr);
-	if (skb)
-		mvmm_ntf_send(skb, hdr, !mvmm_nl_put_table(skb, vm_id) &&
-			      (!r || !mvmm_nl_put_rule(skb, r)));
-	else
-		mvmm_ntf_report_loss();
-	mutex_unlock(&mvmm_ntf_send_mutex);
+	if (mvmm_nl_listening())
+		mvmm_ntf_send_next(cmd, mvmm_nl_rule_fill, &nr);
 }
 
 u32 mvmm_nl_rules_gen(void)
 {
 	return atomic_read(&mvmm_rules_gen);
-}
-
-static int mvmm_ntf_put_handler(struct sk_buff *skb,
-				const struct mvmm_hslot *s,
-				const struct mvmm_hinfo *info)
-{
-	struct nlattr *nest;
-
-	nest = nla_nest_start(skb, MVMM_A_HANDLER);
-	if (!nest ||
-	    nla_put_string(skb, MVMM_A_HANDLER_NAME, s->name) ||
-	    nla_put_u32(skb, MVMM_A_HANDLER_ID, s->id))
-		return -EMSGSIZE;
-	if (info->user &&
-	    (nla_put_flag(skb, MVMM_A_HANDLER_USER) ||
-	     nla_put_u32(skb, MVMM_A_HANDLER_PID, info->pid) ||
-	     nla_put_u32(skb, MVMM_A_HANDLER_VM_ID, info->vm_id)))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
 }
 
 /*
@@ -252,20 +200,13 @@ static int mvmm_ntf_put_handler(struct sk_buff *skb,
 static void mvmm_nl_notify_handler(u8 cmd, const struct mvmm_hslot *s,
 				   const struct mvmm_hinfo *info)
 {
-	struct sk_buff *skb;
-	void *hdr;
+	struct mvmm_nl_handler h = {
+		.s = s,
+		.info = *info,
+	};
 
-	if (!mvmm_nl_listening())
-		return;
-
-	mutex_lock(&mvmm_ntf_send_mutex);
-	mvmm_ntf_drain();
-	skb = mvmm_ntf_new(cmd, &hdr);
-	if (skb)
-		mvmm_ntf_send(skb, hdr, !mvmm_ntf_put_handler(skb, s, info));
-	else
-		mvmm_ntf_report_loss();
-	mutex_unlock(&mvmm_ntf_send_mutex);
+	if (mvmm_nl_listening())
+		mvmm_ntf_send_next(cmd, mvmm_nl_handler_fill, &h);
 }
 
 static int mvmm_ntf_vm_event(struct notifier_block *nb, unsigned long ev,

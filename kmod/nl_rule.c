@@ -461,7 +461,7 @@ void mvmm_nl_edit_error(struct genl_info *info, int ret,
 	}
 }
 
-int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
+static int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
 {
 	char target[MVMM_HANDLER_NAME_LEN] = "main";
 	struct nlattr *nest;
@@ -490,41 +490,24 @@ int mvmm_nl_put_rule(struct sk_buff *skb, const struct mvmm_rule *r)
 	return 0;
 }
 
-int mvmm_nl_put_table(struct sk_buff *skb, u32 vm_id)
+/**
+ * mvmm_nl_rule_fill() - the attributes of a message about a table's rule
+ * @skb: the message buffer
+ * @d: where it goes: the reply to RULE_ADD, a GET_RULE dump, or the
+ *     notification of a rule command or an apply
+ * @obj: a struct mvmm_nl_rule; a NULL rule leaves MVMM_A_RULE out
+ *
+ * Return: 0, or -EMSGSIZE.
+ */
+int mvmm_nl_rule_fill(struct sk_buff *skb, const struct mvmm_nl_dest *d,
+		      const void *obj)
 {
-	return vm_id ? nla_put_u32(skb, MVMM_A_VM_ID, vm_id) :
-		       nla_put_flag(skb, MVMM_A_DEFAULT);
-}
+	const struct mvmm_nl_rule *nr = obj;
 
-static int mvmm_nl_rule_reply(struct genl_info *info, u32 vm_id,
-			      const struct mvmm_rule *r)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &mvmm_genl_family, 0,
-				info->genlhdr->cmd);
-	if (!hdr || mvmm_nl_put_table(msg, vm_id) || mvmm_nl_put_rule(msg, r)) {
-		nlmsg_free(msg);
+	if (nr->vm_id ? nla_put_u32(skb, MVMM_A_VM_ID, nr->vm_id) :
+			nla_put_flag(skb, MVMM_A_DEFAULT))
 		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-}
-
-/* Every change: the sender's capability, then the table it names. */
-static int mvmm_nl_change_begin(struct sk_buff *skb, struct genl_info *info,
-				u32 *vm_id)
-{
-	int ret;
-
-	ret = mvmm_nl_admin(skb, info->extack);
-	if (ret)
-		return ret;
-	return mvmm_nl_table(info->attrs, info->extack, vm_id);
+	return nr->r ? mvmm_nl_put_rule(skb, nr->r) : 0;
 }
 
 /* Apply @e to table @vm_id; an add replies with the rule as stored. */
@@ -544,8 +527,11 @@ static int mvmm_nl_change_commit(struct genl_info *info, u32 vm_id,
 	/* The rule as stored (add, replace) or as it was (del). */
 	mvmm_nl_rule_changed(info->genlhdr->cmd, vm_id,
 			     e->apply == mvmm_edit_flush ? NULL : &e->rule);
-	if (e->apply == mvmm_edit_add)
-		return mvmm_nl_rule_reply(info, vm_id, &e->rule);
+	if (e->apply == mvmm_edit_add) {
+		struct mvmm_nl_rule nr = { .vm_id = vm_id, .r = &e->rule };
+
+		return mvmm_nl_reply(info, mvmm_nl_rule_fill, &nr);
+	}
 	return 0;
 }
 
@@ -561,7 +547,7 @@ static int mvmm_nl_rule_set(struct sk_buff *skb, struct genl_info *info,
 	u32 vm_id;
 	int ret;
 
-	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	ret = mvmm_nl_table(info->attrs, info->extack, &vm_id);
 	if (ret)
 		return ret;
 	ret = mvmm_nl_parse_rule(info->attrs[MVMM_A_RULE], need_id, &e.rule,
@@ -591,7 +577,7 @@ int mvmm_nl_rule_del_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 vm_id;
 	int ret;
 
-	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	ret = mvmm_nl_table(info->attrs, info->extack, &vm_id);
 	if (ret)
 		return ret;
 	ret = mvmm_nl_parse_rule_id(info->attrs[MVMM_A_RULE], &e.rule,
@@ -608,7 +594,7 @@ int mvmm_nl_rule_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 vm_id;
 	int ret;
 
-	ret = mvmm_nl_change_begin(skb, info, &vm_id);
+	ret = mvmm_nl_table(info->attrs, info->extack, &vm_id);
 	if (ret)
 		return ret;
 	/* Refused, not ignored: the sender may think it flushes one rule. */
@@ -635,6 +621,44 @@ static int mvmm_nl_may_read_table(struct netlink_callback *cb, u32 vm_id)
 	return mvmm_vm_shown(vm_id, &v) ? 0 : -ENOENT;
 }
 
+/* A rule dump: the table and the rule found at the cursor. */
+struct mvmm_nl_rule_dump {
+	struct mvmm_nl_rule nr;
+	struct mvmm_policy *p;
+};
+
+/* cb->args[1]: id of the last rule sent. */
+static bool mvmm_nl_rule_next(struct netlink_callback *cb, void *obj)
+{
+	struct mvmm_nl_rule_dump *rd = obj;
+
+	/* Resuming after the last id sent is a binary search by id. */
+	rd->nr.r = rd->p ? mvmm_policy_next(&rd->p->b, cb->args[1]) : NULL;
+	return rd->nr.r;
+}
+
+static int mvmm_nl_rule_dump_fill(struct sk_buff *skb,
+				  const struct mvmm_nl_dest *d,
+				  const void *obj)
+{
+	const struct mvmm_nl_rule_dump *rd = obj;
+
+	return mvmm_nl_rule_fill(skb, d, &rd->nr);
+}
+
+static void mvmm_nl_rule_sent(struct netlink_callback *cb, const void *obj)
+{
+	const struct mvmm_nl_rule_dump *rd = obj;
+
+	cb->args[1] = rd->nr.r->id;
+}
+
+static const struct mvmm_nl_dump_ops mvmm_nl_rule_dump_ops = {
+	.next = mvmm_nl_rule_next,
+	.fill = mvmm_nl_rule_dump_fill,
+	.sent = mvmm_nl_rule_sent,
+};
+
 /*
  * cb->args[0]: table (VM id, 0 default) + 1, set by the first call;
  * cb->args[1]: id of the last rule sent.
@@ -642,10 +666,8 @@ static int mvmm_nl_may_read_table(struct netlink_callback *cb, u32 vm_id)
 int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlattr **attrs = mvmm_genl_dump_attrs(cb);
-	const struct mvmm_rule *r;
-	struct mvmm_policy *p;
+	struct mvmm_nl_rule_dump rd;
 	u32 vm_id;
-	void *hdr;
 	int ret;
 
 	if (!cb->args[0]) {
@@ -658,10 +680,11 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			return ret;
 		cb->args[0] = vm_id + 1;
 	}
-	vm_id = cb->args[0] - 1;
+	rd.nr.vm_id = cb->args[0] - 1;
 
-	p = vm_id ? mvmm_vm_policy_ref(vm_id) : mvmm_default_policy_get();
-	if (IS_ERR(p))
+	rd.p = rd.nr.vm_id ? mvmm_vm_policy_ref(rd.nr.vm_id) :
+			     mvmm_default_policy_get();
+	if (IS_ERR(rd.p))
 		goto no_vm;
 	/*
 	 * Rule changes and dumps both run under the genl lock: a change
@@ -671,29 +694,9 @@ int mvmm_nl_get_rule_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	 * differs from the part before: NLM_F_DUMP_INTR.
 	 */
 	cb->seq = mvmm_nl_rules_gen();
-	ret = 0;
-	/* Resuming after the last id sent is a binary search by id. */
-	while (p && (r = mvmm_policy_next(&p->b, cb->args[1]))) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &mvmm_genl_family,
-				  NLM_F_MULTI, MVMM_CMD_GET_RULE);
-		if (!hdr) {
-			ret = -EMSGSIZE;
-			break;
-		}
-		genl_dump_check_consistent(cb, hdr);
-		if (mvmm_nl_put_table(skb, vm_id) || mvmm_nl_put_rule(skb, r)) {
-			genlmsg_cancel(skb, hdr);
-			ret = -EMSGSIZE;
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[1] = r->id;
-	}
-	mvmm_policy_put(p);
-	if (ret == -EMSGSIZE && skb->len)
-		ret = 0;
-	return ret ?: skb->len;
+	ret = mvmm_nl_dump_each(skb, cb, &mvmm_nl_rule_dump_ops, &rd);
+	mvmm_policy_put(rd.p);
+	return ret;
 
 no_vm:
 	NL_SET_ERR_MSG_ATTR(cb->extack, attrs[MVMM_A_VM_ID],

@@ -496,9 +496,9 @@ int mvmm_vm_snapshot(u32 id, bool exact, const struct mvmm_vm_viewer *v,
 		if ((exact ? vm->id != id : vm->id <= id) ||
 		    !mvmm_vm_shown_to(vm, v))
 			continue;
-		snap->id = vm->id;
-		snap->pid = vm->pid;
-		memcpy(snap->comm, vm->comm, sizeof(snap->comm));
+		snap->who.id = vm->id;
+		snap->who.pid = vm->pid;
+		memcpy(snap->who.comm, vm->comm, sizeof(snap->who.comm));
 		snap->vcpus = atomic_read(&vm->kvm->online_vcpus);
 		snap->age_ms = div_u64(ktime_get_ns() - vm->first_seen_ns,
 				       NSEC_PER_MSEC);

@@ -123,11 +123,16 @@ struct mvmm_vcpu {
 	u64 routes;
 };
 
-/* What netlink reports about one VM: a consistent copy, no live pointers. */
-struct mvmm_vm_snap {
+/* Who a VM is: what every netlink message about it carries. */
+struct mvmm_vm_ident {
 	u32 id;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
+};
+
+/* What netlink reports about one VM: a consistent copy, no live pointers. */
+struct mvmm_vm_snap {
+	struct mvmm_vm_ident who;
 	u32 vcpus;
 	u64 age_ms;
 	u64 exits[__MVMM_EV_MAX];

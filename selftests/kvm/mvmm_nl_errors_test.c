@@ -345,6 +345,12 @@ static const struct ecase cases[] = {
 	  .err = -EINVAL, .msg = E_UNKNOWN, .blame = B_EXTRA },
 	{ "VM_PID in a rule request", GOOD_ADD, .extra_top = MVMM_A_VM_PID,
 	  .err = -EINVAL, .msg = "Unsupported attribute", .blame = B_EXTRA },
+	/* Each command has its own policy: what another command takes is refused. */
+	{ "OP in a rule request", GOOD_ADD, .extra_top = MVMM_A_OP,
+	  .err = -EINVAL, .msg = "Unsupported attribute", .blame = B_EXTRA },
+	{ "GROUP in a GET_VM doit", .cmd = MVMM_CMD_GET_VM, .no_rule = true,
+	  .extra_top = MVMM_A_GROUP,
+	  .err = -EINVAL, .msg = "Unsupported attribute", .blame = B_EXTRA },
 
 	/* Missing attributes */
 	{ "add without RULE", GOOD_ADD, .no_rule = true,

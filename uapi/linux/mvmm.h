@@ -325,7 +325,10 @@
  * HITS is ignored on input, so that a dumped rule can be sent back.
  *
  * Errors come back as netlink error messages with an extended ACK whose
- * message names the offending attribute.
+ * message names the offending attribute. Each command has its own
+ * attribute policy: a top-level attribute it does not take is refused
+ * (EINVAL, "Unsupported attribute"; above MVMM_A_MAX, "Unknown attribute
+ * type").
  *
  * Dump consistency: MVMM_CMD_GET_RULE dumps that span several messages
  * carry NLM_F_DUMP_INTR (on a rule message or on NLMSG_DONE) when any
