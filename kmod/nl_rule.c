@@ -12,6 +12,7 @@
 #include "handler.h"
 #include "netlink.h"
 #include "nl_notify.h"
+#include "policy_txn.h"
 #include "table.h"
 #include "vm.h"
 
@@ -358,6 +359,16 @@ static int mvmm_nl_parse_rule_id(struct nlattr *nest, struct mvmm_rule *r,
 	return 0;
 }
 
+/* One edit of a builder; returns 0 or a -errno, filling @err. */
+struct mvmm_policy_edit {
+	int (*apply)(struct mvmm_policy_builder *b,
+		     struct mvmm_policy_edit *e, struct mvmm_policy_err *err);
+	struct mvmm_rule rule;	/* add/replace: the rule, id: delete */
+	u32 new_id;		/* add: the id the rule got */
+	/* The request's answers: delete holds that of the rule it removes. */
+	struct mvmm_answer_hold *hold;
+};
+
 static int mvmm_edit_add(struct mvmm_policy_builder *b,
 			 struct mvmm_policy_edit *e,
 			 struct mvmm_policy_err *err)
@@ -404,26 +415,21 @@ static int mvmm_edit_flush(struct mvmm_policy_builder *b,
 	return 0;
 }
 
-/* Apply @e to the table named by @vm_id (0: default). */
+/* Apply @e to the table named by @vm_id (0: default), in a transaction. */
 static int mvmm_nl_edit(u32 vm_id, struct mvmm_policy_edit *e,
 			struct mvmm_policy_err *err)
 {
-	struct mvmm_policy *old, *new;
+	struct mvmm_policy_builder *b;
+	struct mvmm_policy_txn t;
 	int ret;
 
-	mutex_lock(&mvmm_policy_mutex);
-	if (vm_id) {
-		ret = mvmm_vm_policy_edit(vm_id, e, err);
-		goto out;
-	}
-	old = mvmm_default_policy_get();
-	new = mvmm_policy_derive(old, e, err);
-	mvmm_policy_put(old);
-	ret = PTR_ERR_OR_ZERO(new);
+	mvmm_policy_txn_begin(&t);
+	ret = mvmm_policy_txn_stage(&t, vm_id, &b);
 	if (!ret)
-		mvmm_default_policy_set(new);
-out:
-	mutex_unlock(&mvmm_policy_mutex);
+		ret = e->apply(b, e, err);
+	if (!ret)
+		ret = mvmm_policy_txn_commit(&t, err);
+	mvmm_policy_txn_end(&t);
 	return ret;
 }
 

@@ -124,39 +124,6 @@ int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err)
 	return 0;
 }
 
-struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
-				       struct mvmm_policy_edit *e,
-				       struct mvmm_policy_err *err)
-{
-	struct mvmm_policy *p;
-	int ret;
-
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return ERR_PTR(-ENOMEM);
-	refcount_set(&p->ref, 1);
-	mvmm_policy_init(&p->b, 0);
-	if (old) {
-		ret = mvmm_policy_copy(&p->b, &old->b);
-		if (ret)
-			goto err_free;
-	}
-	ret = e->apply(&p->b, e, err);
-	if (ret)
-		goto err_free;
-	ret = mvmm_policy_activate(p, err);
-	if (ret) {
-		mvmm_policy_put(p);
-		return ERR_PTR(ret);
-	}
-	return p;
-
-err_free:
-	mvmm_policy_destroy(&p->b);
-	kfree(p);
-	return ERR_PTR(ret);
-}
-
 struct mvmm_policy *mvmm_default_policy_get(void)
 {
 	struct mvmm_policy *p;

@@ -9,8 +9,8 @@
 /*
  * A published policy: a builder (for edits and dumps) and its compiled
  * table (for the exit path), immutable once published. VMs and the
- * default slot share policies by reference; an edit derives a new policy
- * and swaps the pointer. Readers run under the exit SRCU, so a policy is
+ * default slot share policies by reference; a writer stages a copy and
+ * swaps the pointer (policy_txn.h). Readers run under the exit SRCU, so a policy is
  * freed only after an exit-SRCU grace period.
  */
 struct mvmm_policy {
@@ -31,23 +31,6 @@ struct mvmm_policy {
 	/* Its rules' handler names are pinned (handler.h) until then too. */
 	bool names_held;
 };
-
-struct mvmm_answer_hold;
-
-/* One edit of a builder; returns 0 or a -errno, filling @err. */
-struct mvmm_policy_edit {
-	int (*apply)(struct mvmm_policy_builder *b,
-		     struct mvmm_policy_edit *e, struct mvmm_policy_err *err);
-	struct mvmm_rule rule;	/* add/replace: the rule, id: delete */
-	u32 new_id;		/* add: the id the rule got */
-	/* The request's answers: delete holds that of the rule it removes. */
-	struct mvmm_answer_hold *hold;
-};
-
-/* A new policy: @old (may be NULL) with @e applied, or an ERR_PTR. */
-struct mvmm_policy *mvmm_policy_derive(const struct mvmm_policy *old,
-				       struct mvmm_policy_edit *e,
-				       struct mvmm_policy_err *err);
 
 /*
  * Make @p (its builder complete) usable on the exit path: compile it,
@@ -73,7 +56,7 @@ struct mvmm_policy *mvmm_default_policy_get(void);
 void mvmm_default_policy_set(struct mvmm_policy *p);
 void mvmm_default_policy_exit(void);
 
-/* Serializes every policy writer (netlink). */
+/* Serializes every policy writer (policy_txn.c). */
 extern struct mutex mvmm_policy_mutex;
 
 #endif /* _MVMM_TABLE_H */

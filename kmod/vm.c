@@ -339,36 +339,6 @@ static void mvmm_vms_free_irq_srcs(void)
 	} while (kvm);
 }
 
-int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
-			struct mvmm_policy_err *err)
-{
-	struct mvmm_policy *old, *new;
-	struct mvmm_vm *vm;
-
-	lockdep_assert_held(&mvmm_policy_mutex);
-	old = mvmm_vm_policy_ref(id);
-	if (IS_ERR(old))
-		return -ESRCH;
-
-	/* Compiling may sleep: not under the spinlock. */
-	new = mvmm_policy_derive(old, e, err);
-	if (IS_ERR(new)) {
-		mvmm_policy_put(old);
-		return PTR_ERR(new);
-	}
-
-	/* The VM may have been destroyed meanwhile. */
-	spin_lock(&mvmm_vm_lock);
-	vm = mvmm_vm_by_id(id);
-	if (vm)
-		new = mvmm_vm_publish(vm, new);
-	spin_unlock(&mvmm_vm_lock);
-	/* @new is now the replaced policy (== @old), or unused. */
-	mvmm_policy_put(new);
-	mvmm_policy_put(old);
-	return vm ? 0 : -ESRCH;
-}
-
 void mvmm_vm_policy_set(u32 id, struct mvmm_policy *p)
 {
 	struct mvmm_vm *vm;

@@ -11,7 +11,6 @@
 #include "core/policy.h"
 
 struct mvmm_policy;
-struct mvmm_policy_edit;
 struct mvmm_policy_err;
 
 /* Per CPU, per event type. */
@@ -225,13 +224,6 @@ static inline void mvmm_vm_count(struct mvmm_vm *vm, unsigned int type,
  */
 void mvmm_vm_count_routed(struct mvmm_vm *vm, const struct mvmm_event *ev,
 			  bool done);
-
-/*
- * Apply @e to VM @id's policy (under mvmm_policy_mutex). 0, -ESRCH (no
- * such VM: -ENOENT is the edit's "no such rule") or the edit's error.
- */
-int mvmm_vm_policy_edit(u32 id, struct mvmm_policy_edit *e,
-			struct mvmm_policy_err *err);
 
 /*
  * Publish @p as VM @id's policy (under mvmm_policy_mutex), taking over the
