@@ -110,12 +110,15 @@ static int mvmm_irq_send_msi(struct kvm *kvm, const struct mvmm_msi *m)
  * the VMM emulates. Such a VMM keeps an MSI route per IOAPIC pin in
  * KVM's table, the message the pin's redirection entry would send, so
  * that irqfds reach the guest without it (QEMU's
- * ioapic_update_kvm_routes(), cloud-hypervisor and Firecracker alike).
+ * ioapic_update_kvm_routes(); other VMMs may differ).
  * A raise sends that message: an edge. A lowering sends nothing, and
  * there is no level: the VMM's IOAPIC never sees the line, so neither
  * remote IRR nor a re-fire after EOI exists for it. A route that is not
  * a valid LAPIC message (a pin the VMM has not set up yet: QEMU leaves
  * address and data 0; a vector below 16) is treated as a masked pin.
+ * KVM does not see the VMM's IOAPIC mask: QEMU leaves a pin's route as
+ * it was when the guest masks the pin, so a raise then still sends the
+ * last unmasked message.
  * The status is KVM_IRQ_LINE_STATUS's: > 0 delivered (or lowered), < 0
  * masked or not delivered.
  */

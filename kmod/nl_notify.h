@@ -32,7 +32,8 @@ void mvmm_nl_notify_stop(void);
  * A rule command changed table @vm_id (0: default): bump the generation
  * that dumps check, and tell the listeners. @cmd is the MVMM_CMD_RULE_*
  * command; @r the rule as stored (add, replace), as it was (del), or NULL
- * (flush). Process context, under the genl lock (every doit).
+ * (flush). Process context, under the genl lock (every doit); RULE_APPLY
+ * also under mvmm_policy_mutex, within its transaction.
  */
 void mvmm_nl_rule_changed(u8 cmd, u32 vm_id, const struct mvmm_rule *r);
 

@@ -1126,7 +1126,10 @@ struct mvmm_ustats {
  *   does, for irqfds): a raise sends it, an edge; a lowering sends
  *   nothing, and a line held high does not fire again after EOI (the
  *   VMM's IOAPIC never sees it); a route that is no valid LAPIC message
- *   yet (a pin not set up) counts as masked. No IRQ source id is taken.
+ *   yet (a pin not set up) counts as masked. KVM does not see the
+ *   VMM's mask bit: QEMU leaves a pin's route as it was when the guest
+ *   masks it, so raise only while the guest's driver uses the line.
+ *   No IRQ source id is taken.
  *   A VM without an in-kernel irqchip gets ENXIO. @status (out): what KVM_IRQ_LINE_STATUS
  *   reports: > 0 delivered (or the line lowered), 0 coalesced (the
  *   line's interrupt still pending), < 0 masked or not delivered.
