@@ -133,14 +133,36 @@ static int com2_present(void)
 	return inb(COM2_SCR) == 0xa5;
 }
 
+/*
+ * Spin for @ms milliseconds on CLOCK_MONOTONIC (kvmclock, read without
+ * a system call), not sleep: a wait that needs no timer interrupt, so
+ * that a guest whose timers stall under a loaded nested rig still
+ * reports what it sees.
+ */
+static void spin_ms(int ms)
+{
+	double end = now() + ms / 1000.0;
+
+	while (now() < end)
+		__asm__ volatile("pause");
+}
+
+/* Wait until COM2 is there (@present) or not; say so every 10 s. */
 static int wait_com2(int present, int seconds)
 {
-	double end = now() + seconds;
+	double start = now(), next = start + 10;
+	long polls = 0;
 
 	while (com2_present() != present) {
-		if (now() > end)
+		polls++;
+		if (now() > start + seconds)
 			return -1;
-		usleep(100 * 1000);
+		if (now() > next) {
+			say("COM2: still %s after %.0f s, %ld polls",
+			    present ? "away" : "there", now() - start, polls);
+			next += 10;
+		}
+		spin_ms(100);
 	}
 	return 0;
 }
