@@ -93,7 +93,7 @@ static int mvmm_attach_check(const struct mvmm_attach *a)
 /*
  * The VM behind @fd: its mvmm id and vCPU limit. Holding the file (in
  * @vmf, on success: fdput() it) keeps the VM, and so its mvmm entry,
- * alive until the attach is published.
+ * alive until its handler is registered.
  */
 static int mvmm_attach_vm(int fd, struct fd *vmf, u32 *vm_id, u32 *nr_slots)
 {
@@ -156,12 +156,13 @@ static long mvmm_chardev_attach(struct file *file, void __user *argp)
 		ret = PTR_ERR(u);
 		goto err_vm;
 	}
-	h = mvmm_handler_register_user(a.name, vm_id, u);
+	/* Still holding the VM file: its end cannot go unnoticed. */
+	h = mvmm_handler_register_backend(a.name, &mvmm_usersec_backend,
+					  vm_id, u);
 	if (IS_ERR(h)) {
 		ret = PTR_ERR(h);
 		goto err_usersec;
 	}
-	mvmm_usersec_set_handler(u, h);
 
 	a.vm_id = vm_id;
 	a.nr_slots = nr_slots;
@@ -172,8 +173,6 @@ static long mvmm_chardev_attach(struct file *file, void __user *argp)
 	}
 	f->h = h;
 	f->vm_id = vm_id;
-	/* Still holding the VM file: its end cannot have been missed. */
-	mvmm_usersec_publish(u);
 	fdput(vmf);
 	/* Readers of f->u see a complete attach. */
 	smp_store_release(&f->u, u);

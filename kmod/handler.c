@@ -17,7 +17,6 @@
 #include "handler.h"
 #include "ksyms.h"
 #include "obj_events.h"
-#include "user_secondary.h"
 #include "vm.h"
 
 /*
@@ -245,7 +244,7 @@ static int mvmm_handler_place(struct mvmm_hslot *s, struct mvmm_handler *h,
 	lockdep_assert_held(&mvmm_handlers_mutex);
 	if (rcu_access_pointer(s->live))
 		return -EBUSY;
-	if (!h->usersec) {
+	if (!h->backend->user) {
 		/*
 		 * A kernel handler serves every VM, before any userspace
 		 * one: a name a module registers is the module's, whoever
@@ -260,13 +259,12 @@ static int mvmm_handler_place(struct mvmm_hslot *s, struct mvmm_handler *h,
 	return xa_insert(&s->users, h->vm_id, h, GFP_KERNEL);
 }
 
-static struct mvmm_handler *mvmm_handler_add(const char *name,
-					     const struct mvmm_handler_ops *ops,
-					     struct mvmm_usersec *usersec, u32 vm_id,
-					     void *priv)
+static struct mvmm_handler *
+mvmm_handler_add(const char *name, const struct mvmm_backend *backend,
+		 const struct mvmm_handler_ops *ops, u32 vm_id, void *priv)
 {
 	/* Kernel modules and administrators may take any name left. */
-	bool admin = !usersec || capable(CAP_NET_ADMIN);
+	bool admin = !backend->user || capable(CAP_NET_ADMIN);
 	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
 	int ret;
@@ -289,12 +287,12 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 		goto err_free;
 	}
 	init_completion(&h->idle);
+	h->backend = backend;
 	h->ops = ops;
-	h->usersec = usersec;
 	h->vm_id = vm_id;
 	h->priv = priv;
 	/* Attach runs in the secondary's process: whose name, CPU time. */
-	if (usersec) {
+	if (backend->user) {
 		h->uid = current_uid();
 		h->tgid = get_task_pid(current, PIDTYPE_TGID);
 	}
@@ -310,7 +308,8 @@ static struct mvmm_handler *mvmm_handler_add(const char *name,
 	if (ret)
 		goto err_unlock;
 	mutex_unlock(&mvmm_handlers_mutex);
-	pr_info("handler %s registered%s\n", name, usersec ? " (userspace)" : "");
+	pr_info("handler %s registered%s\n", name,
+		backend->user ? " (userspace)" : "");
 	mvmm_handler_notify(MVMM_OBJ_HANDLER_ATTACH, h);
 	return h;
 
@@ -324,13 +323,35 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/*
+ * The kernel secondaries' backend. The vCPU's in_handle (set around every
+ * call, route.c) lets a handler unregister itself from inside ->handle().
+ */
+int mvmm_kernel_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
+		     const struct mvmm_request *req, struct mvmm_answer *ans,
+		     enum mvmm_wait how, u64 route)
+{
+	return h->ops->handle(h, req, ans);
+}
+
+static void mvmm_kernel_vm_gone(struct mvmm_handler *h, u32 vm_id)
+{
+	if (h->ops->vm_gone)
+		h->ops->vm_gone(h, vm_id);
+}
+
+const struct mvmm_backend mvmm_kernel_backend = {
+	.call = mvmm_kernel_call,
+	.vm_gone = mvmm_kernel_vm_gone,
+};
+
 struct mvmm_handler *mvmm_handler_register(const char *name,
 					   const struct mvmm_handler_ops *ops,
 					   void *priv)
 {
 	if (!ops || !ops->handle)
 		return ERR_PTR(-EINVAL);
-	return mvmm_handler_add(name, ops, NULL, 0, priv);
+	return mvmm_handler_add(name, &mvmm_kernel_backend, ops, 0, priv);
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_register);
 
@@ -358,7 +379,7 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	mutex_lock(&mvmm_handlers_mutex);
 	/* Who it was, for the notification. */
 	mvmm_handler_fill(h, &info);
-	if (h->usersec)
+	if (h->backend->user)
 		xa_erase(&s->users, h->vm_id);
 	else
 		RCU_INIT_POINTER(s->live, NULL);
@@ -373,7 +394,7 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	own = mvmm_handler_calling(h);
 	h->orphan = own;
 	/* Its code runs: the module is there to pin (see secondary.h). */
-	if (own)
+	if (own && h->ops)
 		__module_get(h->ops->owner);
 	percpu_ref_kill(&h->calls);
 	if (!own)
@@ -387,15 +408,24 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_unregister);
 
-struct mvmm_handler *mvmm_handler_register_user(const char *name, u32 vm_id,
-						struct mvmm_usersec *u)
+struct mvmm_handler *mvmm_handler_register_backend(const char *name,
+						   const struct mvmm_backend *backend,
+						   u32 vm_id, void *priv)
 {
-	return mvmm_handler_add(name, NULL, u, vm_id, NULL);
+	return mvmm_handler_add(name, backend, NULL, vm_id, priv);
+}
+
+/* Tell @h, if it can still be called, that VM @vm_id is gone. */
+static void mvmm_handler_vm_gone(struct mvmm_handler *h, u32 vm_id)
+{
+	if (!h || !h->backend->vm_gone || !percpu_ref_tryget_live(&h->calls))
+		return;
+	h->backend->vm_gone(h, vm_id);
+	mvmm_handler_put(h);
 }
 
 void mvmm_handlers_vm_gone(u32 vm_id)
 {
-	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
 	int idx;
 	u32 i;
@@ -404,13 +434,10 @@ void mvmm_handlers_vm_gone(u32 vm_id)
 	idx = mvmm_exit_read_lock();
 	for (i = 0; i < MVMM_MAX_HANDLERS; i++) {
 		s = mvmm_hslot_at(i);
-		h = s ? rcu_dereference_check(s->live, 1) : NULL;
-		if (!h || !percpu_ref_tryget_live(&h->calls))
+		if (!s)
 			continue;
-		/* Userspace secondaries learn it from their ring (user_secondary.c). */
-		if (h->ops->vm_gone)
-			h->ops->vm_gone(h, vm_id);
-		mvmm_handler_put(h);
+		mvmm_handler_vm_gone(rcu_dereference_check(s->live, 1), vm_id);
+		mvmm_handler_vm_gone(xa_load(&s->users, vm_id), vm_id);
 	}
 	mvmm_exit_read_unlock(idx);
 }
@@ -449,11 +476,10 @@ static void mvmm_handler_fill(struct mvmm_handler *h, struct mvmm_hinfo *info)
 	lockdep_assert_held(&mvmm_handlers_mutex);
 	memset(info, 0, sizeof(*info));
 	info->attached = true;
-	if (h->usersec) {
-		info->user = true;
-		mvmm_usersec_info(h->usersec, info);
-		mvmm_handler_cpu(h, info);
-	}
+	info->user = h->backend->user;
+	if (h->backend->info)
+		h->backend->info(h, info);
+	mvmm_handler_cpu(h, info);
 }
 
 void *mvmm_handler_priv(const struct mvmm_handler *h)

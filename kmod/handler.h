@@ -78,11 +78,58 @@ struct mvmm_hload {
 	u64 __percpu *hist;		/* [MVMM_HIST_BUCKETS] by log2 ns */
 };
 
-struct mvmm_usersec;
+struct kvm_vcpu;
+struct mvmm_handler;
+struct mvmm_hinfo;
+
+/* How a vCPU may wait for a handler's answer. */
+enum mvmm_wait {
+	/*
+	 * A signal returns to KVM_RUN and the exit recurs: at the exit, or
+	 * on an MMIO access whose instruction bus.c can leave undone.
+	 */
+	MVMM_WAIT_RESTARTABLE,
+	/* SIGKILL only: observe copies, string IO elements. */
+	MVMM_WAIT_KILLABLE,
+};
+
+/**
+ * struct mvmm_backend - how a handler serves the events routed to it
+ * @call: ask about @req and wait for the answer. 0: @ans holds it
+ *	(unchecked); -EINTR: a signal interrupted a restartable wait and the
+ *	event recurs (@route numbers the vCPU's routed events, for resuming
+ *	it); any other errno: apply the rule's fallback. Exit SRCU held.
+ * @observe: optional: hand over a copy of @req without waiting: 0, or an
+ *	errno if the copy was dropped. Without it, a copy is a @call whose
+ *	answer is ignored.
+ * @vm_gone: optional: VM @vm_id is being destroyed. Atomic context.
+ * @info: optional: what a dump shows of the handler besides its name.
+ * @user: a process's handler: it serves the VM it attached to only, and
+ *	its names count against the user's quota.
+ *
+ * Kernel secondaries (struct mvmm_handler_ops, handler.c) are one
+ * backend, /dev/mvmm files (user_secondary.c) another.
+ */
+struct mvmm_backend {
+	int (*call)(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
+		    const struct mvmm_request *req, struct mvmm_answer *ans,
+		    enum mvmm_wait how, u64 route);
+	int (*observe)(struct mvmm_handler *h, const struct mvmm_request *req);
+	void (*vm_gone)(struct mvmm_handler *h, u32 vm_id);
+	void (*info)(struct mvmm_handler *h, struct mvmm_hinfo *info);
+	bool user;
+};
+
+/* The kernel secondaries' backend, and its call for INDIRECT_CALL_1(). */
+extern const struct mvmm_backend mvmm_kernel_backend;
+int mvmm_kernel_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
+		     const struct mvmm_request *req, struct mvmm_answer *ans,
+		     enum mvmm_wait how, u64 route);
 
 /*
- * A kernel secondary has @ops; a userspace one (/dev/mvmm) has @usersec and
- * serves VM @vm_id only.
+ * A handler under a name: @backend serves it, with @priv (a kernel
+ * secondary's own, or the /dev/mvmm file's state); a kernel secondary's
+ * @ops. A user backend's handler serves VM @vm_id only.
  *
  * @calls counts the registration and each call in progress, so that
  * unregistering waits for this handler's calls only, never for vCPUs
@@ -92,8 +139,8 @@ struct mvmm_usersec;
  */
 struct mvmm_handler {
 	struct mvmm_hslot *slot;
+	const struct mvmm_backend *backend;
 	const struct mvmm_handler_ops *ops;
-	struct mvmm_usersec *usersec;
 	u32 vm_id;		/* user: the VM it serves */
 	kuid_t uid;		/* user: who attached, for the name quota */
 	void *priv;
@@ -160,23 +207,26 @@ struct mvmm_hload_info {
 };
 
 /*
- * Attach a /dev/mvmm file as handler @name of VM @vm_id: errors as for
- * register, and -EBUSY if a kernel handler has the name, -ENOSPC if only
- * the names kept for privileged callers are left, -EDQUOT if this user
- * holds MVMM_HANDLER_NAMES_PER_USER names already (both without CAP_NET_ADMIN).
+ * Register a handler served by @backend (@backend->user: for VM @vm_id)
+ * under @name: errors as for mvmm_handler_register(), and for a user
+ * backend -EBUSY if a kernel handler has the name, -ENOSPC if only the
+ * names kept for privileged callers are left, -EDQUOT if this user holds
+ * MVMM_HANDLER_NAMES_PER_USER names already (both without CAP_NET_ADMIN).
  */
-struct mvmm_handler *mvmm_handler_register_user(const char *name, u32 vm_id,
-						struct mvmm_usersec *u);
+struct mvmm_handler *mvmm_handler_register_backend(const char *name,
+						   const struct mvmm_backend *backend,
+						   u32 vm_id, void *priv);
 void mvmm_handlers_exit(void);
 
 /**
- * mvmm_handlers_vm_gone() - tell the kernel handlers that a VM is gone
+ * mvmm_handlers_vm_gone() - tell the handlers serving a VM that it is gone
  * @vm_id: the mvmm id of the VM that KVM is destroying
  *
- * Calls the ->vm_gone() op of every registered kernel handler that has
- * one, each held for the call as for ->handle(), so that unregistering
- * waits for it. Called once per VM, from the VM teardown watch (vm.c),
- * after the VM was forgotten; atomic context.
+ * Calls the backend's ->vm_gone() of every registered handler that serves
+ * the VM: each kernel handler, and the userspace ones attached to it,
+ * each held for the call as for ->call(), so that unregistering waits for
+ * it. Called once per VM, from the VM teardown watch (vm.c), after the VM
+ * was forgotten; atomic context.
  */
 void mvmm_handlers_vm_gone(u32 vm_id);
 

@@ -4,6 +4,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/indirect_call_wrapper.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/clock.h>
 #include "core/answer.h"
@@ -14,7 +15,6 @@
 #include "ksyms.h"
 #include "mvmm_trace.h"
 #include "route.h"
-#include "user_secondary.h"
 #include "vm.h"
 
 static u64 mvmm_reg_read(struct kvm_vcpu *vcpu, enum kvm_reg reg)
@@ -156,8 +156,10 @@ static enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
 }
 
 /*
- * Call the handler, timed for its load (groups, handler dumps). A kernel
- * handler may unregister from inside ->handle(): @vc says it is in there.
+ * Call the handler's backend, timed for its load (groups, handler dumps).
+ * A kernel handler may unregister from inside ->handle(): @vc says it is
+ * in there. Kernel secondaries, whose cost the benchmarks measure, get a
+ * direct call.
  */
 static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 		     struct mvmm_vcpu *vc, const struct mvmm_request *req,
@@ -169,13 +171,10 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	mvmm_hload_begin(h);
 	/* The cheapest clock: only short differences matter here. */
 	start = sched_clock();
-	if (h->usersec) {
-		ret = mvmm_usersec_call(h->usersec, vcpu, req, ans, how, vc->routes);
-	} else {
-		WRITE_ONCE(vc->in_handle, h);
-		ret = h->ops->handle(h, req, ans);
-		WRITE_ONCE(vc->in_handle, NULL);
-	}
+	WRITE_ONCE(vc->in_handle, h);
+	ret = INDIRECT_CALL_1(h->backend->call, mvmm_kernel_call, h, vcpu, req,
+			      ans, how, vc->routes);
+	WRITE_ONCE(vc->in_handle, NULL);
 	ns = sched_clock() - start;
 	mvmm_hload_end(h, ret, ns);
 	if (trace_mvmm_answer_enabled())
@@ -227,9 +226,9 @@ static void mvmm_observe(struct mvmm_handler *h, struct mvmm_hslot *s,
 {
 	const char *what = "not-observed";
 
-	if (h && h->usersec) {
+	if (h && h->backend->observe) {
 		/* Never waits: a full ring drops the copy and counts it. */
-		if (!mvmm_usersec_observe(h->usersec, req))
+		if (!h->backend->observe(h, req))
 			what = "observed";
 		else
 			mvmm_hstat_inc(s, MVMM_HSTAT_DROPPED);
@@ -334,7 +333,7 @@ again:
  * A pre-registered answer (answer_tgt.c): a handled answer made on the
  * spot, applied exactly like a secondary's. Nothing waits, nothing can
  * fail: without a result for @ev, KVM handles it. Elements of string IO
- * and MMIO accesses are answered on KVM's buses (mvmm_route_bus()).
+ * and MMIO accesses are answered on KVM's buses (bus.c).
  */
 static enum mvmm_outcome mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
 					    const struct mvmm_event *ev,
@@ -349,34 +348,13 @@ static enum mvmm_outcome mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
 	return ok ? MVMM_OUT_HANDLED : MVMM_OUT_MAIN;
 }
 
-static bool mvmm_route_answer(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
-			      const struct mvmm_event *ev,
-			      const struct mvmm_rule *rule, int *ret)
+/* Carry out @out at the exit; *@ret: what KVM's handler returns. */
+static enum mvmm_route_result mvmm_finish_exit(struct kvm_vcpu *vcpu,
+					       const struct mvmm_event *ev,
+					       const struct mvmm_answer *ans,
+					       enum mvmm_outcome out, int *ret)
 {
-	if (mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, &vc->ans) !=
-	    MVMM_OUT_HANDLED)
-		return false;
-	*ret = mvmm_apply_handled(vcpu, ev, &vc->ans);
-	return true;
-}
-
-enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
-				  const struct mvmm_event *ev,
-				  const struct mvmm_rule *rule, int *ret)
-{
-	struct mvmm_answer *ans = &vc->ans;
-
-	vc->routes++;
-	if (rule->target.kind == MVMM_TARGET_ANSWER)
-		return mvmm_route_answer(vcpu, vc, ev, rule, ret) ?
-		       MVMM_ROUTE_DONE : MVMM_ROUTE_KVM;
-	if (rule->target.kind != MVMM_TARGET_HANDLER &&
-	    rule->target.kind != MVMM_TARGET_GROUP)
-		return MVMM_ROUTE_KVM;
-	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
-
-	switch (mvmm_decide(vcpu, vc, &vc->req, rule, MVMM_WAIT_RESTARTABLE,
-			    ans)) {
+	switch (out) {
 	case MVMM_OUT_HANDLED:
 		*ret = mvmm_apply_handled(vcpu, ev, ans);
 		return MVMM_ROUTE_DONE;
@@ -400,58 +378,26 @@ enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 	}
 }
 
-void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
-			const struct mvmm_event *ev,
-			const struct mvmm_rule *rule)
-{
-	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
-	mvmm_decide(vcpu, vc, &vc->req, rule, MVMM_WAIT_KILLABLE, &vc->ans);
-}
-
 /*
- * A handled answer to an access of KVM's MMIO or PIO bus: a read gets the
- * answer's value, in the bus's byte order (little-endian, as in RAX).
+ * Carry out @out for an access of KVM's MMIO or PIO bus, whose data is at
+ * @val: a read gets the answer's value, in the bus's byte order
+ * (little-endian, as in RAX). An injection is not one a bus access can
+ * make: KVM handles the access.
  */
-static void mvmm_apply_mmio(const struct mvmm_event *ev,
-			    const struct mvmm_answer *ans, void *val)
+static enum mvmm_route_result mvmm_finish_bus(const struct mvmm_event *ev,
+					      const struct mvmm_answer *ans,
+					      enum mvmm_outcome out, void *val)
 {
-	if (!(ev->flags & MVMM_EVF_WRITE))
-		memcpy(val, &ans->value, ev->size);
-}
+	bool read = !(ev->flags & MVMM_EVF_WRITE);
 
-enum mvmm_route_result mvmm_route_bus(struct kvm_vcpu *vcpu,
-				      struct mvmm_vcpu *vc,
-				      const struct mvmm_event *ev,
-				      const struct mvmm_rule *rule, void *val,
-				      bool restartable)
-{
-	struct mvmm_answer *ans = &vc->ans;
-	struct mvmm_request *req = &vc->req;
-
-	vc->routes++;
-	if (rule->target.kind == MVMM_TARGET_ANSWER) {
-		if (mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, ans) !=
-		    MVMM_OUT_HANDLED)
-			return MVMM_ROUTE_KVM;
-		mvmm_apply_mmio(ev, ans, val);
-		return MVMM_ROUTE_DONE;
-	}
-	if (rule->target.kind != MVMM_TARGET_HANDLER &&
-	    rule->target.kind != MVMM_TARGET_GROUP)
-		return MVMM_ROUTE_KVM;
-	mvmm_fill_request(vcpu, vc->vm->id, ev, req);
-	/* The element or access written, not RAX. */
-	if (ev->flags & MVMM_EVF_WRITE)
-		memcpy(&req->data, val, ev->size);
-
-	switch (mvmm_decide(vcpu, vc, req, rule, restartable ?
-			    MVMM_WAIT_RESTARTABLE : MVMM_WAIT_KILLABLE, ans)) {
+	switch (out) {
 	case MVMM_OUT_HANDLED:
-		mvmm_apply_mmio(ev, ans, val);
+		if (read)
+			memcpy(val, &ans->value, ev->size);
 		return MVMM_ROUTE_DONE;
 	case MVMM_OUT_DENY:
 		/* What an unclaimed bus does: reads float high, writes vanish. */
-		if (!(ev->flags & MVMM_EVF_WRITE))
+		if (read)
 			memset(val, 0xff, ev->size);
 		return MVMM_ROUTE_DONE;
 	case MVMM_OUT_RETRY:
@@ -459,4 +405,43 @@ enum mvmm_route_result mvmm_route_bus(struct kvm_vcpu *vcpu,
 	default:
 		return MVMM_ROUTE_KVM;
 	}
+}
+
+enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+				  const struct mvmm_event *ev,
+				  const struct mvmm_rule *rule,
+				  struct mvmm_site *at)
+{
+	struct mvmm_request *req = &vc->req;
+	struct mvmm_answer *ans = &vc->ans;
+	enum mvmm_outcome out;
+
+	vc->routes++;
+	switch (rule->target.kind) {
+	case MVMM_TARGET_ANSWER:
+		out = mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, ans);
+		break;
+	case MVMM_TARGET_HANDLER:
+	case MVMM_TARGET_GROUP:
+		mvmm_fill_request(vcpu, vc->vm->id, ev, req);
+		/* On a bus: the element or access written, not RAX. */
+		if (at->val && (ev->flags & MVMM_EVF_WRITE))
+			memcpy(&req->data, at->val, ev->size);
+		out = mvmm_decide(vcpu, vc, req, rule, at->restartable ?
+				  MVMM_WAIT_RESTARTABLE : MVMM_WAIT_KILLABLE,
+				  ans);
+		break;
+	default:
+		return MVMM_ROUTE_KVM;
+	}
+	return at->val ? mvmm_finish_bus(ev, ans, out, at->val) :
+			 mvmm_finish_exit(vcpu, ev, ans, out, &at->ret);
+}
+
+void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+			const struct mvmm_event *ev,
+			const struct mvmm_rule *rule)
+{
+	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
+	mvmm_decide(vcpu, vc, &vc->req, rule, MVMM_WAIT_KILLABLE, &vc->ans);
 }

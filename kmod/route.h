@@ -15,33 +15,35 @@ enum mvmm_route_result {
 };
 
 /*
- * Carry out sync @rule (to a handler, group or answer) for @ev on @vcpu
- * (mvmm's state of it: @vc), where KVM's own handling of the event would
- * start (complete.c). For DONE and RETRY, *@ret is what KVM's handler
- * returns to vcpu_run().
+ * Where a routed event is carried out: at the exit, where KVM's own
+ * handler for it would start (complete.c), or on one of KVM's buses, for
+ * an access KVM's emulator is about to make (bus.c): an MMIO access, or
+ * an element of a string IO instruction.
+ */
+struct mvmm_site {
+	void *val;		/* bus: the access's data; NULL: the exit */
+	/*
+	 * A signal ends a wait for a secondary, the request staying
+	 * outstanding for the event's retake (bus.c undoes the instruction
+	 * of a bus access); otherwise only SIGKILL does.
+	 */
+	bool restartable;
+	int ret;		/* exit, DONE or RETRY: what KVM's handler returns */
+};
+
+/*
+ * The data path's one dispatch: carry out sync @rule (to a handler, group
+ * or answer) for @ev on @vcpu (mvmm's state of it: @vc) at @at. The rule's
+ * target decides (route.c), the site applies what it decided.
  */
 enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 				  const struct mvmm_event *ev,
-				  const struct mvmm_rule *rule, int *ret);
+				  const struct mvmm_rule *rule,
+				  struct mvmm_site *at);
 
-/* Give observe @rule's target a copy of @ev; KVM then handles it. */
+/* Give observe @rule's target a copy of @ev at the exit; KVM then handles it. */
 void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 			const struct mvmm_event *ev,
 			const struct mvmm_rule *rule);
-
-/*
- * Carry out @rule for one access KVM's emulator is about to make on its
- * MMIO bus (@ev: MVMM_EV_MMIO) or PIO bus (@ev: MVMM_EV_IO with
- * MVMM_EVF_STRING, an element of a string instruction), with address,
- * size and direction; @val: the data. With @restartable, a signal ends a
- * wait for a secondary: the request stays outstanding, to be resumed by
- * the access's retake (bus.c undoes the instruction); otherwise only
- * SIGKILL does.
- */
-enum mvmm_route_result mvmm_route_bus(struct kvm_vcpu *vcpu,
-				      struct mvmm_vcpu *vc,
-				      const struct mvmm_event *ev,
-				      const struct mvmm_rule *rule, void *val,
-				      bool restartable);
 
 #endif /* _MVMM_ROUTE_H */

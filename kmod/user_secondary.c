@@ -48,8 +48,6 @@ struct mvmm_usersec {
 	spinlock_t lock;		/* slots, @unread, @dead */
 	bool dead;
 	bool vm_gone;			/* KVM destroyed the VM */
-	struct list_head all;		/* on mvmm_usersec_all once published */
-	struct mvmm_handler *h;
 	u32 vm_id;
 	pid_t pid;
 	u32 flags;
@@ -79,8 +77,6 @@ struct mvmm_usersec {
 };
 
 /* Attached files, so that each can be told when its VM goes. */
-static LIST_HEAD(mvmm_usersec_all);
-static DEFINE_SPINLOCK(mvmm_usersec_all_lock);
 
 static struct mvmm_slot *mvmm_shared_slot(struct mvmm_usersec *u, u32 idx)
 {
@@ -112,7 +108,6 @@ struct mvmm_usersec *mvmm_usersec_create(const struct mvmm_attach *a, u32 vm_id,
 
 	spin_lock_init(&u->lock);
 	spin_lock_init(&u->obs_lock);
-	INIT_LIST_HEAD(&u->all);
 	INIT_LIST_HEAD(&u->unread);
 	init_waitqueue_head(&u->readq);
 	for (i = 0; i < nr_slots; i++) {
@@ -156,49 +151,29 @@ err_efd:
 	return ERR_PTR(-ENOMEM);
 }
 
-void mvmm_usersec_set_handler(struct mvmm_usersec *u, struct mvmm_handler *h)
-{
-	u->h = h;
-}
-
 size_t mvmm_usersec_ring_size(const struct mvmm_usersec *u)
 {
 	return u->ring_size;
 }
 
-void mvmm_usersec_publish(struct mvmm_usersec *u)
+/* KVM is destroying @h's VM: its file gets EPOLLHUP and end of file. */
+static void mvmm_usersec_vm_gone(struct mvmm_handler *h, u32 vm_id)
 {
-	spin_lock(&mvmm_usersec_all_lock);
-	list_add_tail(&u->all, &mvmm_usersec_all);
-	spin_unlock(&mvmm_usersec_all_lock);
-}
+	struct mvmm_usersec *u = h->priv;
 
-void mvmm_usersec_vm_gone(u32 vm_id)
-{
-	struct mvmm_usersec *u;
-
-	spin_lock(&mvmm_usersec_all_lock);
-	list_for_each_entry(u, &mvmm_usersec_all, all) {
-		if (u->vm_id != vm_id || u->vm_gone)
-			continue;
-		WRITE_ONCE(u->vm_gone, true);
-		/* Pairs with the secondary's acquire after it woke up. */
-		smp_store_release(&u->ring->flags, MVMM_RING_VM_GONE);
-		if (u->efd)
-			mvmm_eventfd_signal(u->efd);
-		wake_up_all(&u->readq);
-	}
-	spin_unlock(&mvmm_usersec_all_lock);
+	if (u->vm_gone)
+		return;
+	WRITE_ONCE(u->vm_gone, true);
+	/* Pairs with the secondary's acquire after it woke up. */
+	smp_store_release(&u->ring->flags, MVMM_RING_VM_GONE);
+	if (u->efd)
+		mvmm_eventfd_signal(u->efd);
+	wake_up_all(&u->readq);
 }
 
 void mvmm_usersec_kill(struct mvmm_usersec *u)
 {
 	u32 i;
-
-	/* Unlinked before it is freed: mvmm_usersec_vm_gone() looks at it. */
-	spin_lock(&mvmm_usersec_all_lock);
-	list_del_init(&u->all);
-	spin_unlock(&mvmm_usersec_all_lock);
 
 	spin_lock(&u->lock);
 	u->dead = true;
@@ -446,10 +421,13 @@ static int mvmm_usersec_wait(struct mvmm_usersec *u, struct mvmm_uslot *us,
 	return ret;
 }
 
-int mvmm_usersec_call(struct mvmm_usersec *u, struct kvm_vcpu *vcpu,
-		      const struct mvmm_request *req, struct mvmm_answer *ans,
-		      enum mvmm_wait how, u64 route)
+/* Post @req and wait for the answer: the backend's ->call(). */
+static int mvmm_usersec_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
+			     const struct mvmm_request *req,
+			     struct mvmm_answer *ans, enum mvmm_wait how,
+			     u64 route)
 {
+	struct mvmm_usersec *u = h->priv;
 	u32 idx = req->vcpu_idx;
 	struct mvmm_uslot *us;
 	struct mvmm_slot *ss;
@@ -481,7 +459,7 @@ int mvmm_usersec_call(struct mvmm_usersec *u, struct kvm_vcpu *vcpu,
 		mvmm_usersec_retire(u, us, ss);
 	us->route = route;
 	if (us->seq) {
-		mvmm_hstat_inc(u->h->slot, MVMM_HSTAT_RESTART);
+		mvmm_hstat_inc(h->slot, MVMM_HSTAT_RESTART);
 	} else {
 		mvmm_usersec_post(u, us, ss, idx, req);
 		posted = true;
@@ -515,8 +493,11 @@ int mvmm_usersec_call(struct mvmm_usersec *u, struct kvm_vcpu *vcpu,
 	return ret;
 }
 
-int mvmm_usersec_observe(struct mvmm_usersec *u, const struct mvmm_request *req)
+/* Queue an observe copy without waiting: 0, -ENOSPC (dropped), -EXDEV. */
+static int mvmm_usersec_observe(struct mvmm_handler *h,
+				const struct mvmm_request *req)
 {
+	struct mvmm_usersec *u = h->priv;
 	struct mvmm_request *rec;
 	u32 head, tail;
 
@@ -697,9 +678,19 @@ int mvmm_usersec_mmap(struct mvmm_usersec *u, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, u->ring, 0);
 }
 
-void mvmm_usersec_info(struct mvmm_usersec *u, struct mvmm_hinfo *info)
+static void mvmm_usersec_info(struct mvmm_handler *h, struct mvmm_hinfo *info)
 {
+	const struct mvmm_usersec *u = h->priv;
+
 	info->pid = u->pid;
 	info->vm_id = u->vm_id;
 	info->outstanding = READ_ONCE(u->outstanding);
 }
+
+const struct mvmm_backend mvmm_usersec_backend = {
+	.call = mvmm_usersec_call,
+	.observe = mvmm_usersec_observe,
+	.vm_gone = mvmm_usersec_vm_gone,
+	.info = mvmm_usersec_info,
+	.user = true,
+};

@@ -24,7 +24,6 @@
 #include "ksyms.h"
 #include "obj_events.h"
 #include "table.h"
-#include "user_secondary.h"
 #include "vm.h"
 
 /*
@@ -396,9 +395,10 @@ static void mvmm_vm_destroyed(struct ftrace_regs *fregs)
 		mvmm_vm_unlink(vm);
 	spin_unlock(&mvmm_vm_lock);
 	if (vm) {
-		/* Its userspace secondaries get EPOLLHUP (kmod/user_secondary.c). */
-		mvmm_usersec_vm_gone(vm->id);
-		/* Kernel secondaries free what they keep for it. */
+		/*
+		 * Kernel secondaries free what they keep for it, its
+		 * userspace ones get EPOLLHUP.
+		 */
 		mvmm_handlers_vm_gone(vm->id);
 		mvmm_obj_vm_event(MVMM_OBJ_VM_DEL, vm);
 		call_rcu(&vm->rcu, mvmm_vm_free_rcu);

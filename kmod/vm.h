@@ -118,7 +118,7 @@ struct mvmm_vcpu {
 	unsigned long bus_gprs[VCPU_REGS_RIP];	/* regs[] up to RIP */
 	/* The kernel handler whose ->handle() the vCPU's thread is in. */
 	struct mvmm_handler *in_handle;
-	/* Events routed, sync, at the exit or on a bus: see mvmm_usersec_call(). */
+	/* Events routed, sync, at the exit or on a bus: see mvmm_backend.call. */
 	u64 routes;
 };
 
