@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Carrying out what a routed event's target decided, where the event is:
+ * at the exit (registers, RIP, an exception for the guest) or on one of
+ * KVM's buses (the access's data). A secondary's answer, checked, is
+ * applied here, as is a fixed answer and a fallback's denial.
+ */
+#include <linux/kvm_host.h>
+#include "core/answer.h"
+#include "answer_apply.h"
+#include "ksyms.h"
+
+/* Write a checked MVMM_ACT_HANDLED answer and complete the instruction. */
+static int mvmm_apply_handled(struct kvm_vcpu *vcpu,
+			      const struct mvmm_event *ev,
+			      const struct mvmm_answer *a)
+{
+	unsigned long *regs = vcpu->arch.regs;
+	unsigned int i;
+
+	switch (ev->type) {
+	case MVMM_EV_IO:
+		if (ev->flags & MVMM_EVF_WRITE)
+			break;
+		if (ev->size == 4)	/* a 32-bit write zero-extends RAX */
+			regs[VCPU_REGS_RAX] = (u32)a->value;
+		else if (ev->size == 2)
+			regs[VCPU_REGS_RAX] = (regs[VCPU_REGS_RAX] & ~0xffffUL) |
+					      (a->value & 0xffff);
+		else
+			regs[VCPU_REGS_RAX] = (regs[VCPU_REGS_RAX] & ~0xffUL) |
+					      (a->value & 0xff);
+		break;
+	case MVMM_EV_MSR_READ:
+		regs[VCPU_REGS_RAX] = (u32)a->value;
+		regs[VCPU_REGS_RDX] = a->value >> 32;
+		break;
+	case MVMM_EV_HYPERCALL: {
+		/* mvmm_answer_check() kept RSP and RIP out of the mask. */
+		unsigned long mask = a->gpr_mask;
+
+		if (!mask)
+			regs[VCPU_REGS_RAX] = a->value;
+		for_each_set_bit(i, &mask, MVMM_NR_GPRS)
+			regs[i] = a->gprs[i];
+		break;
+	}
+	case MVMM_EV_CPUID:
+		/* Four registers at most: no loop. */
+		if (a->gpr_mask & BIT(MVMM_GPR_RAX))
+			regs[VCPU_REGS_RAX] = a->gprs[MVMM_GPR_RAX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RBX))
+			regs[VCPU_REGS_RBX] = a->gprs[MVMM_GPR_RBX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RCX))
+			regs[VCPU_REGS_RCX] = a->gprs[MVMM_GPR_RCX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RDX))
+			regs[VCPU_REGS_RDX] = a->gprs[MVMM_GPR_RDX];
+		break;
+	case MVMM_EV_EXCEPTION:
+		/* The exception is consumed: resume where the answer says. */
+		regs[VCPU_REGS_RIP] = a->rip;
+		__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_avail);
+		__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_dirty);
+		return 1;
+	default:
+		break;
+	}
+	return mvmm_kvm.skip_insn(vcpu);
+}
+
+static int mvmm_inject(struct kvm_vcpu *vcpu, unsigned int vector,
+		       bool has_error_code, u32 error_code)
+{
+	if (has_error_code)
+		mvmm_kvm.queue_exception_e(vcpu, vector, error_code);
+	else
+		mvmm_kvm.queue_exception(vcpu, vector);
+	/* Resume the guest: the instruction faults instead of completing. */
+	return 1;
+}
+
+/* Fallback deny: a fault that keeps the event from KVM. */
+static int mvmm_deny(struct kvm_vcpu *vcpu, const struct mvmm_event *ev)
+{
+	switch (ev->type) {
+	case MVMM_EV_IO:
+	case MVMM_EV_MSR_READ:
+	case MVMM_EV_MSR_WRITE:
+		return mvmm_inject(vcpu, MVMM_GP_VECTOR, true, 0);
+	default:
+		return mvmm_inject(vcpu, MVMM_UD_VECTOR, false, 0);
+	}
+}
+
+/* Carry out @out at the exit; *@ret: what KVM's handler returns. */
+enum mvmm_route_result mvmm_apply_exit(struct kvm_vcpu *vcpu,
+				       const struct mvmm_event *ev,
+				       const struct mvmm_answer *ans,
+				       enum mvmm_outcome out, int *ret)
+{
+	switch (out) {
+	case MVMM_OUT_HANDLED:
+		*ret = mvmm_apply_handled(vcpu, ev, ans);
+		return MVMM_ROUTE_DONE;
+	case MVMM_OUT_INJECT:
+		*ret = mvmm_inject(vcpu, ans->vector, ans->has_error_code,
+				   ans->error_code);
+		return MVMM_ROUTE_DONE;
+	case MVMM_OUT_DENY:
+		*ret = mvmm_deny(vcpu, ev);
+		return MVMM_ROUTE_DONE;
+	case MVMM_OUT_RETRY:
+		/*
+		 * Back into vcpu_run() without completing the instruction:
+		 * the pending signal makes KVM_RUN return -EINTR before the
+		 * guest runs again, and the guest then retakes this exit.
+		 */
+		*ret = 1;
+		return MVMM_ROUTE_RETRY;
+	default:
+		return MVMM_ROUTE_KVM;
+	}
+}
+
+/*
+ * Carry out @out for an access of KVM's MMIO or PIO bus, whose data is at
+ * @val: a read gets the answer's value, in the bus's byte order
+ * (little-endian, as in RAX). An injection is not one a bus access can
+ * make: KVM handles the access.
+ */
+enum mvmm_route_result mvmm_apply_bus(const struct mvmm_event *ev,
+				      const struct mvmm_answer *ans,
+				      enum mvmm_outcome out, void *val)
+{
+	bool read = !(ev->flags & MVMM_EVF_WRITE);
+
+	switch (out) {
+	case MVMM_OUT_HANDLED:
+		if (read)
+			memcpy(val, &ans->value, ev->size);
+		return MVMM_ROUTE_DONE;
+	case MVMM_OUT_DENY:
+		/* What an unclaimed bus does: reads float high, writes vanish. */
+		if (read)
+			memset(val, 0xff, ev->size);
+		return MVMM_ROUTE_DONE;
+	case MVMM_OUT_RETRY:
+		return MVMM_ROUTE_RETRY;
+	default:
+		return MVMM_ROUTE_KVM;
+	}
+}
