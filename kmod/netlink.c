@@ -517,6 +517,7 @@ int __init mvmm_netlink_init(void)
 {
 	int ret;
 
+	mvmm_nl_rule_init();
 	ret = genl_register_family(&mvmm_genl_family);
 	if (!ret)
 		mvmm_nl_notify_start();

@@ -89,6 +89,9 @@ int mvmm_nl_admin(const struct sk_buff *skb, struct netlink_ext_ack *extack);
 int mvmm_nl_dump_admin(struct netlink_callback *cb, int slot);
 void mvmm_nl_viewer(const struct sk_buff *skb, struct mvmm_vm_viewer *v);
 
+/* Make nl_rule.c's messages, before the family is registered. */
+void mvmm_nl_rule_init(void);
+
 /* nl_rule.c's checks, shared with MVMM_CMD_RULE_APPLY (nl_apply.c). */
 struct mvmm_policy_err;
 struct mvmm_answer_hold;

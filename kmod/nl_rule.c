@@ -36,64 +36,44 @@ const struct nla_policy mvmm_nl_rule_policy[MVMM_A_RULE_MAX + 1] = {
 };
 
 /*
- * The largest qualifier (struct mvmm_event .qual) the classifiers
- * (core/classify_svm.c, core/classify_vmx.c) give each event type, with
- * the refusal of a range beyond it. A rule starting above it could never
- * match; one ending above it is refused too, except with the "whole rest
- * of the type" end U64_MAX (the default HI, which dumps show), so that a
- * dumped rule can always be sent back. Types not listed take any value:
- * addresses (INVLPG, NPF, MMIO), RAX (HYPERCALL), and OTHER, whose
- * qualifier is documented as the vendor exit code.
+ * The refusals of a range beyond the largest qualifier of its type
+ * (struct mvmm_event_desc .max, core/event_names.c): a rule starting above
+ * it could never match; one ending above it is refused too, except with
+ * the "whole rest of the type" end U64_MAX (the default HI, which dumps
+ * show), so that a dumped rule can always be sent back. A type whose max
+ * is all ones takes any value: addresses (INVLPG, NPF, MMIO), RAX
+ * (HYPERCALL), and OTHER, whose qualifier is the vendor exit code. Made
+ * once at load: extack keeps a pointer to its message.
  */
-struct mvmm_qual_limit {
-	u64 max;
-	const char *lo_msg;
-	const char *hi_msg;
-};
+#define MVMM_QUAL_MSG_LEN	96
+static char mvmm_qual_msg[__MVMM_EV_MAX][2][MVMM_QUAL_MSG_LEN];
 
-#define MVMM_QUAL(max, what) { max,					\
-	"RULE_LO above " #max ", the last " what ": the rule could never match", \
-	"RULE_HI above " #max ", the last " what " (U64_MAX means: up to the last)" }
-#define MVMM_NO_QUAL { 0,						\
-	"RULE_LO must be 0: this event type has no qualifier",		\
-	"RULE_HI must be 0 or U64_MAX: this event type has no qualifier" }
+static const char mvmm_no_qual_lo[] =
+	"RULE_LO must be 0: this event type has no qualifier";
+static const char mvmm_no_qual_hi[] =
+	"RULE_HI must be 0 or U64_MAX: this event type has no qualifier";
 
-static const struct mvmm_qual_limit mvmm_qual_limits[MVMM_EV_MAX + 1] = {
-	[MVMM_EV_EXCEPTION] = MVMM_QUAL(31, "exception vector"),
-	[MVMM_EV_INTR] = MVMM_QUAL(0xff, "interrupt vector"),
-	[MVMM_EV_NMI] = MVMM_NO_QUAL,
-	[MVMM_EV_SMI] = MVMM_NO_QUAL,
-	[MVMM_EV_INIT] = MVMM_NO_QUAL,
-	[MVMM_EV_SIPI] = MVMM_QUAL(0xff, "SIPI vector"),
-	[MVMM_EV_INTR_WINDOW] = MVMM_NO_QUAL,
-	[MVMM_EV_NMI_WINDOW] = MVMM_NO_QUAL,
-	[MVMM_EV_TASK_SWITCH] = MVMM_QUAL(0xffff, "TSS selector"),
-	[MVMM_EV_CPUID] = MVMM_QUAL(0xffffffff, "CPUID leaf"),
-	[MVMM_EV_HLT] = MVMM_NO_QUAL,
-	[MVMM_EV_INVD] = MVMM_NO_QUAL,
-	[MVMM_EV_WBINVD] = MVMM_NO_QUAL,
-	[MVMM_EV_INVPCID] = MVMM_NO_QUAL,
-	[MVMM_EV_RDPMC] = MVMM_QUAL(0xffffffff, "performance counter (ECX)"),
-	[MVMM_EV_RDTSC] = MVMM_NO_QUAL,
-	[MVMM_EV_RDTSCP] = MVMM_NO_QUAL,
-	[MVMM_EV_CR_ACCESS] = MVMM_QUAL(15, "control register"),
-	[MVMM_EV_DR_ACCESS] = MVMM_QUAL(15, "debug register"),
-	[MVMM_EV_IO] = MVMM_QUAL(0xffff, "IO port"),
-	[MVMM_EV_MSR_READ] = MVMM_QUAL(0xffffffff, "MSR index"),
-	[MVMM_EV_MSR_WRITE] = MVMM_QUAL(0xffffffff, "MSR index"),
-	[MVMM_EV_MONITOR] = MVMM_NO_QUAL,
-	[MVMM_EV_MWAIT] = MVMM_NO_QUAL,
-	[MVMM_EV_PAUSE] = MVMM_NO_QUAL,
-	[MVMM_EV_XSETBV] = MVMM_QUAL(0xffffffff, "XCR index"),
-	[MVMM_EV_APIC_ACCESS] = MVMM_QUAL(0xfff, "APIC register offset"),
-	[MVMM_EV_NESTED] = MVMM_QUAL(18, "nested instruction (VMFUNC)"),
-	[MVMM_EV_SHUTDOWN] = MVMM_NO_QUAL,
-	[MVMM_EV_XSAVES] = MVMM_NO_QUAL,
-	[MVMM_EV_PREEMPT_TIMER] = MVMM_NO_QUAL,
-	[MVMM_EV_FAILED_ENTRY] = MVMM_NO_QUAL,
-};
+void __init mvmm_nl_rule_init(void)
+{
+	const struct mvmm_event_desc *d;
+	char max[24];
+	u32 t;
 
-static_assert(MVMM_NESTED_VMFUNC == 18);
+	for (t = 0; t < __MVMM_EV_MAX; t++) {
+		d = mvmm_event_desc(t);
+		if (!d->what)
+			continue;
+		/* Small limits (vectors, register numbers) read in decimal. */
+		snprintf(max, sizeof(max), d->max < 32 ? "%llu" : "%#llx",
+			 d->max);
+		snprintf(mvmm_qual_msg[t][0], MVMM_QUAL_MSG_LEN,
+			 "RULE_LO above %s, the last %s: the rule could never match",
+			 max, d->what);
+		snprintf(mvmm_qual_msg[t][1], MVMM_QUAL_MSG_LEN,
+			 "RULE_HI above %s, the last %s (U64_MAX means: up to the last)",
+			 max, d->what);
+	}
+}
 
 /* Which table a request names: a VM id, or 0 for the default table. */
 int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
@@ -137,16 +117,20 @@ void mvmm_nl_set_err(struct netlink_ext_ack *extack,
 static int mvmm_nl_check_range(struct nlattr **tb, const struct mvmm_rule *r,
 			       struct netlink_ext_ack *extack)
 {
-	const struct mvmm_qual_limit *l = &mvmm_qual_limits[r->type];
+	const struct mvmm_event_desc *d = mvmm_event_desc(r->type);
+	bool none = !d->quals[0];
+	u64 max = none ? 0 : d->max;
 
-	if (!l->lo_msg)
+	if (max == U64_MAX)
 		return 0;
-	if (r->lo > l->max) {
-		mvmm_nl_set_err(extack, tb[MVMM_A_RULE_LO], l->lo_msg);
+	if (r->lo > max) {
+		mvmm_nl_set_err(extack, tb[MVMM_A_RULE_LO],
+				none ? mvmm_no_qual_lo : mvmm_qual_msg[r->type][0]);
 		return -ERANGE;
 	}
-	if (r->hi > l->max && r->hi != U64_MAX) {
-		mvmm_nl_set_err(extack, tb[MVMM_A_RULE_HI], l->hi_msg);
+	if (r->hi > max && r->hi != U64_MAX) {
+		mvmm_nl_set_err(extack, tb[MVMM_A_RULE_HI],
+				none ? mvmm_no_qual_hi : mvmm_qual_msg[r->type][1]);
 		return -ERANGE;
 	}
 	return 0;

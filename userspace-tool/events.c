@@ -21,7 +21,6 @@
 #include "mvmmctl.h"
 #include "out.h"
 #include "print.h"
-#include "quals.h"
 
 static int events_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 {
@@ -44,7 +43,7 @@ static const struct print_col event_cols[] = {
 
 static void print_event(unsigned int type)
 {
-	const char *const *quals = mvmm_evquals(type)->names;
+	const char *const *quals = mvmm_event_desc(type)->quals;
 	const char *name = mvmm_event_name(type);
 	char buf[128];
 	size_t off = 0;
@@ -56,7 +55,7 @@ static void print_event(unsigned int type)
 	print_string(PRINT_JSON, "name", NULL, name ?: "");
 	print_string(PRINT_FP, "name", "%s", name ?: "-");
 	open_json_array("qualifiers");
-	for (i = 0; i < MVMM_MAX_QUALS && quals[i]; i++) {
+	for (i = 0; i < MVMM_EVENT_QUALS && quals[i]; i++) {
 		print_string(PRINT_JSON, NULL, NULL, quals[i]);
 		mvmm_buf_append(buf, sizeof(buf), &off, "%s%s", i ? " " : "",
 				quals[i]);

@@ -13,7 +13,6 @@
 #include "classify.h"
 #include "mvmmctl.h"
 #include "out.h"
-#include "quals.h"
 #include "rule_parse.h"
 
 static const char *const origin_names[] = {
@@ -176,7 +175,7 @@ static int parse_event(int argc, char **argv, struct mvmm_rule_spec *r,
 		/* "msr read 0x10": the range needs no keyword. */
 		if (argc > 2 && isdigit((unsigned char)argv[2][0])) {
 			if (parse_range(argv[2], "index",
-					mvmm_evquals(r->type)->max, r, err, errlen))
+					mvmm_event_desc(r->type)->max, r, err, errlen))
 				return -1;
 			return 3;
 		}
@@ -297,7 +296,7 @@ int mvmm_parse_rule(int argc, char **argv, struct mvmm_rule_spec *r,
 		[KW_FALLBACK] = "fallback", [KW_GROUP] = "group",
 		[KW_ANSWER] = "answer",
 	};
-	const struct mvmm_evquals *q;
+	const struct mvmm_event_desc *q;
 	bool seen[NR_KW] = { false };
 	int i = 0, used, k, v;
 
@@ -324,8 +323,8 @@ int mvmm_parse_rule(int argc, char **argv, struct mvmm_rule_spec *r,
 	seen[KW_QUAL] = r->ranged;
 	i += used;
 
-	q = mvmm_evquals(r->type);
-	kw[KW_QUAL] = q->names[0] ?: "";	/* "" never matches */
+	q = mvmm_event_desc(r->type);
+	kw[KW_QUAL] = q->quals[0] ?: "";	/* "" never matches */
 
 	for (; i < argc; i += 2) {
 		k = mvmm_match(argv[i], kw);
@@ -438,9 +437,9 @@ static size_t fmt_value(char *buf, size_t len, uint64_t v, bool hex)
 void mvmm_fmt_rule(const struct mvmm_rule_spec *r, bool numeric, char *buf,
 		   size_t len)
 {
-	const struct mvmm_evquals *q = mvmm_evquals(r->type);
+	const struct mvmm_event_desc *q = mvmm_event_desc(r->type);
 	const char *name = numeric ? NULL : mvmm_event_name(r->type);
-	const char *kw = q ? q->names[0] : NULL;
+	const char *kw = q ? q->quals[0] : NULL;
 	bool hex = q ? q->hex : true;
 	bool msr = name && (r->type == MVMM_EV_MSR_READ ||
 			    r->type == MVMM_EV_MSR_WRITE);

@@ -40,8 +40,35 @@ int mvmm_classify_vmx(const struct mvmm_exit_info *x, struct mvmm_event *ev);
 int mvmm_exit_type_svm(const struct mvmm_exit_info *x);
 int mvmm_exit_type_vmx(const struct mvmm_exit_info *x);
 
+#define MVMM_EVENT_QUALS	6
+
+/*
+ * struct mvmm_event_desc - an event type as the ABI names it
+ * @name: short lower-case name ("io", "msr-read")
+ * @quals: keywords of the qualifiers: the first is struct mvmm_event
+ *	.qual, whose ranges rules match ("port" for io), then .sub and the
+ *	flags that apply; NULL after the last, and first if there is none
+ * @max: the largest .qual the classifiers give: a rule's range beyond it
+ *	is refused, unless @max is all ones (any value)
+ * @hex: values of .qual read best in hex
+ * @what: what .qual is, for the refusal ("IO port"), when @max limits it
+ */
+struct mvmm_event_desc {
+	const char *name;
+	const char *quals[MVMM_EVENT_QUALS];
+	__u64 max;
+	int hex;
+	const char *what;
+};
+
+/* The description of event type @type, or NULL for one out of the enum. */
+const struct mvmm_event_desc *mvmm_event_desc(unsigned int type);
+
 /* Short lower-case name of an event type ("io", "msr-read"), or NULL. */
 const char *mvmm_event_name(unsigned int type);
+
+/* Is @word the first qualifier keyword of some event type (1, else 0)? */
+int mvmm_is_qual_keyword(const char *word);
 
 /* Inverse of mvmm_event_name(): the event type named @name, or -1. */
 int mvmm_event_lookup(const char *name);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for the rule grammar (rule_parse.c) and the qualifier table
- * (quals.c): every piece of TABLE and RULE, the exact error messages, and
+ * (kmod/core/event_names.c): every piece of TABLE and RULE, the exact error messages, and
  * that "rule show" lines parse back into the same rule.
  */
 #include <stdint.h>
@@ -11,7 +11,6 @@
 #include <linux/mvmm.h>
 
 #include "../mvmmctl.h"
-#include "../quals.h"
 #include "../rule_parse.h"
 #include "classify.h"
 #include "tap.h"
@@ -444,12 +443,12 @@ static void test_quals(void)
 	unsigned int t;
 	int good = 1;
 
-	CHECK(!mvmm_evquals(__MVMM_EV_MAX), "no qualifiers past the enum");
-	CHECK_STR(mvmm_evquals(MVMM_EV_IO)->names[0], "port", "io: port");
-	CHECK(mvmm_evquals(MVMM_EV_IO)->max == 0xffff, "ports are 16-bit");
-	CHECK_STR(mvmm_evquals(MVMM_EV_CPUID)->names[0], "leaf", "cpuid: leaf");
-	CHECK_STR(mvmm_evquals(MVMM_EV_CR_ACCESS)->names[0], "nr", "cr: nr");
-	CHECK(!mvmm_evquals(MVMM_EV_HLT)->names[0], "hlt: none");
+	CHECK(!mvmm_event_desc(__MVMM_EV_MAX), "no qualifiers past the enum");
+	CHECK_STR(mvmm_event_desc(MVMM_EV_IO)->quals[0], "port", "io: port");
+	CHECK(mvmm_event_desc(MVMM_EV_IO)->max == 0xffff, "ports are 16-bit");
+	CHECK_STR(mvmm_event_desc(MVMM_EV_CPUID)->quals[0], "leaf", "cpuid: leaf");
+	CHECK_STR(mvmm_event_desc(MVMM_EV_CR_ACCESS)->quals[0], "nr", "cr: nr");
+	CHECK(!mvmm_event_desc(MVMM_EV_HLT)->quals[0], "hlt: none");
 	CHECK(mvmm_is_qual_keyword("gpa") && !mvmm_is_qual_keyword("size") &&
 	      !mvmm_is_qual_keyword("handler"), "primary qualifier keywords");
 
@@ -461,7 +460,7 @@ static void test_quals(void)
 		static const char *const opts[] = {
 			"id", "origin", "mode", "handler", "main", "fallback",
 		};
-		const char *q = mvmm_evquals(t)->names[0];
+		const char *q = mvmm_event_desc(t)->quals[0];
 		size_t i;
 
 		for (i = 0; q && i < ARRAY_SIZE(opts); i++)
