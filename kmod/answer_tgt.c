@@ -65,25 +65,24 @@ const struct nla_policy mvmm_nl_answer_policy[MVMM_A_ANSWER_MAX + 1] = {
 	[MVMM_A_ANSWER_HITS] = { .type = NLA_U64 },
 };
 
-/* The results each event type can have, and the refusal naming them. */
-struct mvmm_answer_kind {
-	u8 may;			/* MVMM_ANS_*; one at least is needed */
-	const char *msg;
-};
-
-static const struct mvmm_answer_kind mvmm_answer_kinds[MVMM_EV_MAX + 1] = {
-	[MVMM_EV_CPUID] = { MVMM_ANS_REGS,
-		"a CPUID answer is registers: ANSWER_EAX, _EBX, _ECX and/or _EDX" },
-	[MVMM_EV_MSR_READ] = { MVMM_ANS_VALUE,
-		"an MSR read is answered with ANSWER_VALUE (EDX:EAX) only" },
-	[MVMM_EV_MSR_WRITE] = { MVMM_ANS_IGNORE,
-		"an MSR write has no result: ANSWER_IGNORE only" },
-	[MVMM_EV_IO] = { MVMM_ANS_VALUE | MVMM_ANS_IGNORE,
-		"an IO answer is ANSWER_VALUE (IN) and/or ANSWER_IGNORE (OUT)" },
-	[MVMM_EV_MMIO] = { MVMM_ANS_VALUE | MVMM_ANS_IGNORE,
-		"an MMIO answer is ANSWER_VALUE (reads) and/or ANSWER_IGNORE (writes)" },
-	[MVMM_EV_HYPERCALL] = { MVMM_ANS_VALUE,
-		"a hypercall is answered with ANSWER_VALUE (RAX) only" },
+/*
+ * The refusal of a result an event type's answer cannot have (which it
+ * can: struct mvmm_event_desc .answers, core/event_names.c), in netlink's
+ * words.
+ */
+static const char *const mvmm_answer_refusal[MVMM_EV_MAX + 1] = {
+	[MVMM_EV_CPUID] =
+		"a CPUID answer is registers: ANSWER_EAX, _EBX, _ECX and/or _EDX",
+	[MVMM_EV_MSR_READ] =
+		"an MSR read is answered with ANSWER_VALUE (EDX:EAX) only",
+	[MVMM_EV_MSR_WRITE] =
+		"an MSR write has no result: ANSWER_IGNORE only",
+	[MVMM_EV_IO] =
+		"an IO answer is ANSWER_VALUE (IN) and/or ANSWER_IGNORE (OUT)",
+	[MVMM_EV_MMIO] =
+		"an MMIO answer is ANSWER_VALUE (reads) and/or ANSWER_IGNORE (writes)",
+	[MVMM_EV_HYPERCALL] =
+		"a hypercall is answered with ANSWER_VALUE (RAX) only",
 };
 
 /* NL_SET_ERR_MSG_ATTR() with a message chosen at run time (static text). */
@@ -241,11 +240,11 @@ int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
 			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[MVMM_A_ANSWER_MAX + 1];
-	const struct mvmm_answer_kind *kind;
+	const struct mvmm_event_desc *d = mvmm_event_desc(type);
+	unsigned int may = d ? d->answers : 0;
 	int ret, i;
 
-	kind = type <= MVMM_EV_MAX ? &mvmm_answer_kinds[type] : NULL;
-	if (!kind || !kind->may) {
+	if (!may) {
 		NL_SET_ERR_MSG_ATTR(extack, nest,
 				    "no pre-registered answer for this event type: cpuid, msr read and write, io, mmio and hypercall have one");
 		return -EOPNOTSUPP;
@@ -265,8 +264,8 @@ int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
 
 		if (!tb[i])
 			continue;
-		if (!(kind->may & what)) {
-			mvmm_answer_err(extack, tb[i], kind->msg);
+		if (!(may & what)) {
+			mvmm_answer_err(extack, tb[i], mvmm_answer_refusal[type]);
 			return -EINVAL;
 		}
 		k->flags |= what;
@@ -278,7 +277,7 @@ int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
 		}
 	}
 	if (!k->flags) {
-		mvmm_answer_err(extack, nest, kind->msg);
+		mvmm_answer_err(extack, nest, mvmm_answer_refusal[type]);
 		return -EINVAL;
 	}
 	if (tb[MVMM_A_ANSWER_VALUE]) {

@@ -8,6 +8,7 @@
 #include <net/netlink.h>
 #include <asm/msr-index.h>
 #include <linux/mvmm.h>
+#include "core/classify.h"
 #include "ksyms.h"
 
 /*
@@ -79,13 +80,6 @@ void mvmm_answer_tgt_unref(u32 index);
 
 /* Put answer @index as MVMM_A_RULE_ANSWER, with its hit counter. */
 int mvmm_answer_tgt_put(struct sk_buff *skb, u32 index);
-
-/* Which results an answer has (struct mvmm_answer_key .flags). */
-enum {
-	MVMM_ANS_VALUE = 1 << 0,	/* reads: ANSWER_VALUE */
-	MVMM_ANS_IGNORE = 1 << 1,	/* writes: ANSWER_IGNORE */
-	MVMM_ANS_REGS = 1 << 2,		/* CPUID: some register */
-};
 
 struct mvmm_stored_answer {
 	struct mvmm_answer_key key;

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pre-registered answers (answer.h): the "answer ..." target of a rule,
- * its checks against the event type (the module's, in uapi/linux/mvmm.h,
- * repeated here so that a bad command line sends nothing), and its text
- * form. ipc.c carries it to the module and back, rule.c prints it.
+ * its checks against the event type (the module's own table, so that a
+ * bad command line sends nothing), and its text form. ipc.c carries it to the module and back, rule.c prints it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -163,34 +162,25 @@ int mvmm_answer_spec_check(const struct mvmm_answer_spec *a, uint32_t type,
 {
 	bool regs = a->reg_given[0] || a->reg_given[1] || a->reg_given[2] ||
 		    a->reg_given[3];
+	const struct mvmm_event_desc *d = mvmm_event_desc(type);
+	unsigned int may = d ? d->answers : 0;
 	const char *name = mvmm_event_name(type);
 	bool bad;
 
-	switch (type) {
-	case MVMM_EV_CPUID:
-		bad = !regs || a->has_value || a->ignore;
-		break;
-	case MVMM_EV_MSR_READ:
-	case MVMM_EV_HYPERCALL:
-		bad = !a->has_value || a->ignore || regs;
-		break;
-	case MVMM_EV_MSR_WRITE:
-		bad = !a->ignore || a->has_value || regs;
-		break;
-	case MVMM_EV_IO:
-		if (a->has_value && a->value > UINT32_MAX) {
-			snprintf(err, errlen, "IO reads are at most 4 bytes: answer value above 0xffffffff");
-			return -1;
-		}
-		/* fall through */
-	case MVMM_EV_MMIO:
-		bad = !(a->has_value || a->ignore) || regs;
-		break;
-	default:
+	if (!may) {
 		snprintf(err, errlen, "event type \"%s\" has no pre-registered answer (cpuid, msr read, msr write, io, mmio and hypercall have)",
 			 name ?: "?");
 		return -1;
 	}
+	if (type == MVMM_EV_IO && a->has_value && a->value > UINT32_MAX) {
+		snprintf(err, errlen, "IO reads are at most 4 bytes: answer value above 0xffffffff");
+		return -1;
+	}
+	/* The module's rule (core/event_names.c): what the type may give. */
+	bad = (regs && !(may & MVMM_ANS_REGS)) ||
+	      (a->has_value && !(may & MVMM_ANS_VALUE)) ||
+	      (a->ignore && !(may & MVMM_ANS_IGNORE)) ||
+	      !(regs || a->has_value || a->ignore);
 	if (!bad)
 		return 0;
 	switch (type) {

@@ -42,6 +42,13 @@ int mvmm_exit_type_vmx(const struct mvmm_exit_info *x);
 
 #define MVMM_EVENT_QUALS	6
 
+/* The results a pre-registered answer may give (struct mvmm_event_desc). */
+enum {
+	MVMM_ANS_VALUE = 1 << 0,	/* reads: a value */
+	MVMM_ANS_IGNORE = 1 << 1,	/* writes: done, nothing written */
+	MVMM_ANS_REGS = 1 << 2,		/* CPUID: some register */
+};
+
 /*
  * struct mvmm_event_desc - an event type as the ABI names it
  * @name: short lower-case name ("io", "msr-read")
@@ -52,6 +59,8 @@ int mvmm_exit_type_vmx(const struct mvmm_exit_info *x);
  *	is refused, unless @max is all ones (any value)
  * @hex: values of .qual read best in hex
  * @what: what .qual is, for the refusal ("IO port"), when @max limits it
+ * @answers: the results a pre-registered answer to it may give
+ *	(MVMM_ANS_*); 0: it has none
  */
 struct mvmm_event_desc {
 	const char *name;
@@ -59,6 +68,7 @@ struct mvmm_event_desc {
 	__u64 max;
 	int hex;
 	const char *what;
+	unsigned int answers;
 };
 
 /* The description of event type @type, or NULL for one out of the enum. */

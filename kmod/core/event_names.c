@@ -27,7 +27,8 @@
  * Per type: its name; the keywords of its qualifiers, "qual" first, then
  * "sub" and the flags that apply (the table in uapi/linux/mvmm.h); the
  * largest qual the classifiers (classify_svm.c, classify_vmx.c) give it,
- * which a rule's range may not pass, and what that qual is.
+ * which a rule's range may not pass, and what that qual is; the results
+ * a pre-registered answer to it may give.
  */
 static const struct mvmm_event_desc mvmm_events[] = {
 	/* SVM exit codes include -1 (VMEXIT_INVALID) as a 64-bit value. */
@@ -46,7 +47,7 @@ static const struct mvmm_event_desc mvmm_events[] = {
 	[MVMM_EV_TASK_SWITCH]	= { "task-switch", { "selector" }, U16, 1,
 				    "TSS selector" },
 	[MVMM_EV_CPUID]		= { "cpuid", { "leaf", "subleaf" }, U32, 1,
-				    "CPUID leaf" },
+				    "CPUID leaf", MVMM_ANS_REGS },
 	[MVMM_EV_HLT]		= { "hlt" },
 	[MVMM_EV_INVD]		= { "invd" },
 	[MVMM_EV_WBINVD]	= { "wbinvd" },
@@ -56,17 +57,19 @@ static const struct mvmm_event_desc mvmm_events[] = {
 				    "performance counter (ECX)" },
 	[MVMM_EV_RDTSC]		= { "rdtsc" },
 	[MVMM_EV_RDTSCP]	= { "rdtscp" },
-	[MVMM_EV_HYPERCALL]	= { "hypercall", { "nr" }, U64, 0 },
+	[MVMM_EV_HYPERCALL]	= { "hypercall", { "nr" }, U64, 0, NULL,
+				    MVMM_ANS_VALUE },
 	[MVMM_EV_CR_ACCESS]	= { "cr", { "nr", "gpr", "write" }, 15, 0,
 				    "control register" },
 	[MVMM_EV_DR_ACCESS]	= { "dr", { "nr", "gpr", "write" }, 15, 0,
 				    "debug register" },
 	[MVMM_EV_IO]		= { "io", { "port", "size", "write", "string",
-					    "rep" }, U16, 1, "IO port" },
+					    "rep" }, U16, 1, "IO port",
+				    MVMM_ANS_VALUE | MVMM_ANS_IGNORE },
 	[MVMM_EV_MSR_READ]	= { "msr-read", { "index" }, U32, 1,
-				    "MSR index" },
+				    "MSR index", MVMM_ANS_VALUE },
 	[MVMM_EV_MSR_WRITE]	= { "msr-write", { "index" }, U32, 1,
-				    "MSR index" },
+				    "MSR index", MVMM_ANS_IGNORE },
 	[MVMM_EV_MONITOR]	= { "monitor" },
 	[MVMM_EV_MWAIT]		= { "mwait" },
 	[MVMM_EV_PAUSE]		= { "pause" },
@@ -74,7 +77,7 @@ static const struct mvmm_event_desc mvmm_events[] = {
 	[MVMM_EV_NPF]		= { "npf", { "gpa", "errcode", "write", "fetch" },
 				    U64, 1 },
 	[MVMM_EV_MMIO]		= { "mmio", { "gpa", "size", "write", "fetch" },
-				    U64, 1 },
+				    U64, 1, NULL, MVMM_ANS_VALUE | MVMM_ANS_IGNORE },
 	/* The offset is within the 4 KiB APIC page. */
 	[MVMM_EV_APIC_ACCESS]	= { "apic", { "offset", "eoi-vector", "write",
 					      "fetch" }, 0xfff, 1,

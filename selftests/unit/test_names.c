@@ -171,3 +171,21 @@ TEST(limits_hold_for_classified_exits)
 				  (unsigned long long)mvmm_event_desc(ev.type)->max);
 	}
 }
+
+/* The results a pre-registered answer may give, per type (both checkers). */
+TEST(answers_per_type)
+{
+	unsigned int t, n = 0;
+
+	EXPECT_EQ(mvmm_event_desc(MVMM_EV_CPUID)->answers, MVMM_ANS_REGS);
+	EXPECT_EQ(mvmm_event_desc(MVMM_EV_MSR_READ)->answers, MVMM_ANS_VALUE);
+	EXPECT_EQ(mvmm_event_desc(MVMM_EV_MSR_WRITE)->answers, MVMM_ANS_IGNORE);
+	EXPECT_EQ(mvmm_event_desc(MVMM_EV_HYPERCALL)->answers, MVMM_ANS_VALUE);
+	EXPECT_EQ(mvmm_event_desc(MVMM_EV_IO)->answers,
+		  MVMM_ANS_VALUE | MVMM_ANS_IGNORE);
+	EXPECT_EQ(mvmm_event_desc(MVMM_EV_MMIO)->answers,
+		  MVMM_ANS_VALUE | MVMM_ANS_IGNORE);
+	for (t = 0; t < __MVMM_EV_MAX; t++)
+		n += !!mvmm_event_desc(t)->answers;
+	EXPECT_EQ(n, 6);
+}
