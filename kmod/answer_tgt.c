@@ -70,7 +70,7 @@ const struct nla_policy mvmm_nl_answer_policy[MVMM_A_ANSWER_MAX + 1] = {
  * can: struct mvmm_event_desc .answers, core/event_names.c), in netlink's
  * words.
  */
-static const char *const mvmm_answer_refusal[MVMM_EV_MAX + 1] = {
+static const char *const mvmm_answer_refusals[MVMM_EV_MAX + 1] = {
 	[MVMM_EV_CPUID] =
 		"a CPUID answer is registers: ANSWER_EAX, _EBX, _ECX and/or _EDX",
 	[MVMM_EV_MSR_READ] =
@@ -84,6 +84,12 @@ static const char *const mvmm_answer_refusal[MVMM_EV_MAX + 1] = {
 	[MVMM_EV_HYPERCALL] =
 		"a hypercall is answered with ANSWER_VALUE (RAX) only",
 };
+
+static const char *mvmm_answer_refusal(u32 type)
+{
+	return mvmm_answer_refusals[type] ?:
+	       "this event type's answer cannot have that result";
+}
 
 /* NL_SET_ERR_MSG_ATTR() with a message chosen at run time (static text). */
 static void mvmm_answer_err(struct netlink_ext_ack *extack,
@@ -265,7 +271,7 @@ int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
 		if (!tb[i])
 			continue;
 		if (!(may & what)) {
-			mvmm_answer_err(extack, tb[i], mvmm_answer_refusal[type]);
+			mvmm_answer_err(extack, tb[i], mvmm_answer_refusal(type));
 			return -EINVAL;
 		}
 		k->flags |= what;
@@ -277,7 +283,7 @@ int mvmm_answer_tgt_parse(const struct nlattr *nest, u16 type,
 		}
 	}
 	if (!k->flags) {
-		mvmm_answer_err(extack, nest, mvmm_answer_refusal[type]);
+		mvmm_answer_err(extack, nest, mvmm_answer_refusal(type));
 		return -EINVAL;
 	}
 	if (tb[MVMM_A_ANSWER_VALUE]) {

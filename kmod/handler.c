@@ -355,7 +355,7 @@ struct mvmm_handler *mvmm_handler_register(const char *name,
 }
 EXPORT_SYMBOL_GPL(mvmm_handler_register);
 
-/* Is this thread a vCPU's, inside @h's ->handle()? */
+/* Is this thread a vCPU's, inside a call of @h? */
 static bool mvmm_handler_calling(struct mvmm_handler *h)
 {
 	struct kvm_vcpu *vcpu = mvmm_kvm.get_running_vcpu();
@@ -391,10 +391,10 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	 * call is one of them: it cannot be waited for, so the last put
 	 * frees @h instead.
 	 */
-	own = mvmm_handler_calling(h);
+	own = !h->backend->user && mvmm_handler_calling(h);
 	h->orphan = own;
 	/* Its code runs: the module is there to pin (see secondary.h). */
-	if (own && h->ops)
+	if (own)
 		__module_get(h->ops->owner);
 	percpu_ref_kill(&h->calls);
 	if (!own)

@@ -45,8 +45,8 @@ const struct nla_policy mvmm_nl_rule_policy[MVMM_A_RULE_MAX + 1] = {
  * (HYPERCALL), and OTHER, whose qualifier is the vendor exit code. Made
  * once at load: extack keeps a pointer to its message.
  */
-#define MVMM_QUAL_MSG_LEN	96
-static char mvmm_qual_msg[__MVMM_EV_MAX][2][MVMM_QUAL_MSG_LEN];
+#define MVMM_QUAL_MSG_LEN	128
+static char mvmm_qual_msg[__MVMM_EV_MAX][2][MVMM_QUAL_MSG_LEN] __ro_after_init;
 
 static const char mvmm_no_qual_lo[] =
 	"RULE_LO must be 0: this event type has no qualifier";
@@ -66,12 +66,12 @@ void __init mvmm_nl_rule_init(void)
 		/* Small limits (vectors, register numbers) read in decimal. */
 		snprintf(max, sizeof(max), d->max < 32 ? "%llu" : "%#llx",
 			 d->max);
-		snprintf(mvmm_qual_msg[t][0], MVMM_QUAL_MSG_LEN,
-			 "RULE_LO above %s, the last %s: the rule could never match",
-			 max, d->what);
-		snprintf(mvmm_qual_msg[t][1], MVMM_QUAL_MSG_LEN,
-			 "RULE_HI above %s, the last %s (U64_MAX means: up to the last)",
-			 max, d->what);
+		WARN_ON(snprintf(mvmm_qual_msg[t][0], MVMM_QUAL_MSG_LEN,
+				 "RULE_LO above %s, the last %s: the rule could never match",
+				 max, d->what) >= MVMM_QUAL_MSG_LEN);
+		WARN_ON(snprintf(mvmm_qual_msg[t][1], MVMM_QUAL_MSG_LEN,
+				 "RULE_HI above %s, the last %s (U64_MAX means: up to the last)",
+				 max, d->what) >= MVMM_QUAL_MSG_LEN);
 	}
 }
 

@@ -76,8 +76,6 @@ struct mvmm_usersec {
 	struct mvmm_request *obs;
 };
 
-/* Attached files, so that each can be told when its VM goes. */
-
 static struct mvmm_slot *mvmm_shared_slot(struct mvmm_usersec *u, u32 idx)
 {
 	return (void *)u->ring + u->slots_offset + (size_t)idx * u->slot_size;

@@ -116,7 +116,7 @@ struct mvmm_vcpu {
 	bool exit_wrapped;
 	bool bus_stopped;
 	unsigned long bus_gprs[VCPU_REGS_RIP];	/* regs[] up to RIP */
-	/* The kernel handler whose ->handle() the vCPU's thread is in. */
+	/* The handler whose backend's ->call() the vCPU's thread is in. */
 	struct mvmm_handler *in_handle;
 	/* Events routed, sync, at the exit or on a bus: see mvmm_backend.call. */
 	u64 routes;

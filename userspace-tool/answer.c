@@ -2,7 +2,8 @@
 /*
  * Pre-registered answers (answer.h): the "answer ..." target of a rule,
  * its checks against the event type (the module's own table, so that a
- * bad command line sends nothing), and its text form. ipc.c carries it to the module and back, rule.c prints it.
+ * bad command line sends nothing), and its text form. ipc.c carries it to
+ * the module and back, rule.c prints it.
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
  *   RANGE := { N | N-M }	decimal or 0x-prefixed hex, inclusive
  *
  * QUALIFIER is the event type's primary qualifier keyword ("io port",
- * "cpuid leaf", see quals.c); a type given without one means every event
+ * "cpuid leaf", see kmod/core/event_names.c); a type given without one means every event
  * of that type. Keywords after EVENT come in any order, each at most once,
  * and may be abbreviated to a unique prefix.
  */

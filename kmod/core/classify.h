@@ -40,6 +40,7 @@ int mvmm_classify_vmx(const struct mvmm_exit_info *x, struct mvmm_event *ev);
 int mvmm_exit_type_svm(const struct mvmm_exit_info *x);
 int mvmm_exit_type_vmx(const struct mvmm_exit_info *x);
 
+/* Qualifier keywords an event type has at most (mvmm_event_desc). */
 #define MVMM_EVENT_QUALS	6
 
 /* The results a pre-registered answer may give (struct mvmm_event_desc). */
@@ -49,7 +50,7 @@ enum {
 	MVMM_ANS_REGS = 1 << 2,		/* CPUID: some register */
 };
 
-/*
+/**
  * struct mvmm_event_desc - an event type as the ABI names it
  * @name: short lower-case name ("io", "msr-read")
  * @quals: keywords of the qualifiers: the first is struct mvmm_event

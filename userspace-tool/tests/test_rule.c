@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for the rule grammar (rule_parse.c) and the qualifier table
- * (kmod/core/event_names.c): every piece of TABLE and RULE, the exact error messages, and
- * that "rule show" lines parse back into the same rule.
+ * (kmod/core/event_names.c): every piece of TABLE and RULE, the exact
+ * error messages, and that "rule show" lines parse back into the same
+ * rule.
  */
 #include <stdint.h>
 #include <stdlib.h>
