@@ -50,6 +50,11 @@ const char *mvmm_nl_errmsg(const struct mvmm_nl *nl)
 	return nl->errmsg;
 }
 
+int mvmm_nl_fd(const struct mvmm_nl *nl)
+{
+	return nl->fd;
+}
+
 /* Requests */
 
 struct nlmsghdr *mvmm_msg_hdr(struct mvmm_msg *m)
@@ -329,29 +334,101 @@ static int mvmm_nl_family_cb(const struct nlattr *attrs, int len, void *arg)
 	return 0;
 }
 
-struct mvmm_nl *mvmm_nl_open(void)
+int mvmm_nl_socket(uint32_t *portid)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t sl = sizeof(sa);
+	int fd, one = 1, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) ||
+	    /*
+	     * Extended ACKs; error ACKs without the request echoed back, so
+	     * that the error of a request of megabytes fits in a read.
+	     */
+	    setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (portid)
+		*portid = sa.nl_pid;
+	return fd;
+}
+
+int mvmm_nl_join(int fd, uint32_t group)
+{
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+		       sizeof(group)))
+		return -errno;
+	return 0;
+}
+
+struct mvmm_nl_mcgrp_arg {
+	const char *name;
+	uint32_t id;
+};
+
+static int mvmm_nl_mcgrp_cb(const struct nlattr *attrs, int len, void *arg)
+{
+	struct mvmm_nl_mcgrp_arg *g = arg;
+	const struct nlattr *nla, *grp, *a;
+	char name[GENL_NAMSIZ];
+	int rem, rem2, rem3;
+	uint32_t id;
+
+	mvmm_nla_for_each(nla, rem, attrs, len) {
+		if (mvmm_nla_type(nla) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mvmm_nla_for_each_nested(grp, rem2, nla) {
+			name[0] = '\0';
+			id = 0;
+			mvmm_nla_for_each_nested(a, rem3, grp) {
+				if (mvmm_nla_type(a) == CTRL_ATTR_MCAST_GRP_NAME)
+					mvmm_nla_str(name, sizeof(name), a);
+				else if (mvmm_nla_type(a) == CTRL_ATTR_MCAST_GRP_ID)
+					id = mvmm_nla_uint(a);
+			}
+			if (!strcmp(name, g->name))
+				g->id = id;
+		}
+	}
+	return 0;
+}
+
+int mvmm_nl_mcgrp(struct mvmm_nl *nl, const char *name)
+{
+	struct mvmm_nl_mcgrp_arg g = { .name = name };
+	struct mvmm_msg m;
+	int ret;
+
+	mvmm_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	mvmm_msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, MVMM_GENL_NAME);
+	ret = mvmm_nl_talk(nl, &m, mvmm_nl_mcgrp_cb, &g, NULL);
+	if (ret)
+		return ret;
+	return g.id ? (int)g.id : -ENOENT;
+}
+
+struct mvmm_nl *mvmm_nl_open(void)
+{
 	struct mvmm_nl *nl;
 	struct mvmm_msg m;
 	uint16_t family = 0;
-	int one = 1, ret;
+	int ret;
 
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return NULL;
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl->fd < 0)
+	nl->fd = mvmm_nl_socket(NULL);
+	if (nl->fd < 0) {
+		errno = -nl->fd;
 		goto err_free;
-	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto err_close;
-	/*
-	 * Extended ACKs, and error ACKs without the request echoed back.
-	 * Best effort: a kernel without them sends plain errors, which the
-	 * tests that check messages then report as a mismatch.
-	 */
-	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	}
 
 	mvmm_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	mvmm_msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, MVMM_GENL_NAME);

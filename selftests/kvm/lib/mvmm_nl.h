@@ -11,6 +11,9 @@
  *  - an attribute walker and payload accessors for the replies;
  *  - VMs and their per-event counters (GET_VM, GET_STATS).
  * mvmm_rule.h adds the rule and handler commands on top.
+ *
+ * Raw sockets of their own (a fuzzer's wire, a second socket for the
+ * multicast group) come from mvmm_nl_socket() and mvmm_nl_join().
  */
 #ifndef MVMM_SELFTEST_NL_H
 #define MVMM_SELFTEST_NL_H
@@ -31,6 +34,26 @@ void mvmm_nl_close(struct mvmm_nl *nl);
 
 /* The family id the kernel gave "mvmm". */
 uint16_t mvmm_nl_family(const struct mvmm_nl *nl);
+
+/* The socket under @nl, for socket options (e.g. a larger send buffer). */
+int mvmm_nl_fd(const struct mvmm_nl *nl);
+
+/*
+ * A raw NETLINK_GENERIC socket, bound, with extended ACKs and error ACKs
+ * that do not echo the request (NETLINK_EXT_ACK, NETLINK_CAP_ACK).
+ * Returns the fd, or -errno (also if either option is refused: the tests
+ * check extended ACKs). @portid (may be NULL) gets the port it was bound to.
+ */
+int mvmm_nl_socket(uint32_t *portid);
+
+/*
+ * The id of the family's multicast group @name (MVMM_GENL_MCGRP_EVENTS),
+ * from the genetlink controller: > 0, or -errno (-ENOENT: no such group).
+ */
+int mvmm_nl_mcgrp(struct mvmm_nl *nl, const char *name);
+
+/* Join multicast group @group on netlink socket @fd: 0 or -errno. */
+int mvmm_nl_join(int fd, uint32_t group);
 
 /*
  * The extended ACK message of the last failed request ("" if none came).
