@@ -29,6 +29,7 @@ struct mvmm_nl {
 	int fd;
 	uint16_t family;
 	uint32_t seq;
+	unsigned int read_pause;	/* usec before each read */
 	char errmsg[256];
 	/* uint32_t: netlink messages are NLMSG_ALIGNTO (4) aligned */
 	uint32_t rx[MVMM_NL_RXBUF / 4];
@@ -55,20 +56,26 @@ int mvmm_nl_fd(const struct mvmm_nl *nl)
 	return nl->fd;
 }
 
+void mvmm_nl_set_read_pause(struct mvmm_nl *nl, unsigned int usec)
+{
+	nl->read_pause = usec;
+}
+
 /* Requests */
 
 struct nlmsghdr *mvmm_msg_hdr(struct mvmm_msg *m)
 {
-	return (struct nlmsghdr *)m->buf;
+	return (struct nlmsghdr *)(m->big ? m->big : m->buf);
 }
 
 void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
 		   uint16_t flags)
 {
-	struct nlmsghdr *nlh = mvmm_msg_hdr(m);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 
 	memset(m, 0, sizeof(*m));
+	nlh = mvmm_msg_hdr(m);
 	nlh->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
 	nlh->nlmsg_type = family;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -77,17 +84,63 @@ void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
 	g->version = family == GENL_ID_CTRL ? 1 : MVMM_GENL_VERSION;
 }
 
+int mvmm_msg_init_big(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
+		      uint16_t flags, size_t size)
+{
+	mvmm_msg_init(m, family, cmd, flags);
+	if (size < sizeof(m->buf))
+		size = sizeof(m->buf);
+	if (size > UINT32_MAX)
+		return -EMSGSIZE;
+	m->big = malloc(size);
+	if (!m->big)
+		return -ENOMEM;
+	m->big_size = size;
+	/* The header mvmm_msg_init() wrote, where it now lives. */
+	memcpy(m->big, m->buf, NLMSG_LENGTH(GENL_HDRLEN));
+	return 0;
+}
+
+void mvmm_msg_free(struct mvmm_msg *m)
+{
+	free(m->big);
+	m->big = NULL;
+	m->big_size = 0;
+}
+
+/* Room for @need bytes in @m: a big message grows, a small one aborts. */
+static void mvmm_msg_room(struct mvmm_msg *m, size_t need)
+{
+	size_t size = m->big_size;
+	uint32_t *big;
+
+	if (need <= (m->big ? m->big_size : sizeof(m->buf)))
+		return;
+	if (!m->big) {
+		fprintf(stderr, "mvmm_msg_put: message too long\n");
+		abort();
+	}
+	while (size < need)
+		size *= 2;
+	big = size <= UINT32_MAX ? realloc(m->big, size) : NULL;
+	if (!big) {
+		fprintf(stderr, "mvmm_msg_put: no room for %zu bytes\n", need);
+		abort();
+	}
+	m->big = big;
+	m->big_size = size;
+}
+
 uint32_t mvmm_msg_put(struct mvmm_msg *m, uint16_t type, const void *data,
 		      uint16_t len)
 {
-	struct nlmsghdr *nlh = mvmm_msg_hdr(m);
-	uint32_t off = NLMSG_ALIGN(nlh->nlmsg_len);
-	struct nlattr *nla = (struct nlattr *)((char *)m->buf + off);
+	uint32_t off = NLMSG_ALIGN(mvmm_msg_hdr(m)->nlmsg_len);
+	struct nlmsghdr *nlh;
+	struct nlattr *nla;
 
-	if (off + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(m->buf)) {
-		fprintf(stderr, "%s: message too long\n", __func__);
-		abort();
-	}
+	mvmm_msg_room(m, (size_t)off + NLA_HDRLEN + NLA_ALIGN(len));
+	nlh = mvmm_msg_hdr(m);
+	nla = (struct nlattr *)((char *)nlh + off);
 	nla->nla_type = type;
 	nla->nla_len = NLA_HDRLEN + len;
 	if (len)
@@ -146,7 +199,8 @@ void mvmm_msg_nest_end(struct mvmm_msg *m)
 		fprintf(stderr, "%s: no open nest\n", __func__);
 		abort();
 	}
-	nla = (struct nlattr *)((char *)m->buf + m->nest[--m->depth]);
+	nla = (struct nlattr *)((char *)mvmm_msg_hdr(m) +
+				m->nest[--m->depth]);
 	nla->nla_len = mvmm_msg_hdr(m)->nlmsg_len - m->nest[m->depth];
 }
 
@@ -293,17 +347,23 @@ int mvmm_nl_talk(struct mvmm_nl *nl, struct mvmm_msg *m, mvmm_nl_cb cb,
 
 	for (;;) {
 		const struct nlmsghdr *nlh;
-		ssize_t n = recv(nl->fd, nl->rx, sizeof(nl->rx), 0);
+		ssize_t n;
 
+		if (nl->read_pause)
+			usleep(nl->read_pause);
+		n = recv(nl->fd, nl->rx, sizeof(nl->rx), 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return mvmm_nl_end(nl, ack, -errno);
 		}
+		ack->reads++;
 		for (nlh = (const struct nlmsghdr *)nl->rx; NLMSG_OK(nlh, n);
 		     nlh = NLMSG_NEXT(nlh, n)) {
 			if (nlh->nlmsg_seq != req->nlmsg_seq)
 				continue;	/* a stale reply */
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				ack->dump_intr = 1;
 			if (nlh->nlmsg_type == NLMSG_DONE) {
 				ret = mvmm_nl_end(nl, ack, mvmm_nl_done(nlh, ack));
 				return ret ? ret : cb_err;

@@ -39,6 +39,12 @@ uint16_t mvmm_nl_family(const struct mvmm_nl *nl);
 int mvmm_nl_fd(const struct mvmm_nl *nl);
 
 /*
+ * Sleep @usec before each read of a reply (0: never), so that a dump's
+ * parts are built apart in time and changes can land between them.
+ */
+void mvmm_nl_set_read_pause(struct mvmm_nl *nl, unsigned int usec);
+
+/*
  * A raw NETLINK_GENERIC socket, bound, with extended ACKs and error ACKs
  * that do not echo the request (NETLINK_EXT_ACK, NETLINK_CAP_ACK).
  * Returns the fd, or -errno (also if either option is refused: the tests
@@ -66,11 +72,19 @@ const char *mvmm_nl_errmsg(const struct mvmm_nl *nl);
 #define MVMM_MSG_MAX		4096
 #define MVMM_MSG_DEPTH		8
 
-/* A request under construction. */
+/*
+ * A request under construction: up to MVMM_MSG_MAX bytes in @buf, or,
+ * from mvmm_msg_init_big(), any size on the heap (a RULE_APPLY of a whole
+ * table is megabytes). Big ones are on the heap, not in @buf, so that no
+ * test carries megabytes in its image: the KVM tests' images, .bss
+ * included, are loaded into their guests' memory.
+ */
 struct mvmm_msg {
 	uint32_t buf[MVMM_MSG_MAX / 4];
 	uint32_t nest[MVMM_MSG_DEPTH];	/* offsets of the open nests */
 	int depth;
+	uint32_t *big;			/* mvmm_msg_init_big(): the message */
+	uint32_t big_size;		/* bytes at @big, grown as needed */
 };
 
 /*
@@ -79,6 +93,14 @@ struct mvmm_msg {
  */
 void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
 		   uint16_t flags);
+/*
+ * The same for a message of any size on the heap, @size bytes to start
+ * with (it grows as attributes are added). Returns 0 or -ENOMEM; free it
+ * with mvmm_msg_free().
+ */
+int mvmm_msg_init_big(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
+		      uint16_t flags, size_t size);
+void mvmm_msg_free(struct mvmm_msg *m);
 struct nlmsghdr *mvmm_msg_hdr(struct mvmm_msg *m);
 
 /*
@@ -111,6 +133,8 @@ struct mvmm_ack {
 	uint32_t miss_type;	/* NLMSGERR_ATTR_MISS_TYPE, 0 if none */
 	int cookie_len;		/* NLMSGERR_ATTR_COOKIE, 0 if none */
 	uint8_t cookie[20];	/* the kernel sends at most 20 bytes */
+	int dump_intr;		/* a reply was flagged NLM_F_DUMP_INTR */
+	unsigned int reads;	/* recv() calls: a dump's parts, and the end */
 };
 
 /*
