@@ -17,7 +17,7 @@
  *                          of tag 0, 1, 0, ... (one RULE_APPLY each: flush,
  *                          then msr read index tag * 0x100000 + i), with
  *                          MS (default 5) ms pauses
- *   nl_dump race TRIES K   run churn K in a child and dump up to TRIES
+ *   nl_dump race TRIES K   run churn K 10 in a child and dump up to TRIES
  *                          times, slowly (2 ms between reads), until 5
  *                          dumps were flagged NLM_F_DUMP_INTR and 5 were
  *                          not; fails if a dump that is not flagged is
@@ -243,7 +243,14 @@ static int cmd_race(long tries, uint32_t k)
 		/* A socket of its own: replies go to the port that asked. */
 		mvmm_rsk_close(sk);
 		nl_open();
-		churn(k, 5);
+		/*
+		 * A dump resumes after the last id it sent, so that one
+		 * which reads slower than the table is replaced chases the
+		 * new rules and never ends. 10 ms between changes keeps the
+		 * rate below the reader's (2 ms a part), as 5 ms did while
+		 * each change also cost libnl's message building.
+		 */
+		churn(k, 10);
 	}
 	for (i = 0; i < tries && (intr < 5 || clean < 5); i++) {
 		if (dump(&d, 2000)) {
