@@ -49,10 +49,6 @@
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK	270
-#endif
-
 #define NOBODY		65534
 #define MISSING_VM	0x7ffffff0U
 /* In the default table while the test runs, so in N's table too. */
@@ -302,49 +298,17 @@ static int group_request(struct conn *c, bool dump, struct mvmm_ack *ack)
 	return mvmm_rsk_talk(c->s, &m, NULL, NULL, ack);
 }
 
-/* The id of the family's "events" group, from the genl controller. */
-static int mcgrp_cb(const struct nlattr *attrs, int len, void *arg)
-{
-	const struct nlattr *nla, *grp, *a;
-	int rem, rem2, rem3;
-	uint32_t id;
-	char name[GENL_NAMSIZ];
-
-	mvmm_nla_for_each(nla, rem, attrs, len) {
-		if (mvmm_nla_type(nla) != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		mvmm_nla_for_each_nested(grp, rem2, nla) {
-			name[0] = '\0';
-			id = 0;
-			mvmm_nla_for_each_nested(a, rem3, grp) {
-				if (mvmm_nla_type(a) == CTRL_ATTR_MCAST_GRP_NAME)
-					mvmm_nla_str(name, sizeof(name), a);
-				else if (mvmm_nla_type(a) == CTRL_ATTR_MCAST_GRP_ID)
-					id = mvmm_nla_uint(a);
-			}
-			if (!strcmp(name, MVMM_GENL_MCGRP_EVENTS))
-				*(uint32_t *)arg = id;
-		}
-	}
-	return 0;
-}
-
 /* Join "events" on a new socket: 0 or -errno. */
 static int join_events(struct conn *c)
 {
-	struct mvmm_msg m;
-	uint32_t grp = 0;
-	int fd, ret;
+	int grp, fd, ret;
 
-	mvmm_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	mvmm_msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, MVMM_GENL_NAME);
-	ret = mvmm_nl_talk(c->nl, &m, mcgrp_cb, &grp, NULL);
-	TEST_ASSERT(!ret && grp, "Expected the \"%s\" group's id, got %s",
-		    MVMM_GENL_MCGRP_EVENTS, strerror(-ret));
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	TEST_ASSERT(fd >= 0, "socket: %s", strerror(errno));
-	ret = setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
-			 sizeof(grp)) ? -errno : 0;
+	grp = mvmm_nl_mcgrp(c->nl, MVMM_GENL_MCGRP_EVENTS);
+	TEST_ASSERT(grp > 0, "Expected the \"%s\" group's id, got %s",
+		    MVMM_GENL_MCGRP_EVENTS, strerror(-grp));
+	fd = mvmm_nl_socket(NULL);
+	TEST_ASSERT(fd >= 0, "socket: %s", strerror(-fd));
+	ret = mvmm_nl_join(fd, grp);
 	close(fd);
 	return ret;
 }

@@ -97,9 +97,6 @@
 #include "mvmm_user.h"
 #include "mvmm_utest.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK	270
-#endif
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id	_sigev_un._tid
 #endif
@@ -1795,31 +1792,25 @@ struct fz_out {
 #define RXBUF_SIZE	(256 * 1024)
 static uint8_t *rxbuf;
 
-static void nls_open(struct nlsock *s, int groups_id)
+/*
+ * A socket of the fuzzer's own, for the raw wire: bound, extended ACKs
+ * (mvmm_nl_socket()); joined to multicast group @group if non-zero.
+ */
+static void nls_open(struct nlsock *s, uint32_t group)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	socklen_t sl = sizeof(sa);
-	int one = 1, rcv = 1 << 20;
+	int rcv = 1 << 20, ret;
 
-	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	TEST_ASSERT(s->fd >= 0, "netlink socket: %s", strerror(errno));
-	TEST_ASSERT(!bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-		    !getsockname(s->fd, (struct sockaddr *)&sa, &sl),
-		    "netlink bind: %s", strerror(errno));
-	s->portid = sa.nl_pid;
+	s->fd = mvmm_nl_socket(&s->portid);
+	TEST_ASSERT(s->fd >= 0,
+		    "Expected a netlink socket with extended ACKs: %s",
+		    strerror(-s->fd));
 	s->seq = 1000;
 	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	TEST_ASSERT(!setsockopt(s->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
-				sizeof(one)) &&
-		    !setsockopt(s->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one,
-				sizeof(one)),
-		    "Expected extended ACKs: %s", strerror(errno));
-	if (groups_id)
-		TEST_ASSERT(!setsockopt(s->fd, SOL_NETLINK,
-					NETLINK_ADD_MEMBERSHIP, &groups_id,
-					sizeof(groups_id)),
-			    "Expected to join the events group: %s",
-			    strerror(errno));
+	if (group) {
+		ret = mvmm_nl_join(s->fd, group);
+		TEST_ASSERT(!ret, "Expected to join the events group: %s",
+			    strerror(-ret));
+	}
 }
 
 /* The extended ACK TLVs at @d; false if they are not well formed. */
@@ -3604,40 +3595,6 @@ static bool join_within(pthread_t t, uint64_t ms)
 
 /* ---- the run ------------------------------------------------------------- */
 
-struct ctrl_arg {
-	uint16_t family;
-	uint32_t group;
-};
-
-static int ctrl_cb(const struct nlattr *attrs, int len, void *arg)
-{
-	const struct nlattr *a, *grp, *x;
-	struct ctrl_arg *c = arg;
-	int rem, rem2, rem3;
-	char name[32];
-	uint32_t id;
-
-	mvmm_nla_for_each(a, rem, attrs, len) {
-		if (mvmm_nla_type(a) == CTRL_ATTR_FAMILY_ID)
-			c->family = mvmm_nla_uint(a);
-		if (mvmm_nla_type(a) != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		mvmm_nla_for_each_nested(grp, rem2, a) {
-			name[0] = 0;
-			id = 0;
-			mvmm_nla_for_each_nested(x, rem3, grp) {
-				if (mvmm_nla_type(x) == CTRL_ATTR_MCAST_GRP_NAME)
-					mvmm_nla_str(name, sizeof(name), x);
-				if (mvmm_nla_type(x) == CTRL_ATTR_MCAST_GRP_ID)
-					id = mvmm_nla_uint(x);
-			}
-			if (!strcmp(name, MVMM_GENL_MCGRP_EVENTS))
-				c->group = id;
-		}
-	}
-	return 0;
-}
-
 static struct mvmm_rsk *cleanup_rsk;
 
 /* Leave no fuzzed rule in the default table, whatever ended the test. */
@@ -3808,14 +3765,12 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_tick };
 	struct mvmm_uh h_end;
-	struct ctrl_arg ca = {};
 	struct vma_ctl va = {};
 	struct vmb_ctl vb = {};
 	struct mvmm_handler_info hinfo[32];
 	struct mvmm_rule_info r;
 	struct mvmm_ut_sec x = {};
 	struct nlsock s, mon;
-	struct mvmm_msg m;
 	struct mvmm_rsk *rsk;
 	struct mvmm_ack ack;
 	struct hs_shm *shm;
@@ -3848,15 +3803,12 @@ int main(int argc, char **argv)
 
 	rsk = mvmm_ut_rsk_open();
 	nl = mvmm_rsk_nl(rsk);
-	mvmm_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	mvmm_msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, MVMM_GENL_NAME);
-	ret = mvmm_nl_talk(nl, &m, ctrl_cb, &ca, NULL);
-	TEST_ASSERT(!ret && ca.family && ca.group,
-		    "Expected the mvmm family and its events group, got %s",
+	ret = mvmm_nl_mcgrp(nl, MVMM_GENL_MCGRP_EVENTS);
+	TEST_ASSERT(ret > 0, "Expected the mvmm family's events group, got %s",
 		    strerror(-ret));
-	g.family = ca.family;
+	g.family = mvmm_nl_family(nl);
 	nls_open(&s, 0);
-	nls_open(&mon, ca.group);
+	nls_open(&mon, ret);
 
 	/* Fuzzed default rules would reach every VM made from now on. */
 	n = mvmm_rule_dump(rsk, MVMM_TABLE_DEFAULT, &r, 1, NULL);

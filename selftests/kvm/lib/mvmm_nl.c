@@ -29,6 +29,7 @@ struct mvmm_nl {
 	int fd;
 	uint16_t family;
 	uint32_t seq;
+	unsigned int read_pause;	/* usec before each read */
 	char errmsg[256];
 	/* uint32_t: netlink messages are NLMSG_ALIGNTO (4) aligned */
 	uint32_t rx[MVMM_NL_RXBUF / 4];
@@ -50,20 +51,31 @@ const char *mvmm_nl_errmsg(const struct mvmm_nl *nl)
 	return nl->errmsg;
 }
 
+int mvmm_nl_fd(const struct mvmm_nl *nl)
+{
+	return nl->fd;
+}
+
+void mvmm_nl_set_read_pause(struct mvmm_nl *nl, unsigned int usec)
+{
+	nl->read_pause = usec;
+}
+
 /* Requests */
 
 struct nlmsghdr *mvmm_msg_hdr(struct mvmm_msg *m)
 {
-	return (struct nlmsghdr *)m->buf;
+	return (struct nlmsghdr *)(m->big ? m->big : m->buf);
 }
 
 void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
 		   uint16_t flags)
 {
-	struct nlmsghdr *nlh = mvmm_msg_hdr(m);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 
 	memset(m, 0, sizeof(*m));
+	nlh = mvmm_msg_hdr(m);
 	nlh->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
 	nlh->nlmsg_type = family;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -72,17 +84,63 @@ void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
 	g->version = family == GENL_ID_CTRL ? 1 : MVMM_GENL_VERSION;
 }
 
+int mvmm_msg_init_big(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
+		      uint16_t flags, size_t size)
+{
+	mvmm_msg_init(m, family, cmd, flags);
+	if (size < sizeof(m->buf))
+		size = sizeof(m->buf);
+	if (size > UINT32_MAX)
+		return -EMSGSIZE;
+	m->big = malloc(size);
+	if (!m->big)
+		return -ENOMEM;
+	m->big_size = size;
+	/* The header mvmm_msg_init() wrote, where it now lives. */
+	memcpy(m->big, m->buf, NLMSG_LENGTH(GENL_HDRLEN));
+	return 0;
+}
+
+void mvmm_msg_free(struct mvmm_msg *m)
+{
+	free(m->big);
+	m->big = NULL;
+	m->big_size = 0;
+}
+
+/* Room for @need bytes in @m: a big message grows, a small one aborts. */
+static void mvmm_msg_room(struct mvmm_msg *m, size_t need)
+{
+	size_t size = m->big_size;
+	uint32_t *big;
+
+	if (need <= (m->big ? m->big_size : sizeof(m->buf)))
+		return;
+	if (!m->big) {
+		fprintf(stderr, "mvmm_msg_put: message too long\n");
+		abort();
+	}
+	while (size < need)
+		size *= 2;
+	big = size <= UINT32_MAX ? realloc(m->big, size) : NULL;
+	if (!big) {
+		fprintf(stderr, "mvmm_msg_put: no room for %zu bytes\n", need);
+		abort();
+	}
+	m->big = big;
+	m->big_size = size;
+}
+
 uint32_t mvmm_msg_put(struct mvmm_msg *m, uint16_t type, const void *data,
 		      uint16_t len)
 {
-	struct nlmsghdr *nlh = mvmm_msg_hdr(m);
-	uint32_t off = NLMSG_ALIGN(nlh->nlmsg_len);
-	struct nlattr *nla = (struct nlattr *)((char *)m->buf + off);
+	uint32_t off = NLMSG_ALIGN(mvmm_msg_hdr(m)->nlmsg_len);
+	struct nlmsghdr *nlh;
+	struct nlattr *nla;
 
-	if (off + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(m->buf)) {
-		fprintf(stderr, "%s: message too long\n", __func__);
-		abort();
-	}
+	mvmm_msg_room(m, (size_t)off + NLA_HDRLEN + NLA_ALIGN(len));
+	nlh = mvmm_msg_hdr(m);
+	nla = (struct nlattr *)((char *)nlh + off);
 	nla->nla_type = type;
 	nla->nla_len = NLA_HDRLEN + len;
 	if (len)
@@ -141,7 +199,8 @@ void mvmm_msg_nest_end(struct mvmm_msg *m)
 		fprintf(stderr, "%s: no open nest\n", __func__);
 		abort();
 	}
-	nla = (struct nlattr *)((char *)m->buf + m->nest[--m->depth]);
+	nla = (struct nlattr *)((char *)mvmm_msg_hdr(m) +
+				m->nest[--m->depth]);
 	nla->nla_len = mvmm_msg_hdr(m)->nlmsg_len - m->nest[m->depth];
 }
 
@@ -288,17 +347,23 @@ int mvmm_nl_talk(struct mvmm_nl *nl, struct mvmm_msg *m, mvmm_nl_cb cb,
 
 	for (;;) {
 		const struct nlmsghdr *nlh;
-		ssize_t n = recv(nl->fd, nl->rx, sizeof(nl->rx), 0);
+		ssize_t n;
 
+		if (nl->read_pause)
+			usleep(nl->read_pause);
+		n = recv(nl->fd, nl->rx, sizeof(nl->rx), 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return mvmm_nl_end(nl, ack, -errno);
 		}
+		ack->reads++;
 		for (nlh = (const struct nlmsghdr *)nl->rx; NLMSG_OK(nlh, n);
 		     nlh = NLMSG_NEXT(nlh, n)) {
 			if (nlh->nlmsg_seq != req->nlmsg_seq)
 				continue;	/* a stale reply */
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				ack->dump_intr = 1;
 			if (nlh->nlmsg_type == NLMSG_DONE) {
 				ret = mvmm_nl_end(nl, ack, mvmm_nl_done(nlh, ack));
 				return ret ? ret : cb_err;
@@ -329,29 +394,101 @@ static int mvmm_nl_family_cb(const struct nlattr *attrs, int len, void *arg)
 	return 0;
 }
 
-struct mvmm_nl *mvmm_nl_open(void)
+int mvmm_nl_socket(uint32_t *portid)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t sl = sizeof(sa);
+	int fd, one = 1, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) ||
+	    /*
+	     * Extended ACKs; error ACKs without the request echoed back, so
+	     * that the error of a request of megabytes fits in a read.
+	     */
+	    setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (portid)
+		*portid = sa.nl_pid;
+	return fd;
+}
+
+int mvmm_nl_join(int fd, uint32_t group)
+{
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+		       sizeof(group)))
+		return -errno;
+	return 0;
+}
+
+struct mvmm_nl_mcgrp_arg {
+	const char *name;
+	uint32_t id;
+};
+
+static int mvmm_nl_mcgrp_cb(const struct nlattr *attrs, int len, void *arg)
+{
+	struct mvmm_nl_mcgrp_arg *g = arg;
+	const struct nlattr *nla, *grp, *a;
+	char name[GENL_NAMSIZ];
+	int rem, rem2, rem3;
+	uint32_t id;
+
+	mvmm_nla_for_each(nla, rem, attrs, len) {
+		if (mvmm_nla_type(nla) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mvmm_nla_for_each_nested(grp, rem2, nla) {
+			name[0] = '\0';
+			id = 0;
+			mvmm_nla_for_each_nested(a, rem3, grp) {
+				if (mvmm_nla_type(a) == CTRL_ATTR_MCAST_GRP_NAME)
+					mvmm_nla_str(name, sizeof(name), a);
+				else if (mvmm_nla_type(a) == CTRL_ATTR_MCAST_GRP_ID)
+					id = mvmm_nla_uint(a);
+			}
+			if (!strcmp(name, g->name))
+				g->id = id;
+		}
+	}
+	return 0;
+}
+
+int mvmm_nl_mcgrp(struct mvmm_nl *nl, const char *name)
+{
+	struct mvmm_nl_mcgrp_arg g = { .name = name };
+	struct mvmm_msg m;
+	int ret;
+
+	mvmm_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	mvmm_msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, MVMM_GENL_NAME);
+	ret = mvmm_nl_talk(nl, &m, mvmm_nl_mcgrp_cb, &g, NULL);
+	if (ret)
+		return ret;
+	return g.id ? (int)g.id : -ENOENT;
+}
+
+struct mvmm_nl *mvmm_nl_open(void)
+{
 	struct mvmm_nl *nl;
 	struct mvmm_msg m;
 	uint16_t family = 0;
-	int one = 1, ret;
+	int ret;
 
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return NULL;
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl->fd < 0)
+	nl->fd = mvmm_nl_socket(NULL);
+	if (nl->fd < 0) {
+		errno = -nl->fd;
 		goto err_free;
-	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto err_close;
-	/*
-	 * Extended ACKs, and error ACKs without the request echoed back.
-	 * Best effort: a kernel without them sends plain errors, which the
-	 * tests that check messages then report as a mismatch.
-	 */
-	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	}
 
 	mvmm_msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	mvmm_msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, MVMM_GENL_NAME);

@@ -11,6 +11,9 @@
  *  - an attribute walker and payload accessors for the replies;
  *  - VMs and their per-event counters (GET_VM, GET_STATS).
  * mvmm_rule.h adds the rule and handler commands on top.
+ *
+ * Raw sockets of their own (a fuzzer's wire, a second socket for the
+ * multicast group) come from mvmm_nl_socket() and mvmm_nl_join().
  */
 #ifndef MVMM_SELFTEST_NL_H
 #define MVMM_SELFTEST_NL_H
@@ -32,6 +35,32 @@ void mvmm_nl_close(struct mvmm_nl *nl);
 /* The family id the kernel gave "mvmm". */
 uint16_t mvmm_nl_family(const struct mvmm_nl *nl);
 
+/* The socket under @nl, for socket options (e.g. a larger send buffer). */
+int mvmm_nl_fd(const struct mvmm_nl *nl);
+
+/*
+ * Sleep @usec before each read of a reply (0: never), so that a dump's
+ * parts are built apart in time and changes can land between them.
+ */
+void mvmm_nl_set_read_pause(struct mvmm_nl *nl, unsigned int usec);
+
+/*
+ * A raw NETLINK_GENERIC socket, bound, with extended ACKs and error ACKs
+ * that do not echo the request (NETLINK_EXT_ACK, NETLINK_CAP_ACK).
+ * Returns the fd, or -errno (also if either option is refused: the tests
+ * check extended ACKs). @portid (may be NULL) gets the port it was bound to.
+ */
+int mvmm_nl_socket(uint32_t *portid);
+
+/*
+ * The id of the family's multicast group @name (MVMM_GENL_MCGRP_EVENTS),
+ * from the genetlink controller: > 0, or -errno (-ENOENT: no such group).
+ */
+int mvmm_nl_mcgrp(struct mvmm_nl *nl, const char *name);
+
+/* Join multicast group @group on netlink socket @fd: 0 or -errno. */
+int mvmm_nl_join(int fd, uint32_t group);
+
 /*
  * The extended ACK message of the last failed request ("" if none came).
  * Valid until the next request.
@@ -43,11 +72,19 @@ const char *mvmm_nl_errmsg(const struct mvmm_nl *nl);
 #define MVMM_MSG_MAX		4096
 #define MVMM_MSG_DEPTH		8
 
-/* A request under construction. */
+/*
+ * A request under construction: up to MVMM_MSG_MAX bytes in @buf, or,
+ * from mvmm_msg_init_big(), any size on the heap (a RULE_APPLY of a whole
+ * table is megabytes). Big ones are on the heap, not in @buf, so that no
+ * test carries megabytes in its image: the KVM tests' images, .bss
+ * included, are loaded into their guests' memory.
+ */
 struct mvmm_msg {
 	uint32_t buf[MVMM_MSG_MAX / 4];
 	uint32_t nest[MVMM_MSG_DEPTH];	/* offsets of the open nests */
 	int depth;
+	uint32_t *big;			/* mvmm_msg_init_big(): the message */
+	uint32_t big_size;		/* bytes at @big, grown as needed */
 };
 
 /*
@@ -56,6 +93,14 @@ struct mvmm_msg {
  */
 void mvmm_msg_init(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
 		   uint16_t flags);
+/*
+ * The same for a message of any size on the heap, @size bytes to start
+ * with (it grows as attributes are added). Returns 0 or -ENOMEM; free it
+ * with mvmm_msg_free().
+ */
+int mvmm_msg_init_big(struct mvmm_msg *m, uint16_t family, uint8_t cmd,
+		      uint16_t flags, size_t size);
+void mvmm_msg_free(struct mvmm_msg *m);
 struct nlmsghdr *mvmm_msg_hdr(struct mvmm_msg *m);
 
 /*
@@ -88,6 +133,8 @@ struct mvmm_ack {
 	uint32_t miss_type;	/* NLMSGERR_ATTR_MISS_TYPE, 0 if none */
 	int cookie_len;		/* NLMSGERR_ATTR_COOKIE, 0 if none */
 	uint8_t cookie[20];	/* the kernel sends at most 20 bytes */
+	int dump_intr;		/* a reply was flagged NLM_F_DUMP_INTR */
+	unsigned int reads;	/* recv() calls: a dump's parts, and the end */
 };
 
 /*

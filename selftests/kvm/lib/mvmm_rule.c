@@ -56,8 +56,7 @@ int mvmm_rsk_talk(struct mvmm_rsk *s, struct mvmm_msg *m, mvmm_nl_cb cb,
 	return mvmm_nl_talk(s->nl, m, cb, arg, ack);
 }
 
-/* The table attribute(s) of a request. */
-static void mvmm_msg_put_table(struct mvmm_msg *m, uint32_t vm)
+void mvmm_msg_put_table(struct mvmm_msg *m, uint32_t vm)
 {
 	if (vm == MVMM_TABLE_DEFAULT)
 		mvmm_msg_put_flag(m, MVMM_A_DEFAULT);
@@ -100,8 +99,7 @@ static void mvmm_msg_put_answer(struct mvmm_msg *m,
 	mvmm_msg_nest_end(m);
 }
 
-static void mvmm_msg_put_rule(struct mvmm_msg *m,
-			      const struct mvmm_rule_info *r)
+void mvmm_msg_put_rule(struct mvmm_msg *m, const struct mvmm_rule_info *r)
 {
 	mvmm_msg_nest(m, MVMM_A_RULE);
 	if (r->id)
@@ -256,6 +254,40 @@ int mvmm_rule_dump(struct mvmm_rsk *s, uint32_t vm,
 	mvmm_msg_put_table(&m, vm);
 	ret = mvmm_rsk_talk(s, &m, mvmm_collect_cb, &a, ack);
 	return ret ? ret : a.n;
+}
+
+struct mvmm_rule_each {
+	mvmm_rule_fn fn;
+	void *arg;
+};
+
+static int mvmm_rule_each_cb(const struct nlattr *attrs, int len, void *arg)
+{
+	struct mvmm_rule_each *e = arg;
+	struct mvmm_rule_info r;
+	const struct nlattr *nla;
+	int rem, ret;
+
+	mvmm_nla_for_each(nla, rem, attrs, len) {
+		if (mvmm_nla_type(nla) != MVMM_A_RULE)
+			continue;
+		mvmm_parse_rule(nla, &r);
+		ret = e->fn(&r, e->arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int mvmm_rule_dump_each(struct mvmm_rsk *s, uint32_t vm, mvmm_rule_fn fn,
+			void *arg, struct mvmm_ack *ack)
+{
+	struct mvmm_rule_each e = { .fn = fn, .arg = arg };
+	struct mvmm_msg m;
+
+	mvmm_msg_init(&m, mvmm_rsk_family(s), MVMM_CMD_GET_RULE, NLM_F_DUMP);
+	mvmm_msg_put_table(&m, vm);
+	return mvmm_rsk_talk(s, &m, mvmm_rule_each_cb, &e, ack);
 }
 
 static void mvmm_parse_handler(const struct nlattr *nest, void *item)

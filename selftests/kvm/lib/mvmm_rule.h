@@ -98,12 +98,30 @@ int mvmm_rule_del(struct mvmm_rsk *s, uint32_t vm, uint32_t id,
 int mvmm_rule_flush(struct mvmm_rsk *s, uint32_t vm, struct mvmm_ack *ack);
 
 /*
+ * The table attribute of a request (MVMM_A_DEFAULT or MVMM_A_VM_ID), and
+ * a rule as a MVMM_A_RULE nest (every field, the id only if non-zero),
+ * for requests the helpers below do not make (RULE_APPLY's ops).
+ */
+void mvmm_msg_put_table(struct mvmm_msg *m, uint32_t vm);
+void mvmm_msg_put_rule(struct mvmm_msg *m, const struct mvmm_rule_info *r);
+
+/*
  * Dump table @vm into @rules (at most @max, in id order). Returns the
  * number of rules (which may exceed @max) or -errno.
  */
 int mvmm_rule_dump(struct mvmm_rsk *s, uint32_t vm,
 		   struct mvmm_rule_info *rules, int max,
 		   struct mvmm_ack *ack);
+
+/*
+ * Dump table @vm, calling @fn with each rule as it is read, for tables
+ * too big to hold; a non-zero return of @fn is returned (the dump is
+ * still read to its end). Returns 0 or -errno; @ack->dump_intr tells
+ * whether the table changed during the dump.
+ */
+typedef int (*mvmm_rule_fn)(const struct mvmm_rule_info *r, void *arg);
+int mvmm_rule_dump_each(struct mvmm_rsk *s, uint32_t vm, mvmm_rule_fn fn,
+			void *arg, struct mvmm_ack *ack);
 
 /* Dump every handler name into @h (at most @max); count or -errno. */
 int mvmm_handler_dump(struct mvmm_rsk *s, struct mvmm_handler_info *h,
