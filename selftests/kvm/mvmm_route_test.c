@@ -54,6 +54,7 @@
 /* test_util.h and the harness both define ASSERT_EQ; neither is used. */
 #undef ASSERT_EQ
 #include "kselftest_harness.h"
+#include "mvmm_guest_io.h"
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
@@ -115,71 +116,16 @@ static MVMM_GUEST_ENTRY void guest_exc_handler(struct ex_regs *regs)
 
 	s->exc[regs->vector & 31]++;
 	s->err = regs->error_code;
-	/* The fixup of KVM_ASM_SAFE, as the library's own handler does it. */
-	GUEST_ASSERT_2(regs->r9 == KVM_EXCEPTION_MAGIC &&
-		       regs->rip == regs->r10, regs->vector, regs->rip);
-	regs->rip = regs->r11;
-	regs->r9 = regs->vector;
+	mvmm_safe_fixup(regs);
 }
 
-static uint8_t guest_in(uint16_t port, int size, uint64_t *v)
-{
-	uint64_t rax = RAX_FILL;
-	uint8_t vector;
-
-	if (size == 1)
-		asm volatile(KVM_ASM_SAFE("inb %%dx, %%al")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else if (size == 2)
-		asm volatile(KVM_ASM_SAFE("inw %%dx, %%ax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else
-		asm volatile(KVM_ASM_SAFE("inl %%dx, %%eax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	*v = rax;
-	return vector;
-}
-
-static uint8_t guest_outb(uint16_t port, uint8_t val)
-{
-	return kvm_asm_safe("outb %%al, %%dx", "a"(val), "d"(port));
-}
-
-static uint8_t guest_cpuid(uint32_t leaf, uint32_t sub, uint64_t *v)
-{
-	uint32_t a = leaf, b = 0, c = sub, d = 0;
-	uint8_t vector;
-
-	asm volatile(KVM_ASM_SAFE("cpuid")
-		     : "+a"(a), "+b"(b), "+c"(c), "+d"(d),
-		       KVM_ASM_SAFE_OUTPUTS(vector)
-		     : : KVM_ASM_SAFE_CLOBBERS);
-	v[0] = a;
-	v[1] = b;
-	v[2] = c;
-	v[3] = d;
-	return vector;
-}
-
+/* A hypercall's RAX only: what the rules of this test answer in. */
 static uint8_t guest_hypercall(uint64_t nr, uint64_t *v)
 {
-	uint64_t rax = nr;
-	uint8_t vector;
+	uint64_t regs[4];
+	uint8_t vector = mvmm_safe_hypercall(is_amd, nr, 0, regs);
 
-	if (is_amd)
-		asm volatile(KVM_ASM_SAFE("vmmcall")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "b"(0UL), "c"(0UL), "d"(0UL), "S"(0UL)
-			     : KVM_ASM_SAFE_CLOBBERS, "memory");
-	else
-		asm volatile(KVM_ASM_SAFE("vmcall")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "b"(0UL), "c"(0UL), "d"(0UL), "S"(0UL)
-			     : KVM_ASM_SAFE_CLOBBERS, "memory");
-	*v = rax;
+	*v = regs[0];
 	return vector;
 }
 
@@ -190,20 +136,20 @@ static uint8_t guest_one(struct shared *s, uint64_t i, uint64_t *v)
 
 	switch (s->op) {
 	case OP_INB:
-		return guest_in(s->arg, 1, &v[0]);
+		return mvmm_safe_in(s->arg, 1, RAX_FILL, &v[0]);
 	case OP_INW:
-		return guest_in(s->arg, 2, &v[0]);
+		return mvmm_safe_in(s->arg, 2, RAX_FILL, &v[0]);
 	case OP_INL:
-		return guest_in(s->arg, 4, &v[0]);
+		return mvmm_safe_in(s->arg, 4, RAX_FILL, &v[0]);
 	case OP_OUTB:
 	case OP_HAMMER:
-		return guest_outb(s->arg, s->val + i);
+		return mvmm_safe_out(s->arg, 1, s->val + i);
 	case OP_RDMSR:
 		return rdmsr_safe(s->arg, &v[0]);
 	case OP_WRMSR:
 		return wrmsr_safe(s->arg, s->val + i);
 	case OP_CPUID:
-		return guest_cpuid(s->arg, s->val, v);
+		return mvmm_safe_cpuid(s->arg, s->val, v);
 	case OP_HYPERCALL:
 		return guest_hypercall(s->arg, &v[0]);
 	case OP_HLT:
@@ -212,8 +158,8 @@ static uint8_t guest_one(struct shared *s, uint64_t i, uint64_t *v)
 		return kvm_asm_safe("ud2");
 	case OP_DEBUGCON:
 		for (k = 0; k < s->val && !vector; k++)
-			vector = guest_outb(DEBUGCON_PORT, s->str[k]);
-		return vector ?: guest_in(DEBUGCON_PORT, 1, &v[0]);
+			vector = mvmm_safe_out(DEBUGCON_PORT, 1, s->str[k]);
+		return vector ?: mvmm_safe_in(DEBUGCON_PORT, 1, RAX_FILL, &v[0]);
 	}
 	GUEST_ASSERT_1(0, s->op);
 	return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mvmm_guest_io.h"
 #include "mvmm_nl.h"
 #include "mvmm_uguest.h"
 
@@ -23,43 +24,12 @@ static MVMM_GUEST_ENTRY void ug_exc_handler(struct ex_regs *regs)
 	struct ug_shared *s = ug_guest_sh;
 
 	s->exc[regs->vector & 31]++;
-	/* The fixup of KVM_ASM_SAFE, as the library's own handler does it. */
-	GUEST_ASSERT_2(regs->r9 == KVM_EXCEPTION_MAGIC &&
-		       regs->rip == regs->r10, regs->vector, regs->rip);
-	regs->rip = regs->r11;
-	regs->r9 = regs->vector;
+	mvmm_safe_fixup(regs);
 }
 
 static uint8_t ug_in(uint16_t port, int size, uint64_t *v)
 {
-	uint64_t rax = UG_RAX_FILL;
-	uint8_t vector;
-
-	if (size == 1)
-		asm volatile(KVM_ASM_SAFE("inb %%dx, %%al")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else if (size == 2)
-		asm volatile(KVM_ASM_SAFE("inw %%dx, %%ax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else
-		asm volatile(KVM_ASM_SAFE("inl %%dx, %%eax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	*v = rax;
-	return vector;
-}
-
-static uint8_t ug_out(uint16_t port, int size, uint32_t val)
-{
-	if (size == 1)
-		return kvm_asm_safe("outb %%al, %%dx", "a"((uint8_t)val),
-				    "d"(port));
-	if (size == 2)
-		return kvm_asm_safe("outw %%ax, %%dx", "a"((uint16_t)val),
-				    "d"(port));
-	return kvm_asm_safe("outl %%eax, %%dx", "a"(val), "d"(port));
+	return mvmm_safe_in(port, size, UG_RAX_FILL, v);
 }
 
 static uint64_t ug_mmio_rd(uint64_t gva, int size)
@@ -133,44 +103,6 @@ static void ug_rep_movsb(uint64_t gpa, uint64_t n, uint8_t *buf)
 		     : "+S"(gpa), "+D"(buf), "+c"(n) : : "memory");
 }
 
-static uint8_t ug_cpuid(uint32_t leaf, uint32_t sub, uint64_t *v)
-{
-	uint32_t a = leaf, b = 0, c = sub, d = 0;
-	uint8_t vector;
-
-	asm volatile(KVM_ASM_SAFE("cpuid")
-		     : "+a"(a), "+b"(b), "+c"(c), "+d"(d),
-		       KVM_ASM_SAFE_OUTPUTS(vector)
-		     : : KVM_ASM_SAFE_CLOBBERS);
-	v[0] = a;
-	v[1] = b;
-	v[2] = c;
-	v[3] = d;
-	return vector;
-}
-
-static uint8_t ug_hypercall(uint64_t nr, uint64_t rcx, uint64_t *v)
-{
-	uint64_t rax = nr, rbx = 0, rdx = 0;
-	uint8_t vector;
-
-	if (ug_is_amd)
-		asm volatile(KVM_ASM_SAFE("vmmcall")
-			     : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx),
-			       KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
-	else
-		asm volatile(KVM_ASM_SAFE("vmcall")
-			     : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx),
-			       KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
-	v[0] = rax;
-	v[1] = rbx;
-	v[2] = rcx;
-	v[3] = rdx;
-	return vector;
-}
-
 /* A UART register: a port, or a byte at GPA base + reg. */
 static uint8_t ug_uart_rd(struct ug_shared *s, int reg, uint8_t *vector)
 {
@@ -188,7 +120,7 @@ static void ug_uart_wr(struct ug_shared *s, int reg, uint8_t v,
 	if (s->mmio)
 		ug_mmio_wr(s->arg + reg, 1, v);
 	else
-		*vector = ug_out(s->arg + reg, 1, v);
+		*vector = mvmm_safe_out(s->arg + reg, 1, v);
 }
 
 #define UART_THR	0
@@ -237,7 +169,7 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 	case UG_IN:
 		return ug_in(s->arg, s->size, &v[0]);
 	case UG_OUT:
-		return ug_out(s->arg, s->size, s->val + i);
+		return mvmm_safe_out(s->arg, s->size, s->val + i);
 	case UG_MMIO_RD:
 		v[0] = ug_mmio_rd(s->arg, s->size);
 		return 0;
@@ -249,9 +181,9 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 	case UG_WRMSR:
 		return wrmsr_safe(s->arg, s->val + i);
 	case UG_CPUID:
-		return ug_cpuid(s->arg, s->val, v);
+		return mvmm_safe_cpuid(s->arg, s->val, v);
 	case UG_HC:
-		return ug_hypercall(s->arg, s->val, v);
+		return mvmm_safe_hypercall(ug_is_amd, s->arg, s->val, v);
 	case UG_UART:
 		return ug_uart(s, v);
 	case UG_HLT:
