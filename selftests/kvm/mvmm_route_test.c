@@ -38,7 +38,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -411,39 +410,15 @@ static void vm_stop(struct vmctx *c)
 /* ------------------------------------------------------------------ */
 /* Modules, parameters, debugfs.                                      */
 
-static const char *ko_path(const char *mod, char *buf, size_t len)
-{
-	char dir[256];
-
-	snprintf(dir, sizeof(dir), "%s", mvmm_kmod_path());
-	snprintf(buf, len, "%s/%s.ko", dirname(dir), mod);
-	return buf;
-}
-
-static bool mod_loaded(const char *mod)
-{
-	size_t len = strlen(mod);
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, mod, len) && line[len] == ' ';
-	fclose(f);
-	return found;
-}
-
 /* Load @mod (e.g. "mvmm_testsec"); returns whether it was loaded before. */
 static bool mod_load(const char *mod)
 {
 	char path[300];
 	int ret;
 
-	if (mod_loaded(mod))
+	if (mvmm_kmod_is_loaded(mod))
 		return true;
-	ret = mvmm_kmod_load(ko_path(mod, path, sizeof(path)));
+	ret = mvmm_kmod_load(mvmm_kmod_path_of(mod, path, sizeof(path)));
 	TEST_ASSERT(!ret || ret == -EEXIST, "Expected insmod %s to work, got %s",
 		    path, strerror(-ret));
 	return false;
@@ -451,14 +426,8 @@ static bool mod_load(const char *mod)
 
 static void mod_unload(const char *mod)
 {
-	int ret, tries;
+	int ret = mvmm_kmod_unload_mod(mod);
 
-	for (tries = 0; tries < 100; tries++) {
-		ret = syscall(SYS_delete_module, mod, O_NONBLOCK) ? -errno : 0;
-		if (ret != -EAGAIN && ret != -EBUSY)
-			break;
-		usleep(50000);
-	}
 	TEST_ASSERT(!ret || ret == -ENOENT, "Expected rmmod %s to work, got %s",
 		    mod, strerror(-ret));
 }
@@ -1742,7 +1711,7 @@ MVMM_HARNESS_CONSTRUCTORS
 
 int main(int argc, char **argv)
 {
-	bool had_testsec = mod_loaded("mvmm_testsec");
+	bool had_testsec = mvmm_kmod_is_loaded("mvmm_testsec");
 	int ret;
 
 	/* The harness ends each test with _exit(): nothing may stay buffered. */
