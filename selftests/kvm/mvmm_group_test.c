@@ -602,15 +602,6 @@ static void hload_get(struct mvmm_rsk *s, const char *name, struct hload *l)
 		    ret ? strerror(-ret) : "no MVMM_A_HANDLER_LOAD");
 }
 
-static struct mvmm_rsk *rsk_open(void)
-{
-	struct mvmm_rsk *s = mvmm_rsk_open();
-
-	TEST_ASSERT(s, "Expected the mvmm family, got %s%s", strerror(errno),
-		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
-	return s;
-}
-
 /* ---- the tests ----------------------------------------------------------- */
 
 FIXTURE(grp) {
@@ -625,7 +616,7 @@ FIXTURE_SETUP(grp)
 	/* The harness ends each test with _exit(): no buffered lines lost. */
 	setlinebuf(stdout);
 	self->g = gvm_start();
-	self->s = rsk_open();
+	self->s = mvmm_rsk_open_ok();
 }
 
 FIXTURE_TEARDOWN(grp)

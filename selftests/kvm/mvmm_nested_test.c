@@ -523,31 +523,12 @@ static void ts_last(unsigned int *type, unsigned int *origin,
 /* ------------------------------------------------------------------ */
 /* Rules.                                                             */
 
+/* A rule for one port, MSR or leaf. */
 static struct mvmm_rule_info rule(uint32_t type, uint64_t lo, uint8_t origin,
 				  uint8_t mode, uint8_t fallback,
 				  const char *target)
 {
-	struct mvmm_rule_info r = {
-		.type = type, .lo = lo, .hi = lo, .origin = origin,
-		.mode = mode, .fallback = fallback,
-	};
-
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	return r;
-}
-
-static uint32_t rule_add(struct mvmm_rsk *s, uint32_t table,
-			 const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	uint32_t id = 0;
-	char buf[200];
-	int ret = mvmm_rule_add(s, table, r, &id, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule add (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
-	return id;
+	return mvmm_rule_make(type, lo, lo, origin, mode, fallback, target);
 }
 
 /* ------------------------------------------------------------------ */
@@ -672,8 +653,8 @@ TEST_F_TIMEOUT(nested, origin, 300)
 						MVMM_MODE_OBSERVE,
 						MVMM_FALLBACK_MAIN, TESTSEC_NAME);
 
-		rule_add(self->s, self->c.id, &l1);
-		rule_add(self->s, self->c.id, &l2);
+		mvmm_rule_add_ok(self->s, self->c.id, &l1);
+		mvmm_rule_add_ok(self->s, self->c.id, &l2);
 	}
 	step_plain(&self->c, &st, false);
 	step_l1_testsec(&st);
@@ -714,13 +695,13 @@ static void rules_testsec(struct mvmm_rsk *s, uint32_t vm, uint8_t origin)
 	/* Fallback deny on one of them: nothing falls back here. */
 	r = rule(MVMM_EV_CPUID, LEAF, origin, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(s, vm, &r);
+	mvmm_rule_add_ok(s, vm, &r);
 	r = rule(MVMM_EV_IO, PORT, origin, MVMM_MODE_SYNC, MVMM_FALLBACK_DENY,
 		 TESTSEC_NAME);
-	rule_add(s, vm, &r);
+	mvmm_rule_add_ok(s, vm, &r);
 	r = rule(MVMM_EV_HYPERCALL, HC, origin, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(s, vm, &r);
+	mvmm_rule_add_ok(s, vm, &r);
 }
 
 TEST_F_TIMEOUT(nested, sync_any, 300)
@@ -791,7 +772,7 @@ TEST_F_TIMEOUT(nested, l2_mmio, 300)
 	r = rule(MVMM_EV_MMIO, MMIO_GPA, MVMM_MATCH_L2, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, USER_NAME);
 	r.hi = MMIO_GPA + 8 * MVMM_SP_MMIO_REGS - 1;
-	rule_add(self->s, self->c.id, &r);
+	mvmm_rule_add_ok(self->s, self->c.id, &r);
 
 	step_plain(&self->c, &st, true);
 	st.exp[1][K_MMIO][0] = MVMM_SP_MMIO_INIT(1);
@@ -834,12 +815,12 @@ TEST_F_TIMEOUT(nested, answers, 300)
 		r.hi = MMIO_ADDR + 7;
 		r.answer = MVMM_RULE_ANSWER_FIXED;
 		r.value = ANS_MMIO;
-		rule_add(self->s, self->c.id, &r);
+		mvmm_rule_add_ok(self->s, self->c.id, &r);
 		r = rule(MVMM_EV_IO, PORT, origins[i], MVMM_MODE_SYNC,
 			 MVMM_FALLBACK_MAIN, "");
 		r.answer = MVMM_RULE_ANSWER_FIXED;
 		r.value = ANS_IN;
-		rule_add(self->s, self->c.id, &r);
+		mvmm_rule_add_ok(self->s, self->c.id, &r);
 
 		step_plain(&self->c, &st, true);
 		for (lvl = 0; lvl < 2; lvl++) {

@@ -561,16 +561,6 @@ static void ts_last(struct ts_last *l)
 /* ------------------------------------------------------------------ */
 /* Netlink.                                                           */
 
-static struct mvmm_rsk *rsk_open(void)
-{
-	struct mvmm_rsk *s = mvmm_rsk_open();
-
-	TEST_ASSERT(s, "Expected the \"mvmm\" generic netlink family, got %s%s",
-		    strerror(errno),
-		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
-	return s;
-}
-
 static uint32_t find_vm_id(struct vmctx *c, const uint32_t *exclude, int n)
 {
 	struct mvmm_nl *nl = mvmm_nl_open();
@@ -604,39 +594,8 @@ static struct mvmm_rule_info rule(uint32_t type, uint64_t lo, uint64_t hi,
 				  uint8_t mode, uint8_t fallback,
 				  const char *target)
 {
-	struct mvmm_rule_info r = {
-		.type = type, .lo = lo, .hi = hi, .mode = mode,
-		.fallback = fallback, .origin = MVMM_MATCH_ANY,
-	};
-
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	return r;
-}
-
-static uint32_t rule_add(struct mvmm_rsk *s, uint32_t table,
-			 const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	uint32_t id = 0;
-	char buf[200];
-	int ret = mvmm_rule_add(s, table, r, &id, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule add (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
-	return id;
-}
-
-static void rule_replace(struct mvmm_rsk *s, uint32_t table,
-			 const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	char buf[200];
-	int ret = mvmm_rule_replace(s, table, r, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule replace (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
+	return mvmm_rule_make(type, lo, hi, MVMM_MATCH_ANY, mode, fallback,
+			      target);
 }
 
 static void rule_del(struct mvmm_rsk *s, uint32_t table, uint32_t id)
@@ -966,7 +925,7 @@ FIXTURE_SETUP(route)
 	mount_debugfs();
 	mod_load("mvmm_testsec");
 	testsec_reset();
-	self->s = rsk_open();
+	self->s = mvmm_rsk_open_ok();
 	self->c = vm_start();
 	find_vm_id(self->c, NULL, 0);
 	if (variant->t->op == OP_CPUID)
@@ -1001,7 +960,7 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	id = rule_add(self->s, self->c->id, &r);
+	id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 	r.id = id;
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	TEST_ASSERT(h0.attached, "Expected testsec to be attached");
@@ -1054,7 +1013,7 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 
 	/* Observe: KVM answers, testsec gets a copy of each event. */
 	r.mode = MVMM_MODE_OBSERVE;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	ts_read(&s0);
 	self->c->observed = true;
@@ -1121,7 +1080,7 @@ TEST_F_TIMEOUT(route, answers, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	r.id = rule_add(self->s, self->c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 
 	misbehave(self->s, self->c, t, "answer main", TESTSEC_MAIN, BY_KVM, 0,
 		  -1, (struct hdelta){ .events = 1, .to_main = 1 });
@@ -1141,7 +1100,7 @@ TEST_F_TIMEOUT(route, answers, 300)
 		  (struct hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_DENY;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	/* IO and MSR accesses get #GP(0), everything else #UD. */
 	misbehave(self->s, self->c, t, "invalid answer, fallback deny",
 		  TESTSEC_INVALID, BY_FAULT, t->deny_vector,
@@ -1172,7 +1131,7 @@ TEST_F_TIMEOUT(route, self_unregister, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	r.id = rule_add(self->s, self->c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 	param_set("mode", TESTSEC_DETACH);
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	n = step("unregisters inside handle()", self->c, t, BY_KVM, 0, -1);
@@ -1194,7 +1153,7 @@ TEST_F_TIMEOUT(route, handler_absent, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_DENY,
 		 TESTSEC_NAME);
-	r.id = rule_add(self->s, self->c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 	mod_unload("mvmm_testsec");
 	{
 		struct mvmm_handler_info h;
@@ -1209,21 +1168,21 @@ TEST_F_TIMEOUT(route, handler_absent, 300)
 		  (struct hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_MAIN;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "absent, fallback main", -1,
 		  BY_KVM, 0, -1, (struct hdelta){ .events = 1, .fallback = 1 });
 
 	/* Observe with nobody to observe: counted as routed, nothing else. */
 	r.mode = MVMM_MODE_OBSERVE;
 	r.fallback = MVMM_FALLBACK_DENY;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "absent, observe", -1,
 		  BY_KVM, 0, -1, (struct hdelta){ .events = 1 });
 
 	/* Loaded again, the same rule name finds it. */
 	mod_load("mvmm_testsec");
 	r.mode = MVMM_MODE_SYNC;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "loaded again", TESTSEC_ANSWER,
 		  BY_SECONDARY, 0, -1,
 		  (struct hdelta){ .events = 1, .handled = 1 });
@@ -1242,7 +1201,7 @@ FIXTURE_SETUP(scenario)
 	mount_debugfs();
 	mod_load("mvmm_testsec");
 	testsec_reset();
-	self->s = rsk_open();
+	self->s = mvmm_rsk_open_ok();
 }
 
 FIXTURE_TEARDOWN(scenario)
@@ -1311,7 +1270,7 @@ TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
 	find_vm_id(hm.c, NULL, 0);
 	r = rule(MVMM_EV_IO, 0x5e9, 0x5e9, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	rule_add(self->s, hm.c->id, &r);
+	mvmm_rule_add_ok(self->s, hm.c->id, &r);
 	param_set("sleep_us", 200);
 	handler_get(self->s, TESTSEC_NAME, &h0);
 
@@ -1396,10 +1355,10 @@ TEST_F_TIMEOUT(scenario, two_vms, 300)
 
 	r = rule(MVMM_EV_CPUID, TESTSEC_LEAF_LO, TESTSEC_LEAF_HI,
 		 MVMM_MODE_SYNC, MVMM_FALLBACK_DENY, TESTSEC_NAME);
-	rule_add(self->s, a->id, &r);
+	mvmm_rule_add_ok(self->s, a->id, &r);
 	r = rule(MVMM_EV_IO, TESTSEC_PORT_LO, TESTSEC_PORT_HI, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_DENY, TESTSEC_NAME);
-	rule_add(self->s, a->id, &r);
+	mvmm_rule_add_ok(self->s, a->id, &r);
 	TEST_ASSERT(table_size(self->s, a->id) == 2 &&
 		    table_size(self->s, b->id) == 0,
 		    "Expected 2 rules in VM A's table and none in B's, got %d and %d",
@@ -1432,10 +1391,10 @@ TEST_F_TIMEOUT(scenario, default_table, 300)
 
 	r = rule(MVMM_EV_IO, TESTSEC_PORT_LO, TESTSEC_PORT_HI, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
+	mvmm_rule_add_ok(self->s, MVMM_TABLE_DEFAULT, &r);
 	r = rule(MVMM_EV_CPUID, TESTSEC_LEAF_LO, TESTSEC_LEAF_HI,
 		 MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
+	mvmm_rule_add_ok(self->s, MVMM_TABLE_DEFAULT, &r);
 
 	young = vm_start();
 	find_vm_id(young, &id_old, 1);
@@ -1497,7 +1456,7 @@ TEST_F_TIMEOUT(scenario, cpuidsig, 300)
 
 	r = rule(MVMM_EV_CPUID, 0x40000000, 0x400000ff, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, "cpuidsig");
-	id = rule_add(self->s, c->id, &r);
+	id = mvmm_rule_add_ok(self->s, c->id, &r);
 	handler_get(self->s, "cpuidsig", &h0);
 	TEST_ASSERT(h0.attached, "Expected cpuidsig attached");
 	cmd.n = N;
@@ -1591,7 +1550,7 @@ TEST_F_TIMEOUT(scenario, debugcon, 300)
 
 	r = rule(MVMM_EV_IO, DEBUGCON_PORT, DEBUGCON_PORT, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, "debugcon");
-	r.id = rule_add(self->s, c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, c->id, &r);
 	handler_get(self->s, "debugcon", &h0);
 	run_cmd("debugcon", c, &cmd);
 	handler_get(self->s, "debugcon", &h1);
@@ -1671,7 +1630,7 @@ TEST_F_TIMEOUT(scenario, debugcon_vm_gone, 600)
 	b0 = debugcon_buffers();
 	r = rule(MVMM_EV_IO, DEBUGCON_PORT, DEBUGCON_PORT, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, "debugcon");
-	r.id = rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
+	r.id = mvmm_rule_add_ok(self->s, MVMM_TABLE_DEFAULT, &r);
 	for (i = 0; i < NR_VMS; i++) {
 		struct vmctx *c = vm_start();
 
