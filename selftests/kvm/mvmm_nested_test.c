@@ -520,6 +520,28 @@ static void ts_last(unsigned int *type, unsigned int *origin,
 		    "Expected a last request in testsec, got \"%s\"", buf);
 }
 
+/*
+ * Run @st and check what testsec saw of it: its handler's counters grow
+ * by @hd, and testsec answers @cpuid CPUIDs, @in INs and @hc hypercalls.
+ */
+static void run_testsec_step(const char *what, struct mvmm_rsk *s,
+			     struct ctx *c, const struct step *st,
+			     const struct mvmm_uhd *hd, uint64_t cpuid,
+			     uint64_t in, uint64_t hc)
+{
+	struct ts_calls t0, t1;
+	struct mvmm_uh h0, h1;
+	struct delta d;
+
+	mvmm_ut_uh(s, TESTSEC_NAME, &h0);
+	ts_read(&t0);
+	run_step(what, c, st, &d);
+	mvmm_ut_uh(s, TESTSEC_NAME, &h1);
+	ts_read(&t1);
+	mvmm_ut_check(what, &h0, &h1, hd);
+	ts_check(what, &t0, &t1, cpuid, in, hc);
+}
+
 /* ------------------------------------------------------------------ */
 /* Rules.                                                             */
 
@@ -634,12 +656,9 @@ TEST_F_TIMEOUT(nested, counts, 300)
 
 TEST_F_TIMEOUT(nested, origin, 300)
 {
-	struct ts_calls t0, t1;
-	struct mvmm_uh h0, h1;
 	unsigned long long qual;
 	unsigned int type, origin;
 	struct step st;
-	struct delta d;
 	int i;
 	static const uint32_t types[] = { MVMM_EV_CPUID, MVMM_EV_IO,
 					  MVMM_EV_HYPERCALL };
@@ -659,15 +678,11 @@ TEST_F_TIMEOUT(nested, origin, 300)
 	step_plain(&self->c, &st, false);
 	step_l1_testsec(&st);
 
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
-	ts_read(&t0);
-	run_step("l1 sync, l2 observe", &self->c, &st, &d);
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
-	ts_read(&t1);
-	mvmm_ut_check("l1 sync, l2 observe", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 6 * N, .handled = 3 * N,
-					  .observed = 3 * N });
-	ts_check("l1 sync, l2 observe", &t0, &t1, 2 * N, 2 * N, 2 * N);
+	run_testsec_step("l1 sync, l2 observe", self->s, &self->c, &st,
+			 &(struct mvmm_uhd){ .events = 6 * N,
+					     .handled = 3 * N,
+					     .observed = 3 * N },
+			 2 * N, 2 * N, 2 * N);
 	/* L2's VMMCALLs come last: the last request is L2's, observed. */
 	ts_last(&type, &origin, &qual);
 	TEST_ASSERT(type == MVMM_EV_HYPERCALL && origin == MVMM_ORIGIN_L2 &&
@@ -706,48 +721,34 @@ static void rules_testsec(struct mvmm_rsk *s, uint32_t vm, uint8_t origin)
 
 TEST_F_TIMEOUT(nested, sync_any, 300)
 {
-	struct ts_calls t0, t1;
-	struct mvmm_uh h0, h1;
 	struct step st;
-	struct delta d;
 
 	rules_testsec(self->s, self->c.id, MVMM_MATCH_ANY);
 	step_plain(&self->c, &st, false);
 	step_l1_testsec(&st);
 	step_l2_testsec(&st);
 
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
-	ts_read(&t0);
-	run_step("any sync", &self->c, &st, &d);
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
-	ts_read(&t1);
 	/* L2's VMMCALLs went to L1, never to testsec. */
-	mvmm_ut_check("any sync", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 5 * N, .handled = 5 * N });
-	ts_check("any sync", &t0, &t1, 2 * N, 2 * N, N);
+	run_testsec_step("any sync", self->s, &self->c, &st,
+			 &(struct mvmm_uhd){ .events = 5 * N,
+					     .handled = 5 * N },
+			 2 * N, 2 * N, N);
 }
 
 TEST_F_TIMEOUT(nested, l2_sync, 300)
 {
-	struct ts_calls t0, t1;
-	struct mvmm_uh h0, h1;
 	unsigned long long qual;
 	unsigned int type, origin;
 	struct step st;
-	struct delta d;
 
 	rules_testsec(self->s, self->c.id, MVMM_MATCH_L2);
 	step_plain(&self->c, &st, false);
 	step_l2_testsec(&st);
 
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
-	ts_read(&t0);
-	run_step("l2 sync", &self->c, &st, &d);
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
-	ts_read(&t1);
-	mvmm_ut_check("l2 sync", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 2 * N, .handled = 2 * N });
-	ts_check("l2 sync", &t0, &t1, N, N, 0);
+	run_testsec_step("l2 sync", self->s, &self->c, &st,
+			 &(struct mvmm_uhd){ .events = 2 * N,
+					     .handled = 2 * N },
+			 N, N, 0);
 	/* L2's INs come after its CPUIDs: the last request is an L2 IN. */
 	ts_last(&type, &origin, &qual);
 	TEST_ASSERT(type == MVMM_EV_IO && origin == MVMM_ORIGIN_L2 &&
