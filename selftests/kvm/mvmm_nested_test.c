@@ -42,7 +42,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,31 +395,15 @@ static void run_step(const char *what, struct ctx *c, const struct step *st,
 /* ------------------------------------------------------------------ */
 /* Modules and testsec's view.                                        */
 
-static bool mod_loaded(const char *mod)
-{
-	size_t len = strlen(mod);
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, mod, len) && line[len] == ' ';
-	fclose(f);
-	return found;
-}
-
 static void testsec_load(void)
 {
-	char dir[256], path[300];
+	char path[300];
 	int ret;
 
-	if (mod_loaded("mvmm_testsec"))
+	if (mvmm_kmod_is_loaded("mvmm_testsec"))
 		return;
-	snprintf(dir, sizeof(dir), "%s", mvmm_kmod_path());
-	snprintf(path, sizeof(path), "%s/mvmm_testsec.ko", dirname(dir));
-	ret = mvmm_kmod_load(path);
+	ret = mvmm_kmod_load(mvmm_kmod_path_of("mvmm_testsec", path,
+						sizeof(path)));
 	TEST_ASSERT(!ret || ret == -EEXIST, "Expected insmod %s to work, got %s",
 		    path, strerror(-ret));
 }
@@ -448,20 +431,6 @@ static void testsec_setup(void)
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 }
 
-static bool read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return true;
-}
-
 /* testsec's ->handle() calls for cpuid, io-in and hypercall events. */
 struct ts_calls {
 	uint64_t calls[K_MMIO];
@@ -474,7 +443,8 @@ static void ts_read(struct ts_calls *t)
 	char buf[4096], *line, *save;
 
 	memset(t, 0, sizeof(*t));
-	TEST_ASSERT(read_file(TESTSEC_DEBUGFS "/stats", buf, sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file(TESTSEC_DEBUGFS "/stats", buf,
+					sizeof(buf)),
 		    "Expected " TESTSEC_DEBUGFS "/stats, got %s", strerror(errno));
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -512,7 +482,8 @@ static void ts_last(unsigned int *type, unsigned int *origin,
 	unsigned long long sub, rip;
 	char buf[512];
 
-	TEST_ASSERT(read_file(TESTSEC_DEBUGFS "/last", buf, sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file(TESTSEC_DEBUGFS "/last", buf,
+					sizeof(buf)),
 		    "Expected " TESTSEC_DEBUGFS "/last, got %s", strerror(errno));
 	TEST_ASSERT(sscanf(buf, "vm %u vcpu %u type %u origin %u size %u flags %x qual %llx sub %llx rip %llx",
 			   &vm, &vcpu, type, origin, &size, &flags, qual, &sub,

@@ -464,21 +464,6 @@ static void mount_debugfs(void)
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 }
 
-/* Read a whole debugfs file into @buf; false if it does not exist. */
-static bool read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return true;
-}
-
 enum ts_type {
 	TS_IO_IN, TS_IO_OUT, TS_MSR_READ, TS_MSR_WRITE, TS_CPUID,
 	TS_HYPERCALL, TS_HLT, TS_EXCEPTION, TS_OTHER, TS_NR
@@ -500,7 +485,8 @@ static void ts_read(struct ts_stats *st)
 	char buf[4096], *line, *save;
 
 	memset(st, 0, sizeof(*st));
-	if (!read_file(TESTSEC_DEBUGFS "/stats", buf, sizeof(buf)))
+	if (!mvmm_kmod_read_file(TESTSEC_DEBUGFS "/stats", buf,
+				 sizeof(buf)))
 		return;
 	st->present = true;
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -528,7 +514,7 @@ static void ts_record(const char *file, uint64_t key, uint64_t *count,
 
 	*count = *last = 0;
 	snprintf(path, sizeof(path), TESTSEC_DEBUGFS "/%s", file);
-	if (!read_file(path, buf, sizeof(buf)))
+	if (!mvmm_kmod_read_file(path, buf, sizeof(buf)))
 		return;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -550,7 +536,8 @@ static void ts_last(struct ts_last *l)
 {
 	char buf[512];
 
-	TEST_ASSERT(read_file(TESTSEC_DEBUGFS "/last", buf, sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file(TESTSEC_DEBUGFS "/last", buf,
+					sizeof(buf)),
 		    "Expected " TESTSEC_DEBUGFS "/last, got %s", strerror(errno));
 	TEST_ASSERT(sscanf(buf, "vm %u vcpu %u type %u origin %u size %u flags %x qual %llx sub %llx rip %llx",
 			   &l->vm, &l->vcpu, &l->type, &l->origin, &l->size,
@@ -1500,8 +1487,8 @@ static bool debugcon_output(uint32_t id, uint64_t *total, char *bytes,
 	static char buf[256 * 1024];
 	char head[32], *p, *end;
 
-	TEST_ASSERT(read_file("/sys/kernel/debug/mvmm_debugcon/output", buf,
-			      sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file("/sys/kernel/debug/mvmm_debugcon/output",
+					buf, sizeof(buf)),
 		    "Expected /sys/kernel/debug/mvmm_debugcon/output, got %s",
 		    strerror(errno));
 	snprintf(head, sizeof(head), "vm %u: ", id);
@@ -1597,8 +1584,8 @@ static long debugcon_buffers(void)
 {
 	char buf[32];
 
-	if (!read_file("/sys/kernel/debug/mvmm_debugcon/buffers", buf,
-		       sizeof(buf)))
+	if (!mvmm_kmod_read_file("/sys/kernel/debug/mvmm_debugcon/buffers",
+				 buf, sizeof(buf)))
 		return -1;
 	return strtol(buf, NULL, 10);
 }

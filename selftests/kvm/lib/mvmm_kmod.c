@@ -87,3 +87,17 @@ int mvmm_kmod_unload_mod(const char *mod)
 	}
 	return ret;
 }
+
+bool mvmm_kmod_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return true;
+}

@@ -38,4 +38,10 @@ int mvmm_kmod_unload(void);
  */
 int mvmm_kmod_unload_mod(const char *mod);
 
+/*
+ * Read the whole of a module's sysfs or debugfs file @path into @buf (NUL
+ * terminated, cut at @len - 1 bytes); false if it cannot be opened.
+ */
+bool mvmm_kmod_read_file(const char *path, char *buf, size_t len);
+
 #endif /* MVMM_SELFTEST_KMOD_H */
