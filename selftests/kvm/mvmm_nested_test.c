@@ -56,6 +56,7 @@
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
+#include "mvmm_ucall.h"
 #include "mvmm_utest.h"
 #include "testsec.h"
 
@@ -241,7 +242,6 @@ static void user_exit(struct ctx *c)
 static void run_to_sync(struct ctx *c)
 {
 	struct kvm_run *run = c->vcpu->run;
-	struct ucall uc;
 
 	for (;;) {
 		vcpu_run(c->vcpu);
@@ -254,15 +254,8 @@ static void run_to_sync(struct ctx *c)
 			user_exit(c);
 			continue;
 		}
-		switch (get_ucall(c->vcpu, &uc)) {
-		case UCALL_SYNC:
-			return;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		mvmm_ucall_sync(c->vcpu);
+		return;
 	}
 }
 

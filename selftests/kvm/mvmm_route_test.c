@@ -57,6 +57,7 @@
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
+#include "mvmm_ucall.h"
 #include "testsec.h"
 
 #define N		100	/* iterations per step */
@@ -290,7 +291,6 @@ static void run_to_sync(struct vmctx *c, uint64_t halts)
 {
 	struct kvm_run *run = c->vcpu->run;
 	struct kvm_mp_state mp;
-	struct ucall uc;
 	int ret;
 
 	for (;;) {
@@ -318,19 +318,8 @@ static void run_to_sync(struct vmctx *c, uint64_t halts)
 			user_io(c);
 			continue;
 		}
-		switch (get_ucall(c->vcpu, &uc)) {
-		case UCALL_SYNC:
-			return;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT_2(uc, "values: %#lx, %#lx");
-			break;
-		case UCALL_UNHANDLED:
-			TEST_FAIL("Unexpected exception %lu in the guest",
-				  uc.args[0]);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		mvmm_ucall_sync(c->vcpu);
+		return;
 	}
 }
 

@@ -13,6 +13,7 @@
 
 #include "mvmm_guest_io.h"
 #include "mvmm_nl.h"
+#include "mvmm_ucall.h"
 #include "mvmm_uguest.h"
 
 /* Guest globals: the shared page's guest address, the CPU vendor. */
@@ -298,7 +299,6 @@ static void ug_user_mmio(struct ug_vm *c, struct kvm_run *run)
 int ug_run(struct ug_vm *c, bool stop_on_eintr)
 {
 	struct kvm_run *run = c->vcpu->run;
-	struct ucall uc;
 	int ret;
 
 	for (;;) {
@@ -326,19 +326,8 @@ int ug_run(struct ug_vm *c, bool stop_on_eintr)
 			ug_user_io(c, run);
 			continue;
 		}
-		switch (get_ucall(c->vcpu, &uc)) {
-		case UCALL_SYNC:
-			return 0;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT_2(uc, "values: %#lx, %#lx");
-			break;
-		case UCALL_UNHANDLED:
-			TEST_FAIL("Unexpected exception %lu in the guest",
-				  uc.args[0]);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		mvmm_ucall_sync(c->vcpu);
+		return 0;
 	}
 }
 
