@@ -248,6 +248,23 @@ static MVMM_GUEST_ENTRY void ug_guest_code(void)
 
 /* ---- host side ----------------------------------------------------------- */
 
+static void *ug_job_fn(void *arg)
+{
+	struct ug_job *j = arg;
+
+	ug_cmd(j->what, j->c, &j->cmd);
+	return NULL;
+}
+
+void ug_job_start(struct ug_job *j, struct ug_vm *c, const char *what,
+		  const struct ug_cmd *cmd)
+{
+	j->c = c;
+	j->cmd = *cmd;
+	snprintf(j->what, sizeof(j->what), "%s", what);
+	pthread_create(&j->t, NULL, ug_job_fn, j);
+}
+
 uint64_t ug_in_rax(unsigned int size, uint64_t v)
 {
 	if (size == 4)
