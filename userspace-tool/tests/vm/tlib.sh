@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shared by the mvmmctl scripts that run in the rig's guest (rule_cli.sh,
-# apply_cli.sh, monitor.sh, answer_cli.sh, selftests/kvm/
-# mvmm_group_cli.sh): TAP-like "ok"/"not ok" lines counted in $pass and
+# Shared by the scripts that run in the rig's guest (rule_cli.sh,
+# apply_cli.sh, monitor.sh, answer_cli.sh, and selftests/kvm's
+# mvmm_group_cli.sh, mvmm_ftrace_test.sh, mvmm_load_errors.sh and
+# mvmm_trace_test.sh): TAP-like "ok"/"not ok" lines counted in $pass and
 # $fail, checks of a command's exit status and output, JSON checks
 # through jget, and a VM (kvm_idle) for tables of a live VM. Source it
 # after cd-ing to the directory that holds it and its helpers.
@@ -74,6 +75,11 @@ check() {
 	name=$1
 	shift
 	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+# check_rc STATUS NAME: a status already taken, as in "cmd; check_rc $? NAME".
+check_rc() {
+	if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi
 }
 
 # jeq NAME FILE PATH VALUE: the parsed JSON value at PATH.
