@@ -53,6 +53,7 @@
 /* test_util.h and the harness both define ASSERT_EQ; neither is used. */
 #undef ASSERT_EQ
 #include "kselftest_harness.h"
+#include "mvmm_gcmd.h"
 #include "mvmm_guest_io.h"
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
@@ -167,29 +168,14 @@ static uint8_t guest_one(struct shared *s, uint64_t i, uint64_t *v)
 
 static void guest_run_cmd(struct shared *s)
 {
-	uint64_t i, k, v[4];
+	uint64_t i, v[4];
 	uint8_t vector;
-	bool ok;
 
 	for (i = 0; s->op == OP_HAMMER ? !(READ_ONCE(s->stop) && i >= s->n) :
 	     i < s->n; i++) {
 		v[0] = v[1] = v[2] = v[3] = 0;
 		vector = guest_one(s, i, v);
-		s->vec[vector & 31]++;
-		ok = vector == s->exp_vector;
-		for (k = 0; ok && !vector && k < s->nexp; k++)
-			ok = v[k] == s->exp[k];
-		if (ok) {
-			s->match++;
-		} else if (s->match == s->done) {
-			/* the first iteration that did not match */
-			s->bad_vector = vector;
-			for (k = 0; k < 4; k++)
-				s->bad[k] = v[k];
-		}
-		for (k = 0; k < 4; k++)
-			s->last[k] = v[k];
-		s->done++;
+		MVMM_GCMD_RECORD(s, vector, v);
 	}
 }
 
@@ -350,16 +336,7 @@ static void run_cmd(const char *what, struct vmctx *c, const struct cmd *cmd)
 
 	start_cmd(c, cmd);
 	run_to_sync(c, cmd->halts);
-	TEST_ASSERT(s->done == cmd->n, "%s: Expected %lu iterations, got %lu",
-		    what, cmd->n, s->done);
-	TEST_ASSERT(s->match == cmd->n,
-		    "%s: Expected all %lu iterations to end with vector %u and values %#lx %#lx %#lx %#lx (%d compared), got %lu; first other: vector %lu values %#lx %#lx %#lx %#lx",
-		    what, cmd->n, cmd->vector, cmd->exp[0], cmd->exp[1],
-		    cmd->exp[2], cmd->exp[3], cmd->nexp, s->match,
-		    s->bad_vector, s->bad[0], s->bad[1], s->bad[2], s->bad[3]);
-	TEST_ASSERT(s->vec[cmd->vector] == cmd->n,
-		    "%s: Expected %lu iterations with vector %u, got %lu",
-		    what, cmd->n, cmd->vector, s->vec[cmd->vector]);
+	MVMM_GCMD_CHECK(what, s, cmd);
 	TEST_ASSERT(c->halts == cmd->halts,
 		    "%s: Expected KVM to halt the vCPU %lu times, got %lu",
 		    what, cmd->halts, c->halts);

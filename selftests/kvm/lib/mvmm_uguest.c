@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mvmm_gcmd.h"
 #include "mvmm_guest_io.h"
 #include "mvmm_nl.h"
 #include "mvmm_ucall.h"
@@ -213,28 +214,13 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 
 static void ug_run_cmd(struct ug_shared *s)
 {
-	uint64_t i, k, v[4];
+	uint64_t i, v[4];
 	uint8_t vector;
-	bool ok;
 
 	for (i = 0; i < s->n; i++) {
 		v[0] = v[1] = v[2] = v[3] = 0;
 		vector = ug_one(s, i, v);
-		s->vec[vector & 31]++;
-		ok = vector == s->exp_vector;
-		for (k = 0; ok && !vector && k < s->nexp; k++)
-			ok = v[k] == s->exp[k];
-		if (ok) {
-			s->match++;
-		} else if (s->match == s->done) {
-			/* the first iteration that did not match */
-			s->bad_vector = vector;
-			for (k = 0; k < 4; k++)
-				s->bad[k] = v[k];
-		}
-		for (k = 0; k < 4; k++)
-			s->last[k] = v[k];
-		s->done++;
+		MVMM_GCMD_RECORD(s, vector, v);
 	}
 }
 
@@ -378,16 +364,7 @@ void ug_cmd(const char *what, struct ug_vm *c, const struct ug_cmd *cmd)
 
 	ug_start(c, cmd);
 	ug_run(c, false);
-	TEST_ASSERT(s->done == cmd->n, "%s: Expected %lu iterations, got %lu",
-		    what, cmd->n, s->done);
-	TEST_ASSERT(s->match == cmd->n,
-		    "%s: Expected all %lu iterations to end with vector %u and values %#lx %#lx %#lx %#lx (%d compared), got %lu; first other: vector %lu values %#lx %#lx %#lx %#lx",
-		    what, cmd->n, cmd->vector, cmd->exp[0], cmd->exp[1],
-		    cmd->exp[2], cmd->exp[3], cmd->nexp, s->match,
-		    s->bad_vector, s->bad[0], s->bad[1], s->bad[2], s->bad[3]);
-	TEST_ASSERT(s->vec[cmd->vector] == cmd->n,
-		    "%s: Expected %lu iterations with vector %u, got %lu",
-		    what, cmd->n, cmd->vector, s->vec[cmd->vector]);
+	MVMM_GCMD_CHECK(what, s, cmd);
 }
 
 int ug_vm_fd(const struct ug_vm *c)
