@@ -21,32 +21,16 @@ else
 	order=$kmods/intel.order
 fi
 
-# Did insmod fail, with @msg in the kernel log lines it produced?
-expect_refusal()
-{
-	msg=$1
-	before=$(dmesg | wc -l)
-	if insmod $ko 2>/dev/null; then
-		check_rc 1 "insmod refused ($msg)"
-		rmmod mvmm
-		return
-	fi
-	dmesg | tail -n +$((before + 1)) | grep -q "mvmm: .*$msg"
-	check_rc $? "insmod refused with '$msg' in the kernel log"
-	grep -q '^mvmm ' /proc/modules
-	check_rc $((!$?)) "no mvmm module left behind"
-}
-
 rmmod mvmm
 check_rc $? "rmmod mvmm"
 
 rmmod $vendor
 check_rc $? "rmmod $vendor"
-expect_refusal "no KVM vendor module loaded"
+insmod_refused $ko "no KVM vendor module loaded"
 
 rmmod kvm
 check_rc $? "rmmod kvm"
-expect_refusal "KVM symbol kvm_x86_ops not found"
+insmod_refused $ko "KVM symbol kvm_x86_ops not found"
 
 for m in $(cat "$order"); do
 	grep -q "^$(basename "$m" .ko | tr - _) " /proc/modules && continue

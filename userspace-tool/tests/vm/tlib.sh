@@ -82,6 +82,21 @@ check_rc() {
 	if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi
 }
 
+# insmod_refused KO MSG: insmod KO fails, the kernel log lines it wrote
+# say "mvmm: ...MSG", and no mvmm module is left behind.
+insmod_refused() {
+	before=$(dmesg | wc -l)
+	if insmod "$1" 2>/dev/null; then
+		nok "insmod refused ($2)"
+		rmmod mvmm
+		return
+	fi
+	dmesg | tail -n +$((before + 1)) | grep -q "mvmm: .*$2"
+	check_rc $? "insmod refused with '$2' in the kernel log"
+	grep -q '^mvmm ' /proc/modules
+	check_rc $((!$?)) "no mvmm module left behind"
+}
+
 # jeq NAME FILE PATH VALUE: the parsed JSON value at PATH.
 jeq() {
 	got=$(jget "$2" "$3" 2>&1)
