@@ -42,7 +42,9 @@ MVMM_KVM_SRCS := $(MVMM_LIB_DIR)/mvmm_nl.c $(MVMM_LIB_DIR)/mvmm_kmod.c \
 MVMM_KVM_LIBS := $(MVMM_KVM_SRCS) $(MVMM_LIBKVM_OBJS) -ldl
 MVMM_KVM_DEPS := $(MVMM_KVM_SRCS) $(MVMM_LIB_DIR)/mvmm_nl.h \
 	$(MVMM_LIB_DIR)/mvmm_ksft_compat.h \
-	$(MVMM_LIB_DIR)/mvmm_kmod.h $(TOP)/uapi/linux/mvmm.h
+	$(MVMM_LIB_DIR)/mvmm_kmod.h $(MVMM_LIB_DIR)/mvmm_ucall.h \
+	$(MVMM_LIB_DIR)/mvmm_gcmd.h $(MVMM_LIB_DIR)/mvmm_guest_io.h \
+	$(TOP)/uapi/linux/mvmm.h
 
 # $(call mvmm_kvm_check): fail with a hint when the library is not built.
 mvmm_kvm_check = @test -e $(MVMM_KVM_DIR)/lib/kvm_util.o -o -n "$(MVMM_LIBKVM_A)" || { \

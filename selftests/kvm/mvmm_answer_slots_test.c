@@ -36,6 +36,7 @@
 
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
+#include "mvmm_ucall.h"
 
 #define NR_ANSWERS	3000	/* per phase; the store has 2048 slots */
 #define N		20	/* guest reads per check */
@@ -106,22 +107,13 @@ struct guest {
 
 static void run_to_sync(struct guest *g)
 {
-	struct ucall uc;
 
 	vcpu_run(g->vcpu);
 	TEST_ASSERT(g->vcpu->run->exit_reason == KVM_EXIT_IO,
 		    "Expected a ucall, got exit %u (%s)",
 		    g->vcpu->run->exit_reason,
 		    exit_reason_str(g->vcpu->run->exit_reason));
-	switch (get_ucall(g->vcpu, &uc)) {
-	case UCALL_SYNC:
-		return;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-	}
+	mvmm_ucall_sync(g->vcpu);
 }
 
 /* A VM that has run to its first sync, so that mvmm knows it. */

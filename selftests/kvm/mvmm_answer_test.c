@@ -41,6 +41,7 @@
 
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
+#include "mvmm_ucall.h"
 
 #define N		50		/* iterations per command */
 #define RAX_FILL	0x5a5a5a5a5a5a5a5aULL
@@ -244,7 +245,6 @@ static void user_mmio(struct ctx *c)
 static void run_to_sync(struct ctx *c)
 {
 	struct kvm_run *run = c->vcpu->run;
-	struct ucall uc;
 
 	for (;;) {
 		vcpu_run(c->vcpu);
@@ -259,16 +259,8 @@ static void run_to_sync(struct ctx *c)
 			user_io(c);
 			continue;
 		}
-		switch (get_ucall(c->vcpu, &uc)) {
-		case UCALL_SYNC:
-			return;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu (vector %lu?)", uc.cmd,
-				  uc.args[0]);
-		}
+		mvmm_ucall_sync(c->vcpu);
+		return;
 	}
 }
 

@@ -602,15 +602,6 @@ static void hload_get(struct mvmm_rsk *s, const char *name, struct hload *l)
 		    ret ? strerror(-ret) : "no MVMM_A_HANDLER_LOAD");
 }
 
-static struct mvmm_rsk *rsk_open(void)
-{
-	struct mvmm_rsk *s = mvmm_rsk_open();
-
-	TEST_ASSERT(s, "Expected the mvmm family, got %s%s", strerror(errno),
-		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
-	return s;
-}
-
 /* ---- the tests ----------------------------------------------------------- */
 
 FIXTURE(grp) {
@@ -625,7 +616,7 @@ FIXTURE_SETUP(grp)
 	/* The harness ends each test with _exit(): no buffered lines lost. */
 	setlinebuf(stdout);
 	self->g = gvm_start();
-	self->s = rsk_open();
+	self->s = mvmm_rsk_open_ok();
 }
 
 FIXTURE_TEARDOWN(grp)
@@ -645,6 +636,26 @@ static void names(const char *test, char *a, char *b, char *grp)
 }
 
 /*
+ * Most tests start so: members A and B (B sleeping @b_us per answer)
+ * named after @test, group @ng of @policy over them with weights @wa and
+ * @wb, and the VM's IN routed to the group.
+ */
+static void pair_group(struct _test_data_grp *self, const char *test,
+		       char *na, char *nb, char *ng, int policy,
+		       uint32_t wa, uint32_t wb, uint32_t b_us)
+{
+	struct gmember m[2];
+
+	names(test, na, nb, ng);
+	self->vm = sec_start(&self->a, self->g, na, VAL_A, 0);
+	sec_start(&self->b, self->g, nb, VAL_B, b_us);
+	m[0] = (struct gmember){ na, wa };
+	m[1] = (struct gmember){ nb, wb };
+	group_add(self->s, ng, policy, m, 2);
+	group_rule_ok(self->s, self->vm, ng);
+}
+
+/*
  * A fast and a slow member: at least 90% to the fast one, and the
  * counters of the guest, the handlers and the group agree.
  */
@@ -654,19 +665,12 @@ static void slow_member(struct __test_metadata *_metadata,
 {
 	char na[32], nb[32], ng[32];
 	struct mvmm_uh ha0, hb0, ha1, hb1;
-	struct gmember m[2];
 	struct hload la, lb;
 	struct ginfo gi;
 	struct counts c;
 	double share;
 
-	names(test, na, nb, ng);
-	self->vm = sec_start(&self->a, self->g, na, VAL_A, 0);
-	sec_start(&self->b, self->g, nb, VAL_B, slow_us);
-	m[0] = (struct gmember){ na, 0 };
-	m[1] = (struct gmember){ nb, 0 };
-	group_add(self->s, ng, policy, m, 2);
-	group_rule_ok(self->s, self->vm, ng);
+	pair_group(self, test, na, nb, ng, policy, 0, 0, slow_us);
 	mvmm_uh_get(self->s, na, &ha0);
 	mvmm_uh_get(self->s, nb, &hb0);
 
@@ -724,17 +728,10 @@ TEST_F_TIMEOUT(grp, least_outstanding_slow, 600)
 TEST_F_TIMEOUT(grp, weighted_3_1, 600)
 {
 	char na[32], nb[32], ng[32];
-	struct gmember m[2];
 	struct counts c;
 	double share;
 
-	names("w31", na, nb, ng);
-	self->vm = sec_start(&self->a, self->g, na, VAL_A, 0);
-	sec_start(&self->b, self->g, nb, VAL_B, 0);
-	m[0] = (struct gmember){ na, 3 };
-	m[1] = (struct gmember){ nb, 1 };
-	group_add(self->s, ng, MVMM_GROUP_WEIGHTED, m, 2);
-	group_rule_ok(self->s, self->vm, ng);
+	pair_group(self, "w31", na, nb, ng, MVMM_GROUP_WEIGHTED, 3, 1, 0);
 	gvm_step(self->g, 5000, &c);
 	share = 100.0 * c.k[K_A] / c.total;
 	printf("# weighted 3:1: %lu INs: A %lu (%.2f%%), B %lu (%.2f%%), main %lu\n",
@@ -756,18 +753,11 @@ TEST_F_TIMEOUT(grp, timeout_out, 600)
 	char na[32], nb[32], ng[32];
 	struct mvmm_uh ha0, hb0, ha1, hb1;
 	uint64_t t0, ms, bound, end;
-	struct gmember m[2];
 	struct hload lb;
 	struct counts c;
 
-	names("tmo", na, nb, ng);
-	self->vm = sec_start(&self->a, self->g, na, VAL_A, 0);
 	self->b.o.timeout_ms = 100;
-	sec_start(&self->b, self->g, nb, VAL_B, 1000000);
-	m[0] = (struct gmember){ na, 1 };
-	m[1] = (struct gmember){ nb, 1 };
-	group_add(self->s, ng, MVMM_GROUP_WEIGHTED, m, 2);
-	group_rule_ok(self->s, self->vm, ng);
+	pair_group(self, "tmo", na, nb, ng, MVMM_GROUP_WEIGHTED, 1, 1, 1000000);
 	mvmm_uh_get(self->s, na, &ha0);
 	mvmm_uh_get(self->s, nb, &hb0);
 
@@ -832,18 +822,11 @@ TEST_F_TIMEOUT(grp, kill_one, 600)
 	char na[32], nb[32], ng[32];
 	struct mvmm_uh ha0, hb0, ha1, hb1;
 	struct killer k = { .at = 300 };
-	struct gmember m[2];
 	struct ginfo gi;
 	struct counts c;
 	uint64_t fb;
 
-	names("kill", na, nb, ng);
-	self->vm = sec_start(&self->a, self->g, na, VAL_A, 0);
-	sec_start(&self->b, self->g, nb, VAL_B, 0);
-	m[0] = (struct gmember){ na, 1 };
-	m[1] = (struct gmember){ nb, 1 };
-	group_add(self->s, ng, MVMM_GROUP_WEIGHTED, m, 2);
-	group_rule_ok(self->s, self->vm, ng);
+	pair_group(self, "kill", na, nb, ng, MVMM_GROUP_WEIGHTED, 1, 1, 0);
 	mvmm_uh_get(self->s, na, &ha0);
 	mvmm_uh_get(self->s, nb, &hb0);
 
@@ -886,17 +869,11 @@ TEST_F_TIMEOUT(grp, kill_one, 600)
 TEST_F_TIMEOUT(grp, no_member, 600)
 {
 	char na[32], nb[32], ng[32];
-	struct gmember m[2];
 	struct ginfo gi0, gi1;
 	struct counts c;
 
-	names("none", na, nb, ng);
-	self->vm = sec_start(&self->a, self->g, na, VAL_A, 0);
-	sec_start(&self->b, self->g, nb, VAL_B, 0);
-	m[0] = (struct gmember){ na, 0 };
-	m[1] = (struct gmember){ nb, 0 };
-	group_add(self->s, ng, MVMM_GROUP_LEAST_OUTSTANDING, m, 2);
-	group_rule_ok(self->s, self->vm, ng);
+	pair_group(self, "none", na, nb, ng, MVMM_GROUP_LEAST_OUTSTANDING,
+		   0, 0, 0);
 	gvm_step(self->g, 50, &c);
 	TEST_ASSERT(c.k[K_A] + c.k[K_B] == c.total,
 		    "Expected the members to answer all %lu INs, got %lu",
@@ -924,7 +901,8 @@ TEST_F_TIMEOUT(grp, no_member, 600)
 		    "Expected all INs to fall back with the group deleted, got %lu of %lu",
 		    c.k[K_HOST], c.total);
 	/* Added again: its rules are back. */
-	group_add(self->s, ng, MVMM_GROUP_EWMA, m, 2);
+	group_add(self->s, ng, MVMM_GROUP_EWMA,
+		  (struct gmember[]){ { na, 0 }, { nb, 0 } }, 2);
 	gvm_step(self->g, 50, &c);
 	printf("# group deleted: all to main; added again: A %lu of %lu\n",
 	       c.k[K_A], c.total);

@@ -31,7 +31,6 @@
 #include "processor.h"
 
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -329,39 +328,10 @@ static void test_serve(void)
 			 ret, d);
 }
 
-static const char *ko_path(const char *mod, char *buf, size_t len)
-{
-	char dir[256];
-
-	snprintf(dir, sizeof(dir), "%s", mvmm_kmod_path());
-	snprintf(buf, len, "%s/%s.ko", dirname(dir), mod);
-	return buf;
-}
-
-static bool testsec_loaded(void)
-{
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, "mvmm_testsec ", 13);
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static void testsec_unload(void)
 {
-	int ret, tries;
+	int ret = mvmm_kmod_unload_mod("mvmm_testsec");
 
-	for (tries = 0; tries < 100; tries++) {
-		ret = syscall(SYS_delete_module, "mvmm_testsec", O_NONBLOCK) ?
-		      -errno : 0;
-		if (ret != -EAGAIN && ret != -EBUSY)
-			break;
-		usleep(50000);
-	}
 	TEST_ASSERT(!ret, "rmmod mvmm_testsec: %s", strerror(-ret));
 }
 
@@ -387,7 +357,7 @@ static size_t compl_diff(uint64_t gpa)
 
 static void test_kernel(uint32_t vm_id)
 {
-	bool loaded = testsec_loaded();
+	bool loaded = mvmm_kmod_is_loaded("mvmm_testsec");
 	long long done0, done;
 	struct mvmm_rsk *rsk;
 	uint64_t t0;
@@ -396,8 +366,8 @@ static void test_kernel(uint32_t vm_id)
 	int ret, kret;
 
 	if (!loaded) {
-		ret = mvmm_kmod_load(ko_path("mvmm_testsec", path,
-					     sizeof(path)));
+		ret = mvmm_kmod_load(mvmm_kmod_path_of("mvmm_testsec", path,
+							sizeof(path)));
 		TEST_ASSERT(!ret, "insmod %s: %s", path, strerror(-ret));
 	}
 	rsk = mvmm_ut_rsk_open();

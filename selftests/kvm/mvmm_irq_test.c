@@ -35,7 +35,6 @@
 #include "apic.h"
 
 #include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -520,40 +519,11 @@ static void guest_out(struct kvm_vm *vm, uint16_t port, uint8_t val)
 	}
 }
 
-static const char *ko_path(const char *mod, char *buf, size_t len)
-{
-	char dir[256];
-
-	snprintf(dir, sizeof(dir), "%s", mvmm_kmod_path());
-	snprintf(buf, len, "%s/%s.ko", dirname(dir), mod);
-	return buf;
-}
-
-static bool testsec_loaded(void)
-{
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, "mvmm_testsec ", 13);
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* Leave mvmm as the suite had it: later tests rmmod it. */
 static void testsec_unload(void)
 {
-	int ret, tries;
+	int ret = mvmm_kmod_unload_mod("mvmm_testsec");
 
-	for (tries = 0; tries < 100; tries++) {
-		ret = syscall(SYS_delete_module, "mvmm_testsec", O_NONBLOCK) ?
-		      -errno : 0;
-		if (ret != -EAGAIN && ret != -EBUSY)
-			break;
-		usleep(50000);
-	}
 	TEST_ASSERT(!ret, "rmmod mvmm_testsec: %s", strerror(-ret));
 }
 
@@ -566,14 +536,14 @@ static void testsec_unload(void)
 static void test_kernel(struct kvm_vm *vm, uint32_t vm_id)
 {
 	uint64_t c0 = count(0), c1, c2;
-	bool loaded = testsec_loaded();
+	bool loaded = mvmm_kmod_is_loaded("mvmm_testsec");
 	struct mvmm_rsk *rsk;
 	char path[300];
 	int i, ret;
 
 	if (!loaded) {
-		ret = mvmm_kmod_load(ko_path("mvmm_testsec", path,
-					     sizeof(path)));
+		ret = mvmm_kmod_load(mvmm_kmod_path_of("mvmm_testsec", path,
+							sizeof(path)));
 		TEST_ASSERT(!ret, "insmod %s: %s", path, strerror(-ret));
 	}
 	rsk = mvmm_ut_rsk_open();

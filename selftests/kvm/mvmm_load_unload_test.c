@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "mvmm_kmod.h"
+#include "mvmm_ucall.h"
 #include "mvmm_nl.h"
 #include "mvmm_guest_io.h"
 
@@ -64,7 +65,7 @@ static bool stop;
 
 static void *vcpu_thread(void *arg)
 {
-	struct ucall uc;
+	uint64_t batch;
 
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
 		vcpu_run(vcpu);
@@ -72,20 +73,11 @@ static void *vcpu_thread(void *arg)
 			    "Expected a ucall, got exit reason %u (%s)",
 			    vcpu->run->exit_reason,
 			    exit_reason_str(vcpu->run->exit_reason));
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[1] == batches + 1,
-				    "Expected guest batch %lu, got %lu",
-				    batches + 1, uc.args[1]);
-			__atomic_store_n(&batches, uc.args[1],
-					 __ATOMIC_RELEASE);
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT_2(uc, "values: %#lx, %#lx");
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		batch = mvmm_ucall_sync(vcpu);
+		TEST_ASSERT(batch == batches + 1,
+			    "Expected guest batch %lu, got %lu", batches + 1,
+			    batch);
+		__atomic_store_n(&batches, batch, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }

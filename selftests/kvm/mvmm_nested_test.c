@@ -42,7 +42,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +56,7 @@
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
+#include "mvmm_ucall.h"
 #include "mvmm_utest.h"
 #include "testsec.h"
 
@@ -242,7 +242,6 @@ static void user_exit(struct ctx *c)
 static void run_to_sync(struct ctx *c)
 {
 	struct kvm_run *run = c->vcpu->run;
-	struct ucall uc;
 
 	for (;;) {
 		vcpu_run(c->vcpu);
@@ -255,15 +254,8 @@ static void run_to_sync(struct ctx *c)
 			user_exit(c);
 			continue;
 		}
-		switch (get_ucall(c->vcpu, &uc)) {
-		case UCALL_SYNC:
-			return;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		mvmm_ucall_sync(c->vcpu);
+		return;
 	}
 }
 
@@ -396,31 +388,15 @@ static void run_step(const char *what, struct ctx *c, const struct step *st,
 /* ------------------------------------------------------------------ */
 /* Modules and testsec's view.                                        */
 
-static bool mod_loaded(const char *mod)
-{
-	size_t len = strlen(mod);
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, mod, len) && line[len] == ' ';
-	fclose(f);
-	return found;
-}
-
 static void testsec_load(void)
 {
-	char dir[256], path[300];
+	char path[300];
 	int ret;
 
-	if (mod_loaded("mvmm_testsec"))
+	if (mvmm_kmod_is_loaded("mvmm_testsec"))
 		return;
-	snprintf(dir, sizeof(dir), "%s", mvmm_kmod_path());
-	snprintf(path, sizeof(path), "%s/mvmm_testsec.ko", dirname(dir));
-	ret = mvmm_kmod_load(path);
+	ret = mvmm_kmod_load(mvmm_kmod_path_of("mvmm_testsec", path,
+						sizeof(path)));
 	TEST_ASSERT(!ret || ret == -EEXIST, "Expected insmod %s to work, got %s",
 		    path, strerror(-ret));
 }
@@ -448,20 +424,6 @@ static void testsec_setup(void)
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 }
 
-static bool read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return true;
-}
-
 /* testsec's ->handle() calls for cpuid, io-in and hypercall events. */
 struct ts_calls {
 	uint64_t calls[K_MMIO];
@@ -474,7 +436,8 @@ static void ts_read(struct ts_calls *t)
 	char buf[4096], *line, *save;
 
 	memset(t, 0, sizeof(*t));
-	TEST_ASSERT(read_file(TESTSEC_DEBUGFS "/stats", buf, sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file(TESTSEC_DEBUGFS "/stats", buf,
+					sizeof(buf)),
 		    "Expected " TESTSEC_DEBUGFS "/stats, got %s", strerror(errno));
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -512,7 +475,8 @@ static void ts_last(unsigned int *type, unsigned int *origin,
 	unsigned long long sub, rip;
 	char buf[512];
 
-	TEST_ASSERT(read_file(TESTSEC_DEBUGFS "/last", buf, sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file(TESTSEC_DEBUGFS "/last", buf,
+					sizeof(buf)),
 		    "Expected " TESTSEC_DEBUGFS "/last, got %s", strerror(errno));
 	TEST_ASSERT(sscanf(buf, "vm %u vcpu %u type %u origin %u size %u flags %x qual %llx sub %llx rip %llx",
 			   &vm, &vcpu, type, origin, &size, &flags, qual, &sub,
@@ -520,34 +484,37 @@ static void ts_last(unsigned int *type, unsigned int *origin,
 		    "Expected a last request in testsec, got \"%s\"", buf);
 }
 
+/*
+ * Run @st and check what testsec saw of it: its handler's counters grow
+ * by @hd, and testsec answers @cpuid CPUIDs, @in INs and @hc hypercalls.
+ */
+static void run_testsec_step(const char *what, struct mvmm_rsk *s,
+			     struct ctx *c, const struct step *st,
+			     const struct mvmm_uhd *hd, uint64_t cpuid,
+			     uint64_t in, uint64_t hc)
+{
+	struct ts_calls t0, t1;
+	struct mvmm_uh h0, h1;
+	struct delta d;
+
+	mvmm_ut_uh(s, TESTSEC_NAME, &h0);
+	ts_read(&t0);
+	run_step(what, c, st, &d);
+	mvmm_ut_uh(s, TESTSEC_NAME, &h1);
+	ts_read(&t1);
+	mvmm_ut_check(what, &h0, &h1, hd);
+	ts_check(what, &t0, &t1, cpuid, in, hc);
+}
+
 /* ------------------------------------------------------------------ */
 /* Rules.                                                             */
 
+/* A rule for one port, MSR or leaf. */
 static struct mvmm_rule_info rule(uint32_t type, uint64_t lo, uint8_t origin,
 				  uint8_t mode, uint8_t fallback,
 				  const char *target)
 {
-	struct mvmm_rule_info r = {
-		.type = type, .lo = lo, .hi = lo, .origin = origin,
-		.mode = mode, .fallback = fallback,
-	};
-
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	return r;
-}
-
-static uint32_t rule_add(struct mvmm_rsk *s, uint32_t table,
-			 const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	uint32_t id = 0;
-	char buf[200];
-	int ret = mvmm_rule_add(s, table, r, &id, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule add (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
-	return id;
+	return mvmm_rule_make(type, lo, lo, origin, mode, fallback, target);
 }
 
 /* ------------------------------------------------------------------ */
@@ -653,12 +620,9 @@ TEST_F_TIMEOUT(nested, counts, 300)
 
 TEST_F_TIMEOUT(nested, origin, 300)
 {
-	struct ts_calls t0, t1;
-	struct mvmm_uh h0, h1;
 	unsigned long long qual;
 	unsigned int type, origin;
 	struct step st;
-	struct delta d;
 	int i;
 	static const uint32_t types[] = { MVMM_EV_CPUID, MVMM_EV_IO,
 					  MVMM_EV_HYPERCALL };
@@ -672,21 +636,17 @@ TEST_F_TIMEOUT(nested, origin, 300)
 						MVMM_MODE_OBSERVE,
 						MVMM_FALLBACK_MAIN, TESTSEC_NAME);
 
-		rule_add(self->s, self->c.id, &l1);
-		rule_add(self->s, self->c.id, &l2);
+		mvmm_rule_add_ok(self->s, self->c.id, &l1);
+		mvmm_rule_add_ok(self->s, self->c.id, &l2);
 	}
 	step_plain(&self->c, &st, false);
 	step_l1_testsec(&st);
 
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
-	ts_read(&t0);
-	run_step("l1 sync, l2 observe", &self->c, &st, &d);
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
-	ts_read(&t1);
-	mvmm_ut_check("l1 sync, l2 observe", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 6 * N, .handled = 3 * N,
-					  .observed = 3 * N });
-	ts_check("l1 sync, l2 observe", &t0, &t1, 2 * N, 2 * N, 2 * N);
+	run_testsec_step("l1 sync, l2 observe", self->s, &self->c, &st,
+			 &(struct mvmm_uhd){ .events = 6 * N,
+					     .handled = 3 * N,
+					     .observed = 3 * N },
+			 2 * N, 2 * N, 2 * N);
 	/* L2's VMMCALLs come last: the last request is L2's, observed. */
 	ts_last(&type, &origin, &qual);
 	TEST_ASSERT(type == MVMM_EV_HYPERCALL && origin == MVMM_ORIGIN_L2 &&
@@ -714,59 +674,45 @@ static void rules_testsec(struct mvmm_rsk *s, uint32_t vm, uint8_t origin)
 	/* Fallback deny on one of them: nothing falls back here. */
 	r = rule(MVMM_EV_CPUID, LEAF, origin, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(s, vm, &r);
+	mvmm_rule_add_ok(s, vm, &r);
 	r = rule(MVMM_EV_IO, PORT, origin, MVMM_MODE_SYNC, MVMM_FALLBACK_DENY,
 		 TESTSEC_NAME);
-	rule_add(s, vm, &r);
+	mvmm_rule_add_ok(s, vm, &r);
 	r = rule(MVMM_EV_HYPERCALL, HC, origin, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(s, vm, &r);
+	mvmm_rule_add_ok(s, vm, &r);
 }
 
 TEST_F_TIMEOUT(nested, sync_any, 300)
 {
-	struct ts_calls t0, t1;
-	struct mvmm_uh h0, h1;
 	struct step st;
-	struct delta d;
 
 	rules_testsec(self->s, self->c.id, MVMM_MATCH_ANY);
 	step_plain(&self->c, &st, false);
 	step_l1_testsec(&st);
 	step_l2_testsec(&st);
 
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
-	ts_read(&t0);
-	run_step("any sync", &self->c, &st, &d);
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
-	ts_read(&t1);
 	/* L2's VMMCALLs went to L1, never to testsec. */
-	mvmm_ut_check("any sync", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 5 * N, .handled = 5 * N });
-	ts_check("any sync", &t0, &t1, 2 * N, 2 * N, N);
+	run_testsec_step("any sync", self->s, &self->c, &st,
+			 &(struct mvmm_uhd){ .events = 5 * N,
+					     .handled = 5 * N },
+			 2 * N, 2 * N, N);
 }
 
 TEST_F_TIMEOUT(nested, l2_sync, 300)
 {
-	struct ts_calls t0, t1;
-	struct mvmm_uh h0, h1;
 	unsigned long long qual;
 	unsigned int type, origin;
 	struct step st;
-	struct delta d;
 
 	rules_testsec(self->s, self->c.id, MVMM_MATCH_L2);
 	step_plain(&self->c, &st, false);
 	step_l2_testsec(&st);
 
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
-	ts_read(&t0);
-	run_step("l2 sync", &self->c, &st, &d);
-	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
-	ts_read(&t1);
-	mvmm_ut_check("l2 sync", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 2 * N, .handled = 2 * N });
-	ts_check("l2 sync", &t0, &t1, N, N, 0);
+	run_testsec_step("l2 sync", self->s, &self->c, &st,
+			 &(struct mvmm_uhd){ .events = 2 * N,
+					     .handled = 2 * N },
+			 N, N, 0);
 	/* L2's INs come after its CPUIDs: the last request is an L2 IN. */
 	ts_last(&type, &origin, &qual);
 	TEST_ASSERT(type == MVMM_EV_IO && origin == MVMM_ORIGIN_L2 &&
@@ -791,7 +737,7 @@ TEST_F_TIMEOUT(nested, l2_mmio, 300)
 	r = rule(MVMM_EV_MMIO, MMIO_GPA, MVMM_MATCH_L2, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, USER_NAME);
 	r.hi = MMIO_GPA + 8 * MVMM_SP_MMIO_REGS - 1;
-	rule_add(self->s, self->c.id, &r);
+	mvmm_rule_add_ok(self->s, self->c.id, &r);
 
 	step_plain(&self->c, &st, true);
 	st.exp[1][K_MMIO][0] = MVMM_SP_MMIO_INIT(1);
@@ -834,12 +780,12 @@ TEST_F_TIMEOUT(nested, answers, 300)
 		r.hi = MMIO_ADDR + 7;
 		r.answer = MVMM_RULE_ANSWER_FIXED;
 		r.value = ANS_MMIO;
-		rule_add(self->s, self->c.id, &r);
+		mvmm_rule_add_ok(self->s, self->c.id, &r);
 		r = rule(MVMM_EV_IO, PORT, origins[i], MVMM_MODE_SYNC,
 			 MVMM_FALLBACK_MAIN, "");
 		r.answer = MVMM_RULE_ANSWER_FIXED;
 		r.value = ANS_IN;
-		rule_add(self->s, self->c.id, &r);
+		mvmm_rule_add_ok(self->s, self->c.id, &r);
 
 		step_plain(&self->c, &st, true);
 		for (lvl = 0; lvl < 2; lvl++) {

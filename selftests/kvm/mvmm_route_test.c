@@ -38,7 +38,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,9 +53,12 @@
 /* test_util.h and the harness both define ASSERT_EQ; neither is used. */
 #undef ASSERT_EQ
 #include "kselftest_harness.h"
+#include "mvmm_gcmd.h"
+#include "mvmm_guest_io.h"
 #include "mvmm_kmod.h"
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
+#include "mvmm_ucall.h"
 #include "testsec.h"
 
 #define N		100	/* iterations per step */
@@ -115,71 +117,16 @@ static MVMM_GUEST_ENTRY void guest_exc_handler(struct ex_regs *regs)
 
 	s->exc[regs->vector & 31]++;
 	s->err = regs->error_code;
-	/* The fixup of KVM_ASM_SAFE, as the library's own handler does it. */
-	GUEST_ASSERT_2(regs->r9 == KVM_EXCEPTION_MAGIC &&
-		       regs->rip == regs->r10, regs->vector, regs->rip);
-	regs->rip = regs->r11;
-	regs->r9 = regs->vector;
+	mvmm_safe_fixup(regs);
 }
 
-static uint8_t guest_in(uint16_t port, int size, uint64_t *v)
-{
-	uint64_t rax = RAX_FILL;
-	uint8_t vector;
-
-	if (size == 1)
-		asm volatile(KVM_ASM_SAFE("inb %%dx, %%al")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else if (size == 2)
-		asm volatile(KVM_ASM_SAFE("inw %%dx, %%ax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else
-		asm volatile(KVM_ASM_SAFE("inl %%dx, %%eax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	*v = rax;
-	return vector;
-}
-
-static uint8_t guest_outb(uint16_t port, uint8_t val)
-{
-	return kvm_asm_safe("outb %%al, %%dx", "a"(val), "d"(port));
-}
-
-static uint8_t guest_cpuid(uint32_t leaf, uint32_t sub, uint64_t *v)
-{
-	uint32_t a = leaf, b = 0, c = sub, d = 0;
-	uint8_t vector;
-
-	asm volatile(KVM_ASM_SAFE("cpuid")
-		     : "+a"(a), "+b"(b), "+c"(c), "+d"(d),
-		       KVM_ASM_SAFE_OUTPUTS(vector)
-		     : : KVM_ASM_SAFE_CLOBBERS);
-	v[0] = a;
-	v[1] = b;
-	v[2] = c;
-	v[3] = d;
-	return vector;
-}
-
+/* A hypercall's RAX only: what the rules of this test answer in. */
 static uint8_t guest_hypercall(uint64_t nr, uint64_t *v)
 {
-	uint64_t rax = nr;
-	uint8_t vector;
+	uint64_t regs[4];
+	uint8_t vector = mvmm_safe_hypercall(is_amd, nr, 0, regs);
 
-	if (is_amd)
-		asm volatile(KVM_ASM_SAFE("vmmcall")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "b"(0UL), "c"(0UL), "d"(0UL), "S"(0UL)
-			     : KVM_ASM_SAFE_CLOBBERS, "memory");
-	else
-		asm volatile(KVM_ASM_SAFE("vmcall")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "b"(0UL), "c"(0UL), "d"(0UL), "S"(0UL)
-			     : KVM_ASM_SAFE_CLOBBERS, "memory");
-	*v = rax;
+	*v = regs[0];
 	return vector;
 }
 
@@ -190,20 +137,20 @@ static uint8_t guest_one(struct shared *s, uint64_t i, uint64_t *v)
 
 	switch (s->op) {
 	case OP_INB:
-		return guest_in(s->arg, 1, &v[0]);
+		return mvmm_safe_in(s->arg, 1, RAX_FILL, &v[0]);
 	case OP_INW:
-		return guest_in(s->arg, 2, &v[0]);
+		return mvmm_safe_in(s->arg, 2, RAX_FILL, &v[0]);
 	case OP_INL:
-		return guest_in(s->arg, 4, &v[0]);
+		return mvmm_safe_in(s->arg, 4, RAX_FILL, &v[0]);
 	case OP_OUTB:
 	case OP_HAMMER:
-		return guest_outb(s->arg, s->val + i);
+		return mvmm_safe_out(s->arg, 1, s->val + i);
 	case OP_RDMSR:
 		return rdmsr_safe(s->arg, &v[0]);
 	case OP_WRMSR:
 		return wrmsr_safe(s->arg, s->val + i);
 	case OP_CPUID:
-		return guest_cpuid(s->arg, s->val, v);
+		return mvmm_safe_cpuid(s->arg, s->val, v);
 	case OP_HYPERCALL:
 		return guest_hypercall(s->arg, &v[0]);
 	case OP_HLT:
@@ -212,8 +159,8 @@ static uint8_t guest_one(struct shared *s, uint64_t i, uint64_t *v)
 		return kvm_asm_safe("ud2");
 	case OP_DEBUGCON:
 		for (k = 0; k < s->val && !vector; k++)
-			vector = guest_outb(DEBUGCON_PORT, s->str[k]);
-		return vector ?: guest_in(DEBUGCON_PORT, 1, &v[0]);
+			vector = mvmm_safe_out(DEBUGCON_PORT, 1, s->str[k]);
+		return vector ?: mvmm_safe_in(DEBUGCON_PORT, 1, RAX_FILL, &v[0]);
 	}
 	GUEST_ASSERT_1(0, s->op);
 	return 0;
@@ -221,29 +168,14 @@ static uint8_t guest_one(struct shared *s, uint64_t i, uint64_t *v)
 
 static void guest_run_cmd(struct shared *s)
 {
-	uint64_t i, k, v[4];
+	uint64_t i, v[4];
 	uint8_t vector;
-	bool ok;
 
 	for (i = 0; s->op == OP_HAMMER ? !(READ_ONCE(s->stop) && i >= s->n) :
 	     i < s->n; i++) {
 		v[0] = v[1] = v[2] = v[3] = 0;
 		vector = guest_one(s, i, v);
-		s->vec[vector & 31]++;
-		ok = vector == s->exp_vector;
-		for (k = 0; ok && !vector && k < s->nexp; k++)
-			ok = v[k] == s->exp[k];
-		if (ok) {
-			s->match++;
-		} else if (s->match == s->done) {
-			/* the first iteration that did not match */
-			s->bad_vector = vector;
-			for (k = 0; k < 4; k++)
-				s->bad[k] = v[k];
-		}
-		for (k = 0; k < 4; k++)
-			s->last[k] = v[k];
-		s->done++;
+		MVMM_GCMD_RECORD(s, vector, v);
 	}
 }
 
@@ -345,7 +277,6 @@ static void run_to_sync(struct vmctx *c, uint64_t halts)
 {
 	struct kvm_run *run = c->vcpu->run;
 	struct kvm_mp_state mp;
-	struct ucall uc;
 	int ret;
 
 	for (;;) {
@@ -373,19 +304,8 @@ static void run_to_sync(struct vmctx *c, uint64_t halts)
 			user_io(c);
 			continue;
 		}
-		switch (get_ucall(c->vcpu, &uc)) {
-		case UCALL_SYNC:
-			return;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT_2(uc, "values: %#lx, %#lx");
-			break;
-		case UCALL_UNHANDLED:
-			TEST_FAIL("Unexpected exception %lu in the guest",
-				  uc.args[0]);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		mvmm_ucall_sync(c->vcpu);
+		return;
 	}
 }
 
@@ -416,16 +336,7 @@ static void run_cmd(const char *what, struct vmctx *c, const struct cmd *cmd)
 
 	start_cmd(c, cmd);
 	run_to_sync(c, cmd->halts);
-	TEST_ASSERT(s->done == cmd->n, "%s: Expected %lu iterations, got %lu",
-		    what, cmd->n, s->done);
-	TEST_ASSERT(s->match == cmd->n,
-		    "%s: Expected all %lu iterations to end with vector %u and values %#lx %#lx %#lx %#lx (%d compared), got %lu; first other: vector %lu values %#lx %#lx %#lx %#lx",
-		    what, cmd->n, cmd->vector, cmd->exp[0], cmd->exp[1],
-		    cmd->exp[2], cmd->exp[3], cmd->nexp, s->match,
-		    s->bad_vector, s->bad[0], s->bad[1], s->bad[2], s->bad[3]);
-	TEST_ASSERT(s->vec[cmd->vector] == cmd->n,
-		    "%s: Expected %lu iterations with vector %u, got %lu",
-		    what, cmd->n, cmd->vector, s->vec[cmd->vector]);
+	MVMM_GCMD_CHECK(what, s, cmd);
 	TEST_ASSERT(c->halts == cmd->halts,
 		    "%s: Expected KVM to halt the vCPU %lu times, got %lu",
 		    what, cmd->halts, c->halts);
@@ -465,39 +376,15 @@ static void vm_stop(struct vmctx *c)
 /* ------------------------------------------------------------------ */
 /* Modules, parameters, debugfs.                                      */
 
-static const char *ko_path(const char *mod, char *buf, size_t len)
-{
-	char dir[256];
-
-	snprintf(dir, sizeof(dir), "%s", mvmm_kmod_path());
-	snprintf(buf, len, "%s/%s.ko", dirname(dir), mod);
-	return buf;
-}
-
-static bool mod_loaded(const char *mod)
-{
-	size_t len = strlen(mod);
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, mod, len) && line[len] == ' ';
-	fclose(f);
-	return found;
-}
-
 /* Load @mod (e.g. "mvmm_testsec"); returns whether it was loaded before. */
 static bool mod_load(const char *mod)
 {
 	char path[300];
 	int ret;
 
-	if (mod_loaded(mod))
+	if (mvmm_kmod_is_loaded(mod))
 		return true;
-	ret = mvmm_kmod_load(ko_path(mod, path, sizeof(path)));
+	ret = mvmm_kmod_load(mvmm_kmod_path_of(mod, path, sizeof(path)));
 	TEST_ASSERT(!ret || ret == -EEXIST, "Expected insmod %s to work, got %s",
 		    path, strerror(-ret));
 	return false;
@@ -505,14 +392,8 @@ static bool mod_load(const char *mod)
 
 static void mod_unload(const char *mod)
 {
-	int ret, tries;
+	int ret = mvmm_kmod_unload_mod(mod);
 
-	for (tries = 0; tries < 100; tries++) {
-		ret = syscall(SYS_delete_module, mod, O_NONBLOCK) ? -errno : 0;
-		if (ret != -EAGAIN && ret != -EBUSY)
-			break;
-		usleep(50000);
-	}
 	TEST_ASSERT(!ret || ret == -ENOENT, "Expected rmmod %s to work, got %s",
 		    mod, strerror(-ret));
 }
@@ -549,21 +430,6 @@ static void mount_debugfs(void)
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 }
 
-/* Read a whole debugfs file into @buf; false if it does not exist. */
-static bool read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return true;
-}
-
 enum ts_type {
 	TS_IO_IN, TS_IO_OUT, TS_MSR_READ, TS_MSR_WRITE, TS_CPUID,
 	TS_HYPERCALL, TS_HLT, TS_EXCEPTION, TS_OTHER, TS_NR
@@ -585,7 +451,8 @@ static void ts_read(struct ts_stats *st)
 	char buf[4096], *line, *save;
 
 	memset(st, 0, sizeof(*st));
-	if (!read_file(TESTSEC_DEBUGFS "/stats", buf, sizeof(buf)))
+	if (!mvmm_kmod_read_file(TESTSEC_DEBUGFS "/stats", buf,
+				 sizeof(buf)))
 		return;
 	st->present = true;
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -613,7 +480,7 @@ static void ts_record(const char *file, uint64_t key, uint64_t *count,
 
 	*count = *last = 0;
 	snprintf(path, sizeof(path), TESTSEC_DEBUGFS "/%s", file);
-	if (!read_file(path, buf, sizeof(buf)))
+	if (!mvmm_kmod_read_file(path, buf, sizeof(buf)))
 		return;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -635,7 +502,8 @@ static void ts_last(struct ts_last *l)
 {
 	char buf[512];
 
-	TEST_ASSERT(read_file(TESTSEC_DEBUGFS "/last", buf, sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file(TESTSEC_DEBUGFS "/last", buf,
+					sizeof(buf)),
 		    "Expected " TESTSEC_DEBUGFS "/last, got %s", strerror(errno));
 	TEST_ASSERT(sscanf(buf, "vm %u vcpu %u type %u origin %u size %u flags %x qual %llx sub %llx rip %llx",
 			   &l->vm, &l->vcpu, &l->type, &l->origin, &l->size,
@@ -645,16 +513,6 @@ static void ts_last(struct ts_last *l)
 
 /* ------------------------------------------------------------------ */
 /* Netlink.                                                           */
-
-static struct mvmm_rsk *rsk_open(void)
-{
-	struct mvmm_rsk *s = mvmm_rsk_open();
-
-	TEST_ASSERT(s, "Expected the \"mvmm\" generic netlink family, got %s%s",
-		    strerror(errno),
-		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
-	return s;
-}
 
 static uint32_t find_vm_id(struct vmctx *c, const uint32_t *exclude, int n)
 {
@@ -689,39 +547,8 @@ static struct mvmm_rule_info rule(uint32_t type, uint64_t lo, uint64_t hi,
 				  uint8_t mode, uint8_t fallback,
 				  const char *target)
 {
-	struct mvmm_rule_info r = {
-		.type = type, .lo = lo, .hi = hi, .mode = mode,
-		.fallback = fallback, .origin = MVMM_MATCH_ANY,
-	};
-
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	return r;
-}
-
-static uint32_t rule_add(struct mvmm_rsk *s, uint32_t table,
-			 const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	uint32_t id = 0;
-	char buf[200];
-	int ret = mvmm_rule_add(s, table, r, &id, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule add (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
-	return id;
-}
-
-static void rule_replace(struct mvmm_rsk *s, uint32_t table,
-			 const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	char buf[200];
-	int ret = mvmm_rule_replace(s, table, r, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule replace (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
+	return mvmm_rule_make(type, lo, hi, MVMM_MATCH_ANY, mode, fallback,
+			      target);
 }
 
 static void rule_del(struct mvmm_rsk *s, uint32_t table, uint32_t id)
@@ -1051,7 +878,7 @@ FIXTURE_SETUP(route)
 	mount_debugfs();
 	mod_load("mvmm_testsec");
 	testsec_reset();
-	self->s = rsk_open();
+	self->s = mvmm_rsk_open_ok();
 	self->c = vm_start();
 	find_vm_id(self->c, NULL, 0);
 	if (variant->t->op == OP_CPUID)
@@ -1086,7 +913,7 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	id = rule_add(self->s, self->c->id, &r);
+	id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 	r.id = id;
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	TEST_ASSERT(h0.attached, "Expected testsec to be attached");
@@ -1139,7 +966,7 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 
 	/* Observe: KVM answers, testsec gets a copy of each event. */
 	r.mode = MVMM_MODE_OBSERVE;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	ts_read(&s0);
 	self->c->observed = true;
@@ -1206,7 +1033,7 @@ TEST_F_TIMEOUT(route, answers, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	r.id = rule_add(self->s, self->c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 
 	misbehave(self->s, self->c, t, "answer main", TESTSEC_MAIN, BY_KVM, 0,
 		  -1, (struct hdelta){ .events = 1, .to_main = 1 });
@@ -1226,7 +1053,7 @@ TEST_F_TIMEOUT(route, answers, 300)
 		  (struct hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_DENY;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	/* IO and MSR accesses get #GP(0), everything else #UD. */
 	misbehave(self->s, self->c, t, "invalid answer, fallback deny",
 		  TESTSEC_INVALID, BY_FAULT, t->deny_vector,
@@ -1257,7 +1084,7 @@ TEST_F_TIMEOUT(route, self_unregister, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	r.id = rule_add(self->s, self->c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 	param_set("mode", TESTSEC_DETACH);
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	n = step("unregisters inside handle()", self->c, t, BY_KVM, 0, -1);
@@ -1279,7 +1106,7 @@ TEST_F_TIMEOUT(route, handler_absent, 300)
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_DENY,
 		 TESTSEC_NAME);
-	r.id = rule_add(self->s, self->c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 	mod_unload("mvmm_testsec");
 	{
 		struct mvmm_handler_info h;
@@ -1294,21 +1121,21 @@ TEST_F_TIMEOUT(route, handler_absent, 300)
 		  (struct hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_MAIN;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "absent, fallback main", -1,
 		  BY_KVM, 0, -1, (struct hdelta){ .events = 1, .fallback = 1 });
 
 	/* Observe with nobody to observe: counted as routed, nothing else. */
 	r.mode = MVMM_MODE_OBSERVE;
 	r.fallback = MVMM_FALLBACK_DENY;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "absent, observe", -1,
 		  BY_KVM, 0, -1, (struct hdelta){ .events = 1 });
 
 	/* Loaded again, the same rule name finds it. */
 	mod_load("mvmm_testsec");
 	r.mode = MVMM_MODE_SYNC;
-	rule_replace(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "loaded again", TESTSEC_ANSWER,
 		  BY_SECONDARY, 0, -1,
 		  (struct hdelta){ .events = 1, .handled = 1 });
@@ -1327,7 +1154,7 @@ FIXTURE_SETUP(scenario)
 	mount_debugfs();
 	mod_load("mvmm_testsec");
 	testsec_reset();
-	self->s = rsk_open();
+	self->s = mvmm_rsk_open_ok();
 }
 
 FIXTURE_TEARDOWN(scenario)
@@ -1396,7 +1223,7 @@ TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
 	find_vm_id(hm.c, NULL, 0);
 	r = rule(MVMM_EV_IO, 0x5e9, 0x5e9, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	rule_add(self->s, hm.c->id, &r);
+	mvmm_rule_add_ok(self->s, hm.c->id, &r);
 	param_set("sleep_us", 200);
 	handler_get(self->s, TESTSEC_NAME, &h0);
 
@@ -1481,10 +1308,10 @@ TEST_F_TIMEOUT(scenario, two_vms, 300)
 
 	r = rule(MVMM_EV_CPUID, TESTSEC_LEAF_LO, TESTSEC_LEAF_HI,
 		 MVMM_MODE_SYNC, MVMM_FALLBACK_DENY, TESTSEC_NAME);
-	rule_add(self->s, a->id, &r);
+	mvmm_rule_add_ok(self->s, a->id, &r);
 	r = rule(MVMM_EV_IO, TESTSEC_PORT_LO, TESTSEC_PORT_HI, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_DENY, TESTSEC_NAME);
-	rule_add(self->s, a->id, &r);
+	mvmm_rule_add_ok(self->s, a->id, &r);
 	TEST_ASSERT(table_size(self->s, a->id) == 2 &&
 		    table_size(self->s, b->id) == 0,
 		    "Expected 2 rules in VM A's table and none in B's, got %d and %d",
@@ -1517,10 +1344,10 @@ TEST_F_TIMEOUT(scenario, default_table, 300)
 
 	r = rule(MVMM_EV_IO, TESTSEC_PORT_LO, TESTSEC_PORT_HI, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
+	mvmm_rule_add_ok(self->s, MVMM_TABLE_DEFAULT, &r);
 	r = rule(MVMM_EV_CPUID, TESTSEC_LEAF_LO, TESTSEC_LEAF_HI,
 		 MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN, TESTSEC_NAME);
-	rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
+	mvmm_rule_add_ok(self->s, MVMM_TABLE_DEFAULT, &r);
 
 	young = vm_start();
 	find_vm_id(young, &id_old, 1);
@@ -1582,7 +1409,7 @@ TEST_F_TIMEOUT(scenario, cpuidsig, 300)
 
 	r = rule(MVMM_EV_CPUID, 0x40000000, 0x400000ff, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, "cpuidsig");
-	id = rule_add(self->s, c->id, &r);
+	id = mvmm_rule_add_ok(self->s, c->id, &r);
 	handler_get(self->s, "cpuidsig", &h0);
 	TEST_ASSERT(h0.attached, "Expected cpuidsig attached");
 	cmd.n = N;
@@ -1626,8 +1453,8 @@ static bool debugcon_output(uint32_t id, uint64_t *total, char *bytes,
 	static char buf[256 * 1024];
 	char head[32], *p, *end;
 
-	TEST_ASSERT(read_file("/sys/kernel/debug/mvmm_debugcon/output", buf,
-			      sizeof(buf)),
+	TEST_ASSERT(mvmm_kmod_read_file("/sys/kernel/debug/mvmm_debugcon/output",
+					buf, sizeof(buf)),
 		    "Expected /sys/kernel/debug/mvmm_debugcon/output, got %s",
 		    strerror(errno));
 	snprintf(head, sizeof(head), "vm %u: ", id);
@@ -1676,7 +1503,7 @@ TEST_F_TIMEOUT(scenario, debugcon, 300)
 
 	r = rule(MVMM_EV_IO, DEBUGCON_PORT, DEBUGCON_PORT, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, "debugcon");
-	r.id = rule_add(self->s, c->id, &r);
+	r.id = mvmm_rule_add_ok(self->s, c->id, &r);
 	handler_get(self->s, "debugcon", &h0);
 	run_cmd("debugcon", c, &cmd);
 	handler_get(self->s, "debugcon", &h1);
@@ -1723,8 +1550,8 @@ static long debugcon_buffers(void)
 {
 	char buf[32];
 
-	if (!read_file("/sys/kernel/debug/mvmm_debugcon/buffers", buf,
-		       sizeof(buf)))
+	if (!mvmm_kmod_read_file("/sys/kernel/debug/mvmm_debugcon/buffers",
+				 buf, sizeof(buf)))
 		return -1;
 	return strtol(buf, NULL, 10);
 }
@@ -1756,7 +1583,7 @@ TEST_F_TIMEOUT(scenario, debugcon_vm_gone, 600)
 	b0 = debugcon_buffers();
 	r = rule(MVMM_EV_IO, DEBUGCON_PORT, DEBUGCON_PORT, MVMM_MODE_SYNC,
 		 MVMM_FALLBACK_MAIN, "debugcon");
-	r.id = rule_add(self->s, MVMM_TABLE_DEFAULT, &r);
+	r.id = mvmm_rule_add_ok(self->s, MVMM_TABLE_DEFAULT, &r);
 	for (i = 0; i < NR_VMS; i++) {
 		struct vmctx *c = vm_start();
 
@@ -1796,7 +1623,7 @@ MVMM_HARNESS_CONSTRUCTORS
 
 int main(int argc, char **argv)
 {
-	bool had_testsec = mod_loaded("mvmm_testsec");
+	bool had_testsec = mvmm_kmod_is_loaded("mvmm_testsec");
 	int ret;
 
 	/* The harness ends each test with _exit(): nothing may stay buffered. */

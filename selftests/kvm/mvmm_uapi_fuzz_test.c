@@ -91,6 +91,7 @@
 #include "kselftest.h"
 #include "answer.h"
 #include "libmvmm.h"
+#include "mvmm_guest_io.h"
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
 #include "mvmm_uguest.h"
@@ -3412,38 +3413,16 @@ static void vmb_count(uint8_t vector)
  */
 static MVMM_GUEST_ENTRY void vmb_guest(void)
 {
-	uint64_t a, b, c, d, v = 0, p;
+	uint64_t a, r[4], v = 0, p;
 	uint8_t vec;
 
 	for (;;) {
-		a = 0;
-		asm volatile(KVM_ASM_SAFE("inb %%dx, %%al")
-			     : "+a"(a), KVM_ASM_SAFE_OUTPUTS(vec)
-			     : "d"(B_PORT) : KVM_ASM_SAFE_CLOBBERS);
-		vmb_count(vec);
-		vmb_count(kvm_asm_safe("outl %%eax, %%dx", "a"((uint32_t)a),
-				       "d"(B_PORT + 1)));
+		vmb_count(mvmm_safe_in(B_PORT, 1, 0, &a));
+		vmb_count(mvmm_safe_out(B_PORT + 1, 4, a));
 		vmb_count(rdmsr_safe(B_MSR, &v));
 		vmb_count(wrmsr_safe(B_MSR, v));
-		a = B_LEAF;
-		c = 0;
-		asm volatile(KVM_ASM_SAFE("cpuid")
-			     : "+a"(a), "=b"(b), "+c"(c), "=d"(d),
-			       KVM_ASM_SAFE_OUTPUTS(vec)
-			     : : KVM_ASM_SAFE_CLOBBERS);
-		vmb_count(vec);
-		a = B_HC;
-		if (vmb_amd)
-			asm volatile(KVM_ASM_SAFE("vmmcall")
-				     : "+a"(a), "=b"(b), "=c"(c), "=d"(d),
-				       KVM_ASM_SAFE_OUTPUTS(vec)
-				     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
-		else
-			asm volatile(KVM_ASM_SAFE("vmcall")
-				     : "+a"(a), "=b"(b), "=c"(c), "=d"(d),
-				       KVM_ASM_SAFE_OUTPUTS(vec)
-				     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
-		vmb_count(vec);
+		vmb_count(mvmm_safe_cpuid(B_LEAF, 0, r));
+		vmb_count(mvmm_safe_hypercall(vmb_amd, B_HC, 0, r));
 		p = B_MMIO_GPA + (vmb_sh->iters & 0xff) * 8;
 		asm volatile(KVM_ASM_SAFE("movq (%%rsi), %%rax")
 			     : "=a"(a), KVM_ASM_SAFE_OUTPUTS(vec)

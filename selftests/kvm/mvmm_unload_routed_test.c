@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 
 #include "mvmm_kmod.h"
+#include "mvmm_ucall.h"
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
 #include "testsec.h"
@@ -86,7 +87,6 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu_ctx *v = arg;
 	struct kvm_run *run = v->vcpu->run;
-	struct ucall uc;
 
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
 		vcpu_run(v->vcpu);
@@ -99,17 +99,8 @@ static void *vcpu_thread(void *arg)
 		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO,
 			    "Expected a ucall, got exit reason %u (%s)",
 			    run->exit_reason, exit_reason_str(run->exit_reason));
-		switch (get_ucall(v->vcpu, &uc)) {
-		case UCALL_SYNC:
-			__atomic_store_n(&v->batches, uc.args[1],
-					 __ATOMIC_RELEASE);
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		__atomic_store_n(&v->batches, mvmm_ucall_sync(v->vcpu),
+				 __ATOMIC_RELEASE);
 	}
 	return NULL;
 }

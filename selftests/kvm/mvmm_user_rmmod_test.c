@@ -52,33 +52,8 @@
 #define N		20
 #define WAIT_MS		20000	/* bound on waits that only catch hangs */
 
-/* The guest runs one command in a thread while the test unloads. */
-struct vjob {
-	pthread_t t;
-	struct ug_vm *c;
-	struct ug_cmd cmd;
-	const char *what;
-};
-
-static void *vjob_fn(void *arg)
-{
-	struct vjob *j = arg;
-
-	ug_cmd(j->what, j->c, &j->cmd);
-	return NULL;
-}
-
-static void vjob_start(struct vjob *j, struct ug_vm *c, const char *what,
-		       const struct ug_cmd *cmd)
-{
-	j->c = c;
-	j->cmd = *cmd;
-	j->what = what;
-	pthread_create(&j->t, NULL, vjob_fn, j);
-}
-
 /* Join the vCPU thread; fail if the guest is stuck. */
-static void vjob_join(struct vjob *j)
+static void ug_job_join(struct ug_job *j)
 {
 	struct timespec ts;
 	int ret;
@@ -246,7 +221,7 @@ int main(int argc, char **argv)
 	struct mvmm_uh h0, h1;
 	struct mvmm_rsk *s;
 	struct ug_vm *c;
-	struct vjob j;
+	struct ug_job j;
 	struct stat st;
 	uint32_t old_id;
 	uint64_t t0;
@@ -272,12 +247,12 @@ int main(int argc, char **argv)
 
 	/* 1. Refused while attached with an event pending; then answered. */
 	mvmm_ut_uh(s, NAME, &h0);
-	vjob_start(&j, c, "IN held by the secondary", &cmd);
+	ug_job_start(&j, c, "IN held by the secondary", &cmd);
 	TEST_ASSERT(mvmm_ut_wait_nonzero(&sec.shm->holding, WAIT_MS),
 		    "Expected the secondary to get the IN");
 	rmmod_refused(s, c, "secondary attached, IN pending");
 	SP_SET(sec.shm->hold, 0);
-	vjob_join(&j);
+	ug_job_join(&j);
 	mvmm_ut_uh(s, NAME, &h1);
 	mvmm_ut_check("answered after the refused rmmod", &h0, &h1,
 		      &(struct mvmm_uhd){ .events = 1, .handled = 1 });
@@ -287,13 +262,13 @@ int main(int argc, char **argv)
 	/* 2. Refused again; the secondary dies; then rmmod works. */
 	SP_SET(sec.shm->hold, 1);
 	cmd.exp[0] = UG_USER_IN;
-	vjob_start(&j, c, "IN pending when the secondary dies", &cmd);
+	ug_job_start(&j, c, "IN pending when the secondary dies", &cmd);
 	TEST_ASSERT(mvmm_ut_wait_nonzero(&sec.shm->holding, WAIT_MS),
 		    "Expected the secondary to get the IN");
 	rmmod_refused(s, c, "again");
 	t0 = mvmm_ut_now_ms();
 	status = mvmm_sp_kill(&sec.p);
-	vjob_join(&j);
+	ug_job_join(&j);
 	printf("# secondary killed (status %#x): the IN completed through the fallback after %lu ms\n",
 	       status, mvmm_ut_now_ms() - t0);
 	TEST_ASSERT(c->user_in == 1, "Expected the IN here, got %lu",

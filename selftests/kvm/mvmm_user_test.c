@@ -1147,31 +1147,6 @@ static struct mvmm_request next_req(struct mvmm_ut_sec *x)
 	return m.req;
 }
 
-/* The guest runs a command in a thread while the test answers. */
-struct vjob {
-	pthread_t t;
-	struct ug_vm *c;
-	struct ug_cmd cmd;
-	char what[80];
-};
-
-static void *vjob_fn(void *arg)
-{
-	struct vjob *j = arg;
-
-	ug_cmd(j->what, j->c, &j->cmd);
-	return NULL;
-}
-
-static void vjob_start(struct vjob *j, struct ug_vm *c, const char *what,
-		       const struct ug_cmd *cmd)
-{
-	j->c = c;
-	j->cmd = *cmd;
-	snprintf(j->what, sizeof(j->what), "%s", what);
-	pthread_create(&j->t, NULL, vjob_fn, j);
-}
-
 /* Each refused answer: its errno, and the request still outstanding. */
 enum spoil {
 	SP_SEQ_MINUS, SP_SEQ_PLUS, SP_SEQ_ZERO,
@@ -1315,11 +1290,11 @@ static void bad_answers(struct mvmm_rsk *s, struct mvmm_ut_sec *x, struct ug_vm 
 	struct mvmm_reply good = {}, r;
 	struct mvmm_request req;
 	struct mvmm_uh h0, h1;
-	struct vjob j;
+	struct ug_job j;
 	int i, ret;
 
 	mvmm_ut_uh(s, name, &h0);
-	vjob_start(&j, c, what, cmd);
+	ug_job_start(&j, c, what, cmd);
 	req = next_req(x);
 	good.seq = req.seq;
 	good.vcpu_idx = req.vcpu_idx;
@@ -1399,7 +1374,7 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 	struct ug_cmd cmd;
 	uint32_t nr_slots;
 	uint64_t kvm_cpuid[4];
-	struct vjob j;
+	struct ug_job j;
 	int ret;
 
 	/* KVM's answer to a leaf outside the rules, for the ring's fallback. */
@@ -1426,7 +1401,7 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 		.size = 1, .nexp = 1,
 		.exp = { ug_in_rax(1, MVMM_SP_IN(PORT_LO + 3)) } };
 	mvmm_ut_uh(self->s, name, &h0);
-	vjob_start(&j, self->c, "IN, short reads", &cmd);
+	ug_job_start(&j, self->c, "IN, short reads", &cmd);
 	{
 		uint64_t end = mvmm_ut_now_ms() + WAIT_MS;
 
@@ -1495,7 +1470,7 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 	cmd = (struct ug_cmd){ .op = UG_IN, .n = 1, .arg = PORT_LO + 6,
 		.size = 4, .nexp = 1, .exp = { MVMM_SP_IN(PORT_LO + 6) } };
 	mvmm_ut_uh(self->s, name, &h0);
-	vjob_start(&j, self->c, "IN, ring answers", &cmd);
+	ug_job_start(&j, self->c, "IN, ring answers", &cmd);
 	req = next_req(x);
 	memset(&m, 0, sizeof(m));
 	m.op = MVMM_SP_RING_ANSWER;
@@ -1547,7 +1522,7 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 	mvmm_ut_uh(self->s, name, &h0);
 	/* The fallback is KVM's CPUID, which answers this leaf as LEAF_HI+1. */
 	memcpy(cmd.exp, kvm_cpuid, sizeof(cmd.exp));
-	vjob_start(&j, self->c, "CPUID, invalid ring answer", &cmd);
+	ug_job_start(&j, self->c, "CPUID, invalid ring answer", &cmd);
 	req = next_req(x);
 	memset(&m, 0, sizeof(m));
 	m.op = MVMM_SP_RING_ANSWER;
@@ -1784,7 +1759,7 @@ TEST_F_TIMEOUT(user, unprivileged, 120)
 	struct mvmm_sp_msg m;
 	struct mvmm_uh h;
 	struct stat st;
-	struct vjob j;
+	struct ug_job j;
 	int ret;
 
 	TEST_ASSERT(!stat(dev_path, &st), "stat %s: %s", dev_path,
@@ -1828,7 +1803,7 @@ TEST_F_TIMEOUT(user, unprivileged, 120)
 	/* It serves: an open file needs no more permission. */
 	mvmm_ut_rule_add(self->s, self->c->id, MVMM_EV_IO, port, port, MVMM_MODE_SYNC,
 			 MVMM_FALLBACK_MAIN, name);
-	vjob_start(&j, self->c, "IN served by nobody", &cmd);
+	ug_job_start(&j, self->c, "IN served by nobody", &cmd);
 	req = next_req(x);
 	memset(&m, 0, sizeof(m));
 	m.op = MVMM_SP_ANSWER;

@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,23 +49,6 @@
 static const char message[] =
 	"Hello from the guest, through mvmm-uart: 0123456789 abcdefghijklmnopqrstuvwxyz\n";
 
-/* The sample: $MVMM_UART, else mvmm-uart-static next to this program. */
-static const char *uart_path(void)
-{
-	static char path[4096];
-	const char *env = getenv("MVMM_UART");
-	char self[4096];
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	TEST_ASSERT(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
-	self[n] = '\0';
-	snprintf(path, sizeof(path), "%s/mvmm-uart-static", dirname(self));
-	return path;
-}
-
 struct uart {
 	pid_t pid;
 	int out;		/* its stdout */
@@ -79,7 +61,8 @@ struct uart {
 static void uart_spawn(struct uart *u, char *const *extra)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	const char *path = uart_path();
+	const char *path = mvmm_ut_sample_path("MVMM_UART",
+					       "mvmm-uart-static");
 	char *argv[16];
 	int p[2], i = 0, k, fd;
 
@@ -140,42 +123,13 @@ static void uart_give_vm(struct uart *u, int vm_fd)
 	close(conn);
 }
 
-/* Wait until it is attached as @name. */
-static void uart_wait_attached(struct uart *u, struct mvmm_rsk *s,
-			       const char *name, struct mvmm_uh *h)
-{
-	uint64_t end = mvmm_ut_now_ms() + WAIT_MS;
-
-	for (;;) {
-		int ret = mvmm_uh_get(s, name, h);
-
-		if (!ret && h->attached && h->user &&
-		    h->pid == (uint32_t)u->pid)
-			return;
-		TEST_ASSERT(mvmm_ut_now_ms() < end,
-			    "Expected the UART sample (pid %d) attached as %s, got %s",
-			    u->pid, name, ret ? strerror(-ret) : "not attached");
-		TEST_ASSERT(waitpid(u->pid, NULL, WNOHANG) == 0,
-			    "The UART sample exited before attaching");
-		usleep(10000);
-	}
-}
-
 /* SIGTERM: it must write its count and exit 0; its whole stdout. */
 static void uart_stop(struct uart *u, char *out, size_t len,
 		      unsigned long *handled)
 {
-	size_t got = 0;
-	ssize_t n;
-	int status;
+	int status = mvmm_ut_sample_stop(u->pid, u->out, out, len);
 	FILE *f;
 
-	kill(u->pid, SIGTERM);
-	while (got < len - 1 && (n = read(u->out, out + got, len - 1 - got)) > 0)
-		got += n;
-	out[got] = '\0';
-	TEST_ASSERT(waitpid(u->pid, &status, 0) == u->pid, "waitpid: %s",
-		    strerror(errno));
 	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "Expected the UART sample to exit 0 on SIGTERM, got status %#x",
 		    status);
@@ -269,7 +223,8 @@ TEST_F_TIMEOUT(uart, hello, 300)
 
 	uart_spawn(&self->u, extra);
 	uart_give_vm(&self->u, ug_vm_fd(c));
-	uart_wait_attached(&self->u, self->s, name, &h0);
+	mvmm_ut_sample_attached(self->s, name, self->u.pid, "the UART sample",
+				WAIT_MS, &h0);
 	TEST_ASSERT(h0.vm_id == c->id, "Expected the sample bound to VM %u, got %u",
 		    c->id, h0.vm_id);
 	/* The handler exists now: rules may name it. */
@@ -608,7 +563,8 @@ TEST_F_TIMEOUT(uart_irq, com2, 300)
 
 	uart_spawn(&self->u, extra);
 	uart_give_vm(&self->u, self->vm->fd);
-	uart_wait_attached(&self->u, self->s, "uart-irq", &h);
+	mvmm_ut_sample_attached(self->s, "uart-irq", self->u.pid,
+				"the UART sample", WAIT_MS, &h);
 	mvmm_ut_rule_add(self->s, h.vm_id, MVMM_EV_IO, COM2, COM2 + 7,
 			 MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN, "uart-irq");
 

@@ -35,7 +35,6 @@
 #include "apic.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,24 +304,6 @@ static MVMM_GUEST_ENTRY void guest_code(void)
 
 /* ---- the host ---------------------------------------------------------- */
 
-/* The sample: $MVMM_VIRTIO_RNG, else mvmm-virtio-rng-static next to us. */
-static const char *sample_path(void)
-{
-	static char path[4096];
-	const char *env = getenv("MVMM_VIRTIO_RNG");
-	char self[4096];
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	TEST_ASSERT(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
-	self[n] = '\0';
-	snprintf(path, sizeof(path), "%s/mvmm-virtio-rng-static",
-		 dirname(self));
-	return path;
-}
-
 struct sample {
 	pid_t pid;
 	int out;	/* its stdout */
@@ -334,7 +315,8 @@ struct sample {
  */
 static void sample_spawn(struct sample *s, int vm_fd, bool msi)
 {
-	const char *path = sample_path();
+	const char *path = mvmm_ut_sample_path("MVMM_VIRTIO_RNG",
+					       "mvmm-virtio-rng-static");
 	char mmio[32], gsi[32];
 	int p[2], fd;
 
@@ -364,39 +346,11 @@ static void sample_spawn(struct sample *s, int vm_fd, bool msi)
 	s->out = p[0];
 }
 
-static void sample_wait_attached(struct sample *s, struct mvmm_rsk *rsk,
-				 struct mvmm_uh *h)
-{
-	uint64_t end = mvmm_ut_now_ms() + WAIT_MS;
-
-	for (;;) {
-		int ret = mvmm_uh_get(rsk, "rng", h);
-
-		if (!ret && h->attached && h->user &&
-		    h->pid == (uint32_t)s->pid)
-			return;
-		TEST_ASSERT(mvmm_ut_now_ms() < end,
-			    "Expected the sample (pid %d) attached as rng, got %s",
-			    s->pid, ret ? strerror(-ret) : "not attached");
-		TEST_ASSERT(waitpid(s->pid, NULL, WNOHANG) == 0,
-			    "The virtio-rng sample exited before attaching");
-		usleep(10000);
-	}
-}
-
 /* SIGTERM: it must exit 0 after its summary line, which goes to @out. */
 static int sample_stop(struct sample *s, char *out, size_t len)
 {
-	size_t got = 0;
-	ssize_t n;
-	int status;
+	int status = mvmm_ut_sample_stop(s->pid, s->out, out, len);
 
-	kill(s->pid, SIGTERM);
-	while (got < len - 1 && (n = read(s->out, out + got, len - 1 - got)) > 0)
-		got += n;
-	out[got] = '\0';
-	TEST_ASSERT(waitpid(s->pid, &status, 0) == s->pid, "waitpid: %s",
-		    strerror(errno));
 	close(s->out);
 	return status;
 }
@@ -462,7 +416,8 @@ static void test_mode(bool msi)
 
 	rsk = mvmm_ut_rsk_open();
 	sample_spawn(&smp, vm->fd, msi);
-	sample_wait_attached(&smp, rsk, &h0);
+	mvmm_ut_sample_attached(rsk, "rng", smp.pid, "the virtio-rng sample",
+				WAIT_MS, &h0);
 	ksft_print_msg("the sample (pid %d) attached to VM %u as rng\n",
 		       smp.pid, h0.vm_id);
 	mvmm_ut_rule_add(rsk, h0.vm_id, MVMM_EV_MMIO, RNG_MMIO,

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_util.h"
+
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
 
@@ -401,4 +403,53 @@ const char *mvmm_rule_str(const struct mvmm_rule_info *r, char *buf, int len)
 		 (unsigned long long)r->lo, (unsigned long long)r->hi,
 		 r->origin, r->mode, r->fallback, r->target);
 	return buf;
+}
+
+struct mvmm_rule_info mvmm_rule_make(uint32_t type, uint64_t lo, uint64_t hi,
+				     uint8_t origin, uint8_t mode,
+				     uint8_t fallback, const char *target)
+{
+	struct mvmm_rule_info r = {
+		.type = type, .lo = lo, .hi = hi, .origin = origin,
+		.mode = mode, .fallback = fallback,
+	};
+
+	snprintf(r.target, sizeof(r.target), "%s", target);
+	return r;
+}
+
+struct mvmm_rsk *mvmm_rsk_open_ok(void)
+{
+	struct mvmm_rsk *s = mvmm_rsk_open();
+
+	TEST_ASSERT(s, "Expected the \"mvmm\" generic netlink family, got %s%s",
+		    strerror(errno),
+		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
+	return s;
+}
+
+uint32_t mvmm_rule_add_ok(struct mvmm_rsk *s, uint32_t table,
+			  const struct mvmm_rule_info *r)
+{
+	struct mvmm_ack ack;
+	uint32_t id = 0;
+	char buf[200];
+	int ret = mvmm_rule_add(s, table, r, &id, &ack);
+
+	TEST_ASSERT(!ret, "Expected rule add (table %u: %s) to work, got %s (%s)",
+		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
+		    ack.msg);
+	return id;
+}
+
+void mvmm_rule_replace_ok(struct mvmm_rsk *s, uint32_t table,
+			  const struct mvmm_rule_info *r)
+{
+	struct mvmm_ack ack;
+	char buf[200];
+	int ret = mvmm_rule_replace(s, table, r, &ack);
+
+	TEST_ASSERT(!ret, "Expected rule replace (table %u: %s) to work, got %s (%s)",
+		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
+		    ack.msg);
 }

@@ -135,4 +135,20 @@ int mvmm_handler_get(struct mvmm_rsk *s, const char *name,
 const char *mvmm_rule_str(const struct mvmm_rule_info *r, char *buf,
 			  int len);
 
+/* A rule for events @type from @lo to @hi (id 0: the module chooses). */
+struct mvmm_rule_info mvmm_rule_make(uint32_t type, uint64_t lo, uint64_t hi,
+				     uint8_t origin, uint8_t mode,
+				     uint8_t fallback, const char *target);
+
+/*
+ * For the tests that only need these to work: they fail the test
+ * (TEST_ASSERT) on any error, with the kernel's message.
+ */
+struct mvmm_rsk *mvmm_rsk_open_ok(void);
+/* The id of the rule added. */
+uint32_t mvmm_rule_add_ok(struct mvmm_rsk *s, uint32_t table,
+			  const struct mvmm_rule_info *r);
+void mvmm_rule_replace_ok(struct mvmm_rsk *s, uint32_t table,
+			  const struct mvmm_rule_info *r);
+
 #endif /* MVMM_SELFTEST_RULE_H */

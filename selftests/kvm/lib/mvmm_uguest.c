@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mvmm_gcmd.h"
+#include "mvmm_guest_io.h"
 #include "mvmm_nl.h"
+#include "mvmm_ucall.h"
 #include "mvmm_uguest.h"
 
 /* Guest globals: the shared page's guest address, the CPU vendor. */
@@ -23,43 +26,12 @@ static MVMM_GUEST_ENTRY void ug_exc_handler(struct ex_regs *regs)
 	struct ug_shared *s = ug_guest_sh;
 
 	s->exc[regs->vector & 31]++;
-	/* The fixup of KVM_ASM_SAFE, as the library's own handler does it. */
-	GUEST_ASSERT_2(regs->r9 == KVM_EXCEPTION_MAGIC &&
-		       regs->rip == regs->r10, regs->vector, regs->rip);
-	regs->rip = regs->r11;
-	regs->r9 = regs->vector;
+	mvmm_safe_fixup(regs);
 }
 
 static uint8_t ug_in(uint16_t port, int size, uint64_t *v)
 {
-	uint64_t rax = UG_RAX_FILL;
-	uint8_t vector;
-
-	if (size == 1)
-		asm volatile(KVM_ASM_SAFE("inb %%dx, %%al")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else if (size == 2)
-		asm volatile(KVM_ASM_SAFE("inw %%dx, %%ax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	else
-		asm volatile(KVM_ASM_SAFE("inl %%dx, %%eax")
-			     : "+a"(rax), KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "d"(port) : KVM_ASM_SAFE_CLOBBERS);
-	*v = rax;
-	return vector;
-}
-
-static uint8_t ug_out(uint16_t port, int size, uint32_t val)
-{
-	if (size == 1)
-		return kvm_asm_safe("outb %%al, %%dx", "a"((uint8_t)val),
-				    "d"(port));
-	if (size == 2)
-		return kvm_asm_safe("outw %%ax, %%dx", "a"((uint16_t)val),
-				    "d"(port));
-	return kvm_asm_safe("outl %%eax, %%dx", "a"(val), "d"(port));
+	return mvmm_safe_in(port, size, UG_RAX_FILL, v);
 }
 
 static uint64_t ug_mmio_rd(uint64_t gva, int size)
@@ -133,44 +105,6 @@ static void ug_rep_movsb(uint64_t gpa, uint64_t n, uint8_t *buf)
 		     : "+S"(gpa), "+D"(buf), "+c"(n) : : "memory");
 }
 
-static uint8_t ug_cpuid(uint32_t leaf, uint32_t sub, uint64_t *v)
-{
-	uint32_t a = leaf, b = 0, c = sub, d = 0;
-	uint8_t vector;
-
-	asm volatile(KVM_ASM_SAFE("cpuid")
-		     : "+a"(a), "+b"(b), "+c"(c), "+d"(d),
-		       KVM_ASM_SAFE_OUTPUTS(vector)
-		     : : KVM_ASM_SAFE_CLOBBERS);
-	v[0] = a;
-	v[1] = b;
-	v[2] = c;
-	v[3] = d;
-	return vector;
-}
-
-static uint8_t ug_hypercall(uint64_t nr, uint64_t rcx, uint64_t *v)
-{
-	uint64_t rax = nr, rbx = 0, rdx = 0;
-	uint8_t vector;
-
-	if (ug_is_amd)
-		asm volatile(KVM_ASM_SAFE("vmmcall")
-			     : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx),
-			       KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
-	else
-		asm volatile(KVM_ASM_SAFE("vmcall")
-			     : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx),
-			       KVM_ASM_SAFE_OUTPUTS(vector)
-			     : "S"(0UL) : KVM_ASM_SAFE_CLOBBERS, "memory");
-	v[0] = rax;
-	v[1] = rbx;
-	v[2] = rcx;
-	v[3] = rdx;
-	return vector;
-}
-
 /* A UART register: a port, or a byte at GPA base + reg. */
 static uint8_t ug_uart_rd(struct ug_shared *s, int reg, uint8_t *vector)
 {
@@ -188,7 +122,7 @@ static void ug_uart_wr(struct ug_shared *s, int reg, uint8_t v,
 	if (s->mmio)
 		ug_mmio_wr(s->arg + reg, 1, v);
 	else
-		*vector = ug_out(s->arg + reg, 1, v);
+		*vector = mvmm_safe_out(s->arg + reg, 1, v);
 }
 
 #define UART_THR	0
@@ -237,7 +171,7 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 	case UG_IN:
 		return ug_in(s->arg, s->size, &v[0]);
 	case UG_OUT:
-		return ug_out(s->arg, s->size, s->val + i);
+		return mvmm_safe_out(s->arg, s->size, s->val + i);
 	case UG_MMIO_RD:
 		v[0] = ug_mmio_rd(s->arg, s->size);
 		return 0;
@@ -249,9 +183,9 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 	case UG_WRMSR:
 		return wrmsr_safe(s->arg, s->val + i);
 	case UG_CPUID:
-		return ug_cpuid(s->arg, s->val, v);
+		return mvmm_safe_cpuid(s->arg, s->val, v);
 	case UG_HC:
-		return ug_hypercall(s->arg, s->val, v);
+		return mvmm_safe_hypercall(ug_is_amd, s->arg, s->val, v);
 	case UG_UART:
 		return ug_uart(s, v);
 	case UG_HLT:
@@ -280,28 +214,13 @@ static uint8_t ug_one(struct ug_shared *s, uint64_t i, uint64_t *v)
 
 static void ug_run_cmd(struct ug_shared *s)
 {
-	uint64_t i, k, v[4];
+	uint64_t i, v[4];
 	uint8_t vector;
-	bool ok;
 
 	for (i = 0; i < s->n; i++) {
 		v[0] = v[1] = v[2] = v[3] = 0;
 		vector = ug_one(s, i, v);
-		s->vec[vector & 31]++;
-		ok = vector == s->exp_vector;
-		for (k = 0; ok && !vector && k < s->nexp; k++)
-			ok = v[k] == s->exp[k];
-		if (ok) {
-			s->match++;
-		} else if (s->match == s->done) {
-			/* the first iteration that did not match */
-			s->bad_vector = vector;
-			for (k = 0; k < 4; k++)
-				s->bad[k] = v[k];
-		}
-		for (k = 0; k < 4; k++)
-			s->last[k] = v[k];
-		s->done++;
+		MVMM_GCMD_RECORD(s, vector, v);
 	}
 }
 
@@ -314,6 +233,23 @@ static MVMM_GUEST_ENTRY void ug_guest_code(void)
 }
 
 /* ---- host side ----------------------------------------------------------- */
+
+static void *ug_job_fn(void *arg)
+{
+	struct ug_job *j = arg;
+
+	ug_cmd(j->what, j->c, &j->cmd);
+	return NULL;
+}
+
+void ug_job_start(struct ug_job *j, struct ug_vm *c, const char *what,
+		  const struct ug_cmd *cmd)
+{
+	j->c = c;
+	j->cmd = *cmd;
+	snprintf(j->what, sizeof(j->what), "%s", what);
+	pthread_create(&j->t, NULL, ug_job_fn, j);
+}
 
 uint64_t ug_in_rax(unsigned int size, uint64_t v)
 {
@@ -366,7 +302,6 @@ static void ug_user_mmio(struct ug_vm *c, struct kvm_run *run)
 int ug_run(struct ug_vm *c, bool stop_on_eintr)
 {
 	struct kvm_run *run = c->vcpu->run;
-	struct ucall uc;
 	int ret;
 
 	for (;;) {
@@ -394,19 +329,8 @@ int ug_run(struct ug_vm *c, bool stop_on_eintr)
 			ug_user_io(c, run);
 			continue;
 		}
-		switch (get_ucall(c->vcpu, &uc)) {
-		case UCALL_SYNC:
-			return 0;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT_2(uc, "values: %#lx, %#lx");
-			break;
-		case UCALL_UNHANDLED:
-			TEST_FAIL("Unexpected exception %lu in the guest",
-				  uc.args[0]);
-			break;
-		default:
-			TEST_FAIL("Unexpected ucall %lu", uc.cmd);
-		}
+		mvmm_ucall_sync(c->vcpu);
+		return 0;
 	}
 }
 
@@ -440,16 +364,7 @@ void ug_cmd(const char *what, struct ug_vm *c, const struct ug_cmd *cmd)
 
 	ug_start(c, cmd);
 	ug_run(c, false);
-	TEST_ASSERT(s->done == cmd->n, "%s: Expected %lu iterations, got %lu",
-		    what, cmd->n, s->done);
-	TEST_ASSERT(s->match == cmd->n,
-		    "%s: Expected all %lu iterations to end with vector %u and values %#lx %#lx %#lx %#lx (%d compared), got %lu; first other: vector %lu values %#lx %#lx %#lx %#lx",
-		    what, cmd->n, cmd->vector, cmd->exp[0], cmd->exp[1],
-		    cmd->exp[2], cmd->exp[3], cmd->nexp, s->match,
-		    s->bad_vector, s->bad[0], s->bad[1], s->bad[2], s->bad[3]);
-	TEST_ASSERT(s->vec[cmd->vector] == cmd->n,
-		    "%s: Expected %lu iterations with vector %u, got %lu",
-		    what, cmd->n, cmd->vector, s->vec[cmd->vector]);
+	MVMM_GCMD_CHECK(what, s, cmd);
 }
 
 int ug_vm_fd(const struct ug_vm *c)

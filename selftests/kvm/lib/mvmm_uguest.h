@@ -15,6 +15,7 @@
 #ifndef MVMM_SELFTEST_UGUEST_H
 #define MVMM_SELFTEST_UGUEST_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -114,6 +115,20 @@ void ug_start(struct ug_vm *c, const struct ug_cmd *cmd);
 int ug_run(struct ug_vm *c, bool stop_on_eintr);
 /* ug_start + ug_run, then check that every iteration ended as said. */
 void ug_cmd(const char *what, struct ug_vm *c, const struct ug_cmd *cmd);
+
+/*
+ * ug_cmd() in a thread of its own, for a test that answers, unloads or
+ * kills while the guest waits; join @t as the test needs.
+ */
+struct ug_job {
+	pthread_t t;
+	struct ug_vm *c;
+	struct ug_cmd cmd;
+	char what[80];
+};
+
+void ug_job_start(struct ug_job *j, struct ug_vm *c, const char *what,
+		  const struct ug_cmd *cmd);
 
 /* What an IN of @size bytes leaves in RAX when @v is read. */
 uint64_t ug_in_rax(unsigned int size, uint64_t v);

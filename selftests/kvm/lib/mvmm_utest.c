@@ -5,12 +5,14 @@
 #include "kvm_util.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "mvmm_nl.h"
 #include "mvmm_utest.h"
@@ -25,50 +27,28 @@ uint64_t mvmm_ut_now_ms(void)
 
 struct mvmm_rsk *mvmm_ut_rsk_open(void)
 {
-	struct mvmm_rsk *s = mvmm_rsk_open();
-
-	TEST_ASSERT(s, "Expected the \"mvmm\" generic netlink family, got %s%s",
-		    strerror(errno),
-		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
-	return s;
+	return mvmm_rsk_open_ok();
 }
 
 uint32_t mvmm_ut_rule_add(struct mvmm_rsk *s, uint32_t vm, uint32_t type,
 			  uint64_t lo, uint64_t hi, uint8_t mode,
-			 uint8_t fallback, const char *target)
+			  uint8_t fallback, const char *target)
 {
-	struct mvmm_rule_info r = {
-		.type = type, .lo = lo, .hi = hi, .mode = mode,
-		.fallback = fallback, .origin = MVMM_MATCH_ANY,
-	};
-	struct mvmm_ack ack;
-	uint32_t id = 0;
-	char buf[200];
-	int ret;
+	struct mvmm_rule_info r = mvmm_rule_make(type, lo, hi, MVMM_MATCH_ANY,
+						 mode, fallback, target);
 
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	ret = mvmm_rule_add(s, vm, &r, &id, &ack);
-	TEST_ASSERT(!ret, "Expected rule add (VM %u: %s) to work, got %s (%s)",
-		    vm, mvmm_rule_str(&r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
-	return id;
+	return mvmm_rule_add_ok(s, vm, &r);
 }
 
 void mvmm_ut_rule_replace(struct mvmm_rsk *s, uint32_t vm, uint32_t id,
 			  uint32_t type, uint64_t lo, uint64_t hi, uint8_t mode,
-			 uint8_t fallback, const char *target)
+			  uint8_t fallback, const char *target)
 {
-	struct mvmm_rule_info r = {
-		.id = id, .type = type, .lo = lo, .hi = hi, .mode = mode,
-		.fallback = fallback, .origin = MVMM_MATCH_ANY,
-	};
-	struct mvmm_ack ack;
-	int ret;
+	struct mvmm_rule_info r = mvmm_rule_make(type, lo, hi, MVMM_MATCH_ANY,
+						 mode, fallback, target);
 
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	ret = mvmm_rule_replace(s, vm, &r, &ack);
-	TEST_ASSERT(!ret, "Expected rule replace to work, got %s (%s)",
-		    strerror(-ret), ack.msg);
+	r.id = id;
+	mvmm_rule_replace_ok(s, vm, &r);
 }
 
 /* The handler's counters; zeros (and not attached) if never seen. */
@@ -317,4 +297,57 @@ void mvmm_ut_interrupt_held_in(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 		    ret, vcpu->run->exit_reason, vcpu->run->io.port,
 		    SP_GET(x->shm->requests));
 	pthread_join(thread, NULL);
+}
+
+const char *mvmm_ut_sample_path(const char *env, const char *name)
+{
+	static char path[4096];
+	const char *e = getenv(env);
+	char self[4096];
+	ssize_t n;
+
+	if (e && *e)
+		return e;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	TEST_ASSERT(n > 0, "readlink /proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dirname(self), name);
+	return path;
+}
+
+void mvmm_ut_sample_attached(struct mvmm_rsk *s, const char *name, pid_t pid,
+			     const char *what, uint64_t ms,
+			     struct mvmm_uh *h)
+{
+	uint64_t end = mvmm_ut_now_ms() + ms;
+
+	for (;;) {
+		int ret = mvmm_uh_get(s, name, h);
+
+		if (!ret && h->attached && h->user && h->pid == (uint32_t)pid)
+			return;
+		TEST_ASSERT(mvmm_ut_now_ms() < end,
+			    "Expected %s (pid %d) attached as %s, got %s",
+			    what, pid, name,
+			    ret ? strerror(-ret) : "not attached");
+		TEST_ASSERT(waitpid(pid, NULL, WNOHANG) == 0,
+			    "%s exited before attaching", what);
+		usleep(10000);
+	}
+}
+
+int mvmm_ut_sample_stop(pid_t pid, int out_fd, char *out, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int status;
+
+	kill(pid, SIGTERM);
+	while (got < len - 1 &&
+	       (n = read(out_fd, out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = '\0';
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid: %s",
+		    strerror(errno));
+	return status;
 }

@@ -9,7 +9,9 @@
 #define MVMM_SELFTEST_UTEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mvmm_rule.h"
 #include "mvmm_uguest.h"
@@ -60,6 +62,25 @@ void mvmm_ut_start(struct mvmm_ut_sec *x, struct ug_vm *c, const char *name,
 		   uint32_t flags, uint32_t timeout_ms, int path);
 /* Ask it to quit; it must exit 0. No-op if not started. */
 void mvmm_ut_quit(struct mvmm_ut_sec *x);
+
+/*
+ * The samples of userspace-tool/samples, run as separate programs: where
+ * one is ($@env, else @name beside this program), waiting until it is
+ * attached as @name, and stopping it.
+ */
+const char *mvmm_ut_sample_path(const char *env, const char *name);
+/*
+ * Wait (up to @ms) until process @pid, "@what" in messages, is attached
+ * as handler @name; its counters in @h. It must not exit meanwhile.
+ */
+void mvmm_ut_sample_attached(struct mvmm_rsk *s, const char *name, pid_t pid,
+			     const char *what, uint64_t ms,
+			     struct mvmm_uh *h);
+/*
+ * SIGTERM to @pid, and read its stdout (the pipe @out_fd) to the end
+ * into @out, NUL terminated; its wait status.
+ */
+int mvmm_ut_sample_stop(pid_t pid, int out_fd, char *out, size_t len);
 
 /*
  * One step through a serving secondary: @cmd's iterations all end as it

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shared by the mvmmctl scripts that run in the rig's guest (rule_cli.sh,
-# apply_cli.sh, monitor.sh, answer_cli.sh, selftests/kvm/
-# mvmm_group_cli.sh): TAP-like "ok"/"not ok" lines counted in $pass and
+# Shared by the scripts that run in the rig's guest (rule_cli.sh,
+# apply_cli.sh, monitor.sh, answer_cli.sh, and selftests/kvm's
+# mvmm_group_cli.sh, mvmm_ftrace_test.sh, mvmm_load_errors.sh and
+# mvmm_trace_test.sh): TAP-like "ok"/"not ok" lines counted in $pass and
 # $fail, checks of a command's exit status and output, JSON checks
 # through jget, and a VM (kvm_idle) for tables of a live VM. Source it
 # after cd-ing to the directory that holds it and its helpers.
@@ -74,6 +75,26 @@ check() {
 	name=$1
 	shift
 	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+# check_rc STATUS NAME: a status already taken, as in "cmd; check_rc $? NAME".
+check_rc() {
+	if [ "$1" = 0 ]; then ok "$2"; else nok "$2"; fi
+}
+
+# insmod_refused KO MSG: insmod KO fails, the kernel log lines it wrote
+# say "mvmm: ...MSG", and no mvmm module is left behind.
+insmod_refused() {
+	before=$(dmesg | wc -l)
+	if insmod "$1" 2>/dev/null; then
+		nok "insmod refused ($2)"
+		rmmod mvmm
+		return
+	fi
+	dmesg | tail -n +$((before + 1)) | grep -q "mvmm: .*$2"
+	check_rc $? "insmod refused with '$2' in the kernel log"
+	grep -q '^mvmm ' /proc/modules
+	check_rc $((!$?)) "no mvmm module left behind"
 }
 
 # jeq NAME FILE PATH VALUE: the parsed JSON value at PATH.

@@ -31,8 +31,8 @@
 #include <linux/kvm.h>
 
 #include "libmvmm.h"
+#include "tiny_vm.h"
 
-#define MEM_SIZE	0x10000
 #define CODE_GPA	0x1000
 #define SUM_GPA		0x3000
 #define LOOPS		1000
@@ -63,62 +63,12 @@ static void check(bool ok, const char *what)
 	failed |= !ok;
 }
 
-struct vm {
-	int kvm, fd, vcpu;
-	struct kvm_run *run;
-	unsigned char *mem;
-};
-
-static void vm_create(struct vm *vm)
-{
-	struct kvm_userspace_memory_region region = { 0 };
-	int size;
-
-	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm < 0)
-		err(1, "/dev/kvm");
-	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		err(1, "KVM_CREATE_VM");
-	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (vm->mem == MAP_FAILED)
-		err(1, "mmap");
-	memcpy(vm->mem + CODE_GPA, guest_code, sizeof(guest_code));
-	region.memory_size = MEM_SIZE;
-	region.userspace_addr = (unsigned long)vm->mem;
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		err(1, "KVM_SET_USER_MEMORY_REGION");
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu < 0)
-		err(1, "KVM_CREATE_VCPU");
-	size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(*vm->run))
-		err(1, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       vm->vcpu, 0);
-	if (vm->run == MAP_FAILED)
-		err(1, "mmap vcpu");
-}
-
 /* Run the guest from its start to HLT: the port exits that reached us. */
-static int vm_run(struct vm *vm, int *in_exits)
+static int vm_run(struct tiny_vm *vm, int *in_exits)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int out = 0;
 
-	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sregs))
-		err(1, "KVM_GET_SREGS");
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	if (ioctl(vm->vcpu, KVM_SET_SREGS, &sregs))
-		err(1, "KVM_SET_SREGS");
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = CODE_GPA;
-	regs.rflags = 2;
-	if (ioctl(vm->vcpu, KVM_SET_REGS, &regs))
-		err(1, "KVM_SET_REGS");
+	tiny_vm_start_at(vm, CODE_GPA);
 	*in_exits = 0;
 	for (;;) {
 		if (ioctl(vm->vcpu, KVM_RUN, 0))
@@ -269,7 +219,7 @@ static void wait_copies(struct sec *sc, int n)
 	}
 }
 
-static void one_pass(struct vm *vm, bool use_read, bool first)
+static void one_pass(struct tiny_vm *vm, bool use_read, bool first)
 {
 	const char *p = use_read ? "read" : "ring";
 	struct sec sc = { .use_read = use_read };
@@ -324,10 +274,10 @@ static void one_pass(struct vm *vm, bool use_read, bool first)
 
 int main(void)
 {
-	struct vm vm;
+	struct tiny_vm vm;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	vm_create(&vm);
+	tiny_vm_create(&vm, CODE_GPA, guest_code, sizeof(guest_code));
 	one_pass(&vm, true, true);
 	one_pass(&vm, false, false);
 	return failed;

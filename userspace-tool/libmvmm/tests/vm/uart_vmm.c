@@ -32,8 +32,8 @@
 #include <linux/kvm.h>
 
 #include "libmvmm.h"
+#include "tiny_vm.h"
 
-#define MEM_SIZE	0x10000		/* 0xa0000 is unbacked: MMIO */
 #define CODE_GPA	0x1000
 #define MSG_GPA		0x2000
 #define RES_GPA		0x3000		/* results, see check() */
@@ -101,59 +101,6 @@ static const unsigned char guest_code[] = {
 	0xf4,				/* 88: hlt */
 };
 
-struct vm {
-	int kvm, fd, vcpu;
-	struct kvm_run *run;
-	unsigned char *mem;
-};
-
-static void vm_create(struct vm *vm)
-{
-	struct kvm_userspace_memory_region region = { 0 };
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	int size;
-
-	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm < 0)
-		err(1, "/dev/kvm");
-	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		err(1, "KVM_CREATE_VM");
-	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (vm->mem == MAP_FAILED)
-		err(1, "mmap");
-	memcpy(vm->mem + CODE_GPA, guest_code, sizeof(guest_code));
-	memcpy(vm->mem + MSG_GPA, MESSAGE, sizeof(MESSAGE));
-	region.memory_size = MEM_SIZE;
-	region.userspace_addr = (unsigned long)vm->mem;
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		err(1, "KVM_SET_USER_MEMORY_REGION");
-
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu < 0)
-		err(1, "KVM_CREATE_VCPU");
-	size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(*vm->run))
-		err(1, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       vm->vcpu, 0);
-	if (vm->run == MAP_FAILED)
-		err(1, "mmap vcpu");
-	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sregs))
-		err(1, "KVM_GET_SREGS");
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	if (ioctl(vm->vcpu, KVM_SET_SREGS, &sregs))
-		err(1, "KVM_SET_SREGS");
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = CODE_GPA;
-	regs.rflags = 2;
-	if (ioctl(vm->vcpu, KVM_SET_REGS, &regs))
-		err(1, "KVM_SET_REGS");
-}
-
 /* A VM without vCPUs, kept open and never run: one more VM of ours. */
 static void vm_create_idle(void)
 {
@@ -192,7 +139,7 @@ static void wait_for(const char *path)
 }
 
 /* Run to HLT; count the UART accesses that reached us. */
-static void run_guest(struct vm *vm, int *io, int *mmio)
+static void run_guest(struct tiny_vm *vm, int *io, int *mmio)
 {
 	struct kvm_run *run = vm->run;
 
@@ -236,7 +183,7 @@ int main(int argc, char **argv)
 {
 	const unsigned char *res;
 	int io = 0, mmio = 0, bad = 0;
-	struct vm vm;
+	struct tiny_vm vm;
 
 	static const struct option longopts[] = {
 		{ "vms", required_argument, NULL, 'n' },
@@ -255,7 +202,9 @@ int main(int argc, char **argv)
 	/* Before the guest's: the VM to serve is not the first fd. */
 	while (--vms)
 		vm_create_idle();
-	vm_create(&vm);
+	tiny_vm_create(&vm, CODE_GPA, guest_code, sizeof(guest_code));
+	memcpy(vm.mem + MSG_GPA, MESSAGE, sizeof(MESSAGE));
+	tiny_vm_start_at(&vm, CODE_GPA);
 	if (strcmp(argv[optind], "-"))
 		give_vm_fd(vm.fd, argv[optind]);
 	else
