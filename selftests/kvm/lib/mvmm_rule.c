@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_util.h"
-
 #include "mvmm_nl.h"
 #include "mvmm_rule.h"
 
@@ -416,40 +414,4 @@ struct mvmm_rule_info mvmm_rule_make(uint32_t type, uint64_t lo, uint64_t hi,
 
 	snprintf(r.target, sizeof(r.target), "%s", target);
 	return r;
-}
-
-struct mvmm_rsk *mvmm_rsk_open_ok(void)
-{
-	struct mvmm_rsk *s = mvmm_rsk_open();
-
-	TEST_ASSERT(s, "Expected the \"mvmm\" generic netlink family, got %s%s",
-		    strerror(errno),
-		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
-	return s;
-}
-
-uint32_t mvmm_rule_add_ok(struct mvmm_rsk *s, uint32_t table,
-			  const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	uint32_t id = 0;
-	char buf[200];
-	int ret = mvmm_rule_add(s, table, r, &id, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule add (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
-	return id;
-}
-
-void mvmm_rule_replace_ok(struct mvmm_rsk *s, uint32_t table,
-			  const struct mvmm_rule_info *r)
-{
-	struct mvmm_ack ack;
-	char buf[200];
-	int ret = mvmm_rule_replace(s, table, r, &ack);
-
-	TEST_ASSERT(!ret, "Expected rule replace (table %u: %s) to work, got %s (%s)",
-		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
-		    ack.msg);
 }

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rule helpers that fail the test (TEST_ASSERT) on any error, with
+ * the kernel's message: for the KVM selftests only. mvmm_rule.c itself
+ * needs no kselftest, so that nl_dump links it too.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#include "mvmm_nl.h"
+#include "mvmm_rule.h"
+
+struct mvmm_rsk *mvmm_rsk_open_ok(void)
+{
+	struct mvmm_rsk *s = mvmm_rsk_open();
+
+	TEST_ASSERT(s, "Expected the \"mvmm\" generic netlink family, got %s%s",
+		    strerror(errno),
+		    errno == ENOENT ? " (mvmm.ko is not loaded)" : "");
+	return s;
+}
+
+uint32_t mvmm_rule_add_ok(struct mvmm_rsk *s, uint32_t table,
+			  const struct mvmm_rule_info *r)
+{
+	struct mvmm_ack ack;
+	uint32_t id = 0;
+	char buf[200];
+	int ret = mvmm_rule_add(s, table, r, &id, &ack);
+
+	TEST_ASSERT(!ret, "Expected rule add (table %u: %s) to work, got %s (%s)",
+		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
+		    ack.msg);
+	return id;
+}
+
+void mvmm_rule_replace_ok(struct mvmm_rsk *s, uint32_t table,
+			  const struct mvmm_rule_info *r)
+{
+	struct mvmm_ack ack;
+	char buf[200];
+	int ret = mvmm_rule_replace(s, table, r, &ack);
+
+	TEST_ASSERT(!ret, "Expected rule replace (table %u: %s) to work, got %s (%s)",
+		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
+		    ack.msg);
+}
