@@ -2514,6 +2514,7 @@ static void hs_attach_args(struct hs *h, struct mvmm_attach *a, int bad,
 	static const uint32_t polls[] = { 0, 1, 10, 100 };
 	static const uint32_t obs[] = { 0, 1, 2, 8, 64 };
 	uint32_t k = rnd(&h->r, 4);
+	const char *name;
 
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -2524,8 +2525,14 @@ static void hs_attach_args(struct hs *h, struct mvmm_attach *a, int bad,
 	a->poll_us = a->flags & MVMM_ATTACH_NOSPIN ? 0 :
 		     polls[rnd(&h->r, ARRAY_SIZE(polls))];
 	a->obs_entries = obs[rnd(&h->r, ARRAY_SIZE(obs))];
-	snprintf(a->name, sizeof(a->name), "%s",
-		 chance(&h->r, 85) ? SEC_NAME : SPARE_NAME);
+	name = chance(&h->r, 85) ? SEC_NAME : SPARE_NAME;
+	/*
+	 * Until VM A's rules name it, SEC_NAME must have been registered:
+	 * a rule may only name a handler the module has seen.
+	 */
+	if (!__atomic_load_n(&h->shm->ready, __ATOMIC_ACQUIRE))
+		name = SEC_NAME;
+	snprintf(a->name, sizeof(a->name), "%s", name);
 	*ok = R_SUCCESS;
 	*late = bad == 7 || bad >= 12;
 
