@@ -324,24 +324,17 @@ err_free:
 }
 
 /*
- * The kernel secondaries' backend. The vCPU's in_handle (set around every
- * call, route.c) lets a handler unregister itself from inside ->handle().
+ * The kernel secondaries' backend: route.c calls their ->handle() itself.
+ * The vCPU's in_handle (set around every call) lets a handler unregister
+ * itself from inside ->handle().
  */
-int mvmm_kernel_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
-		     const struct mvmm_request *req, struct mvmm_answer *ans,
-		     enum mvmm_wait how, u64 route)
-{
-	return h->ops->handle(h, req, ans);
-}
-
 static void mvmm_kernel_vm_gone(struct mvmm_handler *h, u32 vm_id)
 {
 	if (h->ops->vm_gone)
 		h->ops->vm_gone(h, vm_id);
 }
 
-const struct mvmm_backend mvmm_kernel_backend = {
-	.call = mvmm_kernel_call,
+static const struct mvmm_backend mvmm_kernel_backend = {
 	.vm_gone = mvmm_kernel_vm_gone,
 };
 

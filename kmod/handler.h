@@ -99,6 +99,8 @@ enum mvmm_wait {
  *	(unchecked); -EINTR: a signal interrupted a restartable wait and the
  *	event recurs (@route numbers the vCPU's routed events, for resuming
  *	it); any other errno: apply the rule's fallback. Exit SRCU held.
+ *	NULL for kernel secondaries: their ops->handle() is called as it
+ *	is, with no frame in between, on the path the benchmarks measure.
  * @observe: optional: hand over a copy of @req without waiting: 0, or an
  *	errno if the copy was dropped. Without it, a copy is a @call whose
  *	answer is ignored.
@@ -120,11 +122,6 @@ struct mvmm_backend {
 	bool user;
 };
 
-/* The kernel secondaries' backend, and its call for INDIRECT_CALL_1(). */
-extern const struct mvmm_backend mvmm_kernel_backend;
-int mvmm_kernel_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
-		     const struct mvmm_request *req, struct mvmm_answer *ans,
-		     enum mvmm_wait how, u64 route);
 
 /*
  * A handler under a name: @backend serves it, with @priv (a kernel

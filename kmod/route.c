@@ -6,7 +6,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/indirect_call_wrapper.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/clock.h>
 #include "core/answer.h"
@@ -70,8 +69,7 @@ static enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
 /*
  * Call the handler's backend, timed for its load (groups, handler dumps).
  * A kernel handler may unregister from inside ->handle(): @vc says it is
- * in there. Kernel secondaries, whose cost the benchmarks measure, get a
- * direct call.
+ * in there.
  */
 static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 		     struct mvmm_vcpu *vc, const struct mvmm_request *req,
@@ -84,8 +82,10 @@ static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	/* The cheapest clock: only short differences matter here. */
 	start = sched_clock();
 	WRITE_ONCE(vc->in_handle, h);
-	ret = INDIRECT_CALL_1(h->backend->call, mvmm_kernel_call, h, vcpu, req,
-			      ans, how, vc->routes);
+	if (!h->backend->call)
+		ret = h->ops->handle(h, req, ans);
+	else
+		ret = h->backend->call(h, vcpu, req, ans, how, vc->routes);
 	WRITE_ONCE(vc->in_handle, NULL);
 	ns = sched_clock() - start;
 	mvmm_hload_end(h, ret, ns);
