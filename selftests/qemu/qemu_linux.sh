@@ -42,33 +42,13 @@ RNG_GSI=5
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 STEP_TIMEOUT=180
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   got:  $2"; echo "#   want: $3"; fi
-}
-# wait_for SECONDS CMD...
-wait_for() {
-	n=$(($1 * 10))
-	shift
-	until "$@"; do
-		n=$((n - 1))
-		[ $n -le 0 ] && return 1
-		sleep 0.1
-	done
-}
+. ./qlib.sh
 qemu=
 uart=
 rng=
 finish() {
 	for p in $uart $rng $qemu; do kill -9 $p 2>/dev/null; done
-	wait 2>/dev/null
-	echo "$pass passed, $fail failed"
-	[ $fail -eq 0 ] && exit 0
-	exit 1
+	qlib_end
 }
 show() {
 	for f in qemu.out com1.out uart.err uart2.err rng.out rng.err; do

@@ -40,33 +40,13 @@ INPUT="ping from mvmm-uart"
 ROUTED=$((1 + 2 * (${#MSG} + 1) + 2 + 2 * ${#INPUT} + 1))
 PTRACE="that needs ptrace access to it (PTRACE_MODE_ATTACH_REALCREDS: the same uid and not setuid, or CAP_SYS_PTRACE; Yama's ptrace_scope may restrict it further)"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   got:  $2"; echo "#   want: $3"; fi
-}
-# wait_for SECONDS CMD...
-wait_for() {
-	n=$(($1 * 10))
-	shift
-	until "$@"; do
-		n=$((n - 1))
-		[ $n -le 0 ] && return 1
-		sleep 0.1
-	done
-}
+. ./qlib.sh
 qemu=
 uart=
 finish() {
 	[ -z "$uart" ] || kill -9 $uart 2>/dev/null
 	[ -z "$qemu" ] || kill -9 $qemu 2>/dev/null
-	wait 2>/dev/null
-	echo "$pass passed, $fail failed"
-	[ $fail -eq 0 ] && exit 0
-	exit 1
+	qlib_end
 }
 # give_up WHAT: a step the rest depends on failed.
 give_up() {
