@@ -54,13 +54,12 @@ static int apply_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 __printf(1, 2) static int file_err(const char *fmt, ...)
 {
 	va_list ap;
+	int ret;
 
-	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ret = mvmm_vfail(MVMM_EXIT_USAGE, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return MVMM_EXIT_USAGE;
+	return ret;
 }
 
 /* All of @path ("-": stdin) into *@text. Returns an exit status. */

@@ -35,16 +35,23 @@ int mvmm_usage_err(const char *object, const char *fmt, ...)
 	return MVMM_EXIT_USAGE;
 }
 
+int mvmm_vfail(int status, const char *fmt, va_list ap)
+{
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	return status;
+}
+
 int mvmm_fail(const char *fmt, ...)
 {
 	va_list ap;
+	int ret;
 
-	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ret = mvmm_vfail(MVMM_EXIT_FAIL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return MVMM_EXIT_FAIL;
+	return ret;
 }
 
 void mvmm_oom(void)

@@ -13,6 +13,7 @@
 #ifndef MVMMCTL_H
 #define MVMMCTL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 /* The kernel's spellings, as tools/include has them. */
@@ -65,6 +66,8 @@ __printf(2, 3) int mvmm_usage_err(const char *object, const char *fmt, ...);
 
 /* Print "Error: <fmt>" on stderr; returns MVMM_EXIT_FAIL. */
 __printf(1, 2) int mvmm_fail(const char *fmt, ...);
+/* The same from a va_list, returning @status. */
+__printf(2, 0) int mvmm_vfail(int status, const char *fmt, va_list ap);
 
 /* A command-line tool has nothing better to do on ENOMEM than to stop. */
 __noreturn void mvmm_oom(void);
