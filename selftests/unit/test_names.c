@@ -118,13 +118,10 @@ TEST_POINTS(limits_described)
 
 static __u64 limits_rand_state = 0x9e3779b97f4a7c15ULL;
 
-/* xorshift64: the same exits every run. */
+/* The same exits every run. */
 static __u64 limits_rand(void)
 {
-	limits_rand_state ^= limits_rand_state << 13;
-	limits_rand_state ^= limits_rand_state >> 7;
-	limits_rand_state ^= limits_rand_state << 17;
-	return limits_rand_state;
+	return unit_xorshift(&limits_rand_state);
 }
 
 /*

@@ -121,10 +121,7 @@ static __u64 rng = 88172645463325252ULL;
 
 static __u64 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return unit_xorshift(&rng);
 }
 
 TEST(policy_empty_table)
