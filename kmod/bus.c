@@ -226,9 +226,9 @@ static int mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			  struct mvmm_vcpu **vcp)
 {
 	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
-	struct mvmm_site at = { .val = val };
 	enum mvmm_route_result r;
 	struct mvmm_event ev;
+	bool restartable;
 
 	*vcp = vc;
 	if (WARN_ON_ONCE(!vc) ||
@@ -238,9 +238,8 @@ static int mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 		*vcp = NULL;
 		return mvmm_bus_stop(vcpu, vc, write);
 	}
-	at.restartable = ev.type == MVMM_EV_MMIO &&
-			 mvmm_bus_restartable(vcpu, vc);
-	r = mvmm_route(vcpu, vc, &ev, &vc->bus_rule, &at);
+	restartable = ev.type == MVMM_EV_MMIO && mvmm_bus_restartable(vcpu, vc);
+	r = mvmm_route(vcpu, vc, &ev, &vc->bus_rule, val, restartable, NULL);
 	if (r == MVMM_ROUTE_RETRY) {
 		*vcp = NULL;
 		return mvmm_bus_stop(vcpu, vc, write);

@@ -86,7 +86,6 @@ static bool mvmm_complete(struct kvm_vcpu *vcpu, const struct mvmm_pio *pio,
 			  int *ret)
 {
 	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
-	struct mvmm_site at = { .restartable = true };
 	const struct mvmm_policy *p;
 	const struct mvmm_rule *rule;
 	const struct mvmm_event *ev;
@@ -107,8 +106,7 @@ static bool mvmm_complete(struct kvm_vcpu *vcpu, const struct mvmm_pio *pio,
 	if (!rule || rule->mode != MVMM_MODE_SYNC ||
 	    rule->target.kind == MVMM_TARGET_MAIN)
 		return false;
-	r = mvmm_route(vcpu, vc, ev, rule, &at);
-	*ret = at.ret;
+	r = mvmm_route(vcpu, vc, ev, rule, NULL, true, ret);
 	if (r == MVMM_ROUTE_RETRY)
 		return true;	/* counted when the guest retakes it */
 	mvmm_vm_count_routed(vc->vm, ev, r == MVMM_ROUTE_DONE);

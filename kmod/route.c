@@ -245,12 +245,13 @@ again:
  * A pre-registered answer (answer_tgt.c): a handled answer made on the
  * spot, applied exactly like a secondary's. Nothing waits, nothing can
  * fail: without a result for @ev, KVM handles it. Elements of string IO
- * and MMIO accesses are answered on KVM's buses (bus.c).
+ * and MMIO accesses are answered on KVM's buses (bus.c). Not inlined:
+ * its stack protector would then run on every secondary's event too.
  */
-static enum mvmm_outcome mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
-					    const struct mvmm_event *ev,
-					    const struct mvmm_rule *rule,
-					    struct mvmm_answer *ans)
+static noinline enum mvmm_outcome
+mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
+		   const struct mvmm_event *ev, const struct mvmm_rule *rule,
+		   struct mvmm_answer *ans)
 {
 	/* Checked when stored: answer_tgt.c keeps to mvmm_answer_check(). */
 	bool ok = mvmm_answer_tgt_fill(vcpu, ev, rule->target.index, ans);
@@ -262,8 +263,8 @@ static enum mvmm_outcome mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
 
 enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 				  const struct mvmm_event *ev,
-				  const struct mvmm_rule *rule,
-				  struct mvmm_site *at)
+				  const struct mvmm_rule *rule, void *val,
+				  bool restartable, int *ret)
 {
 	struct mvmm_request *req = &vc->req;
 	struct mvmm_answer *ans = &vc->ans;
@@ -278,17 +279,17 @@ enum mvmm_route_result mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 	case MVMM_TARGET_GROUP:
 		mvmm_fill_request(vcpu, vc->vm->id, ev, req);
 		/* On a bus: the element or access written, not RAX. */
-		if (at->val && (ev->flags & MVMM_EVF_WRITE))
-			memcpy(&req->data, at->val, ev->size);
-		out = mvmm_decide(vcpu, vc, req, rule, at->restartable ?
+		if (val && (ev->flags & MVMM_EVF_WRITE))
+			memcpy(&req->data, val, ev->size);
+		out = mvmm_decide(vcpu, vc, req, rule, restartable ?
 				  MVMM_WAIT_RESTARTABLE : MVMM_WAIT_KILLABLE,
 				  ans);
 		break;
 	default:
 		return MVMM_ROUTE_KVM;
 	}
-	return at->val ? mvmm_apply_bus(ev, ans, out, at->val) :
-			 mvmm_apply_exit(vcpu, ev, ans, out, &at->ret);
+	return val ? mvmm_apply_bus(ev, ans, out, val) :
+		     mvmm_apply_exit(vcpu, ev, ans, out, ret);
 }
 
 void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
