@@ -34,15 +34,6 @@ static inline const char *tname(unsigned int type)
 	return n ? n : "(null)";
 }
 
-/* xorshift64 on *@state: the same sequence every run. */
-static inline __u64 unit_xorshift(__u64 *state)
-{
-	*state ^= *state << 13;
-	*state ^= *state >> 7;
-	*state ^= *state << 17;
-	return *state;
-}
-
 #define ALL_ONES	0xffffffffffffffffULL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -58,4 +58,13 @@ __printf(3, 4) void unit_fail(const char *file, int line, const char *fmt, ...);
 			unit_fail(__FILE__, __LINE__, "expected %s", #cond); \
 	} while (0)
 
+/* xorshift64 on *@state: the same sequence every run. */
+static inline unsigned long long unit_xorshift(unsigned long long *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 #endif /* _MVMM_UNIT_H */
