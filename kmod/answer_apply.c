@@ -11,9 +11,8 @@
 #include "ksyms.h"
 
 /* Write a checked MVMM_ACT_HANDLED answer and complete the instruction. */
-static int mvmm_apply_handled(struct kvm_vcpu *vcpu,
-			      const struct mvmm_event *ev,
-			      const struct mvmm_answer *a)
+int mvmm_apply_handled(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
+		       const struct mvmm_answer *a)
 {
 	unsigned long *regs = vcpu->arch.regs;
 	unsigned int i;
@@ -68,57 +67,28 @@ static int mvmm_apply_handled(struct kvm_vcpu *vcpu,
 	return mvmm_kvm.skip_insn(vcpu);
 }
 
-static int mvmm_inject(struct kvm_vcpu *vcpu, unsigned int vector,
-		       bool has_error_code, u32 error_code)
+/* Queue the exception @vector for the guest instead of completing. */
+int mvmm_apply_inject(struct kvm_vcpu *vcpu, unsigned int vector,
+		      bool has_error_code, u32 error_code)
 {
 	if (has_error_code)
 		mvmm_kvm.queue_exception_e(vcpu, vector, error_code);
 	else
 		mvmm_kvm.queue_exception(vcpu, vector);
-	/* Resume the guest: the instruction faults instead of completing. */
+	/* Resume the guest: the instruction faults. */
 	return 1;
 }
 
 /* Fallback deny: a fault that keeps the event from KVM. */
-static int mvmm_deny(struct kvm_vcpu *vcpu, const struct mvmm_event *ev)
+int mvmm_apply_deny(struct kvm_vcpu *vcpu, const struct mvmm_event *ev)
 {
 	switch (ev->type) {
 	case MVMM_EV_IO:
 	case MVMM_EV_MSR_READ:
 	case MVMM_EV_MSR_WRITE:
-		return mvmm_inject(vcpu, MVMM_GP_VECTOR, true, 0);
+		return mvmm_apply_inject(vcpu, MVMM_GP_VECTOR, true, 0);
 	default:
-		return mvmm_inject(vcpu, MVMM_UD_VECTOR, false, 0);
-	}
-}
-
-/* Carry out @out at the exit; *@ret: what KVM's handler returns. */
-enum mvmm_route_result mvmm_apply_exit(struct kvm_vcpu *vcpu,
-				       const struct mvmm_event *ev,
-				       const struct mvmm_answer *ans,
-				       enum mvmm_outcome out, int *ret)
-{
-	switch (out) {
-	case MVMM_OUT_HANDLED:
-		*ret = mvmm_apply_handled(vcpu, ev, ans);
-		return MVMM_ROUTE_DONE;
-	case MVMM_OUT_INJECT:
-		*ret = mvmm_inject(vcpu, ans->vector, ans->has_error_code,
-				   ans->error_code);
-		return MVMM_ROUTE_DONE;
-	case MVMM_OUT_DENY:
-		*ret = mvmm_deny(vcpu, ev);
-		return MVMM_ROUTE_DONE;
-	case MVMM_OUT_RETRY:
-		/*
-		 * Back into vcpu_run() without completing the instruction:
-		 * the pending signal makes KVM_RUN return -EINTR before the
-		 * guest runs again, and the guest then retakes this exit.
-		 */
-		*ret = 1;
-		return MVMM_ROUTE_RETRY;
-	default:
-		return MVMM_ROUTE_KVM;
+		return mvmm_apply_inject(vcpu, MVMM_UD_VECTOR, false, 0);
 	}
 }
 

@@ -239,7 +239,7 @@ static int mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 		return mvmm_bus_stop(vcpu, vc, write);
 	}
 	restartable = ev.type == MVMM_EV_MMIO && mvmm_bus_restartable(vcpu, vc);
-	r = mvmm_route(vcpu, vc, &ev, &vc->bus_rule, val, restartable, NULL);
+	r = mvmm_route_bus(vcpu, vc, &ev, &vc->bus_rule, val, restartable);
 	if (r == MVMM_ROUTE_RETRY) {
 		*vcp = NULL;
 		return mvmm_bus_stop(vcpu, vc, write);

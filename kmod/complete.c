@@ -106,7 +106,7 @@ static bool mvmm_complete(struct kvm_vcpu *vcpu, const struct mvmm_pio *pio,
 	if (!rule || rule->mode != MVMM_MODE_SYNC ||
 	    rule->target.kind == MVMM_TARGET_MAIN)
 		return false;
-	r = mvmm_route(vcpu, vc, ev, rule, NULL, true, ret);
+	r = mvmm_route_exit(vcpu, vc, ev, rule, ret);
 	if (r == MVMM_ROUTE_RETRY)
 		return true;	/* counted when the guest retakes it */
 	mvmm_vm_count_routed(vc->vm, ev, r == MVMM_ROUTE_DONE);
