@@ -135,84 +135,27 @@ TEST(svm_unknown_codes_are_other)
 	}
 }
 
-/* in al, 0x60 */
-TEST(svm_ioio_in_al_imm8)
+/*
+ * IOIO EXITINFO1: [31:16] port, [12:10] segment, [9:7] address size,
+ * [6:4] operand size (one bit each), [3] rep, [2] string, [0] in
+ */
+static const struct io_case svm_io_cases[] = {
+	{ "in al, 0x60", 0x00600011, 0x60, 1, 0 },
+	{ "out dx, ax (dx = 0x3f8)", 0x03f80020, 0x3f8, 2, MVMM_EVF_WRITE },
+	{ "in eax, dx (dx = 0xcf8)", 0x0cf80041, 0xcf8, 4, 0 },
+	/* 64-bit mode (A64), DS segment */
+	{ "rep outsb to 0x3f8", 0x03f80e1c, 0x3f8, 1,
+	  MVMM_EVF_WRITE | MVMM_EVF_STRING | MVMM_EVF_REP },
+	{ "rep insw from 0x1f0", 0x01f0022d, 0x1f0, 2,
+	  MVMM_EVF_STRING | MVMM_EVF_REP },
+	{ "outsd without rep", 0xffff0e44, 0xffff, 4,
+	  MVMM_EVF_WRITE | MVMM_EVF_STRING },
+};
+
+TEST_POINTS(svm_ioio)
 {
-	struct mvmm_exit_info x = exit_info(0x7b);
-	struct mvmm_event ev;
-
-	x.info1 = 0x00600011;
-	EXPECT_EQ(SVM(&x, &ev), 0);
-	EXPECT_EQ(ev.type, MVMM_EV_IO);
-	EXPECT_EQ(ev.qual, 0x60);
-	EXPECT_EQ(ev.size, 1);
-	EXPECT_EQ(ev.flags, 0);
-}
-
-/* out dx, ax with dx = 0x3f8 */
-TEST(svm_ioio_out_dx_ax)
-{
-	struct mvmm_exit_info x = exit_info(0x7b);
-	struct mvmm_event ev;
-
-	x.info1 = 0x03f80020;
-	EXPECT_EQ(SVM(&x, &ev), 0);
-	EXPECT_EQ(ev.type, MVMM_EV_IO);
-	EXPECT_EQ(ev.qual, 0x3f8);
-	EXPECT_EQ(ev.size, 2);
-	EXPECT_EQ(ev.flags, MVMM_EVF_WRITE);
-}
-
-/* in eax, dx with dx = 0xcf8 */
-TEST(svm_ioio_in_eax_dx)
-{
-	struct mvmm_exit_info x = exit_info(0x7b);
-	struct mvmm_event ev;
-
-	x.info1 = 0x0cf80041;
-	EXPECT_EQ(SVM(&x, &ev), 0);
-	EXPECT_EQ(ev.qual, 0xcf8);
-	EXPECT_EQ(ev.size, 4);
-	EXPECT_EQ(ev.flags, 0);
-}
-
-/* rep outsb in 64-bit mode (A64, DS segment) to 0x3f8 */
-TEST(svm_ioio_rep_outsb)
-{
-	struct mvmm_exit_info x = exit_info(0x7b);
-	struct mvmm_event ev;
-
-	x.info1 = 0x03f80e1c;
-	EXPECT_EQ(SVM(&x, &ev), 0);
-	EXPECT_EQ(ev.qual, 0x3f8);
-	EXPECT_EQ(ev.size, 1);
-	EXPECT_EQ(ev.flags, MVMM_EVF_WRITE | MVMM_EVF_STRING | MVMM_EVF_REP);
-}
-
-/* rep insw in 64-bit mode from 0x1f0 */
-TEST(svm_ioio_rep_insw)
-{
-	struct mvmm_exit_info x = exit_info(0x7b);
-	struct mvmm_event ev;
-
-	x.info1 = 0x01f0022d;
-	EXPECT_EQ(SVM(&x, &ev), 0);
-	EXPECT_EQ(ev.qual, 0x1f0);
-	EXPECT_EQ(ev.size, 2);
-	EXPECT_EQ(ev.flags, MVMM_EVF_STRING | MVMM_EVF_REP);
-}
-
-/* outsd without REP: string, no rep */
-TEST(svm_ioio_outsd)
-{
-	struct mvmm_exit_info x = exit_info(0x7b);
-	struct mvmm_event ev;
-
-	x.info1 = 0xffff0e44;
-	EXPECT_EQ(SVM(&x, &ev), 0);
-	EXPECT_EQ(ev.qual, 0xffff);
-	EXPECT_EQ(ev.size, 4);
-	EXPECT_EQ(ev.flags, MVMM_EVF_WRITE | MVMM_EVF_STRING);
+	check_io_cases("svm", mvmm_classify_svm, 0x7b, svm_io_cases,
+		       ARRAY_SIZE(svm_io_cases));
 }
 
 TEST(svm_msr_read)

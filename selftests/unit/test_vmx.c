@@ -166,69 +166,24 @@ TEST(vmx_reason_high_bits)
 	EXPECT_EQ(ev.type, MVMM_EV_HLT);
 }
 
-/* in eax, dx with dx = 0xcf8 */
-TEST(vmx_io_in_eax_dx)
+/*
+ * I/O qualification: [31:16] port, [6] immediate, [5] rep, [4] string,
+ * [3] in, [2:0] size - 1
+ */
+static const struct io_case vmx_io_cases[] = {
+	{ "in eax, dx (dx = 0xcf8)", 0x0cf8000b, 0xcf8, 4, 0 },
+	{ "out 0x80, al", 0x00800040, 0x80, 1, MVMM_EVF_WRITE },
+	{ "out dx, ax (dx = 0x3f8)", 0x03f80001, 0x3f8, 2, MVMM_EVF_WRITE },
+	{ "rep insw from 0x1f0", 0x01f00039, 0x1f0, 2,
+	  MVMM_EVF_STRING | MVMM_EVF_REP },
+	{ "rep outsb to 0x3f8", 0x03f80030, 0x3f8, 1,
+	  MVMM_EVF_WRITE | MVMM_EVF_STRING | MVMM_EVF_REP },
+};
+
+TEST_POINTS(vmx_io)
 {
-	struct mvmm_exit_info x = exit_info(30);
-	struct mvmm_event ev;
-
-	x.info1 = 0x0cf8000b;
-	EXPECT_EQ(VMX(&x, &ev), 0);
-	EXPECT_EQ(ev.type, MVMM_EV_IO);
-	EXPECT_EQ(ev.qual, 0xcf8);
-	EXPECT_EQ(ev.size, 4);
-	EXPECT_EQ(ev.flags, 0);
-}
-
-/* out 0x80, al (immediate operand, bit 6) */
-TEST(vmx_io_out_imm8_al)
-{
-	struct mvmm_exit_info x = exit_info(30);
-	struct mvmm_event ev;
-
-	x.info1 = 0x00800040;
-	EXPECT_EQ(VMX(&x, &ev), 0);
-	EXPECT_EQ(ev.qual, 0x80);
-	EXPECT_EQ(ev.size, 1);
-	EXPECT_EQ(ev.flags, MVMM_EVF_WRITE);
-}
-
-/* out dx, ax with dx = 0x3f8 */
-TEST(vmx_io_out_dx_ax)
-{
-	struct mvmm_exit_info x = exit_info(30);
-	struct mvmm_event ev;
-
-	x.info1 = 0x03f80001;
-	EXPECT_EQ(VMX(&x, &ev), 0);
-	EXPECT_EQ(ev.qual, 0x3f8);
-	EXPECT_EQ(ev.size, 2);
-	EXPECT_EQ(ev.flags, MVMM_EVF_WRITE);
-}
-
-/* rep insw from 0x1f0 */
-TEST(vmx_io_rep_insw)
-{
-	struct mvmm_exit_info x = exit_info(30);
-	struct mvmm_event ev;
-
-	x.info1 = 0x01f00039;
-	EXPECT_EQ(VMX(&x, &ev), 0);
-	EXPECT_EQ(ev.qual, 0x1f0);
-	EXPECT_EQ(ev.size, 2);
-	EXPECT_EQ(ev.flags, MVMM_EVF_STRING | MVMM_EVF_REP);
-}
-
-/* rep outsb to 0x3f8 */
-TEST(vmx_io_rep_outsb)
-{
-	struct mvmm_exit_info x = exit_info(30);
-	struct mvmm_event ev;
-
-	x.info1 = 0x03f80030;
-	EXPECT_EQ(VMX(&x, &ev), 0);
-	EXPECT_EQ(ev.size, 1);
-	EXPECT_EQ(ev.flags, MVMM_EVF_WRITE | MVMM_EVF_STRING | MVMM_EVF_REP);
+	check_io_cases("vmx", mvmm_classify_vmx, 30, vmx_io_cases,
+		       ARRAY_SIZE(vmx_io_cases));
 }
 
 /* Control-register access qualifications: [3:0] CR, [5:4] type, [11:8] GPR */
