@@ -188,9 +188,12 @@ static void usage(void)
 	       "its interrupt drives GSI line GSI of the VM (COM1: 4, COM2: 3 on a PC).\n");
 }
 
-static void parse_opt(int c, const char *arg, struct config *cfg)
+static void parse_opt(int c, const char *arg, void *ctx)
 {
-	if (sample_vm_opt(c, arg, &cfg->vm))
+	struct config *cfg = ctx;
+
+	if (sample_vm_opt(c, arg, &cfg->vm) ||
+	    sample_attach_opt(c, arg, &cfg->opts))
 		return;
 	switch (c) {
 	case 'n':
@@ -212,13 +215,6 @@ static void parse_opt(int c, const char *arg, struct config *cfg)
 		cfg->gsi = sample_parse_range("GSI", arg, 0, UINT_MAX);
 		cfg->has_irq = true;
 		break;
-	case 'P':
-		cfg->opts.flags |= MVMM_ATTACH_POLL;
-		break;
-	case 't':
-		cfg->opts.timeout_ms = sample_parse_range("timeout", arg, 0,
-							  UINT_MAX);
-		break;
 	case 'c':
 		cfg->count_file = arg;
 		break;
@@ -235,44 +231,25 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
 		SAMPLE_VM_LONGOPTS,
+		SAMPLE_ATTACH_LONGOPTS,
 		{ "name", required_argument, NULL, 'n' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "mmio", required_argument, NULL, 'm' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "irq", required_argument, NULL, 'I' },
-		{ "poll", no_argument, NULL, 'P' },
-		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "count-file", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stdin", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage();
-			exit(0);
-		}
-		if (c == ':')
-			sample_die(1, "option \"%s\" needs a value", argv[optind - 1]);
-		if (c == '?')
-			sample_die(1, "unknown option \"%s\"", argv[optind - 1]);
-		parse_opt(c, optarg, cfg);
-	}
-	if (optind < argc)
-		sample_die(1, "unexpected argument \"%s\"", argv[optind]);
-	sample_vm_check(&cfg->vm);
+	sample_parse_args(argc, argv, longopts, usage, parse_opt, cfg,
+			  &cfg->vm);
 }
 
 static void announce(const struct config *cfg)
 {
-	fprintf(stderr, "mvmm-uart: \"%s\" attached to VM %u", cfg->name,
-		mvmm_sec_vm_id(sec));
-	if (cfg->vm.pid)
-		fprintf(stderr, " of process %d", (int)cfg->vm.pid);
+	sample_announce("mvmm-uart", cfg->name, sec, &cfg->vm);
 	fprintf(stderr, ", port 0x%x", cfg->port);
 	if (cfg->has_mmio)
 		fprintf(stderr, ", mmio 0x%llx", cfg->mmio);

@@ -198,9 +198,12 @@ static void parse_msi(const char *arg, struct config *cfg)
 	cfg->msi_data = d;
 }
 
-static void parse_opt(int c, const char *arg, struct config *cfg)
+static void parse_opt(int c, const char *arg, void *ctx)
 {
-	if (sample_vm_opt(c, arg, &cfg->vm))
+	struct config *cfg = ctx;
+
+	if (sample_vm_opt(c, arg, &cfg->vm) ||
+	    sample_attach_opt(c, arg, &cfg->opts))
 		return;
 	switch (c) {
 	case 'n':
@@ -219,13 +222,6 @@ static void parse_opt(int c, const char *arg, struct config *cfg)
 	case 'M':
 		parse_msi(arg, cfg);
 		break;
-	case 'P':
-		cfg->opts.flags |= MVMM_ATTACH_POLL;
-		break;
-	case 't':
-		cfg->opts.timeout_ms = sample_parse_range("timeout", arg, 0,
-							  UINT_MAX);
-		break;
 	case 'q':
 		cfg->quiet = true;
 		break;
@@ -236,42 +232,22 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option longopts[] = {
 		SAMPLE_VM_LONGOPTS,
+		SAMPLE_ATTACH_LONGOPTS,
 		{ "name", required_argument, NULL, 'n' },
 		{ "mmio", required_argument, NULL, 'm' },
 		{ "irq", required_argument, NULL, 'i' },
 		{ "msi", required_argument, NULL, 'M' },
-		{ "poll", no_argument, NULL, 'P' },
-		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage();
-			exit(0);
-		}
-		if (c == ':')
-			sample_die(1, "option \"%s\" needs a value",
-				   argv[optind - 1]);
-		if (c == '?')
-			sample_die(1, "unknown option \"%s\"", argv[optind - 1]);
-		parse_opt(c, optarg, cfg);
-	}
-	if (optind < argc)
-		sample_die(1, "unexpected argument \"%s\"", argv[optind]);
-	sample_vm_check(&cfg->vm);
+	sample_parse_args(argc, argv, longopts, usage, parse_opt, cfg,
+			  &cfg->vm);
 }
 
 static void announce(const struct config *cfg)
 {
-	fprintf(stderr, "mvmm-virtio-rng: \"%s\" attached to VM %u", cfg->name,
-		mvmm_sec_vm_id(sec));
-	if (cfg->vm.pid)
-		fprintf(stderr, " of process %d", (int)cfg->vm.pid);
+	sample_announce("mvmm-virtio-rng", cfg->name, sec, &cfg->vm);
 	fprintf(stderr, ", mmio 0x%llx", cfg->mmio);
 	if (cfg->gsi >= 0)
 		fprintf(stderr, ", GSI %lld", cfg->gsi);

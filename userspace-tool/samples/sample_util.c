@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,32 @@ void sample_die(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(status);
+}
+
+void sample_parse_args(int argc, char **argv, const struct option *longopts,
+		       void (*usage)(void),
+		       void (*opt)(int c, const char *arg, void *ctx),
+		       void *ctx, const struct sample_vm *vm)
+{
+	int c;
+
+	/* ":" first: a missing value is ':', told apart from an unknown '?' */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage();
+			exit(0);
+		}
+		if (c == ':')
+			sample_die(1, "option \"%s\" needs a value",
+				   argv[optind - 1]);
+		if (c == '?')
+			sample_die(1, "unknown option \"%s\"", argv[optind - 1]);
+		opt(c, optarg, ctx);
+	}
+	if (optind < argc)
+		sample_die(1, "unexpected argument \"%s\"", argv[optind]);
+	sample_vm_check(vm);
 }
 
 unsigned long long sample_parse_range(const char *opt, const char *s,
@@ -56,6 +83,20 @@ bool sample_vm_opt(int c, const char *arg, struct sample_vm *vm)
 		return true;
 	case 'V':
 		vm->vm_id = sample_parse_range("VM id", arg, 1, UINT_MAX);
+		return true;
+	}
+	return false;
+}
+
+bool sample_attach_opt(int c, const char *arg, struct mvmm_sec_opts *opts)
+{
+	switch (c) {
+	case 'P':
+		opts->flags |= MVMM_ATTACH_POLL;
+		return true;
+	case 't':
+		opts->timeout_ms = sample_parse_range("timeout", arg, 0,
+						      UINT_MAX);
 		return true;
 	}
 	return false;
@@ -95,6 +136,15 @@ int sample_vm_fd(const struct sample_vm *vm)
 	if (vm->pid)
 		return -1;
 	return vm->socket ? receive_vm_fd(vm->socket) : vm->vm_fd;
+}
+
+void sample_announce(const char *prog, const char *name,
+		     const struct mvmm_sec *sec, const struct sample_vm *vm)
+{
+	fprintf(stderr, "%s: \"%s\" attached to VM %u", prog, name,
+		mvmm_sec_vm_id(sec));
+	if (vm->pid)
+		fprintf(stderr, " of process %d", (int)vm->pid);
 }
 
 struct mvmm_sec *sample_attach(const struct sample_vm *vm, int fd,

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the libmvmm samples (mvmm-uart, mvmm-virtio-rng) share: their error
- * exits, number parsing, the VM options (--socket PATH, --vm-fd N,
- * --pid PID [--vm-id N]), the attach, and SIGTERM/SIGINT stopping the run
- * loop.
+ * exits, number parsing, the command-line loop, the VM options
+ * (--socket PATH, --vm-fd N, --pid PID [--vm-id N]) and attach options
+ * (--poll, --timeout-ms N), the attach and its announcement, and
+ * SIGTERM/SIGINT stopping the run loop.
  */
 #ifndef MVMM_SAMPLES_SAMPLE_UTIL_H
 #define MVMM_SAMPLES_SAMPLE_UTIL_H
@@ -34,6 +35,27 @@ struct sample_vm {
 	{ "pid", required_argument, NULL, 'd' },			\
 	{ "vm-id", required_argument, NULL, 'V' }
 
+struct option;
+
+/*
+ * The command line: getopt_long() over @longopts, which has "help" ('h').
+ * --help prints @usage() and exits 0; a missing value, an unknown option
+ * or an argument dies(1); every other option goes to @opt(c, optarg,
+ * @ctx). Then sample_vm_check(@vm), @vm being what @opt fills.
+ */
+void sample_parse_args(int argc, char **argv, const struct option *longopts,
+		       void (*usage)(void),
+		       void (*opt)(int c, const char *arg, void *ctx),
+		       void *ctx, const struct sample_vm *vm);
+/*
+ * getopt_long() entries for how to attach (--poll, --timeout-ms N), which
+ * sample_attach_opt() takes into the struct mvmm_sec_opts given to
+ * sample_attach(): 'P', 't'.
+ */
+#define SAMPLE_ATTACH_LONGOPTS						\
+	{ "poll", no_argument, NULL, 'P' },				\
+	{ "timeout-ms", required_argument, NULL, 't' }
+
 /* Print "Error: ..." and exit with @status (1: usage, 2: the system). */
 void sample_die(int status, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
@@ -43,6 +65,8 @@ unsigned long long sample_parse_range(const char *opt, const char *s,
 				      unsigned long long max);
 /* Take VM option @c: true if it was one. */
 bool sample_vm_opt(int c, const char *arg, struct sample_vm *vm);
+/* Take attach option @c into @opts: true if it was one. */
+bool sample_attach_opt(int c, const char *arg, struct mvmm_sec_opts *opts);
 /* After the options: exactly one source, --vm-id only with --pid. */
 void sample_vm_check(const struct sample_vm *vm);
 /*
@@ -58,6 +82,12 @@ int sample_vm_fd(const struct sample_vm *vm);
 struct mvmm_sec *sample_attach(const struct sample_vm *vm, int fd,
 			       const char *name,
 			       const struct mvmm_sec_opts *opts);
+/*
+ * To stderr, without the newline, for the sample to add its device's
+ * settings: "@prog: "@name" attached to VM N[ of process PID]".
+ */
+void sample_announce(const char *prog, const char *name,
+		     const struct mvmm_sec *sec, const struct sample_vm *vm);
 /*
  * SIGTERM and SIGINT will mvmm_sec_stop(*@secp), so that the sample's
  * summary gets written. They stay blocked (in @set) until the caller
