@@ -330,6 +330,38 @@ static void test_rule_fmt(void)
 	CHECK(!mvmm_fallback_name(2), "no fallback name past the enum");
 }
 
+/*
+ * Print each of @lines as "rule show" does (and with -n), parse it back:
+ * the same rule, with an answer if @answer. One check per line and form,
+ * named "@what[ -n] TEXT".
+ */
+static void roundtrip(const char *const *lines, size_t n, const char *what,
+		      bool answer)
+{
+	char err[MVMM_ERRLEN], text[512], name[600];
+	struct mvmm_rule_spec a, b;
+	size_t i;
+	int numeric;
+
+	for (i = 0; i < n; i++) {
+		for (numeric = 0; numeric < 2; numeric++) {
+			err[0] = '\0';
+			if (parse_line(lines[i], &a, err)) {
+				snprintf(name, sizeof(name), "parse \"%s\": %s",
+					 lines[i], err);
+				CHECK(0, name);
+				continue;
+			}
+			mvmm_fmt_rule(&a, numeric, text, sizeof(text));
+			snprintf(name, sizeof(name), "%s%s \"%s\"", what,
+				 numeric ? " -n" : "", text);
+			CHECK((!answer || a.has_answer) &&
+			      !parse_line(text, &b, err) &&
+			      !memcmp(&a, &b, sizeof(a)), name);
+		}
+	}
+}
+
 /* Print each rule as "rule show" does, parse it back: the same rule. */
 static void test_rule_roundtrip(void)
 {
@@ -349,27 +381,8 @@ static void test_rule_roundtrip(void)
 		"id 13 nested insn 0 handler vmrun",
 		"id 4294967295 other reason 0xffffffffffffffff main",
 	};
-	char err[MVMM_ERRLEN], text[512], what[600];
-	struct mvmm_rule_spec a, b;
-	size_t i;
-	int numeric;
 
-	for (i = 0; i < ARRAY_SIZE(lines); i++) {
-		for (numeric = 0; numeric < 2; numeric++) {
-			err[0] = '\0';
-			if (parse_line(lines[i], &a, err)) {
-				snprintf(what, sizeof(what), "parse \"%s\": %s",
-					 lines[i], err);
-				CHECK(0, what);
-				continue;
-			}
-			mvmm_fmt_rule(&a, numeric, text, sizeof(text));
-			snprintf(what, sizeof(what), "round trip%s \"%s\"",
-				 numeric ? " -n" : "", text);
-			CHECK(!parse_line(text, &b, err) &&
-			      !memcmp(&a, &b, sizeof(a)), what);
-		}
-	}
+	roundtrip(lines, ARRAY_SIZE(lines), "round trip", false);
 }
 
 /* Pre-registered answers: what parses, what shows, what is refused. */
@@ -386,27 +399,10 @@ static void test_answer(void)
 		"id 8 mmio gpa 0xfed00000-0xfed003ff answer value 0x1122334455667788",
 		"id 9 hypercall nr 0x4242 answer value ~0",
 	};
-	char err[MVMM_ERRLEN], text[512], what[600];
-	struct mvmm_rule_spec a, b;
-	size_t i;
-	int numeric;
+	char err[MVMM_ERRLEN], text[512];
+	struct mvmm_rule_spec a;
 
-	for (i = 0; i < ARRAY_SIZE(lines); i++) {
-		for (numeric = 0; numeric < 2; numeric++) {
-			err[0] = '\0';
-			if (parse_line(lines[i], &a, err)) {
-				snprintf(what, sizeof(what), "parse \"%s\": %s",
-					 lines[i], err);
-				CHECK(0, what);
-				continue;
-			}
-			mvmm_fmt_rule(&a, numeric, text, sizeof(text));
-			snprintf(what, sizeof(what), "answer round trip%s \"%s\"",
-				 numeric ? " -n" : "", text);
-			CHECK(a.has_answer && !parse_line(text, &b, err) &&
-			      !memcmp(&a, &b, sizeof(a)), what);
-		}
-	}
+	roundtrip(lines, ARRAY_SIZE(lines), "answer round trip", true);
 
 	parse_line(lines[2], &a, err);
 	mvmm_fmt_rule(&a, false, text, sizeof(text));
