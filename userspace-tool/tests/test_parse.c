@@ -168,21 +168,25 @@ static void test_pid_filter(void)
 
 static void test_format(void)
 {
+	static const struct {
+		uint64_t ms;
+		const char *want, *what;
+	} ages[] = {
+		{ 0, "0ms", "age 0" },
+		{ 999, "999ms", "age below a second" },
+		{ 12345, "12.3s", "age in seconds" },
+		{ 60000, "1m00s", "age in minutes" },
+		{ 3723000, "1h02m", "age in hours" },
+		{ 90000000, "1d01h", "age in days" },
+	};
 	struct mvmm_ctx names = { 0 }, numeric = { .numeric = true };
 	char buf[32], want[32];
+	size_t i;
 
-	mvmm_fmt_age(0, buf, sizeof(buf));
-	CHECK_STR(buf, "0ms", "age 0");
-	mvmm_fmt_age(999, buf, sizeof(buf));
-	CHECK_STR(buf, "999ms", "age below a second");
-	mvmm_fmt_age(12345, buf, sizeof(buf));
-	CHECK_STR(buf, "12.3s", "age in seconds");
-	mvmm_fmt_age(60000, buf, sizeof(buf));
-	CHECK_STR(buf, "1m00s", "age in minutes");
-	mvmm_fmt_age(3723000, buf, sizeof(buf));
-	CHECK_STR(buf, "1h02m", "age in hours");
-	mvmm_fmt_age(90000000, buf, sizeof(buf));
-	CHECK_STR(buf, "1d01h", "age in days");
+	for (i = 0; i < ARRAY_SIZE(ages); i++) {
+		mvmm_fmt_age(ages[i].ms, buf, sizeof(buf));
+		CHECK_STR(buf, ages[i].want, ages[i].what);
+	}
 
 	CHECK_STR(mvmm_type_str(&names, MVMM_EV_IO, buf, sizeof(buf)), "io", "type name");
 	snprintf(want, sizeof(want), "%d", MVMM_EV_IO);
