@@ -6,7 +6,6 @@
  * ptrace access to it). Linked against libmvmm.a like any secondary.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -18,6 +17,7 @@
 
 #include "../libmvmm.h"
 #include "../../tests/tap.h"
+#include "fds.h"
 
 static void test_ans_helpers(void)
 {
@@ -52,19 +52,6 @@ static void test_ans_helpers(void)
 	mvmm_ans_rip(&a, 0x1000);
 	CHECK(a.rip == 0x1000 && (a.gpr_mask & MVMM_ANS_RIP) &&
 	      a.action == MVMM_ACT_HANDLED, "mvmm_ans_rip: RIP and its bit");
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 static void test_fd_passing(void)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "../../tests/tap.h"
+#include "fds.h"
 
 #define CHECK_MSG(want, what) CHECK_STR(mvmm_sec_attach_error(), want, what)
 
@@ -73,19 +74,6 @@ static struct mvmm_sec *fake_attach(const char *dev_path, int vm_fd,
 	/* Closed by mvmm_sec_detach(): a leaked attach leaks an fd. */
 	s->fd = dup(vm_fd);
 	return s;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 /* A main VMM: a child holding eventfds of these counts, until reaped. */
