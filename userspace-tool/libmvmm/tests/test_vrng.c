@@ -29,6 +29,8 @@
 #define QNUM		8
 #define FILL		0xaa	/* the driver's pattern in its buffers */
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static unsigned char mem[MEM_SIZE];
 static unsigned char rnd_next;		/* the "random" sequence: 1, 2, ... */
 static int line;			/* the level the device set */
@@ -332,31 +334,53 @@ static void check_refused(const char *what, uint16_t used_before)
 	CHECK(!rd(VIRTIO_MMIO_STATUS) && !line && driver_init(QNUM), buf);
 }
 
+/* A chain the device must refuse: up to two descriptors, then its head. */
+static const struct bad_chain {
+	const char *what;
+	unsigned int nr_desc;
+	struct {
+		unsigned int i;
+		uint64_t addr;
+		uint32_t len;
+		uint16_t flags, next;
+	} desc[2];
+	uint16_t head;
+} bad_chains[] = {
+	{ "head index 8 in a queue of 8", 0, { }, QNUM },
+	{ "next index 0xffff", 1,
+	  { { 0, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 0xffff } },
+	  0 },
+	{ "a loop 0 -> 1 -> 0", 2,
+	  { { 0, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1 },
+	    { 1, 0x11000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 0 } },
+	  0 },
+	{ "a descriptor that is its own next", 1,
+	  { { 3, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 3 } },
+	  3 },
+	{ "a buffer past the end of guest memory", 1,
+	  { { 0, MEM_SIZE - 32, 64, VIRTQ_DESC_F_WRITE, 0 } }, 0 },
+	{ "a buffer wrapping around 2^64", 1,
+	  { { 0, 0xfffffffffffffff0ULL, 0x100, VIRTQ_DESC_F_WRITE, 0 } }, 0 },
+	{ "an indirect descriptor (not negotiated)", 1,
+	  { { 0, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT, 0 } },
+	  0 },
+};
+
 static void test_malicious(void)
 {
-	fresh();
-	post(QNUM);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check_refused("head index 8 in a queue of 8", 0);
+	unsigned int i, d;
 
-	fresh();
-	set_desc(0, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 0xffff);
-	post(0);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check_refused("next index 0xffff", 0);
+	for (i = 0; i < ARRAY_SIZE(bad_chains); i++) {
+		const struct bad_chain *c = &bad_chains[i];
 
-	fresh();
-	set_desc(0, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
-	set_desc(1, 0x11000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 0);
-	post(0);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check_refused("a loop 0 -> 1 -> 0", 0);
-
-	fresh();
-	set_desc(3, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 3);
-	post(3);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check_refused("a descriptor that is its own next", 0);
+		fresh();
+		for (d = 0; d < c->nr_desc; d++)
+			set_desc(c->desc[d].i, c->desc[d].addr, c->desc[d].len,
+				 c->desc[d].flags, c->desc[d].next);
+		post(c->head);
+		wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		check_refused(c->what, 0);
+	}
 
 	fresh();
 	set_desc(0, 0x20000, 0xffffffff, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
@@ -369,24 +393,6 @@ static void test_malicious(void)
 	      all(0x20000 + VRNG_MAX_CHAIN_BYTES, 64, FILL) &&
 	      all(0x90000, 64, FILL),
 	      "lengths 0xffffffff: 64 KiB given in all, the rest left alone");
-
-	fresh();
-	set_desc(0, MEM_SIZE - 32, 64, VIRTQ_DESC_F_WRITE, 0);
-	post(0);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check_refused("a buffer past the end of guest memory", 0);
-
-	fresh();
-	set_desc(0, 0xfffffffffffffff0ULL, 0x100, VIRTQ_DESC_F_WRITE, 0);
-	post(0);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check_refused("a buffer wrapping around 2^64", 0);
-
-	fresh();
-	set_desc(0, 0x10000, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT, 0);
-	post(0);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	check_refused("an indirect descriptor (not negotiated)", 0);
 
 	fresh();
 	put16(AVAIL + 2, QNUM + 1);
