@@ -10,7 +10,6 @@
  * which maps back to a line: exit 2, the same form of message.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,16 +50,7 @@ static int apply_help(const struct mvmm_ctx *ctx, int argc, char **argv)
 }
 
 /* "Error: MSG" and exit 1, without the usage hint: the file is at fault. */
-__printf(1, 2) static int file_err(const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = mvmm_vfail(MVMM_EXIT_USAGE, fmt, ap);
-	va_end(ap);
-	return ret;
-}
+#define file_err(...)	mvmm_fail_status(MVMM_EXIT_USAGE, __VA_ARGS__)
 
 /* All of @path ("-": stdin) into *@text. Returns an exit status. */
 static int read_file(const char *path, const char *name, char **text,

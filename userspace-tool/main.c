@@ -35,23 +35,16 @@ int mvmm_usage_err(const char *object, const char *fmt, ...)
 	return MVMM_EXIT_USAGE;
 }
 
-int mvmm_vfail(int status, const char *fmt, va_list ap)
-{
-	fputs("Error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	return status;
-}
-
-int mvmm_fail(const char *fmt, ...)
+int mvmm_fail_status(int status, const char *fmt, ...)
 {
 	va_list ap;
-	int ret;
 
+	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	ret = mvmm_vfail(MVMM_EXIT_FAIL, fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	return ret;
+	fputc('\n', stderr);
+	return status;
 }
 
 void mvmm_oom(void)

@@ -64,10 +64,10 @@ int mvmm_dispatch(const struct mvmm_ctx *ctx, const char *object,
  */
 __printf(2, 3) int mvmm_usage_err(const char *object, const char *fmt, ...);
 
-/* Print "Error: <fmt>" on stderr; returns MVMM_EXIT_FAIL. */
-__printf(1, 2) int mvmm_fail(const char *fmt, ...);
-/* The same from a va_list, returning @status. */
-__printf(2, 0) int mvmm_vfail(int status, const char *fmt, va_list ap);
+/* Print "Error: <fmt>" on stderr; returns @status. */
+__printf(2, 3) int mvmm_fail_status(int status, const char *fmt, ...);
+/* The same, returning MVMM_EXIT_FAIL. */
+#define mvmm_fail(...)	mvmm_fail_status(MVMM_EXIT_FAIL, __VA_ARGS__)
 
 /* A command-line tool has nothing better to do on ENOMEM than to stop. */
 __noreturn void mvmm_oom(void);
