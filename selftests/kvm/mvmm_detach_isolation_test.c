@@ -69,7 +69,7 @@ int main(void)
 	struct mvmm_request req;
 	struct mvmm_answer ans = {};
 	struct mvmm_rsk *rsk;
-	struct mvmm_uh h;
+	struct mvmm_handler_info h;
 	struct pollfd pfd;
 	struct ucall uc;
 	pthread_t thread;

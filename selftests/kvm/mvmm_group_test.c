@@ -664,19 +664,19 @@ static void slow_member(struct __test_metadata *_metadata,
 			uint32_t slow_us)
 {
 	char na[32], nb[32], ng[32];
-	struct mvmm_uh ha0, hb0, ha1, hb1;
+	struct mvmm_handler_info ha0, hb0, ha1, hb1;
 	struct hload la, lb;
 	struct ginfo gi;
 	struct counts c;
 	double share;
 
 	pair_group(self, test, na, nb, ng, policy, 0, 0, slow_us);
-	mvmm_uh_get(self->s, na, &ha0);
-	mvmm_uh_get(self->s, nb, &hb0);
+	mvmm_handler_get(self->s, na, &ha0);
+	mvmm_handler_get(self->s, nb, &hb0);
 
 	gvm_step(self->g, 1000, &c);
-	mvmm_uh_get(self->s, na, &ha1);
-	mvmm_uh_get(self->s, nb, &hb1);
+	mvmm_handler_get(self->s, na, &ha1);
+	mvmm_handler_get(self->s, nb, &hb1);
 	group_get(self->s, ng, &gi);
 	hload_get(self->s, na, &la);
 	hload_get(self->s, nb, &lb);
@@ -751,21 +751,21 @@ TEST_F_TIMEOUT(grp, weighted_3_1, 600)
 TEST_F_TIMEOUT(grp, timeout_out, 600)
 {
 	char na[32], nb[32], ng[32];
-	struct mvmm_uh ha0, hb0, ha1, hb1;
+	struct mvmm_handler_info ha0, hb0, ha1, hb1;
 	uint64_t t0, ms, bound, end;
 	struct hload lb;
 	struct counts c;
 
 	self->b.o.timeout_ms = 100;
 	pair_group(self, "tmo", na, nb, ng, MVMM_GROUP_WEIGHTED, 1, 1, 1000000);
-	mvmm_uh_get(self->s, na, &ha0);
-	mvmm_uh_get(self->s, nb, &hb0);
+	mvmm_handler_get(self->s, na, &ha0);
+	mvmm_handler_get(self->s, nb, &hb0);
 
 	t0 = now_ms();
 	gvm_step(self->g, 200, &c);
 	ms = now_ms() - t0;
-	mvmm_uh_get(self->s, na, &ha1);
-	mvmm_uh_get(self->s, nb, &hb1);
+	mvmm_handler_get(self->s, na, &ha1);
+	mvmm_handler_get(self->s, nb, &hb1);
 	/* Before the first timeout, and one probe per vCPU each second. */
 	bound = NVCPU * (2 + ms / 1000);
 	printf("# B times out: %lu INs in %lu ms: A %lu, B %lu, main %lu; B timeouts +%lu fallbacks +%lu (at most %lu expected)\n",
@@ -820,15 +820,15 @@ static void *killer_fn(void *arg)
 TEST_F_TIMEOUT(grp, kill_one, 600)
 {
 	char na[32], nb[32], ng[32];
-	struct mvmm_uh ha0, hb0, ha1, hb1;
+	struct mvmm_handler_info ha0, hb0, ha1, hb1;
 	struct killer k = { .at = 300 };
 	struct ginfo gi;
 	struct counts c;
 	uint64_t fb;
 
 	pair_group(self, "kill", na, nb, ng, MVMM_GROUP_WEIGHTED, 1, 1, 0);
-	mvmm_uh_get(self->s, na, &ha0);
-	mvmm_uh_get(self->s, nb, &hb0);
+	mvmm_handler_get(self->s, na, &ha0);
+	mvmm_handler_get(self->s, nb, &hb0);
 
 	k.x = &self->b;
 	pthread_create(&k.thread, NULL, killer_fn, &k);
@@ -836,8 +836,8 @@ TEST_F_TIMEOUT(grp, kill_one, 600)
 	pthread_join(k.thread, NULL);
 	mvmm_sp_free(&self->b.p);
 	self->b.live = false;
-	mvmm_uh_get(self->s, na, &ha1);
-	mvmm_uh_get(self->s, nb, &hb1);
+	mvmm_handler_get(self->s, na, &ha1);
+	mvmm_handler_get(self->s, nb, &hb1);
 	group_get(self->s, ng, &gi);
 	fb = (ha1.fallback - ha0.fallback) + (hb1.fallback - hb0.fallback) +
 	     gi.no_member;

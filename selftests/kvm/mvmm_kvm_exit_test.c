@@ -223,7 +223,7 @@ static void step(struct mvmm_rsk *s, struct ug_vm *c, const struct kind *k,
 		 enum completer by)
 {
 	uint64_t exits0, io0, stat0 = 0, exits1, io1, stat1 = 0;
-	struct mvmm_uh h0 = {}, h1 = {};
+	struct mvmm_handler_info h0 = {}, h1 = {};
 	const char *hname = handler_of(by);
 	struct ug_cmd cmd = {
 		.op = k->op, .n = N, .arg = k->arg, .val = k->val,

@@ -490,11 +490,11 @@ static void ts_last(unsigned int *type, unsigned int *origin,
  */
 static void run_testsec_step(const char *what, struct mvmm_rsk *s,
 			     struct ctx *c, const struct step *st,
-			     const struct mvmm_uhd *hd, uint64_t cpuid,
+			     const struct mvmm_hdelta *hd, uint64_t cpuid,
 			     uint64_t in, uint64_t hc)
 {
 	struct ts_calls t0, t1;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct delta d;
 
 	mvmm_ut_uh(s, TESTSEC_NAME, &h0);
@@ -502,7 +502,7 @@ static void run_testsec_step(const char *what, struct mvmm_rsk *s,
 	run_step(what, c, st, &d);
 	mvmm_ut_uh(s, TESTSEC_NAME, &h1);
 	ts_read(&t1);
-	mvmm_ut_check(what, &h0, &h1, hd);
+	mvmm_hd_check(what, &h0, &h1, hd);
 	ts_check(what, &t0, &t1, cpuid, in, hc);
 }
 
@@ -643,7 +643,7 @@ TEST_F_TIMEOUT(nested, origin, 300)
 	step_l1_testsec(&st);
 
 	run_testsec_step("l1 sync, l2 observe", self->s, &self->c, &st,
-			 &(struct mvmm_uhd){ .events = 6 * N,
+			 &(struct mvmm_hdelta){ .events = 6 * N,
 					     .handled = 3 * N,
 					     .observed = 3 * N },
 			 2 * N, 2 * N, 2 * N);
@@ -694,7 +694,7 @@ TEST_F_TIMEOUT(nested, sync_any, 300)
 
 	/* L2's VMMCALLs went to L1, never to testsec. */
 	run_testsec_step("any sync", self->s, &self->c, &st,
-			 &(struct mvmm_uhd){ .events = 5 * N,
+			 &(struct mvmm_hdelta){ .events = 5 * N,
 					     .handled = 5 * N },
 			 2 * N, 2 * N, N);
 }
@@ -710,7 +710,7 @@ TEST_F_TIMEOUT(nested, l2_sync, 300)
 	step_l2_testsec(&st);
 
 	run_testsec_step("l2 sync", self->s, &self->c, &st,
-			 &(struct mvmm_uhd){ .events = 2 * N,
+			 &(struct mvmm_hdelta){ .events = 2 * N,
 					     .handled = 2 * N },
 			 N, N, 0);
 	/* L2's INs come after its CPUIDs: the last request is an L2 IN. */
@@ -724,7 +724,7 @@ TEST_F_TIMEOUT(nested, l2_sync, 300)
 TEST_F_TIMEOUT(nested, l2_mmio, 300)
 {
 	struct mvmm_ut_sec sec = { 0 };
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct mvmm_rule_info r;
 	struct step st;
 	struct delta d;
@@ -745,8 +745,8 @@ TEST_F_TIMEOUT(nested, l2_mmio, 300)
 	mvmm_ut_uh(self->s, USER_NAME, &h0);
 	run_step("l2 mmio sync", &self->c, &st, &d);
 	mvmm_ut_uh(self->s, USER_NAME, &h1);
-	mvmm_ut_check("l2 mmio sync", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = N, .handled = N });
+	mvmm_hd_check("l2 mmio sync", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = N, .handled = N });
 	TEST_ASSERT(SP_GET(sec.shm->mmio_reads) == N &&
 		    sec.shm->last.ev.type == MVMM_EV_MMIO &&
 		    sec.shm->last.ev.origin == MVMM_ORIGIN_L2 &&

@@ -578,36 +578,6 @@ static void handler_get(struct mvmm_rsk *s, const char *name,
 		    name, strerror(-ret));
 }
 
-/* The expected change of a handler's counters. */
-struct hdelta {
-	uint64_t events, handled, to_main, injected, fallback, invalid,
-		 observed;
-};
-
-static void check_hdelta(const char *what, const struct mvmm_handler_info *a,
-			 const struct mvmm_handler_info *b,
-			 const struct hdelta *d)
-{
-	printf("# %s: %s events +%lu handled +%lu to_main +%lu injected +%lu fallback +%lu invalid +%lu observed +%lu\n",
-	       what, b->name, b->events - a->events, b->handled - a->handled,
-	       b->to_main - a->to_main, b->injected - a->injected,
-	       b->fallback - a->fallback, b->invalid - a->invalid,
-	       b->observed - a->observed);
-	fflush(stdout);
-#define CHECK_H(f)							\
-	TEST_ASSERT(b->f - a->f == d->f,				\
-		    "%s: Expected handler %s's " #f " to grow by %lu, got %lu", \
-		    what, b->name, d->f, b->f - a->f)
-	CHECK_H(events);
-	CHECK_H(handled);
-	CHECK_H(to_main);
-	CHECK_H(injected);
-	CHECK_H(fallback);
-	CHECK_H(invalid);
-	CHECK_H(observed);
-#undef CHECK_H
-}
-
 /* ------------------------------------------------------------------ */
 /* One routable event type.                                           */
 
@@ -923,8 +893,8 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 	x1 = vm_exits(self->c->id, t->type);
 	handler_get(self->s, TESTSEC_NAME, &h1);
 	ts_read(&s1);
-	check_hdelta("routed", &h0, &h1, &(struct hdelta){ .events = n,
-		     .handled = n });
+	mvmm_hd_check("routed", &h0, &h1, &(struct mvmm_hdelta){ .events = n,
+		      .handled = n });
 	/* mvmm still counts the exits it routes (the ucall is an IN too). */
 	TEST_ASSERT(x1 - x0 == n + (t->type == MVMM_EV_IO),
 		    "Expected %lu %s exits counted for VM %u, got %lu",
@@ -974,8 +944,8 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 	self->c->observed = false;
 	handler_get(self->s, TESTSEC_NAME, &h1);
 	ts_read(&s1);
-	check_hdelta("observe", &h0, &h1, &(struct hdelta){ .events = n,
-		     .observed = n });
+	mvmm_hd_check("observe", &h0, &h1, &(struct mvmm_hdelta){ .events = n,
+		      .observed = n });
 	TEST_ASSERT(s1.calls[t->ts] - s0.calls[t->ts] == n,
 		    "Expected testsec to get %lu observe copies, got %lu", n,
 		    s1.calls[t->ts] - s0.calls[t->ts]);
@@ -987,7 +957,7 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 	n = step("rule deleted", self->c, t, BY_KVM, 0, -1);
 	handler_get(self->s, TESTSEC_NAME, &h1);
 	ts_read(&s1);
-	check_hdelta("deleted", &h0, &h1, &(struct hdelta){ 0 });
+	mvmm_hd_check("deleted", &h0, &h1, &(struct mvmm_hdelta){ 0 });
 	TEST_ASSERT(!memcmp(&s0, &s1, sizeof(s0)),
 		    "Expected no testsec call after the rule was deleted");
 }
@@ -999,7 +969,7 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 static void misbehave(struct mvmm_rsk *sk, struct vmctx *c,
 		      const struct tcase *t, const char *what, int mode,
 		      enum outcome o, uint8_t vector, int64_t err,
-		      struct hdelta d)
+		      struct mvmm_hdelta d)
 {
 	struct mvmm_handler_info h0, h1;
 	uint64_t n = steps(t, o);
@@ -1019,7 +989,7 @@ static void misbehave(struct mvmm_rsk *sk, struct vmctx *c,
 	d.invalid *= n;
 	d.observed *= n;
 	snprintf(msg, sizeof(msg), "%s: %s", t->name, what);
-	check_hdelta(msg, &h0, &h1, &d);
+	mvmm_hd_check(msg, &h0, &h1, &d);
 }
 
 /*
@@ -1036,21 +1006,22 @@ TEST_F_TIMEOUT(route, answers, 300)
 	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
 
 	misbehave(self->s, self->c, t, "answer main", TESTSEC_MAIN, BY_KVM, 0,
-		  -1, (struct hdelta){ .events = 1, .to_main = 1 });
+		  -1, (struct mvmm_hdelta){ .events = 1, .to_main = 1 });
 	param_set("inject_vector", GP_VECTOR);
 	param_set("inject_error", INJECT_ERR);
 	misbehave(self->s, self->c, t, "inject #GP(0x5ec0)", TESTSEC_INJECT,
 		  BY_FAULT, GP_VECTOR, INJECT_ERR,
-		  (struct hdelta){ .events = 1, .injected = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .injected = 1 });
 	param_set("inject_vector", UD_VECTOR);
 	misbehave(self->s, self->c, t, "inject #UD", TESTSEC_INJECT, BY_FAULT,
-		  UD_VECTOR, -1, (struct hdelta){ .events = 1, .injected = 1 });
+		  UD_VECTOR, -1,
+		  (struct mvmm_hdelta){ .events = 1, .injected = 1 });
 	misbehave(self->s, self->c, t, "invalid answer, fallback main",
 		  TESTSEC_INVALID, BY_KVM, 0, -1,
-		  (struct hdelta){ .events = 1, .fallback = 1, .invalid = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .fallback = 1, .invalid = 1 });
 	misbehave(self->s, self->c, t, "handler fails, fallback main",
 		  TESTSEC_FAIL, BY_KVM, 0, -1,
-		  (struct hdelta){ .events = 1, .fallback = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_DENY;
 	mvmm_rule_replace_ok(self->s, self->c->id, &r);
@@ -1058,15 +1029,15 @@ TEST_F_TIMEOUT(route, answers, 300)
 	misbehave(self->s, self->c, t, "invalid answer, fallback deny",
 		  TESTSEC_INVALID, BY_FAULT, t->deny_vector,
 		  t->deny_vector == GP_VECTOR ? 0 : -1,
-		  (struct hdelta){ .events = 1, .fallback = 1, .invalid = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .fallback = 1, .invalid = 1 });
 	misbehave(self->s, self->c, t, "handler fails, fallback deny",
 		  TESTSEC_FAIL, BY_FAULT, t->deny_vector,
 		  t->deny_vector == GP_VECTOR ? 0 : -1,
-		  (struct hdelta){ .events = 1, .fallback = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 	/* A handler that answers makes the fallback irrelevant. */
 	misbehave(self->s, self->c, t, "answer, fallback deny", TESTSEC_ANSWER,
 		  BY_SECONDARY, 0, -1,
-		  (struct hdelta){ .events = 1, .handled = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .handled = 1 });
 }
 
 /*
@@ -1089,9 +1060,9 @@ TEST_F_TIMEOUT(route, self_unregister, 300)
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	n = step("unregisters inside handle()", self->c, t, BY_KVM, 0, -1);
 	handler_get(self->s, TESTSEC_NAME, &h1);
-	check_hdelta("unregistered inside handle()", &h0, &h1,
-		     &(struct hdelta){ .events = n, .to_main = 1,
-				       .fallback = n - 1 });
+	mvmm_hd_check("unregistered inside handle()", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = n, .to_main = 1,
+					     .fallback = n - 1 });
 	TEST_ASSERT(!h1.attached,
 		    "Expected testsec detached once it unregistered itself");
 	mod_unload("mvmm_testsec");
@@ -1118,19 +1089,20 @@ TEST_F_TIMEOUT(route, handler_absent, 300)
 	misbehave(self->s, self->c, t, "absent, fallback deny", -1,
 		  BY_FAULT, t->deny_vector,
 		  t->deny_vector == GP_VECTOR ? 0 : -1,
-		  (struct hdelta){ .events = 1, .fallback = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_MAIN;
 	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "absent, fallback main", -1,
-		  BY_KVM, 0, -1, (struct hdelta){ .events = 1, .fallback = 1 });
+		  BY_KVM, 0, -1,
+		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 
 	/* Observe with nobody to observe: counted as routed, nothing else. */
 	r.mode = MVMM_MODE_OBSERVE;
 	r.fallback = MVMM_FALLBACK_DENY;
 	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "absent, observe", -1,
-		  BY_KVM, 0, -1, (struct hdelta){ .events = 1 });
+		  BY_KVM, 0, -1, (struct mvmm_hdelta){ .events = 1 });
 
 	/* Loaded again, the same rule name finds it. */
 	mod_load("mvmm_testsec");
@@ -1138,7 +1110,7 @@ TEST_F_TIMEOUT(route, handler_absent, 300)
 	mvmm_rule_replace_ok(self->s, self->c->id, &r);
 	misbehave(self->s, self->c, t, "loaded again", TESTSEC_ANSWER,
 		  BY_SECONDARY, 0, -1,
-		  (struct hdelta){ .events = 1, .handled = 1 });
+		  (struct mvmm_hdelta){ .events = 1, .handled = 1 });
 }
 
 /* ------------------------------------------------------------------ */
@@ -1256,9 +1228,9 @@ TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
 	TEST_ASSERT(hm.c->sh->vec[0] == done,
 		    "Expected every OUT to complete without a fault, got %lu of %lu",
 		    hm.c->sh->vec[0], done);
-	check_hdelta("hammered", &h0, &h1, &(struct hdelta){
-		     .events = done, .handled = h1.handled - h0.handled,
-		     .fallback = done - (h1.handled - h0.handled) });
+	mvmm_hd_check("hammered", &h0, &h1, &(struct mvmm_hdelta){
+		      .events = done, .handled = h1.handled - h0.handled,
+		      .fallback = done - (h1.handled - h0.handled) });
 	TEST_ASSERT(h1.fallback - h0.fallback == hm.c->user_out,
 		    "Expected every fallen-back OUT (%lu) to reach this program, got %lu",
 		    h1.fallback - h0.fallback, hm.c->user_out);
@@ -1276,9 +1248,9 @@ static void expect_routed(struct mvmm_rsk *s, struct vmctx *c,
 	handler_get(s, TESTSEC_NAME, &h0);
 	n = step(what, c, t, routed ? BY_SECONDARY : BY_KVM, 0, -1);
 	handler_get(s, TESTSEC_NAME, &h1);
-	check_hdelta(what, &h0, &h1, routed ?
-		     &(struct hdelta){ .events = n, .handled = n } :
-		     &(struct hdelta){ 0 });
+	mvmm_hd_check(what, &h0, &h1, routed ?
+		      &(struct mvmm_hdelta){ .events = n, .handled = n } :
+		      &(struct mvmm_hdelta){ 0 });
 }
 
 static int table_size(struct mvmm_rsk *s, uint32_t vm)
@@ -1433,8 +1405,8 @@ TEST_F_TIMEOUT(scenario, cpuidsig, 300)
 	memset(cmd.exp, 0, sizeof(cmd.exp));
 	run_cmd("cpuidsig's 0x40000001", c, &cmd);
 	handler_get(self->s, "cpuidsig", &h1);
-	check_hdelta("cpuidsig", &h0, &h1, &(struct hdelta){ .events = 2 * N,
-		     .handled = 2 * N });
+	mvmm_hd_check("cpuidsig", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 2 * N, .handled = 2 * N });
 
 	rule_del(self->s, c->id, id);
 	cmd.arg = 0x40000000;
@@ -1510,8 +1482,8 @@ TEST_F_TIMEOUT(scenario, debugcon, 300)
 	TEST_ASSERT(c->user_out == 0 && c->user_in == 0,
 		    "Expected no port 0xe9 exit to this program, got %lu OUT %lu IN",
 		    c->user_out, c->user_in);
-	check_hdelta("debugcon", &h0, &h1, &(struct hdelta){
-		     .events = reps * (len + 1), .handled = reps * (len + 1) });
+	mvmm_hd_check("debugcon", &h0, &h1, &(struct mvmm_hdelta){
+		      .events = reps * (len + 1), .handled = reps * (len + 1) });
 
 	TEST_ASSERT(debugcon_output(c->id, &total, out, sizeof(out)),
 		    "Expected a \"vm %u:\" section in debugcon's output", c->id);

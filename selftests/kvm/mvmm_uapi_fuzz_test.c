@@ -3312,7 +3312,7 @@ struct vma_ctl {
 static void vma_command(struct vma_ctl *v, struct mvmm_rsk *rsk, uint64_t k)
 {
 	struct mvmm_nl *nl = mvmm_rsk_nl(rsk);
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	static const uint64_t sizes[] = { 1, 2, 4, 8 };
 	struct ug_cmd cmd = { .n = A_ITERS };
 	struct mvmm_vm_info *b, *a;
@@ -3750,7 +3750,7 @@ static void report_netlink(void)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_tick };
-	struct mvmm_uh h_end;
+	struct mvmm_handler_info h_end;
 	struct vma_ctl va = {};
 	struct vmb_ctl vb = {};
 	struct mvmm_handler_info hinfo[32];

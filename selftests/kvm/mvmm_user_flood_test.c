@@ -232,7 +232,7 @@ TEST_F_TIMEOUT(flood, kill9, 1800)
 		.origin = MVMM_MATCH_ANY, .target = SEC_NAME,
 	};
 	struct mainside *m = self->m;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct flood_shm *shm;
 	struct mvmm_ack ack;
 	struct killer k = {};
@@ -257,7 +257,7 @@ TEST_F_TIMEOUT(flood, kill9, 1800)
 	/* A rule may name only a handler the module has seen. */
 	ret = mvmm_rule_add(self->s, self->c->id, &r, NULL, &ack);
 	TEST_ASSERT(!ret, "rule add: %s (%s)", strerror(-ret), ack.msg);
-	ret = mvmm_uh_get(self->s, SEC_NAME, &h0);
+	ret = mvmm_handler_get(self->s, SEC_NAME, &h0);
 	TEST_ASSERT(!ret && h0.attached && h0.user,
 		    "Expected %s attached, got %s", SEC_NAME, strerror(-ret));
 
@@ -267,7 +267,7 @@ TEST_F_TIMEOUT(flood, kill9, 1800)
 	t0 = now_ms();
 	ug_cmd("flood", self->c, &cmd);
 	pthread_join(k.thread, NULL);
-	ret = mvmm_uh_get(self->s, SEC_NAME, &h1);
+	ret = mvmm_handler_get(self->s, SEC_NAME, &h1);
 	TEST_ASSERT(!ret, "handler dump: %s", strerror(-ret));
 
 	for (i = 0; i < FLOOD_N; i++) {

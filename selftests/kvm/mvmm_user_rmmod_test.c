@@ -82,7 +82,7 @@ static long mod_refcnt(void)
 static void rmmod_refused(struct mvmm_rsk *s, struct ug_vm *c,
 			  const char *when)
 {
-	struct mvmm_uh h;
+	struct mvmm_handler_info h;
 	int ret;
 
 	ret = mvmm_kmod_unload();
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 		.op = UG_IN, .n = 1, .arg = PORT, .size = 4, .nexp = 1,
 		.exp = { MVMM_SP_IN(PORT) },
 	};
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct mvmm_rsk *s;
 	struct ug_vm *c;
 	struct ug_job j;
@@ -254,8 +254,8 @@ int main(int argc, char **argv)
 	SP_SET(sec.shm->hold, 0);
 	ug_job_join(&j);
 	mvmm_ut_uh(s, NAME, &h1);
-	mvmm_ut_check("answered after the refused rmmod", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 1, .handled = 1 });
+	mvmm_hd_check("answered after the refused rmmod", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 1, .handled = 1 });
 	TEST_ASSERT(c->user_in == 0, "Expected no IN here, got %lu",
 		    c->user_in);
 
@@ -276,8 +276,8 @@ int main(int argc, char **argv)
 	mvmm_sp_free(&sec.p);
 	sec.shm = NULL;
 	mvmm_ut_uh(s, NAME, &h0);
-	mvmm_ut_check("the secondary killed", &h1, &h0,
-		      &(struct mvmm_uhd){ .events = 1, .fallback = 1 });
+	mvmm_hd_check("the secondary killed", &h1, &h0,
+		      &(struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 	mvmm_rsk_close(s);
 	ret = mvmm_kmod_unload();
 	printf("# rmmod mvmm after the secondary exited: %s\n",

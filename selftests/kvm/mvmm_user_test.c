@@ -319,7 +319,7 @@ static uint64_t rt_all(struct mvmm_rsk *s, struct ug_vm *c, struct mvmm_ut_sec *
 TEST_F_TIMEOUT(rt, round_trips, 600)
 {
 	const char *name = variant->name;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct ug_cmd cmd;
 	uint64_t total;
 
@@ -331,8 +331,8 @@ TEST_F_TIMEOUT(rt, round_trips, 600)
 
 	total = rt_all(self->s, self->c, &self->sec, name);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("all round trips", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = total, .handled = total });
+	mvmm_hd_check("all round trips", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = total, .handled = total });
 	printf("# %s: %lu round trips, the secondary (pid %d) saw %lu requests, seq up to %lu\n",
 	       name, total, self->sec.p.pid, self->sec.shm->requests,
 	       self->sec.shm->last_seq);
@@ -359,8 +359,8 @@ TEST_F_TIMEOUT(rt, round_trips, 600)
 		.vector = GP_VECTOR };
 	ug_cmd("detached: RDMSR (KVM: #GP)", self->c, &cmd);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("detached", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 3 * N, .fallback = 3 * N });
+	mvmm_hd_check("detached", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 3 * N, .fallback = 3 * N });
 
 	/* A new secondary under the name gets the events again. */
 	mvmm_ut_start(&self->sec, self->c, name, variant->flags, 10000,
@@ -416,7 +416,7 @@ TEST_F_TIMEOUT(user, timeout, 300)
 	const uint32_t timeout = 300, port = PORT_LO + 3;
 	struct mvmm_sp_shm *shm;
 	struct mvmm_sp_msg m;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct ug_cmd cmd = {
 		.op = UG_IN, .n = 2, .arg = port, .size = 1, .nexp = 1,
 		.exp = { ug_in_rax(1, UG_USER_IN) },
@@ -435,7 +435,7 @@ TEST_F_TIMEOUT(user, timeout, 300)
 	mvmm_ut_uh(self->s, name, &h1);
 	printf("# 2 INs timed out in %lu ms (timeout %u ms each)\n", ms,
 	       timeout);
-	mvmm_ut_check("never read", &h0, &h1, &(struct mvmm_uhd){ .events = 2,
+	mvmm_hd_check("never read", &h0, &h1, &(struct mvmm_hdelta){ .events = 2,
 		      .fallback = 2, .timeouts = 2 });
 	TEST_ASSERT(self->c->user_in == 2,
 		    "Expected both INs to reach this program, got %lu",
@@ -454,8 +454,8 @@ TEST_F_TIMEOUT(user, timeout, 300)
 	mvmm_ut_uh(self->s, name, &h0);
 	ug_cmd("read, never answered: IN", self->c, &cmd);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("read, never answered", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 2, .fallback = 2, .timeouts = 2 });
+	mvmm_hd_check("read, never answered", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 2, .fallback = 2, .timeouts = 2 });
 	TEST_ASSERT(SP_GET(shm->requests) == 2 && !shm->bad_seq,
 		    "Expected the secondary to read each request once (2), got %lu",
 		    SP_GET(shm->requests));
@@ -478,7 +478,7 @@ TEST_F_TIMEOUT(user, timeout, 300)
 	mvmm_ut_uh(self->s, name, &h0);
 	ug_cmd("read, never answered, fallback deny: IN", self->c, &cmd);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("fallback deny", &h0, &h1, &(struct mvmm_uhd){ .events = 1,
+	mvmm_hd_check("fallback deny", &h0, &h1, &(struct mvmm_hdelta){ .events = 1,
 		      .fallback = 1, .timeouts = 1 });
 	TEST_ASSERT(self->c->user_in == 0 && self->c->sh->exc[GP_VECTOR] == 1,
 		    "Expected a #GP and no exit to this program, got %lu #GP, %lu IN",
@@ -501,7 +501,7 @@ static void *kicker_fn(void *arg)
 {
 	struct kicker *k = arg;
 	struct mvmm_rsk *s = mvmm_ut_rsk_open();
-	struct mvmm_uh h0, h;
+	struct mvmm_handler_info h0, h;
 	uint64_t end;
 	int i;
 
@@ -561,7 +561,7 @@ TEST_F_TIMEOUT(user, signal, 300)
 	struct kicker k = { .name = name, .rounds = 2, .gap_ms = 50,
 			    .restart_wait = true };
 	struct mvmm_sp_shm *shm;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct mvmm_sp_msg m;
 	int ret, i;
 
@@ -606,8 +606,8 @@ TEST_F_TIMEOUT(user, signal, 300)
 		    "Expected the guest to complete the IN once with %#x, got %lu done, %lu matching (last %#lx)",
 		    MVMM_SP_IN(port), self->c->sh->done, self->c->sh->match,
 		    self->c->sh->last[0]);
-	mvmm_ut_check("two signals, then the answer", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 1, .handled = 1, .restarts = 2 });
+	mvmm_hd_check("two signals, then the answer", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 1, .handled = 1, .restarts = 2 });
 	TEST_ASSERT(SP_GET(shm->requests) == 1 && SP_GET(shm->answered) == 1 &&
 		    !shm->answer_errors && h1.outstanding == 0,
 		    "Expected the secondary to see and answer 1 request, got %lu seen, %lu answered, %lu refused; %u outstanding",
@@ -714,7 +714,7 @@ static void signal_string_mmio(FIXTURE_DATA(user) *self, const char *name,
 	uint64_t len = cmd->size, ret_ms, done, answered, *seen;
 	struct mvmm_sp_shm *shm;
 	struct kvm_regs regs;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	pthread_t fin;
 	int ret;
 
@@ -791,8 +791,8 @@ static void signal_string_mmio(FIXTURE_DATA(user) *self, const char *name,
 	TEST_ASSERT(!self->c->user_mmio_rd && !self->c->user_mmio_wr,
 		    "Expected no MMIO exit here, got %lu reads, %lu writes",
 		    self->c->user_mmio_rd, self->c->user_mmio_wr);
-	mvmm_ut_check("string MMIO through a signal", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = len, .handled = len,
+	mvmm_hd_check("string MMIO through a signal", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = len, .handled = len,
 					  .restarts = 1 });
 	munmap(a.mem, getpagesize());
 }
@@ -854,7 +854,7 @@ TEST_F_TIMEOUT(user, death, 300)
 		.exp = { ug_in_rax(2, UG_USER_IN) },
 	};
 	struct killer k = {};
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	uint64_t end;
 
 	mvmm_ut_fork(&self->sec);
@@ -880,8 +880,8 @@ TEST_F_TIMEOUT(user, death, 300)
 	TEST_ASSERT(end - k.at_ms < WAIT_MS,
 		    "Expected the fallback at once, not after %lu ms",
 		    end - k.at_ms);
-	mvmm_ut_check("killed while waited on", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 1, .fallback = 1 });
+	mvmm_hd_check("killed while waited on", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 	TEST_ASSERT(self->c->user_in == 1 && !h1.attached &&
 		    h1.outstanding == 0,
 		    "Expected the IN here, %s detached, nothing outstanding; got %lu IN, attached %u, %u outstanding",
@@ -892,8 +892,8 @@ TEST_F_TIMEOUT(user, death, 300)
 	cmd.n = 5;
 	ug_cmd("after the death", self->c, &cmd);
 	mvmm_ut_uh(self->s, name, &h0);
-	mvmm_ut_check("after the death", &h1, &h0,
-		      &(struct mvmm_uhd){ .events = 5, .fallback = 5 });
+	mvmm_hd_check("after the death", &h1, &h0,
+		      &(struct mvmm_hdelta){ .events = 5, .fallback = 5 });
 
 	mvmm_ut_start(&self->sec, self->c, name, 0, 10000, MVMM_SP_RINGPATH);
 	cmd.exp[0] = ug_in_rax(2, MVMM_SP_IN(port));
@@ -936,7 +936,7 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	struct mvmm_sp_msg m;
 	struct mvmm_ut_sec *x = &self->sec;
 	struct mvmm_ustats st, zero = {};
-	struct mvmm_uh h;
+	struct mvmm_handler_info h;
 	char long_name[40];
 	int ret;
 
@@ -1054,8 +1054,8 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	expect_attach(x, "vm_fd an eventfd", &m, -EINVAL);
 
 	/* None of those registered a name. */
-	TEST_ASSERT(mvmm_uh_get(self->s, "u-bad", &h) == -ENOENT &&
-		    mvmm_uh_get(self->s, "u bad", &h) == -ENOENT,
+	TEST_ASSERT(mvmm_handler_get(self->s, "u-bad", &h) == -ENOENT &&
+		    mvmm_handler_get(self->s, "u bad", &h) == -ENOENT,
 		    "Expected no handler u-bad after refused attaches");
 
 	/* A vCPU fd is not a VM fd either. */
@@ -1121,7 +1121,7 @@ TEST_F_TIMEOUT(user, bad_attach, 120)
 	long_name[31] = '\0';
 	m = attach_msg(long_name);
 	expect_attach(x, "a name of 31 characters", &m, 0);
-	TEST_ASSERT(!mvmm_uh_get(self->s, long_name, &h) && h.attached &&
+	TEST_ASSERT(!mvmm_handler_get(self->s, long_name, &h) && h.attached &&
 		    h.user && h.pid == (uint32_t)x->p.pid,
 		    "Expected handler %s attached by pid %d", long_name,
 		    x->p.pid);
@@ -1289,7 +1289,7 @@ static void bad_answers(struct mvmm_rsk *s, struct mvmm_ut_sec *x, struct ug_vm 
 {
 	struct mvmm_reply good = {}, r;
 	struct mvmm_request req;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct ug_job j;
 	int i, ret;
 
@@ -1319,7 +1319,7 @@ static void bad_answers(struct mvmm_rsk *s, struct mvmm_ut_sec *x, struct ug_vm 
 		    what, (int)ARRAY_SIZE(bad_common) + nbad, c->sh->done,
 		    h1.outstanding);
 	/* Routed when it was posted: counted as an event, nothing else. */
-	mvmm_ut_check(what, &h0, &h1, &(struct mvmm_uhd){ .events = 1 });
+	mvmm_hd_check(what, &h0, &h1, &(struct mvmm_hdelta){ .events = 1 });
 
 	ret = answer(x, &good);
 	TEST_ASSERT(!ret, "%s: Expected the right answer to work, got %s",
@@ -1330,7 +1330,7 @@ static void bad_answers(struct mvmm_rsk *s, struct mvmm_ut_sec *x, struct ug_vm 
 		    "%s: Expected a second answer to be ESTALE, got %s", what,
 		    ret ? strerror(-ret) : "success");
 	mvmm_ut_uh(s, name, &h1);
-	mvmm_ut_check(what, &h0, &h1, &(struct mvmm_uhd){ .events = 1, .handled = 1 });
+	mvmm_hd_check(what, &h0, &h1, &(struct mvmm_hdelta){ .events = 1, .handled = 1 });
 	printf("# %s: %d refusals, then the answer completed it\n", what,
 	       (int)ARRAY_SIZE(bad_common) + nbad);
 }
@@ -1370,7 +1370,7 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 	struct mvmm_ut_sec *x = &self->sec;
 	struct mvmm_request req;
 	struct mvmm_sp_msg m;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct ug_cmd cmd;
 	uint32_t nr_slots;
 	uint64_t kvm_cpuid[4];
@@ -1501,8 +1501,8 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 		    m.slot.seq == req.seq && self->c->sh->done == 0 &&
 		    h1.outstanding == 1,
 		    "Expected the wrong ring answer ignored (slot back to REQUEST, request outstanding)");
-	mvmm_ut_check("wrong ans_seq in the ring", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 1 });
+	mvmm_hd_check("wrong ans_seq in the ring", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 1 });
 	memset(&m, 0, sizeof(m));
 	m.op = MVMM_SP_RING_ANSWER;
 	m.reply.seq = req.seq;
@@ -1513,8 +1513,8 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 		    strerror(-ret));
 	pthread_join(j.t, NULL);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("right ans_seq in the ring", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 1, .handled = 1 });
+	mvmm_hd_check("right ans_seq in the ring", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 1, .handled = 1 });
 
 	/* An invalid ring answer: the fallback, counted invalid. */
 	cmd = (struct ug_cmd){ .op = UG_CPUID, .n = 1, .arg = LEAF_LO + 1,
@@ -1535,8 +1535,8 @@ TEST_F_TIMEOUT(user, bad_answer, 300)
 		    strerror(-ret));
 	pthread_join(j.t, NULL);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("invalid ring answer (RSP)", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 1, .fallback = 1, .invalid = 1 });
+	mvmm_hd_check("invalid ring answer (RSP)", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 1, .fallback = 1, .invalid = 1 });
 }
 
 /* ---- isolation ---------------------------------------------------------- */
@@ -1559,7 +1559,7 @@ TEST_F_TIMEOUT(user, isolation, 300)
 {
 	const char *name = "u-iso";
 	const uint32_t port = PORT_LO + 3;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct mvmm_sp_msg m;
 	struct mvmm_ut_sec other = {};
 	struct ug_vm *b;
@@ -1620,8 +1620,8 @@ TEST_F_TIMEOUT(user, isolation, 300)
 		.exp = { 0xffffffff } };
 	ug_cmd("VM B: MMIO read, fallback deny", b, &cmd);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("VM B's events routed to VM A's secondary", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 2 * N, .fallback = 2 * N });
+	mvmm_hd_check("VM B's events routed to VM A's secondary", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 2 * N, .fallback = 2 * N });
 	TEST_ASSERT(b->user_mmio_rd == 0,
 		    "Expected VM B's MMIO reads denied, got %lu here",
 		    b->user_mmio_rd);
@@ -1757,7 +1757,7 @@ TEST_F_TIMEOUT(user, unprivileged, 120)
 	struct mvmm_ut_sec *x = &self->sec;
 	struct mvmm_request req;
 	struct mvmm_sp_msg m;
-	struct mvmm_uh h;
+	struct mvmm_handler_info h;
 	struct stat st;
 	struct ug_job j;
 	int ret;
@@ -1813,7 +1813,7 @@ TEST_F_TIMEOUT(user, unprivileged, 120)
 	TEST_ASSERT(!ret, "Expected nobody's answer to work, got %s",
 		    strerror(-ret));
 	pthread_join(j.t, NULL);
-	TEST_ASSERT(!mvmm_uh_get(self->s, name, &h) && h.attached && h.user &&
+	TEST_ASSERT(!mvmm_handler_get(self->s, name, &h) && h.attached && h.user &&
 		    h.pid == (uint32_t)x->p.pid && h.handled == 1,
 		    "Expected %s attached by pid %d with 1 handled, got attached %u pid %u handled %lu",
 		    name, x->p.pid, h.attached, h.pid, h.handled);
@@ -1829,7 +1829,7 @@ TEST_F_TIMEOUT(user, observe, 600)
 	const uint64_t n = 1000, obs = 16;
 	struct mvmm_ut_sec *x = &self->sec;
 	struct mvmm_sp_msg m;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct ug_cmd cmd = { .op = UG_CPUID, .n = 1, .arg = OBS_LEAF };
 	int ret;
 
@@ -1849,8 +1849,8 @@ TEST_F_TIMEOUT(user, observe, 600)
 	cmd.n = n;
 	ug_cmd("1000 observed CPUIDs", self->c, &cmd);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("observe, ring of 16, no reader", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = n, .observed = obs,
+	mvmm_hd_check("observe, ring of 16, no reader", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = n, .observed = obs,
 				 .dropped = n - obs });
 
 	memset(&m, 0, sizeof(m));
@@ -1895,8 +1895,8 @@ TEST_F_TIMEOUT(user, observe, 600)
 	cmd.n = 10;
 	ug_cmd("10 more", self->c, &cmd);
 	mvmm_ut_uh(self->s, name, &h1);
-	mvmm_ut_check("observe after draining", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = 10, .observed = 10 });
+	mvmm_hd_check("observe after draining", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 10, .observed = 10 });
 	memset(&m, 0, sizeof(m));
 	m.op = MVMM_SP_DRAIN;
 	ret = mvmm_sp_call(&x->p, &m, -1);

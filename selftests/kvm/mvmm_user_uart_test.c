@@ -205,7 +205,7 @@ TEST_F_TIMEOUT(uart, hello, 300)
 	};
 	struct ug_vm *c = self->c;
 	unsigned long handled;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	int k = 0;
 
 	if (variant->name) {
@@ -251,8 +251,8 @@ TEST_F_TIMEOUT(uart, hello, 300)
 		    !c->user_mmio_wr,
 		    "Expected no UART access to reach this program, got %lu IN %lu OUT %lu/%lu MMIO",
 		    c->user_in, c->user_out, c->user_mmio_rd, c->user_mmio_wr);
-	mvmm_ut_check("UART session", &h0, &h1,
-		      &(struct mvmm_uhd){ .events = accesses,
+	mvmm_hd_check("UART session", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = accesses,
 					  .handled = accesses });
 
 	uart_stop(&self->u, out, sizeof(out), &handled);
@@ -555,7 +555,7 @@ TEST_F_TIMEOUT(uart_irq, com2, 300)
 	typeof(g) *hg = addr_gva2hva(self->vm, (vm_vaddr_t)&g);
 	char out[4096], iirs[3 * IIR_LOG + 1] = "";
 	unsigned long handled;
-	struct mvmm_uh h;
+	struct mvmm_handler_info h;
 	struct ucall uc;
 	bool bad = false;
 	uint64_t acc;

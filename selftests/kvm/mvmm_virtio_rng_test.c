@@ -388,7 +388,7 @@ static void test_mode(bool msi)
 {
 	struct kvm_vcpu *vcpu;
 	struct results *r;
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 	struct mvmm_rsk *rsk;
 	struct sample smp;
 	struct layout *l;

@@ -4,6 +4,7 @@
  * the extended ACK of every refusal (see mvmm_rule.h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,28 +370,51 @@ int mvmm_handler_dump(struct mvmm_rsk *s, struct mvmm_handler_info *h,
 	return ret ? ret : a.n;
 }
 
+/* mvmm_handler_get(): the first entry of the dump named @name. */
+struct mvmm_handler_find {
+	const char *name;
+	struct mvmm_handler_info *h;
+	bool found;
+};
+
+/* Looks at every entry as it comes: the dump may be of any length. */
+static int mvmm_handler_find_cb(const struct nlattr *attrs, int len,
+				void *arg)
+{
+	struct mvmm_handler_find *f = arg;
+	struct mvmm_handler_info h;
+	const struct nlattr *nla;
+	int rem;
+
+	mvmm_nla_for_each(nla, rem, attrs, len) {
+		if (f->found || mvmm_nla_type(nla) != MVMM_A_HANDLER)
+			continue;
+		mvmm_parse_handler(nla, &h);
+		if (!strcmp(h.name, f->name)) {
+			*f->h = h;
+			f->found = true;
+		}
+	}
+	return 0;
+}
+
 int mvmm_handler_get(struct mvmm_rsk *s, const char *name,
 		     struct mvmm_handler_info *h)
 {
-	/* An entry per name, or per handler of a name: room for many. */
-	const int max = 4 * MVMM_HANDLER_NAMES_MAX;
-	struct mvmm_handler_info *all = calloc(max, sizeof(*all));
-	int n, i, ret = -ENOENT;
+	struct mvmm_handler_find f = { .name = name, .h = h };
+	struct mvmm_msg m;
+	int ret;
 
-	if (!all)
-		return -ENOMEM;
-	n = mvmm_handler_dump(s, all, max);
-	if (n < 0)
-		ret = n;
-	for (i = 0; i < n && i < max; i++) {
-		if (!strcmp(all[i].name, name)) {
-			*h = all[i];
-			ret = 0;
-			break;
-		}
-	}
-	free(all);
-	return ret;
+	mvmm_msg_init(&m, mvmm_rsk_family(s), MVMM_CMD_GET_HANDLER, NLM_F_DUMP);
+	ret = mvmm_rsk_talk(s, &m, mvmm_handler_find_cb, &f, NULL);
+	if (ret)
+		return ret;
+	if (f.found)
+		return 0;
+	/* Counters start from 0: a name never seen has them all 0. */
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	return -ENOENT;
 }
 
 const char *mvmm_rule_str(const struct mvmm_rule_info *r, char *buf, int len)

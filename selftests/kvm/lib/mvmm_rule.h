@@ -127,7 +127,10 @@ int mvmm_rule_dump_each(struct mvmm_rsk *s, uint32_t vm, mvmm_rule_fn fn,
 int mvmm_handler_dump(struct mvmm_rsk *s, struct mvmm_handler_info *h,
 		      int max);
 
-/* The handler named @name: 0, -ENOENT (never registered) or -errno. */
+/*
+ * The handler named @name: 0, -ENOENT (never registered: *@h is then all
+ * zeros but the name, as its counters start from 0) or -errno.
+ */
 int mvmm_handler_get(struct mvmm_rsk *s, const char *name,
 		     struct mvmm_handler_info *h);
 
@@ -150,5 +153,16 @@ uint32_t mvmm_rule_add_ok(struct mvmm_rsk *s, uint32_t table,
 			  const struct mvmm_rule_info *r);
 void mvmm_rule_replace_ok(struct mvmm_rsk *s, uint32_t table,
 			  const struct mvmm_rule_info *r);
+
+/* The expected change of a handler's counters. */
+struct mvmm_hdelta {
+	uint64_t events, handled, to_main, injected, fallback, invalid,
+		 observed, timeouts, dropped, restarts;
+};
+
+/* Print the change from @a to @b and check it is exactly @d. */
+void mvmm_hd_check(const char *what, const struct mvmm_handler_info *a,
+		   const struct mvmm_handler_info *b,
+		   const struct mvmm_hdelta *d);
 
 #endif /* MVMM_SELFTEST_RULE_H */

@@ -48,3 +48,31 @@ void mvmm_rule_replace_ok(struct mvmm_rsk *s, uint32_t table,
 		    table, mvmm_rule_str(r, buf, sizeof(buf)), strerror(-ret),
 		    ack.msg);
 }
+
+void mvmm_hd_check(const char *what, const struct mvmm_handler_info *a,
+		   const struct mvmm_handler_info *b,
+		   const struct mvmm_hdelta *d)
+{
+	printf("# %s: %s events +%lu handled +%lu to_main +%lu injected +%lu fallback +%lu invalid +%lu observed +%lu timeouts +%lu dropped +%lu restarts +%lu\n",
+	       what, b->name, b->events - a->events, b->handled - a->handled,
+	       b->to_main - a->to_main, b->injected - a->injected,
+	       b->fallback - a->fallback, b->invalid - a->invalid,
+	       b->observed - a->observed, b->timeouts - a->timeouts,
+	       b->dropped - a->dropped, b->restarts - a->restarts);
+	fflush(stdout);
+#define CHECK_H(f)							\
+	TEST_ASSERT(b->f - a->f == d->f,				\
+		    "%s: Expected handler %s's " #f " to grow by %lu, got %lu", \
+		    what, b->name, d->f, b->f - a->f)
+	CHECK_H(events);
+	CHECK_H(handled);
+	CHECK_H(to_main);
+	CHECK_H(injected);
+	CHECK_H(fallback);
+	CHECK_H(invalid);
+	CHECK_H(observed);
+	CHECK_H(timeouts);
+	CHECK_H(dropped);
+	CHECK_H(restarts);
+#undef CHECK_H
+}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace secondaries for tests: handler counters, a secondary in its
- * own process, and the device model it answers with (see mvmm_user.h).
+ * Userspace secondaries for tests: a secondary in its own process, and
+ * the device model it answers with (see mvmm_user.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,143 +21,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <linux/netlink.h>
 
 #include "libmvmm.h"
-#include "mvmm_rule.h"
 #include "mvmm_user.h"
-
-/* ---- handler counters -------------------------------------------------- */
-
-static uint64_t uh_uint(const struct nlattr *nla)
-{
-	const void *d = (const char *)nla + NLA_HDRLEN;
-	uint64_t v = 0;
-
-	switch (nla->nla_len - NLA_HDRLEN) {
-	case 1:
-		return *(const uint8_t *)d;
-	case 4:
-		return *(const uint32_t *)d;
-	case 8:
-		memcpy(&v, d, sizeof(v));
-		return v;
-	}
-	return 0;
-}
-
-struct uh_arg {
-	const char *name;
-	struct mvmm_uh *h;
-	bool found;
-};
-
-static void uh_parse(const struct nlattr *nest, int len, struct mvmm_uh *h)
-{
-	const struct nlattr *nla = nest;
-
-	memset(h, 0, sizeof(*h));
-	for (; len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
-	     nla->nla_len <= len;
-	     len -= NLA_ALIGN(nla->nla_len),
-	     nla = (const void *)((const char *)nla + NLA_ALIGN(nla->nla_len))) {
-		switch (nla->nla_type & NLA_TYPE_MASK) {
-		case MVMM_A_HANDLER_NAME:
-			snprintf(h->name, sizeof(h->name), "%.*s",
-				 (int)(nla->nla_len - NLA_HDRLEN),
-				 (const char *)nla + NLA_HDRLEN);
-			break;
-		case MVMM_A_HANDLER_ID:
-			h->id = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_ATTACHED:
-			h->attached = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_USER:
-			h->user = 1;
-			break;
-		case MVMM_A_HANDLER_PID:
-			h->pid = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_VM_ID:
-			h->vm_id = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_OUTSTANDING:
-			h->outstanding = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_EVENTS:
-			h->events = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_HANDLED:
-			h->handled = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_TO_MAIN:
-			h->to_main = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_INJECTED:
-			h->injected = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_FALLBACK:
-			h->fallback = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_INVALID:
-			h->invalid = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_OBSERVED:
-			h->observed = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_TIMEOUTS:
-			h->timeouts = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_DROPPED:
-			h->dropped = uh_uint(nla);
-			break;
-		case MVMM_A_HANDLER_RESTARTS:
-			h->restarts = uh_uint(nla);
-			break;
-		}
-	}
-}
-
-static int uh_cb(const struct nlattr *attrs, int len, void *arg)
-{
-	const struct nlattr *nla = attrs;
-	struct uh_arg *a = arg;
-	struct mvmm_uh h;
-
-	for (; len >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
-	     nla->nla_len <= len;
-	     len -= NLA_ALIGN(nla->nla_len),
-	     nla = (const void *)((const char *)nla + NLA_ALIGN(nla->nla_len))) {
-		if ((nla->nla_type & NLA_TYPE_MASK) != MVMM_A_HANDLER)
-			continue;
-		uh_parse((const void *)((const char *)nla + NLA_HDRLEN),
-			 nla->nla_len - NLA_HDRLEN, &h);
-		if (!a->found && !strcmp(h.name, a->name)) {
-			*a->h = h;
-			a->found = true;
-		}
-	}
-	return 0;
-}
-
-int mvmm_uh_get(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h)
-{
-	struct uh_arg a = { .name = name, .h = h };
-	struct mvmm_msg m;
-	int ret;
-
-	mvmm_msg_init(&m, mvmm_rsk_family(s), MVMM_CMD_GET_HANDLER,
-		      NLM_F_DUMP);
-	ret = mvmm_rsk_talk(s, &m, uh_cb, &a, NULL);
-	if (ret)
-		return ret;
-	if (a.found)
-		return 0;
-	memset(h, 0, sizeof(*h));
-	snprintf(h->name, sizeof(h->name), "%s", name);
-	return -ENOENT;
-}
 
 /* ---- the device model -------------------------------------------------- */
 

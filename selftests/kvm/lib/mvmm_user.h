@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers for the tests of userspace secondaries (/dev/mvmm):
+ * Helpers for the tests of userspace secondaries (/dev/mvmm); their
+ * handlers' counters come from mvmm_handler_get() (mvmm_rule.h):
  *
- *  - the handler dump with the counters of userspace handlers
- *    (MVMM_A_HANDLER_TIMEOUTS, _DROPPED, _RESTARTS, ...);
  *  - a secondary in a separate process: forked with nothing but its end
  *    of a socket (and stdio), so that the only way it gets a VM file
  *    descriptor is over the socket (SCM_RIGHTS), as a real secondary
@@ -19,36 +18,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/mvmm.h>
-
-struct mvmm_rsk;
-
-/* ---- handler counters -------------------------------------------------- */
-
-struct mvmm_uh {
-	char name[32];
-	uint32_t id;
-	uint8_t attached;
-	uint8_t user;		/* MVMM_A_HANDLER_USER came */
-	uint32_t pid;
-	uint32_t vm_id;
-	uint32_t outstanding;
-	uint64_t events;
-	uint64_t handled;
-	uint64_t to_main;
-	uint64_t injected;
-	uint64_t fallback;
-	uint64_t invalid;
-	uint64_t observed;
-	uint64_t timeouts;
-	uint64_t dropped;
-	uint64_t restarts;
-};
-
-/*
- * The handler named @name. 0; -ENOENT if the module never saw the name
- * (*@h is then all zeros but the name: counters start from 0); -errno.
- */
-int mvmm_uh_get(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h);
 
 /* ---- the device model -------------------------------------------------- */
 

@@ -52,38 +52,13 @@ void mvmm_ut_rule_replace(struct mvmm_rsk *s, uint32_t vm, uint32_t id,
 }
 
 /* The handler's counters; zeros (and not attached) if never seen. */
-void mvmm_ut_uh(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h)
+void mvmm_ut_uh(struct mvmm_rsk *s, const char *name,
+		struct mvmm_handler_info *h)
 {
-	int ret = mvmm_uh_get(s, name, h);
+	int ret = mvmm_handler_get(s, name, h);
 
 	TEST_ASSERT(!ret || ret == -ENOENT,
 		    "Expected the handler dump, got %s", strerror(-ret));
-}
-
-void mvmm_ut_check(const char *what, const struct mvmm_uh *a,
-		   const struct mvmm_uh *b, const struct mvmm_uhd *d)
-{
-	printf("# %s: %s events +%lu handled +%lu to_main +%lu injected +%lu fallback +%lu invalid +%lu observed +%lu timeouts +%lu dropped +%lu restarts +%lu\n",
-	       what, b->name, b->events - a->events, b->handled - a->handled,
-	       b->to_main - a->to_main, b->injected - a->injected,
-	       b->fallback - a->fallback, b->invalid - a->invalid,
-	       b->observed - a->observed, b->timeouts - a->timeouts,
-	       b->dropped - a->dropped, b->restarts - a->restarts);
-#define CHECK_H(f)							\
-	TEST_ASSERT(b->f - a->f == d->f,				\
-		    "%s: Expected handler %s's " #f " to grow by %lu, got %lu", \
-		    what, b->name, d->f, b->f - a->f)
-	CHECK_H(events);
-	CHECK_H(handled);
-	CHECK_H(to_main);
-	CHECK_H(injected);
-	CHECK_H(fallback);
-	CHECK_H(invalid);
-	CHECK_H(observed);
-	CHECK_H(timeouts);
-	CHECK_H(dropped);
-	CHECK_H(restarts);
-#undef CHECK_H
 }
 
 /* ---- a secondary process ------------------------------------------------ */
@@ -190,12 +165,12 @@ void mvmm_ut_step(struct mvmm_rsk *s, struct ug_vm *c, struct mvmm_ut_sec *x,
 	struct mvmm_sp_shm *shm = x->shm;
 	uint64_t req0 = SP_GET(shm->requests), ty0 = SP_GET(shm->by_type[type]);
 	uint64_t ans0 = SP_GET(shm->answered);
-	struct mvmm_uh h0, h1;
+	struct mvmm_handler_info h0, h1;
 
 	mvmm_ut_uh(s, name, &h0);
 	ug_cmd(what, c, cmd);
 	mvmm_ut_uh(s, name, &h1);
-	mvmm_ut_check(what, &h0, &h1, &(struct mvmm_uhd){ .events = cmd->n,
+	mvmm_hd_check(what, &h0, &h1, &(struct mvmm_hdelta){ .events = cmd->n,
 		      .handled = cmd->n });
 	TEST_ASSERT(SP_GET(shm->requests) - req0 == cmd->n &&
 		    SP_GET(shm->by_type[type]) - ty0 == cmd->n &&
@@ -317,12 +292,12 @@ const char *mvmm_ut_sample_path(const char *env, const char *name)
 
 void mvmm_ut_sample_attached(struct mvmm_rsk *s, const char *name, pid_t pid,
 			     const char *what, uint64_t ms,
-			     struct mvmm_uh *h)
+			     struct mvmm_handler_info *h)
 {
 	uint64_t end = mvmm_ut_now_ms() + ms;
 
 	for (;;) {
-		int ret = mvmm_uh_get(s, name, h);
+		int ret = mvmm_handler_get(s, name, h);
 
 		if (!ret && h->attached && h->user && h->pid == (uint32_t)pid)
 			return;

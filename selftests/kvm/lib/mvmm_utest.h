@@ -30,17 +30,8 @@ void mvmm_ut_rule_replace(struct mvmm_rsk *s, uint32_t vm, uint32_t id,
 			  uint32_t type, uint64_t lo, uint64_t hi,
 			  uint8_t mode, uint8_t fallback, const char *target);
 /* The handler's counters; zeros (and not attached) if never seen. */
-void mvmm_ut_uh(struct mvmm_rsk *s, const char *name, struct mvmm_uh *h);
-
-/* The expected change of a handler's counters. */
-struct mvmm_uhd {
-	uint64_t events, handled, to_main, injected, fallback, invalid,
-		 observed, timeouts, dropped, restarts;
-};
-
-/* Print the change from @a to @b and check it is exactly @d. */
-void mvmm_ut_check(const char *what, const struct mvmm_uh *a,
-		   const struct mvmm_uh *b, const struct mvmm_uhd *d);
+void mvmm_ut_uh(struct mvmm_rsk *s, const char *name,
+		struct mvmm_handler_info *h);
 
 /* A secondary process running mvmm_sp_server(). */
 struct mvmm_ut_sec {
@@ -75,7 +66,7 @@ const char *mvmm_ut_sample_path(const char *env, const char *name);
  */
 void mvmm_ut_sample_attached(struct mvmm_rsk *s, const char *name, pid_t pid,
 			     const char *what, uint64_t ms,
-			     struct mvmm_uh *h);
+			     struct mvmm_handler_info *h);
 /*
  * SIGTERM to @pid, and read its stdout (the pipe @out_fd) to the end
  * into @out, NUL terminated; its wait status.
