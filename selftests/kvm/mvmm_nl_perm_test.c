@@ -238,8 +238,8 @@ static bool same_ack(const struct mvmm_ack *a, const struct mvmm_ack *b)
  * "no VM with this id". A failed dump blames VM_ID only on 6.12 (see
  * mvmm_nl_errors_test.c), so the two refusals are compared whole.
  */
-static void check_hidden(struct conn *c, uint8_t cmd, uint32_t id,
-			 const char *vm)
+static void check_hidden_cmd(struct conn *c, uint8_t cmd, uint32_t id,
+			     const char *vm)
 {
 	struct mvmm_ack ack, missing;
 	uint32_t off;
@@ -256,6 +256,14 @@ static void check_hidden(struct conn *c, uint8_t cmd, uint32_t id,
 	      same_ack(&ack, &missing),
 	      "%s: %s of %s: ENOENT as for a missing VM", who_names[c->who],
 	      cmd_name(cmd), vm);
+}
+
+/* Every per-VM read of VM @id answers as for a missing VM. */
+static void check_hidden(struct conn *c, uint32_t id, const char *vm)
+{
+	check_hidden_cmd(c, MVMM_CMD_GET_VM, id, vm);
+	check_hidden_cmd(c, MVMM_CMD_GET_STATS, id, vm);
+	check_hidden_cmd(c, MVMM_CMD_GET_RULE, id, vm);
 }
 
 static void check_visible(struct conn *c, uint32_t id, const char *vm)
@@ -418,9 +426,7 @@ static int nobody(struct ids *ids, struct kvm_vm *vm_u, int up, int down)
 
 	/* Nothing of its own yet: root's R is not there. */
 	check_dumps(&c, (uint32_t[]){ ids->r }, (bool[]){ false }, names, 1);
-	check_hidden(&c, MVMM_CMD_GET_VM, ids->r, "root's VM R");
-	check_hidden(&c, MVMM_CMD_GET_STATS, ids->r, "root's VM R");
-	check_hidden(&c, MVMM_CMD_GET_RULE, ids->r, "root's VM R");
+	check_hidden(&c, ids->r, "root's VM R");
 	check_admin_reads(&c, false);
 
 	/* Seen first at its attach, U is still the VM of root, its creator. */
@@ -431,11 +437,7 @@ static int nobody(struct ids *ids, struct kvm_vm *vm_u, int up, int down)
 	mvmm_sec_detach(sec);
 	check_dumps(&c, (uint32_t[]){ ids->r, ids->u },
 		    (bool[]){ false, false }, names, 2);
-	check_hidden(&c, MVMM_CMD_GET_VM, ids->u,
-		     "root's VM U (seen first at uid 65534's attach)");
-	check_hidden(&c, MVMM_CMD_GET_STATS, ids->u,
-		     "root's VM U (seen first at uid 65534's attach)");
-	check_hidden(&c, MVMM_CMD_GET_RULE, ids->u,
+	check_hidden(&c, ids->u,
 		     "root's VM U (seen first at uid 65534's attach)");
 
 	/* Its own VM, N. */
@@ -491,16 +493,10 @@ static void other_caller(enum who who, const struct ids *ids)
 			    (bool[]){ admin || rootish, admin || rootish, admin },
 			    names, 3);
 		check_visible(&c, ids->r, "root's VM R");
-		if (admin) {
+		if (admin)
 			check_visible(&c, ids->n, "uid 65534's VM N");
-		} else {
-			check_hidden(&c, MVMM_CMD_GET_VM, ids->n,
-				     "uid 65534's VM N");
-			check_hidden(&c, MVMM_CMD_GET_STATS, ids->n,
-				     "uid 65534's VM N");
-			check_hidden(&c, MVMM_CMD_GET_RULE, ids->n,
-				     "uid 65534's VM N");
-		}
+		else
+			check_hidden(&c, ids->n, "uid 65534's VM N");
 		check_admin_reads(&c, admin);
 		mvmm_rsk_close(c.s);
 		_exit(0);
