@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Shared by the real-client tests that run in the rig's guest
-# (qemu_uart.sh, qemu_linux.sh): TAP-like "ok"/"not ok" lines counted in
-# $pass and $fail, and waiting for a condition. Source it after cd-ing to
-# the directory that holds it.
+# (qemu_uart.sh, qemu_linux.sh) and by libmvmm's end-to-end test
+# (userspace-tool/libmvmm/tests/vm/e2e.sh): TAP-like "ok"/"not ok" lines
+# counted in $pass and $fail, and waiting for a condition. Source it after
+# cd-ing to the directory that holds it.
 
 pass=0
 fail=0

@@ -25,28 +25,13 @@
 #	FILES="userspace-tool/libmvmm/tests/vm/paths_vmm \
 #	       userspace-tool/libmvmm/tests/vm/uart_vmm \
 #	       userspace-tool/samples/mvmm-uart-static \
-#	       userspace-tool/tests/vm/runas"
+#	       userspace-tool/tests/vm/runas selftests/qemu/qlib.sh"
 
 cd "$(dirname "$0")" || exit 2
 AS=
 VM=
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   got:  $2"; echo "#   want: $3"; fi
-}
-# wait_for CMD...: up to 10 s
-wait_for() {
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
+# ok, nok, check, wait_for and the counts $pass and $fail
+. ./qlib.sh
 
 # serve NAME [mvmm-uart options...]: uart_vmm ($vmm) waits for ./go;
 # mvmm-uart (run as $AS) attaches with the options (its source of the VM
@@ -63,7 +48,7 @@ serve() {
 	$AS ./mvmm-uart-static --input hi --mmio 0xa0000 --count-file cnt "$@" \
 		>out 2>err &
 	uart=$!
-	if wait_for grep -qs attached err; then
+	if wait_for 10 grep -qs attached err; then
 		ok "$m: mvmm-uart attached: $(cat err)"
 	else
 		nok "$m: mvmm-uart attached"; cat err; kill $vmm $uart; return
@@ -104,7 +89,7 @@ run_mode() {
 	rm -f sock go vmm.out
 	./uart_vmm sock go >vmm.out 2>&1 &
 	vmm=$!
-	wait_for test -S sock || { nok "$m: uart_vmm listens"; cat vmm.out; return; }
+	wait_for 10 test -S sock || { nok "$m: uart_vmm listens"; cat vmm.out; return; }
 	serve "$m" --socket sock "$@"
 }
 
@@ -116,7 +101,7 @@ start_pid_vmm() {
 	rm -f go vmm.out
 	$AS ./uart_vmm "$@" - go >vmm.out 2>&1 &
 	vmm=$!
-	wait_for grep -q ready vmm.out && return 0
+	wait_for 10 grep -q ready vmm.out && return 0
 	nok "$m: uart_vmm ready"; cat vmm.out; kill $vmm
 	return 1
 }
