@@ -61,6 +61,17 @@ wait_for() {
 	grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
+# handler_id NAME: the id of handler NAME in "handler list".
+handler_id() {
+	mvmmctl -j handler list >h.json
+	n=$(jget h.json "#")
+	k=0
+	while [ "$k" -lt "$n" ] && [ "$(jget h.json $k.name)" != "$1" ]; do
+		k=$((k + 1))
+	done
+	jget h.json $k.id
+}
+
 R="origin any mode sync"
 
 echo "# monitors"
@@ -100,16 +111,8 @@ echo "rule replace default id $id io port 0x80-0x81 origin any mode observe main
 mvmmctl rule del default id "$id"
 echo "rule del default id $id io port 0x80-0x81 origin any mode observe main fallback main" >>expect.txt
 
-rm -f ready
-kvm_idle 3 ready &
-vm_pid=$!
-pids="$pids $vm_pid"
-i=0
-while [ ! -e ready ] && [ $i -lt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "kvm_idle runs" [ -e ready ]
+check "kvm_idle runs" start_vm 3
+vm_pid=$VM_PID
 vm=$(mvmmctl -j vm list pid "$vm_pid" | jget - 0.id)
 echo "vm new $vm pid $vm_pid comm kvm_idle" >>expect.txt
 # VM notifications come from a work item: let it run before the next.
@@ -122,13 +125,7 @@ echo "rule flush vm $vm" >>expect.txt
 handler=no
 if [ -e /mvmm/mvmm_debugcon.ko ] && insmod /mvmm/mvmm_debugcon.ko; then
 	handler=yes
-	mvmmctl -j handler list >h.json
-	n=$(jget h.json "#")
-	k=0
-	while [ "$k" -lt "$n" ] && [ "$(jget h.json $k.name)" != debugcon ]; do
-		k=$((k + 1))
-	done
-	hid=$(jget h.json $k.id)
+	hid=$(handler_id debugcon)
 	echo "handler attach debugcon id $hid kernel" >>expect.txt
 	rmmod mvmm_debugcon
 	echo "handler detach debugcon id $hid kernel" >>expect.txt
@@ -157,13 +154,7 @@ if [ -x ./uart_vmm ] && [ -x ./mvmm-uart-static ]; then
 	mvmmctl -j vm list pid "$uvmm" >uvm.json
 	uvm=$(jget uvm.json 0.id)
 	ucomm=$(jget uvm.json 0.comm)
-	mvmmctl -j handler list >h.json
-	n=$(jget h.json "#")
-	k=0
-	while [ "$k" -lt "$n" ] && [ "$(jget h.json $k.name)" != uart ]; do
-		k=$((k + 1))
-	done
-	uid=$(jget h.json $k.id)
+	uid=$(handler_id uart)
 	# mvmm sees the VM first at the attach: VM_NEW, then the handler.
 	echo "vm new $uvm pid $uvmm comm $ucomm" >>expect.txt
 	echo "handler attach uart id $uid user pid $uart vm $uvm" >>expect.txt
