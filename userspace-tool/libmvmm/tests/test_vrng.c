@@ -180,6 +180,19 @@ static bool driver_init(uint32_t qnum)
 	return rd(VIRTIO_MMIO_STATUS) == 0x0f && rd(VIRTIO_MMIO_QUEUE_READY) == 1;
 }
 
+/*
+ * Reset, then ACKNOWLEDGE | DRIVER, VERSION_1 and FEATURES_OK without
+ * driver_init()'s checks: the start of a setup that then goes wrong.
+ */
+static void negotiate(void)
+{
+	wr(VIRTIO_MMIO_STATUS, 0);
+	wr(VIRTIO_MMIO_STATUS, 3);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	wr(VIRTIO_MMIO_STATUS, 0x0b);
+}
+
 /* A fresh memory and device, the driver done with its setup. */
 static bool fresh(void)
 {
@@ -401,11 +414,7 @@ static void test_malicious(void)
 
 	/* The rings themselves outside guest memory. */
 	fresh();
-	wr(VIRTIO_MMIO_STATUS, 0);
-	wr(VIRTIO_MMIO_STATUS, 3);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
-	wr(VIRTIO_MMIO_STATUS, 0x0b);
+	negotiate();
 	wr(VIRTIO_MMIO_QUEUE_NUM, QNUM);
 	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, 0);
 	wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, 0x100);	/* 1 TiB */
@@ -418,11 +427,7 @@ static void test_malicious(void)
 	check_refused("a descriptor table outside guest memory", 0);
 
 	fresh();
-	wr(VIRTIO_MMIO_STATUS, 0);
-	wr(VIRTIO_MMIO_STATUS, 3);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
-	wr(VIRTIO_MMIO_STATUS, 0x0b);
+	negotiate();
 	wr(VIRTIO_MMIO_QUEUE_NUM, 6);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	CHECK(!rd(VIRTIO_MMIO_QUEUE_READY) &&
