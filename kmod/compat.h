@@ -33,6 +33,25 @@
 #endif
 
 /*
+ * ftrace direct calls (hook.h, direct hooks): 6.1 attaches a trampoline to
+ * the functions in an ftrace_ops' filter with register_ftrace_direct_multi();
+ * 6.4 renamed it register_ftrace_direct(), and its unregister takes
+ * whether to free the filter ("ftrace: Rename _ftrace_direct_multi APIs to
+ * _ftrace_direct APIs", "ftrace: Let unregister_ftrace_direct_multi() call
+ * ftrace_free_filter()"). mvmm clears its filter itself, on both.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define mvmm_register_direct(ops, addr)	register_ftrace_direct(ops, addr)
+#define mvmm_unregister_direct(ops, addr) \
+	unregister_ftrace_direct(ops, addr, false)
+#else
+#define mvmm_register_direct(ops, addr) \
+	register_ftrace_direct_multi(ops, addr)
+#define mvmm_unregister_direct(ops, addr) \
+	unregister_ftrace_direct_multi(ops, addr)
+#endif
+
+/*
  * KVM tells a loaded vendor module by one kvm_x86_ops member, which
  * kvm_x86_vendor_exit() clears: 6.1's ->hardware_enable was renamed
  * ->enable_virtualization_cpu by 6.12 ("KVM: Rename arch hooks related to

@@ -17,13 +17,14 @@
  *   exception #UD       handle_ud()
  *
  * (MMIO and string IO are completed on KVM's buses: bus.c.) While some
- * table routes a type, mvmm redirects its function: at the entry, a
- * decision sends the call to mvmm's replacement when the exit is of that
- * type and its VM routes the type; the replacement looks the event up
- * (made from what the vendor said at the exit, exit.c), carries out the
- * rule, and calls KVM's function when no rule takes the event or it
- * falls back to KVM. Everything KVM does after its handler (injecting
- * events, re-entering the guest) is left as it is.
+ * table routes a type, its function has a direct hook (hook.h): at the
+ * entry, when the exit is of that type and its VM routes the type, mvmm
+ * looks the event up (made from what the vendor said at the exit,
+ * exit.c) and carries out the rule. KVM's function then returns what its
+ * handling would have, without running; when no rule takes the event or
+ * it falls back to KVM, KVM's function runs as usual. Everything KVM does
+ * after its handler (injecting events, re-entering the guest) is left as
+ * it is.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +32,7 @@
 #include "core/answer.h"
 #include "compat.h"
 #include "complete.h"
+#include "complete_tramp.h"
 #include "exit.h"
 #include "exit_srcu.h"
 #include "hook.h"
@@ -38,26 +40,6 @@
 #include "route.h"
 #include "table.h"
 #include "vm.h"
-
-/*
- * At the entry of KVM's function for @type events: is the exit the vCPU
- * is handling such an event, and does its VM route any of them? Then the
- * call goes to mvmm's replacement, which looks the event up. Each exit is
- * taken once: KVM's function called again in the same exit (by the
- * replacement, falling back to KVM) runs as it is. No lock is needed:
- * the vCPU's own state, and a copy of its table's types (vm.h).
- */
-static bool mvmm_complete_decide(struct ftrace_regs *fregs, u16 type)
-{
-	struct kvm_vcpu *vcpu = (void *)mvmm_fregs_arg(fregs, 0);
-	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
-
-	if (!vc || !vc->pending || vc->type != type ||
-	    !(READ_ONCE(vc->vm->route_types) & BIT_ULL(type)))
-		return false;
-	vc->pending = false;
-	return true;
-}
 
 /* What KVM's own handler counts in the vCPU's statistics, kept true. */
 static void mvmm_complete_stat(struct kvm_vcpu *vcpu, u16 type)
@@ -82,17 +64,14 @@ struct mvmm_pio {
  * what KVM's handler would have returned. @pio: kvm_fast_pio()'s access,
  * which must be the exit's.
  */
-static bool mvmm_complete(struct kvm_vcpu *vcpu, const struct mvmm_pio *pio,
-			  int *ret)
+static bool mvmm_complete(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
+			  const struct mvmm_pio *pio, int *ret)
 {
-	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
 	const struct mvmm_policy *p;
 	const struct mvmm_rule *rule;
 	const struct mvmm_event *ev;
 	enum mvmm_route_result r;
 
-	if (WARN_ON_ONCE(!vc))
-		return false;
 	ev = mvmm_exit_event(vc);
 	if (pio && ((ev->flags & MVMM_EVF_STRING) || ev->size != pio->size ||
 		    ev->qual != pio->port ||
@@ -117,51 +96,51 @@ static bool mvmm_complete(struct kvm_vcpu *vcpu, const struct mvmm_pio *pio,
 }
 
 /*
- * A redirect per function: the decision and the replacement. The
- * replacement holds the exit SRCU across KVM's function too, which may
- * sleep, so that unloading waits for the task to be out of mvmm's code.
+ * At the entry of KVM's function for @type events (a direct hook): is the
+ * exit the vCPU is handling such an event, and does its VM route any of
+ * them? Then mvmm looks the event up and carries out its rule. Each exit
+ * is taken once: should KVM's function be called again in the same exit,
+ * it runs as it is. The exit SRCU is held only while mvmm decides: when
+ * KVM's function runs, no frame of mvmm's is left on the stack.
  */
-#define MVMM_COMPLETER(fn, type)					\
-static bool mvmm_decide_##fn(struct ftrace_regs *fregs)		\
-{									\
-	return mvmm_complete_decide(fregs, type);			\
-}									\
-									\
-static int mvmm_complete_##fn(struct kvm_vcpu *vcpu)			\
-{									\
-	int idx, ret;							\
-									\
-	idx = mvmm_exit_read_lock();					\
-	if (!mvmm_complete(vcpu, NULL, &ret))				\
-		ret = mvmm_kvm.fn(vcpu);				\
-	mvmm_exit_read_unlock(idx);					\
-	return ret;							\
-}
-
-MVMM_COMPLETER(emulate_cpuid, MVMM_EV_CPUID)
-MVMM_COMPLETER(emulate_rdmsr, MVMM_EV_MSR_READ)
-MVMM_COMPLETER(emulate_wrmsr, MVMM_EV_MSR_WRITE)
-MVMM_COMPLETER(emulate_halt, MVMM_EV_HLT)
-MVMM_COMPLETER(emulate_hypercall, MVMM_EV_HYPERCALL)
-MVMM_COMPLETER(handle_ud, MVMM_EV_EXCEPTION)
-
-/* kvm_fast_pio(vcpu, size, port, in): IN and OUT, never string IO. */
-static bool mvmm_decide_fast_pio(struct ftrace_regs *fregs)
+static __always_inline u64 mvmm_take(struct kvm_vcpu *vcpu, u16 type,
+				     const struct mvmm_pio *pio)
 {
-	return mvmm_complete_decide(fregs, MVMM_EV_IO);
-}
-
-static int mvmm_complete_fast_pio(struct kvm_vcpu *vcpu, int size,
-				  unsigned short port, int in)
-{
-	struct mvmm_pio pio = { .size = size, .port = port, .in = in };
+	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
+	bool done;
 	int idx, ret;
 
+	if (!vc || !vc->pending || vc->type != type ||
+	    !(READ_ONCE(vc->vm->route_types) & BIT_ULL(type)))
+		return MVMM_DIRECT_PASS;
+	vc->pending = false;
 	idx = mvmm_exit_read_lock();
-	if (!mvmm_complete(vcpu, &pio, &ret))
-		ret = mvmm_kvm.fast_pio(vcpu, size, port, in);
+	done = mvmm_complete(vcpu, vc, pio, &ret);
 	mvmm_exit_read_unlock(idx);
-	return ret;
+	return done ? mvmm_direct_return(ret) : MVMM_DIRECT_PASS;
+}
+
+/* Called by complete_tramp.S's trampolines only. */
+#define MVMM_TAKE(fn, type)						\
+u64 mvmm_take_##fn(struct kvm_vcpu *vcpu)				\
+{									\
+	return mvmm_take(vcpu, type, NULL);				\
+}
+
+MVMM_TAKE(emulate_cpuid, MVMM_EV_CPUID)
+MVMM_TAKE(emulate_rdmsr, MVMM_EV_MSR_READ)
+MVMM_TAKE(emulate_wrmsr, MVMM_EV_MSR_WRITE)
+MVMM_TAKE(emulate_halt, MVMM_EV_HLT)
+MVMM_TAKE(emulate_hypercall, MVMM_EV_HYPERCALL)
+MVMM_TAKE(handle_ud, MVMM_EV_EXCEPTION)
+
+/* kvm_fast_pio(vcpu, size, port, in): IN and OUT, never string IO. */
+u64 mvmm_take_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
+		       int in)
+{
+	struct mvmm_pio pio = { .size = size, .port = port, .in = in };
+
+	return mvmm_take(vcpu, MVMM_EV_IO, &pio);
 }
 
 /*
@@ -207,14 +186,14 @@ static fastpath_t mvmm_fastpath_hlt(struct kvm_vcpu *vcpu)
 /* One KVM function and the event type mvmm completes there. */
 struct mvmm_completer {
 	struct mvmm_hookpoint hp;
-	struct mvmm_redirect r;
+	struct mvmm_direct d;
 	const unsigned long *kvm_fn;	/* in struct mvmm_kvm */
 };
 
 static int mvmm_completer_install(struct mvmm_completer *c)
 {
-	c->r.target = *c->kvm_fn;
-	return mvmm_redirect_install(&c->r, c->hp.name);
+	c->d.target = *c->kvm_fn;
+	return mvmm_direct_install(&c->d, c->hp.name);
 }
 
 #define MVMM_COMPLETER_HOOK(fn, sym, type)				\
@@ -227,7 +206,7 @@ static int mvmm_install_##fn(void)					\
 									\
 static void mvmm_remove_##fn(void)					\
 {									\
-	mvmm_redirect_remove(&mvmm_hook_##fn.r);			\
+	mvmm_direct_remove(&mvmm_hook_##fn.d);				\
 }									\
 									\
 static struct mvmm_completer mvmm_hook_##fn = {			\
@@ -237,10 +216,7 @@ static struct mvmm_completer mvmm_hook_##fn = {			\
 		.install = mvmm_install_##fn,				\
 		.remove = mvmm_remove_##fn,				\
 	},								\
-	.r = {								\
-		.decide = mvmm_decide_##fn,				\
-		.replacement = mvmm_complete_##fn,			\
-	},								\
+	.d.tramp = mvmm_tramp_##fn,					\
 	.kvm_fn = (const unsigned long *)&mvmm_kvm.fn,			\
 }
 
@@ -279,7 +255,7 @@ static int mvmm_install_emulate_halt(void)
 
 static void mvmm_remove_emulate_halt(void)
 {
-	mvmm_redirect_remove(&mvmm_hook_emulate_halt.r);
+	mvmm_direct_remove(&mvmm_hook_emulate_halt.d);
 	if (mvmm_kvm.fastpath_hlt)
 		mvmm_redirect_remove(&mvmm_fastpath_hlt_redirect);
 }
@@ -291,10 +267,7 @@ static struct mvmm_completer mvmm_hook_emulate_halt = {
 		.install = mvmm_install_emulate_halt,
 		.remove = mvmm_remove_emulate_halt,
 	},
-	.r = {
-		.decide = mvmm_decide_emulate_halt,
-		.replacement = mvmm_complete_emulate_halt,
-	},
+	.d.tramp = mvmm_tramp_emulate_halt,
 	.kvm_fn = (const unsigned long *)&mvmm_kvm.emulate_halt,
 };
 

@@ -131,6 +131,46 @@ void mvmm_redirect_remove(struct mvmm_redirect *r)
 	mvmm_ftrace_remove(&r->ops, r->target);
 }
 
+int mvmm_direct_install(struct mvmm_direct *d, const char *what)
+{
+	int ret;
+
+	ret = ftrace_set_filter_ip(&d->ops, d->target, 0, 0);
+	if (ret) {
+		pr_err("cannot trace %s (%pS): %d\n", what, (void *)d->target,
+		       ret);
+		return ret;
+	}
+	ret = mvmm_register_direct(&d->ops, (unsigned long)d->tramp);
+	if (ret) {
+		/* -EBUSY: another direct call (a BPF trampoline?) is there. */
+		pr_err("cannot hook %s (%pS): %d%s\n", what, (void *)d->target,
+		       ret, ret == -EBUSY ?
+		       " (ftrace_enabled is 0, or it has a BPF trampoline)" :
+		       "");
+		/*
+		 * 6.1 leaves these set when registering fails, and then
+		 * refuses every later registration of the ops with -EINVAL
+		 * (6.12 resets them itself).
+		 */
+		d->ops.func = NULL;
+		d->ops.trampoline = 0;
+		ftrace_set_filter_ip(&d->ops, d->target, 1, 0);
+	}
+	return ret;
+}
+
+void mvmm_direct_remove(struct mvmm_direct *d)
+{
+	/*
+	 * New calls go to KVM's function alone. A task still in the
+	 * trampoline is waited for at unload (mvmm_exit_quiesce()): until
+	 * then the trampoline stays where it is.
+	 */
+	WARN_ON_ONCE(mvmm_unregister_direct(&d->ops, (unsigned long)d->tramp));
+	ftrace_set_filter_ip(&d->ops, d->target, 1, 0);
+}
+
 int mvmm_watch_install(struct mvmm_watch *w, const char *what)
 {
 	w->ops.func = mvmm_watch_cb;

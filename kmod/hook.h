@@ -4,6 +4,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/static_call_types.h>
+#include <linux/bits.h>
 #include <linux/types.h>
 
 /*
@@ -20,12 +21,23 @@
  *   original by calling it: ->decide() must then say no (it cannot tell
  *   by the caller, see hook.c).
  *
+ * - A direct hook (an ftrace direct call) makes the entry of a KVM
+ *   function call a trampoline of the caller's (complete_tramp.S), which
+ *   calls mvmm's function for it with the same arguments. That function
+ *   returns MVMM_DIRECT_PASS, and KVM's function runs as if nothing
+ *   happened, or mvmm_direct_return(ret), and KVM's function returns ret
+ *   to its caller without running. No ftrace callback, no saved register
+ *   frame and no second function: the cheapest way into mvmm on a path
+ *   KVM takes for every exit of some type.
+ *
  * - A watch (ftrace) runs ->fn() at the entry of a KVM function.
  *
  * Redirects and watches use ftrace's argument-saving trampoline (not the
  * full-register one) and are permanent: while one is registered,
  * "sysctl kernel.ftrace_enabled=0" fails with EBUSY instead of silently
- * removing it.
+ * removing it. Direct hooks cannot be flagged so (the kernel sets their
+ * ops' flags); mvmm's VM-teardown watch, registered from load to unload
+ * (vm.c), keeps the sysctl refused for them too.
  */
 struct mvmm_scall {
 	struct static_call_key *key;
@@ -50,6 +62,21 @@ struct mvmm_redirect {
 	struct ftrace_ops ops;
 };
 
+/* A direct hook's function said: let KVM's function run. */
+#define MVMM_DIRECT_PASS	0ULL
+
+/* A direct hook's function said: KVM's function returns @ret, not run. */
+static inline u64 mvmm_direct_return(int ret)
+{
+	return BIT_ULL(32) | (u32)ret;
+}
+
+struct mvmm_direct {
+	unsigned long target;
+	void *tramp;		/* calls mvmm's function: complete_tramp.S */
+	struct ftrace_ops ops;
+};
+
 struct mvmm_watch {
 	unsigned long target;
 	void (*fn)(struct ftrace_regs *fregs);
@@ -58,6 +85,8 @@ struct mvmm_watch {
 
 int mvmm_redirect_install(struct mvmm_redirect *r, const char *what);
 void mvmm_redirect_remove(struct mvmm_redirect *r);
+int mvmm_direct_install(struct mvmm_direct *d, const char *what);
+void mvmm_direct_remove(struct mvmm_direct *d);
 int mvmm_watch_install(struct mvmm_watch *w, const char *what);
 void mvmm_watch_remove(struct mvmm_watch *w);
 
