@@ -33,6 +33,20 @@ const char *mvmm_answer_why(enum mvmm_answer_verdict v);
 /* Can a secondary complete events of this type (MVMM_ACT_HANDLED)? */
 int mvmm_event_handleable(const struct mvmm_event *ev);
 
+/*
+ * RAX after an IN of @size bytes (1, 2 or 4) that read @value: the
+ * instruction writes AL or AX and keeps the rest, or writes EAX, which
+ * zero-extends.
+ */
+static inline __u64 mvmm_in_rax(__u64 rax, unsigned int size, __u64 value)
+{
+	if (size == 4)
+		return (__u32)value;
+	if (size == 2)
+		return (rax & ~0xffffULL) | (value & 0xffff);
+	return (rax & ~0xffULL) | (value & 0xff);
+}
+
 /* The exception vectors mvmm itself injects or completes. */
 #define MVMM_UD_VECTOR	6
 #define MVMM_GP_VECTOR	13

@@ -274,3 +274,14 @@ TEST(answer_reasons_named)
 		EXPECT_TRUE(strcmp(mvmm_answer_why(v), "?") != 0);
 	EXPECT_TRUE(strcmp(mvmm_answer_why(__MVMM_ANSWER_MAX), "?") == 0);
 }
+
+TEST(answer_in_rax_by_size)
+{
+	const __u64 rax = 0x1122334455667788ULL;
+
+	/* IN AL and IN AX keep the rest of RAX; IN EAX zero-extends. */
+	EXPECT_EQ(mvmm_in_rax(rax, 1, 0xabcdef99), 0x1122334455667799ULL);
+	EXPECT_EQ(mvmm_in_rax(rax, 2, 0xabcdef99), 0x112233445566ef99ULL);
+	EXPECT_EQ(mvmm_in_rax(rax, 4, 0xabcdef99), 0xabcdef99ULL);
+	EXPECT_EQ(mvmm_in_rax(rax, 4, 0xffffffff00000001ULL), 1ULL);
+}
