@@ -352,7 +352,12 @@ void mvmm_vm_policy_set(u32 id, struct mvmm_policy *p)
 	mvmm_policy_put(p);
 }
 
-/* No CPU's cache may name @vc once its VM is gone. */
+/*
+ * No CPU's cache may name @vc once its VM is gone. Only the key is
+ * cleared: mvmm_vcpu_run() on that CPU may be caching another vCPU at the
+ * same time, and clearing ->vc too could leave that vCPU paired with
+ * NULL. ->vc is read only when ->vcpu matches.
+ */
 static void mvmm_vcpu_uncache(struct mvmm_vcpu *vc)
 {
 	struct mvmm_vcpu_cache *c;
@@ -360,10 +365,8 @@ static void mvmm_vcpu_uncache(struct mvmm_vcpu *vc)
 
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(&mvmm_vcpu_cache, cpu);
-		if (READ_ONCE(c->vc) == vc) {
+		if (READ_ONCE(c->vc) == vc)
 			WRITE_ONCE(c->vcpu, NULL);
-			WRITE_ONCE(c->vc, NULL);
-		}
 	}
 }
 
