@@ -21,14 +21,8 @@ int mvmm_apply_handled(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
 	case MVMM_EV_IO:
 		if (ev->flags & MVMM_EVF_WRITE)
 			break;
-		if (ev->size == 4)	/* a 32-bit write zero-extends RAX */
-			regs[VCPU_REGS_RAX] = (u32)a->value;
-		else if (ev->size == 2)
-			regs[VCPU_REGS_RAX] = (regs[VCPU_REGS_RAX] & ~0xffffUL) |
-					      (a->value & 0xffff);
-		else
-			regs[VCPU_REGS_RAX] = (regs[VCPU_REGS_RAX] & ~0xffUL) |
-					      (a->value & 0xff);
+		regs[VCPU_REGS_RAX] = mvmm_in_rax(regs[VCPU_REGS_RAX],
+						  ev->size, a->value);
 		break;
 	case MVMM_EV_MSR_READ:
 		regs[VCPU_REGS_RAX] = (u32)a->value;
@@ -64,7 +58,7 @@ int mvmm_apply_handled(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
 	default:
 		break;
 	}
-	return mvmm_kvm.skip_insn(vcpu);
+	return static_call(mvmm_kvm_skip_insn)(vcpu);
 }
 
 /* Queue the exception @vector for the guest instead of completing. */

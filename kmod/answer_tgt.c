@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pre-registered answers: fixed results that mvmm gives on the exit path
- * itself, with no handler to call or wake. route.c applies them with the
- * code that applies a secondary's handled answer.
+ * itself, with no handler to call or wake: complete.c writes them into
+ * the registers at the exit, route.c gives them to accesses on KVM's
+ * buses.
  *
  * Each distinct answer is stored once and does not change or move while
  * anything holds it: a rule names it by index, tables derived from one
@@ -15,9 +16,9 @@
  * path reads: each activated table once per rule naming it (table.c), and
  * each netlink request that stored or named it once (struct
  * mvmm_answer_hold), so that a refused request gives back what it took.
- * A table drops its references when it is freed, after the exit-SRCU
- * grace period: no exit can read the slot then, and a store may fill it
- * with a new answer.
+ * A table drops its references when it is freed, after an RCU grace
+ * period and an exit-SRCU one (table.h): no exit can read the slot then,
+ * and a store may fill it with a new answer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -153,6 +154,22 @@ void mvmm_answer_tgt_unref(u32 index)
 	WARN_ON_ONCE(atomic_dec_return(&mvmm_answer_refs[index]) < 0);
 }
 
+void mvmm_answer_cpuid_masked(struct kvm_vcpu *vcpu,
+			      const struct mvmm_answer_key *k)
+{
+	unsigned long *regs = vcpu->arch.regs;
+	u32 eax = regs[VCPU_REGS_RAX], ebx = 0;
+	u32 ecx = regs[VCPU_REGS_RCX], edx = 0;
+
+	/* What kvm_emulate_cpuid() would put in the registers. */
+	mvmm_kvm.cpuid(vcpu, &eax, &ebx, &ecx, &edx, false);
+	/* A 32-bit result zero-extends, as the instruction's does. */
+	regs[VCPU_REGS_RAX] = (eax & k->reg_and[0]) | k->reg_or[0];
+	regs[VCPU_REGS_RBX] = (ebx & k->reg_and[1]) | k->reg_or[1];
+	regs[VCPU_REGS_RCX] = (ecx & k->reg_and[2]) | k->reg_or[2];
+	regs[VCPU_REGS_RDX] = (edx & k->reg_and[3]) | k->reg_or[3];
+}
+
 /* Fill free slot @i with @k, held once. */
 static void mvmm_answer_fill(u32 i, const struct mvmm_answer_key *k)
 {
@@ -229,9 +246,9 @@ static int mvmm_answer_store(const struct mvmm_answer_key *k, u32 *index)
 	/*
 	 * Tables replaced or of VMs destroyed just now may still hold
 	 * slots until their grace periods end: a VM's entry is freed after
-	 * an RCU one, and its table then after an exit-SRCU one. Wait for
-	 * both, so that ENOSPC means that live tables and requests hold
-	 * every slot.
+	 * an RCU one, and its table then after another RCU one and an
+	 * exit-SRCU one (table.h). Wait for them all, so that ENOSPC means
+	 * that live tables and requests hold every slot.
 	 */
 	rcu_barrier();
 	mvmm_exit_barrier();

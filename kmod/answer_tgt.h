@@ -8,6 +8,7 @@
 #include <net/netlink.h>
 #include <asm/msr-index.h>
 #include <linux/mvmm.h>
+#include "core/answer.h"
 #include "core/classify.h"
 #include "ksyms.h"
 
@@ -16,8 +17,8 @@
  * (uapi/linux/mvmm.h, "Pre-registered answers"). target.index names one
  * of the slots of a module-wide store that keeps each distinct answer
  * once, immutable while any table or request holds it. Tables hold their
- * answers from activation until they are freed, after the exit-SRCU grace
- * period that also ends every exit still reading them; so the exit path
+ * answers from activation until they are freed, after the grace periods
+ * that also end every exit still reading them (table.h); so the exit path
  * uses an answer without references or locks, and a slot no table and no
  * request holds is free for the next new answer.
  */
@@ -94,9 +95,9 @@ struct mvmm_stored_answer {
 extern struct mvmm_stored_answer mvmm_answers[MVMM_ANSWERS_MAX];
 
 /*
- * The exit path's part is inline, compiled into route.c next to the code
- * that applies the answer: on a rig that emulates the CPU, every page an
- * exit touches costs, and this keeps them few.
+ * The exit path's part is inline, compiled into the code that gives the
+ * answer (complete.c at the exit, route.c on the buses): every call and
+ * every page an exit touches costs.
  */
 static inline const struct mvmm_stored_answer *mvmm_answer_get(u32 index)
 {
@@ -104,72 +105,126 @@ static inline const struct mvmm_stored_answer *mvmm_answer_get(u32 index)
 	return index < MVMM_ANSWERS_MAX ? &mvmm_answers[index] : NULL;
 }
 
+/*
+ * The stored answer @index for an event of @type, or NULL: an entry
+ * never stored has type 0, which no answer has.
+ */
+static inline const struct mvmm_answer_key *mvmm_answer_key(u32 index,
+							    u16 type)
+{
+	const struct mvmm_stored_answer *a = mvmm_answer_get(index);
+
+	return likely(a && a->key.type == type) ? &a->key : NULL;
+}
+
+/* Does the answer give a result to this direction of an IO or MMIO access? */
+static inline bool mvmm_answer_has_dir(const struct mvmm_answer_key *k,
+				       const struct mvmm_event *ev)
+{
+	return k->flags & ((ev->flags & MVMM_EVF_WRITE) ? MVMM_ANS_IGNORE :
+			   MVMM_ANS_VALUE);
+}
+
+/* Count a hit of answer @index, which was given. */
+static inline void mvmm_answer_hit(u32 index)
+{
+	this_cpu_inc(*mvmm_answers[index].hits);
+}
+
+/*
+ * CPUID's registers: KVM's entry for the leaf and subleaf in RAX and RCX,
+ * masked by @k (answer_tgt.c; out of line, as its locals need a stack
+ * protector).
+ */
+void mvmm_answer_cpuid_masked(struct kvm_vcpu *vcpu,
+			      const struct mvmm_answer_key *k);
+
 /* CPUID: KVM's entry for the leaf and subleaf, masked, or fixed values. */
 static inline bool mvmm_answer_cpuid(struct kvm_vcpu *vcpu,
-				     const struct mvmm_stored_answer *a,
-				     struct mvmm_answer *ans)
+				     const struct mvmm_stored_answer *a)
 {
 	const struct mvmm_answer_key *k = &a->key;
-	u32 r[MVMM_CPUID_REGS] = {};
+	unsigned long *regs = vcpu->arch.regs;
 
 	/* A faulting CPUID (#GP above CPL 0) is KVM's to emulate. */
 	if (vcpu->arch.msr_misc_features_enables &
 	    MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
 		return false;
 	if (a->need_kvm) {
-		/* What kvm_emulate_cpuid() would put in the registers. */
-		r[0] = vcpu->arch.regs[VCPU_REGS_RAX];
-		r[2] = vcpu->arch.regs[VCPU_REGS_RCX];
-		mvmm_kvm.cpuid(vcpu, &r[0], &r[1], &r[2], &r[3], false);
+		mvmm_answer_cpuid_masked(vcpu, k);
+		return true;
 	}
-	ans->gprs[MVMM_GPR_RAX] = (r[0] & k->reg_and[0]) | k->reg_or[0];
-	ans->gprs[MVMM_GPR_RBX] = (r[1] & k->reg_and[1]) | k->reg_or[1];
-	ans->gprs[MVMM_GPR_RCX] = (r[2] & k->reg_and[2]) | k->reg_or[2];
-	ans->gprs[MVMM_GPR_RDX] = (r[3] & k->reg_and[3]) | k->reg_or[3];
-	ans->gpr_mask = BIT(MVMM_GPR_RAX) | BIT(MVMM_GPR_RBX) |
-			BIT(MVMM_GPR_RCX) | BIT(MVMM_GPR_RDX);
+	/* Every register given whole: reg_and[] is 0. */
+	regs[VCPU_REGS_RAX] = k->reg_or[0];
+	regs[VCPU_REGS_RBX] = k->reg_or[1];
+	regs[VCPU_REGS_RCX] = k->reg_or[2];
+	regs[VCPU_REGS_RDX] = k->reg_or[3];
 	return true;
 }
 
 /*
- * The answer @index gives @ev on @vcpu, as a secondary's handled answer
- * in @ans; false if KVM must handle the event (see the uapi header).
+ * Give @ev, the event of @vcpu's exit, the answer @index: write the
+ * registers its instruction leaves (nothing for an OUT or an MSR write
+ * ignored); the caller then completes the instruction. False, with
+ * nothing written, if KVM must handle the event (see the uapi header).
+ * Counts the hit. Runs on the exit path, lock-free: no struct
+ * mvmm_answer in between, the registers are written straight from the
+ * stored answer. @type is @ev's: a constant where the caller knows it,
+ * so that only that type's case is compiled in.
+ */
+static __always_inline bool
+mvmm_answer_tgt_regs(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
+		     u16 type, u32 index)
+{
+	const struct mvmm_answer_key *k = mvmm_answer_key(index, type);
+	unsigned long *regs = vcpu->arch.regs;
+
+	if (!k)
+		return false;
+	switch (type) {
+	case MVMM_EV_CPUID:
+		if (!mvmm_answer_cpuid(vcpu, &mvmm_answers[index]))
+			return false;
+		break;
+	case MVMM_EV_IO:
+		/* String IO is answered element by element, on the bus. */
+		if ((ev->flags & MVMM_EVF_STRING) || !mvmm_answer_has_dir(k, ev))
+			return false;
+		if (!(ev->flags & MVMM_EVF_WRITE))
+			regs[VCPU_REGS_RAX] = mvmm_in_rax(regs[VCPU_REGS_RAX],
+							  ev->size, k->value);
+		break;
+	case MVMM_EV_MSR_READ:
+		regs[VCPU_REGS_RAX] = (u32)k->value;
+		regs[VCPU_REGS_RDX] = k->value >> 32;
+		break;
+	case MVMM_EV_HYPERCALL:
+		regs[VCPU_REGS_RAX] = k->value;
+		break;
+	case MVMM_EV_MSR_WRITE:		/* ignored */
+		break;
+	default:			/* MMIO: on the bus */
+		return false;
+	}
+	mvmm_answer_hit(index);
+	return true;
+}
+
+/*
+ * The answer @index gives @ev, an element of string IO or an MMIO access
+ * on one of KVM's buses: true with the value read in *@value (nothing
+ * for a write, which is ignored), false if KVM must handle the access.
  * Counts the hit. Runs on the exit path, lock-free.
  */
-static inline bool mvmm_answer_tgt_fill(struct kvm_vcpu *vcpu,
-					const struct mvmm_event *ev, u32 index,
-					struct mvmm_answer *ans)
+static inline bool mvmm_answer_tgt_bus(const struct mvmm_event *ev, u32 index,
+				       u64 *value)
 {
-	const struct mvmm_stored_answer *a = mvmm_answer_get(index);
-	const struct mvmm_answer_key *k;
+	const struct mvmm_answer_key *k = mvmm_answer_key(index, ev->type);
 
-	if (unlikely(!a || a->key.type != ev->type))
+	if (!k || !mvmm_answer_has_dir(k, ev))
 		return false;
-	k = &a->key;
-	ans->action = MVMM_ACT_HANDLED;
-	ans->gpr_mask = 0;
-	ans->reserved = 0;
-	ans->value = k->value;
-
-	switch (ev->type) {
-	case MVMM_EV_IO:
-	case MVMM_EV_MMIO:
-		/*
-		 * A direction without an answer is KVM's. String IO is
-		 * answered element by element, on KVM's PIO bus (bus.c).
-		 */
-		if (!(k->flags & ((ev->flags & MVMM_EVF_WRITE) ?
-				  MVMM_ANS_IGNORE : MVMM_ANS_VALUE)))
-			return false;
-		break;
-	case MVMM_EV_CPUID:
-		if (!mvmm_answer_cpuid(vcpu, a, ans))
-			return false;
-		break;
-	default:	/* MSR read (value), MSR write (ignore), hypercall */
-		break;
-	}
-	this_cpu_inc(*a->hits);
+	*value = k->value;
+	mvmm_answer_hit(index);
 	return true;
 }
 

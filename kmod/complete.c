@@ -30,6 +30,7 @@
 
 #include <linux/kvm_host.h>
 #include "core/answer.h"
+#include "answer_tgt.h"
 #include "compat.h"
 #include "complete.h"
 #include "complete_tramp.h"
@@ -37,6 +38,7 @@
 #include "exit_srcu.h"
 #include "hook.h"
 #include "ksyms.h"
+#include "mvmm_trace.h"
 #include "route.h"
 #include "table.h"
 #include "vm.h"
@@ -58,41 +60,82 @@ struct mvmm_pio {
 };
 
 /*
- * Carry out the rule the exit's event matches, if one routes it (sync,
- * not to main), under the exit SRCU. True when mvmm took the event
- * (completed it, or a signal interrupted the wait: it recurs), with *@ret
- * what KVM's handler would have returned. @pio: kvm_fast_pio()'s access,
- * which must be the exit's.
+ * The rule the exit's event, of @type (a constant), matches if one
+ * routes it to mvmm's side (sync, not to main), with the event in *@evp;
+ * else NULL. @pio:
+ * kvm_fast_pio()'s access, which must be the exit's. Preemption is off:
+ * the table is read in the exit section's atomic form (exit_srcu.h).
  */
-static bool mvmm_complete(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
-			  const struct mvmm_pio *pio, int *ret)
+static __always_inline const struct mvmm_rule *
+mvmm_complete_rule(struct mvmm_vcpu *vc, u16 type, const struct mvmm_pio *pio,
+		   const struct mvmm_event **evp)
 {
 	const struct mvmm_policy *p;
 	const struct mvmm_rule *rule;
 	const struct mvmm_event *ev;
-	enum mvmm_route_result r;
 
 	ev = mvmm_exit_event(vc);
 	if (pio && ((ev->flags & MVMM_EVF_STRING) || ev->size != pio->size ||
 		    ev->qual != pio->port ||
 		    !(ev->flags & MVMM_EVF_WRITE) != !!pio->in))
-		return false;
+		return NULL;
 	/* handle_ud() is where #UD, and only #UD, starts. */
-	if (ev->type == MVMM_EV_EXCEPTION && ev->qual != MVMM_UD_VECTOR)
-		return false;
-	p = mvmm_exit_dereference(vc->vm->policy);
+	if (type == MVMM_EV_EXCEPTION && ev->qual != MVMM_UD_VECTOR)
+		return NULL;
+	p = mvmm_exit_dereference_table(vc->vm->policy);
 	rule = p ? mvmm_policy_lookup(p->t, ev) : NULL;
 	if (!rule || rule->mode != MVMM_MODE_SYNC ||
 	    rule->target.kind == MVMM_TARGET_MAIN)
-		return false;
-	r = mvmm_route_exit(vcpu, vc, ev, rule, ret);
-	if (r == MVMM_ROUTE_RETRY)
-		return true;	/* counted when the guest retakes it */
+		return NULL;
+	*evp = ev;
+	return rule;
+}
+
+/*
+ * Give @ev the answer @rule names (a MVMM_TARGET_ANSWER rule): write the
+ * registers the instruction leaves, and count the event. True if it was
+ * answered; the instruction is then KVM's to complete. False: KVM
+ * handles the event. Never sleeps, nothing waits: preemption is off.
+ */
+static __always_inline bool mvmm_complete_answer(struct kvm_vcpu *vcpu,
+						 struct mvmm_vcpu *vc,
+						 const struct mvmm_event *ev,
+						 u16 type,
+						 const struct mvmm_rule *rule)
+{
+	bool ok = mvmm_answer_tgt_regs(vcpu, ev, type, rule->target.index);
+
+	/* The vCPU's routed events, numbered for resuming them (route.c). */
+	vc->routes++;
+	trace_mvmm_route(vc->vm->id, vcpu->vcpu_id, ev, "answer",
+			 ok ? "answered" : "to-main");
+	mvmm_vm_count_routed(vc->vm, ev, ok);
+	return ok;
+}
+
+/*
+ * Carry out @rule, a handler's or a group's, for @ev under the exit
+ * SRCU: the call may sleep. What the direct hook returns: mvmm took the
+ * event (completed it, or a signal interrupted the wait: it recurs), or
+ * KVM's function is to run. Out of line, with the stack protector its
+ * result's address needs.
+ */
+static noinline u64 mvmm_complete_routed(struct kvm_vcpu *vcpu,
+					 struct mvmm_vcpu *vc,
+					 const struct mvmm_event *ev,
+					 const struct mvmm_rule *rule)
+{
+	enum mvmm_route_result r;
+	int ret;
+
+	r = mvmm_route_exit(vcpu, vc, ev, rule, &ret);
+	if (r == MVMM_ROUTE_RETRY)	/* counted when the guest retakes it */
+		return mvmm_direct_return(ret);
 	mvmm_vm_count_routed(vc->vm, ev, r == MVMM_ROUTE_DONE);
 	if (r == MVMM_ROUTE_KVM)
-		return false;
+		return MVMM_DIRECT_PASS;
 	mvmm_complete_stat(vcpu, ev->type);
-	return true;
+	return mvmm_direct_return(ret);
 }
 
 /*
@@ -100,24 +143,55 @@ static bool mvmm_complete(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
  * exit the vCPU is handling such an event, and does its VM route any of
  * them? Then mvmm looks the event up and carries out its rule. Each exit
  * is taken once: should KVM's function be called again in the same exit,
- * it runs as it is. The exit SRCU is held only while mvmm decides: when
- * KVM's function runs, no frame of mvmm's is left on the stack.
+ * it runs as it is.
+ *
+ * Up to the rule, and for an answer, which never sleeps, preemption is
+ * all the protection needed (the exit section's atomic form,
+ * exit_srcu.h): no SRCU read section to enter and leave. Only a
+ * handler's or a group's rule takes the exit SRCU, before preemption
+ * comes back on, for its call. KVM completes an answered instruction
+ * from the trampoline (MVMM_TAKE_SKIP), with preemption on and no frame
+ * of mvmm's left on the stack: its emulator may fault on guest memory
+ * and sleep. When KVM's function runs, no frame of mvmm's is left on the
+ * stack either.
  */
 static __always_inline u64 mvmm_take(struct kvm_vcpu *vcpu, u16 type,
 				     const struct mvmm_pio *pio)
 {
-	struct mvmm_vcpu *vc = mvmm_vcpu_find(vcpu);
-	bool done;
-	int idx, ret;
+	const struct mvmm_event *ev;
+	const struct mvmm_rule *rule;
+	struct mvmm_vcpu *vc;
+	bool answered;
+	u64 taken;
+	int idx;
 
+	preempt_disable();
+	vc = mvmm_vcpu_find_atomic(vcpu);
 	if (!vc || !vc->pending || vc->type != type ||
 	    !(READ_ONCE(vc->vm->route_types) & BIT_ULL(type)))
-		return MVMM_DIRECT_PASS;
+		goto pass;
 	vc->pending = false;
+	rule = mvmm_complete_rule(vc, type, pio, &ev);
+	if (!rule)
+		goto pass;
+	if (rule->target.kind == MVMM_TARGET_ANSWER) {
+		answered = mvmm_complete_answer(vcpu, vc, ev, type, rule);
+		preempt_enable();
+		if (!answered)
+			return MVMM_DIRECT_PASS;
+		/* A hypercall answered: what KVM's handler counts. */
+		mvmm_complete_stat(vcpu, type);
+		/* KVM skips the instruction, from the trampoline. */
+		return MVMM_TAKE_SKIP;
+	}
 	idx = mvmm_exit_read_lock();
-	done = mvmm_complete(vcpu, vc, pio, &ret);
+	preempt_enable();
+	taken = mvmm_complete_routed(vcpu, vc, ev, rule);
 	mvmm_exit_read_unlock(idx);
-	return done ? mvmm_direct_return(ret) : MVMM_DIRECT_PASS;
+	return taken;
+pass:
+	preempt_enable();
+	return MVMM_DIRECT_PASS;
 }
 
 /* Called by complete_tramp.S's trampolines only. */

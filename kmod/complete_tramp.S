@@ -10,12 +10,15 @@
  * (mvmm_direct_return()): the low 32 bits, in EAX, are what KVM's
  * function returns, and the trampoline returns straight to its caller,
  * dropping the return address into KVM's function, as BPF trampolines do
- * for fmod_ret programs.
+ * for fmod_ret programs. MVMM_TAKE_SKIP: the same, but through
+ * kvm_skip_emulated_instruction(), which the trampoline jumps to with
+ * the vCPU as its argument (complete_tramp.h).
  */
 #include <linux/linkage.h>
 #include <linux/version.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
+#include "complete_tramp.h"
 
 /*
  * A call into the trampoline counts for call depth tracking (retbleed=
@@ -52,9 +55,25 @@ SYM_FUNC_START(mvmm_tramp_\fn)
 	/* Taken: return to the caller of KVM's function. */
 	addq	$8, %rsp
 	UNWIND_HINT_FUNC
+	btq	$MVMM_TAKE_SKIP_BIT, %rax
+	jc	2f
 	RET
+2:
+	/* Answered: KVM skips the instruction, %rdi is the vCPU. */
+	jmp	__SCT__mvmm_kvm_skip_insn
 SYM_FUNC_END(mvmm_tramp_\fn)
 .endm
+
+/*
+ * The trampolines' jumps are static call sites, which objtool records
+ * with the call's key when the object refers to it: what static_call()
+ * does in C (__ADDRESSABLE). Without it the site names the trampoline
+ * instead, and 6.1 refuses to load the module ("Failed to fixup
+ * __raw_static_call() usage").
+ */
+	.pushsection .discard.addressable, "aw"
+	.quad	__SCK__mvmm_kvm_skip_insn
+	.popsection
 
 /* complete_tramp.h declares them, and the functions they call. */
 MVMM_DIRECT_TRAMP emulate_cpuid

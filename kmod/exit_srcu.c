@@ -10,6 +10,8 @@ DEFINE_SRCU(mvmm_exit_srcu);
 
 void mvmm_exit_sync(void)
 {
+	/* Those with preemption off have left, or hold the SRCU. */
+	synchronize_rcu();
 	synchronize_srcu(&mvmm_exit_srcu);
 }
 
@@ -20,6 +22,8 @@ void mvmm_exit_call_srcu(struct rcu_head *head, rcu_callback_t fn)
 
 void mvmm_exit_barrier(void)
 {
+	/* A table's RCU callback queues its SRCU one (table.c). */
+	rcu_barrier();
 	srcu_barrier(&mvmm_exit_srcu);
 }
 

@@ -59,6 +59,8 @@ unsigned long mvmm_ksym(const char *name)
 	return mvmm_lookup_name(name);
 }
 
+DEFINE_STATIC_CALL_NULL(mvmm_kvm_skip_insn, *((struct mvmm_kvm *)0)->skip_insn);
+
 /* What mvmm needs from kvm.ko, by name, and where it goes. */
 #define MVMM_NEED(field, sym)	{ sym, (unsigned long *)&mvmm_kvm.field }
 static const struct {
@@ -134,6 +136,7 @@ int mvmm_ksyms_init(void)
 	ret = mvmm_resolve_needs();
 	if (ret)
 		return ret;
+	static_call_update(mvmm_kvm_skip_insn, mvmm_kvm.skip_insn);
 	/* Optional: only kernels that complete HLT in the fastpath have it. */
 	mvmm_kvm.fastpath_hlt = mvmm_lookup_name("handle_fastpath_hlt");
 

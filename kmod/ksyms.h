@@ -3,6 +3,7 @@
 #define _MVMM_KSYMS_H
 
 #include <linux/kvm_host.h>
+#include <linux/static_call.h>
 
 /*
  * KVM internals that mvmm needs but that 6.1 does not export. They are
@@ -83,5 +84,12 @@ extern struct mvmm_kvm mvmm_kvm;
 
 int mvmm_ksyms_init(void);
 void mvmm_ksyms_exit(void);
+
+/*
+ * kvm_skip_emulated_instruction(), mvmm_kvm.skip_insn, as a static call:
+ * a direct call on the path that completes a routed event, where a call
+ * through the pointer would go through a retpoline.
+ */
+DECLARE_STATIC_CALL(mvmm_kvm_skip_insn, *((struct mvmm_kvm *)0)->skip_insn);
 
 #endif /* _MVMM_KSYMS_H */

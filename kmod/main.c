@@ -40,7 +40,8 @@ static void mvmm_objects_exit(void)
 	/*
 	 * A handler's call count (percpu_ref) may still end in an RCU
 	 * callback that queues the handler's free: let it, then wait for
-	 * that and the policies, freed after an exit-SRCU grace period.
+	 * that and the policies, freed after an RCU grace period and an
+	 * exit-SRCU one (mvmm_exit_barrier() waits for both).
 	 */
 	rcu_barrier();
 	mvmm_exit_barrier();

@@ -2,7 +2,9 @@
 /*
  * The data path's one dispatch: an event a rule routes goes to its
  * target (a handler, a group's member, a fixed answer), which decides;
- * answer_apply.c carries out the decision where the event is.
+ * answer_apply.c carries out the decision where the event is. A fixed
+ * answer to an exit's event is the exception: complete.c writes the
+ * registers straight from the stored answer, with preemption off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -242,19 +244,17 @@ again:
 }
 
 /*
- * A pre-registered answer (answer_tgt.c): a handled answer made on the
- * spot, applied exactly like a secondary's. Nothing waits, nothing can
- * fail: without a result for @ev, KVM handles it. Elements of string IO
- * and MMIO accesses are answered on KVM's buses (bus.c). Not inlined:
- * its stack protector would then run on every secondary's event too.
+ * A pre-registered answer (answer_tgt.c) to an element of string IO or
+ * an MMIO access, on one of KVM's buses (bus.c): the value read, in
+ * @ans. Nothing waits, nothing can fail: without a result for @ev, KVM
+ * handles it. (At the exit, complete.c gives answers itself.)
  */
-static noinline enum mvmm_outcome
-mvmm_decide_answer(struct kvm_vcpu *vcpu, u32 vm_id,
-		   const struct mvmm_event *ev, const struct mvmm_rule *rule,
-		   struct mvmm_answer *ans)
+static enum mvmm_outcome mvmm_answer_bus(struct kvm_vcpu *vcpu, u32 vm_id,
+					 const struct mvmm_event *ev,
+					 const struct mvmm_rule *rule,
+					 struct mvmm_answer *ans)
 {
-	/* Checked when stored: answer_tgt.c keeps to mvmm_answer_check(). */
-	bool ok = mvmm_answer_tgt_fill(vcpu, ev, rule->target.index, ans);
+	bool ok = mvmm_answer_tgt_bus(ev, rule->target.index, &ans->value);
 
 	trace_mvmm_route(vm_id, vcpu->vcpu_id, ev, "answer",
 			 ok ? "answered" : "to-main");
@@ -280,7 +280,10 @@ mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 	vc->routes++;
 	switch (rule->target.kind) {
 	case MVMM_TARGET_ANSWER:
-		out = mvmm_decide_answer(vcpu, vc->vm->id, ev, rule, ans);
+		/* At the exit, complete.c gives the answer. */
+		if (WARN_ON_ONCE(!val))
+			return MVMM_ROUTE_KVM;
+		out = mvmm_answer_bus(vcpu, vc->vm->id, ev, rule, ans);
 		break;
 	case MVMM_TARGET_HANDLER:
 	case MVMM_TARGET_GROUP:

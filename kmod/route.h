@@ -16,7 +16,8 @@ enum mvmm_route_result {
 
 /*
  * The data path's one dispatch (route.c: mvmm_route(), one body for both
- * entries): carry out sync @rule (to a handler, group or answer) for @ev
+ * entries): carry out sync @rule (to a handler, group, or on a bus an
+ * answer) for @ev
  * on @vcpu (mvmm's state of it: @vc) where it is. The rule's target
  * decides (route.c), answer_apply.c carries it out.
  *

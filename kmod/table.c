@@ -85,10 +85,24 @@ static void mvmm_policy_free(struct rcu_head *rcu)
 	kfree(p);
 }
 
+/*
+ * An RCU grace period, then the exit SRCU's: a vCPU reads the table with
+ * preemption off, and takes the exit SRCU before preemption comes back
+ * on to go on to a handler (exit_srcu.h). Once the RCU grace period is
+ * over, every vCPU that read the table has left it or holds the SRCU,
+ * which the SRCU grace period started after it then waits for. (The
+ * other order would miss a vCPU that took the SRCU once that grace
+ * period was under way.)
+ */
+static void mvmm_policy_unread(struct rcu_head *rcu)
+{
+	mvmm_exit_call_srcu(rcu, mvmm_policy_free);
+}
+
 void mvmm_policy_put(struct mvmm_policy *p)
 {
 	if (p && refcount_dec_and_test(&p->ref))
-		mvmm_exit_call_srcu(&p->rcu, mvmm_policy_free);
+		call_rcu(&p->rcu, mvmm_policy_unread);
 }
 
 int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err)

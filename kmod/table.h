@@ -10,8 +10,9 @@
  * A published policy: a builder (for edits and dumps) and its compiled
  * table (for the exit path), immutable once published. VMs and the
  * default slot share policies by reference; a writer stages a copy and
- * swaps the pointer (policy_txn.h). Readers run under the exit SRCU, so a policy is
- * freed only after an exit-SRCU grace period.
+ * swaps the pointer (policy_txn.h). Readers run with preemption off,
+ * then under the exit SRCU, so a policy is freed only after an RCU grace
+ * period and then an exit-SRCU one (exit_srcu.h).
  */
 struct mvmm_policy {
 	struct rcu_head rcu;

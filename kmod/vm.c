@@ -227,18 +227,6 @@ bool mvmm_vcpus_kick_running(void)
 	return running;
 }
 
-void mvmm_vm_count_routed(struct mvmm_vm *vm, const struct mvmm_event *ev,
-			  bool done)
-{
-	unsigned int t = ev->type;
-
-	if (WARN_ON_ONCE(t > MVMM_EV_MAX))
-		t = MVMM_EV_OTHER;
-	this_cpu_inc(vm->stats->routed[t]);
-	if (done)
-		this_cpu_inc(vm->stats->completed[t]);
-}
-
 static struct mvmm_vm *mvmm_vm_by_id(u32 id)
 {
 	struct mvmm_vm *vm;

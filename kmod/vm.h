@@ -38,7 +38,10 @@ struct mvmm_vm {
 	kuid_t owner;
 	u64 first_seen_ns;
 	struct mvmm_vm_stats __percpu *stats;
-	/* Read under the exit SRCU; written under mvmm_vm_lock. */
+	/*
+	 * Read with preemption off or under the exit SRCU (exit_srcu.h);
+	 * written under mvmm_vm_lock.
+	 */
 	struct mvmm_policy __rcu *policy;
 	/*
 	 * @policy's route_types (table.h), readable without a lock: the
@@ -174,13 +177,23 @@ DECLARE_PER_CPU(struct mvmm_vcpu_cache, mvmm_vcpu_cache);
 /* The mvmm state of @vcpu if it has one; lock-free. */
 struct mvmm_vcpu *mvmm_vcpu_find_slow(const struct kvm_vcpu *vcpu);
 
+/* mvmm_vcpu_find() for a caller with preemption off. */
+static inline struct mvmm_vcpu *
+mvmm_vcpu_find_atomic(const struct kvm_vcpu *vcpu)
+{
+	struct mvmm_vcpu_cache *c = this_cpu_ptr(&mvmm_vcpu_cache);
+
+	return likely(c->vcpu == vcpu) ? c->vc : mvmm_vcpu_find_slow(vcpu);
+}
+
 static inline struct mvmm_vcpu *mvmm_vcpu_find(const struct kvm_vcpu *vcpu)
 {
-	struct mvmm_vcpu_cache *c = get_cpu_ptr(&mvmm_vcpu_cache);
-	struct mvmm_vcpu *vc = c->vcpu == vcpu ? c->vc : NULL;
+	struct mvmm_vcpu *vc;
 
-	put_cpu_ptr(&mvmm_vcpu_cache);
-	return likely(vc) ? vc : mvmm_vcpu_find_slow(vcpu);
+	preempt_disable();
+	vc = mvmm_vcpu_find_atomic(vcpu);
+	preempt_enable();
+	return vc;
 }
 
 /* vm.c's vCPU hash: inline here, for the look-up every exit makes. */
@@ -222,8 +235,14 @@ static inline void mvmm_vm_count(struct mvmm_vm *vm, unsigned int type,
  * Account one event of @vm that a rule sent to a secondary (handler,
  * group or answer), and whether mvmm then completed it itself (@done).
  */
-void mvmm_vm_count_routed(struct mvmm_vm *vm, const struct mvmm_event *ev,
-			  bool done);
+static inline void mvmm_vm_count_routed(struct mvmm_vm *vm,
+					const struct mvmm_event *ev, bool done)
+{
+	/* Classifiers make no type past MVMM_EV_MAX: no check here. */
+	this_cpu_inc(vm->stats->routed[ev->type]);
+	if (done)
+		this_cpu_inc(vm->stats->completed[ev->type]);
+}
 
 /*
  * Publish @p as VM @id's policy (under mvmm_policy_mutex), taking over the
