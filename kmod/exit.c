@@ -86,7 +86,8 @@ static bool mvmm_gpa_unbacked(struct kvm_vcpu *vcpu, u64 gpa)
  * type is needed to count it; the whole event waits until something
  * asks (mvmm_exit_event()).
  */
-static void mvmm_exit_read(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc)
+static __always_inline void mvmm_exit_read(struct kvm_vcpu *vcpu,
+					   struct mvmm_vcpu *vc)
 {
 	struct mvmm_exit_info *x = &vc->exit;
 	u16 basic;
@@ -119,18 +120,15 @@ static void mvmm_exit_read(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc)
 		vc->type = MVMM_EV_MMIO;
 }
 
-const struct mvmm_event *mvmm_exit_event(struct mvmm_vcpu *vc)
+void mvmm_exit_classify(struct mvmm_vcpu *vc)
 {
-	if (!vc->ev_valid) {
-		if (mvmm_kvm.vmx)
-			mvmm_classify_vmx(&vc->exit, &vc->ev);
-		else
-			mvmm_classify_svm(&vc->exit, &vc->ev);
-		/* The type counted, MMIO found in the memslots included. */
-		vc->ev.type = vc->type;
-		vc->ev_valid = true;
-	}
-	return &vc->ev;
+	if (mvmm_kvm.vmx)
+		mvmm_classify_vmx(&vc->exit, &vc->ev);
+	else
+		mvmm_classify_svm(&vc->exit, &vc->ev);
+	/* The type counted, MMIO found in the memslots included. */
+	vc->ev.type = vc->type;
+	vc->ev_valid = true;
 }
 
 /*
@@ -138,8 +136,9 @@ const struct mvmm_event *mvmm_exit_event(struct mvmm_vcpu *vc)
  * passes here exactly once, whether KVM then completes it in its fastpath
  * (and may re-enter the guest without ever calling handle_exit) or not.
  */
-static void mvmm_exit_seen(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
-			   fastpath_t fastpath)
+static __always_inline void mvmm_exit_seen(struct kvm_vcpu *vcpu,
+					   struct mvmm_vcpu *vc,
+					   fastpath_t fastpath)
 {
 	mvmm_exit_read(vcpu, vc);
 	mvmm_vm_count(vc->vm, vc->type, vc->exit.l2,
