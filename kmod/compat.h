@@ -138,4 +138,16 @@
 	get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL)
 #endif
 
+/*
+ * 6.2's CONFIG_RCU_LAZY (Debian's 6.12 has it) may hold call_rcu()
+ * callbacks back for seconds on rcu_nocbs CPUs; call_rcu_hurry() does not.
+ * For a free that gives something back, a hook for instance. 6.1 never
+ * batches lazily.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define mvmm_call_rcu_hurry(head, fn)	call_rcu_hurry(head, fn)
+#else
+#define mvmm_call_rcu_hurry(head, fn)	call_rcu(head, fn)
+#endif
+
 #endif /* _MVMM_COMPAT_H */

@@ -122,7 +122,6 @@ struct mvmm_backend {
 	bool user;
 };
 
-
 /*
  * A handler under a name: @backend serves it, with @priv (a kernel
  * secondary's own, or the /dev/mvmm file's state); a kernel secondary's

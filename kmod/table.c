@@ -7,6 +7,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include "answer_tgt.h"
+#include "compat.h"
 #include "exit_srcu.h"
 #include "handler.h"
 #include "hook.h"
@@ -102,7 +103,7 @@ static void mvmm_policy_unread(struct rcu_head *rcu)
 void mvmm_policy_put(struct mvmm_policy *p)
 {
 	if (p && refcount_dec_and_test(&p->ref))
-		call_rcu(&p->rcu, mvmm_policy_unread);
+		mvmm_call_rcu_hurry(&p->rcu, mvmm_policy_unread);
 }
 
 int mvmm_policy_activate(struct mvmm_policy *p, struct mvmm_policy_err *err)
