@@ -31,12 +31,13 @@ void mvmm_exit_quiesce(void)
 {
 	/*
 	 * No call reaches mvmm's code any more; wait until no task can be
-	 * in it. A task that entered a wrapper or replacement but has not
-	 * reached srcu_read_lock() yet was preempted there, never sleeping:
-	 * once every task passed a voluntary context switch it has, and the
-	 * SRCU grace period then waits for it to leave the read section.
-	 * One left, it may still be preempted between srcu_read_unlock() and
-	 * its return: the last RCU-tasks wait covers that.
+	 * in it. A task that entered a wrapper, replacement or direct hook
+	 * but has not reached srcu_read_lock() yet was preempted there, or
+	 * runs with preemption off, never sleeping: once every task passed
+	 * a voluntary context switch it has, and the SRCU grace period then
+	 * waits for it to leave the read section. One left (or done with
+	 * preemption off), it may still be preempted on its way out of
+	 * mvmm's code: the last RCU-tasks wait covers that.
 	 */
 	synchronize_rcu_tasks();
 	mvmm_exit_sync();
