@@ -17,6 +17,8 @@
 #   RIG_MEM     guest memory in MiB (default 2048).
 #   RIG_SMP     guest vCPUs (default 2).
 #   RIG_GDB     a TCP port: QEMU's gdbstub listens there (bench/exit_profile).
+#   RIG_MONITOR a path: QEMU's human monitor listens on that unix socket
+#               (info lapic, info registers -a: what a stalled guest does).
 #   RIG_APPEND  more kernel command line (e.g. nokaslr).
 #   RIG_ICOUNT  1: run under QEMU's instruction counter (-icount
 #               shift=0,sleep=off -rtc clock=vm; TCG only): the guest's
@@ -332,6 +334,8 @@ rig_boot()
 		qemu+=(-icount shift=0,sleep=off -rtc clock=vm)
 	fi
 	[ -z "${RIG_GDB:-}" ] || qemu+=(-gdb "tcp:127.0.0.1:$RIG_GDB")
+	[ -z "${RIG_MONITOR:-}" ] ||
+		qemu+=(-monitor "unix:$RIG_MONITOR,server=on,wait=off")
 	rig_log "booting $abi with $accel (timeout ${timeout}s)"
 	: > "$log"
 	# The serial console goes to a file, which the filter follows: QEMU
