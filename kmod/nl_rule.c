@@ -91,13 +91,6 @@ int mvmm_nl_table(struct nlattr **attrs, struct netlink_ext_ack *extack,
 	return 0;
 }
 
-static bool mvmm_type_handleable(u16 type)
-{
-	struct mvmm_event ev = { .type = type };
-
-	return mvmm_event_handleable(&ev);
-}
-
 /* Does [lo, hi] hold @v? */
 static bool mvmm_range_has(const struct mvmm_rule *r, u64 v)
 {

@@ -5,15 +5,6 @@
  */
 #include "answer.h"
 
-#define MVMM_GPR_BIT(r)		(1U << (r))
-#define MVMM_ALL_GPRS		((1U << MVMM_NR_GPRS) - 1)
-#define MVMM_CPUID_GPRS		(MVMM_GPR_BIT(MVMM_GPR_RAX) | \
-				 MVMM_GPR_BIT(MVMM_GPR_RBX) | \
-				 MVMM_GPR_BIT(MVMM_GPR_RCX) | \
-				 MVMM_GPR_BIT(MVMM_GPR_RDX))
-/* RSP is cached lazily by VMX; letting secondaries write it buys nothing. */
-#define MVMM_HYPERCALL_GPRS	(MVMM_ALL_GPRS & ~MVMM_GPR_BIT(MVMM_GPR_RSP))
-
 int mvmm_vector_has_error_code(unsigned int vector)
 {
 	switch (vector) {
@@ -27,34 +18,7 @@ int mvmm_vector_has_error_code(unsigned int vector)
 
 int mvmm_event_handleable(const struct mvmm_event *ev)
 {
-	switch (ev->type) {
-	case MVMM_EV_IO:	/* string IO: each element, on KVM's PIO bus */
-	case MVMM_EV_MSR_READ:
-	case MVMM_EV_MSR_WRITE:
-	case MVMM_EV_CPUID:
-	case MVMM_EV_HYPERCALL:
-	case MVMM_EV_HLT:
-	case MVMM_EV_EXCEPTION:
-	case MVMM_EV_MMIO:	/* decoded by KVM's emulator, see mvmm_mmio */
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* The registers (and RIP) a handled answer to @ev may write. */
-static __u32 mvmm_writable(const struct mvmm_event *ev)
-{
-	switch (ev->type) {
-	case MVMM_EV_CPUID:
-		return MVMM_CPUID_GPRS;
-	case MVMM_EV_HYPERCALL:
-		return MVMM_HYPERCALL_GPRS;
-	case MVMM_EV_EXCEPTION:
-		return MVMM_ANS_RIP;
-	default:
-		return 0;
-	}
+	return mvmm_type_handleable(ev->type);
 }
 
 int mvmm_vector_injectable(unsigned int vector)
@@ -77,7 +41,7 @@ int mvmm_vector_injectable(unsigned int vector)
 	return 1;
 }
 
-static enum mvmm_answer_verdict mvmm_check_inject(const struct mvmm_answer *a)
+enum mvmm_answer_verdict mvmm_check_inject(const struct mvmm_answer *a)
 {
 	if (!mvmm_vector_injectable(a->vector))
 		return MVMM_ANSWER_BAD_VECTOR;
@@ -90,34 +54,7 @@ static enum mvmm_answer_verdict mvmm_check_inject(const struct mvmm_answer *a)
 enum mvmm_answer_verdict mvmm_answer_check(const struct mvmm_event *ev,
 					   const struct mvmm_answer *a)
 {
-	if (a->reserved)
-		return MVMM_ANSWER_RESERVED;
-
-	switch (a->action) {
-	case MVMM_ACT_MAIN:
-		return MVMM_ANSWER_OK;
-	case MVMM_ACT_INJECT:
-		/*
-		 * MMIO and string IO are answered from inside KVM's
-		 * emulator, an access at a time: no faults there.
-		 */
-		if (ev->type == MVMM_EV_MMIO ||
-		    (ev->type == MVMM_EV_IO && (ev->flags & MVMM_EVF_STRING)))
-			return MVMM_ANSWER_NO_INJECT;
-		return mvmm_check_inject(a);
-	case MVMM_ACT_HANDLED:
-		break;
-	default:
-		return MVMM_ANSWER_BAD_ACTION;
-	}
-
-	if (!mvmm_event_handleable(ev))
-		return MVMM_ANSWER_NOT_HANDLEABLE;
-	if (a->gpr_mask & ~mvmm_writable(ev))
-		return MVMM_ANSWER_BAD_REGS;
-	if (ev->type == MVMM_EV_EXCEPTION && !(a->gpr_mask & MVMM_ANS_RIP))
-		return MVMM_ANSWER_NEED_RIP;
-	return MVMM_ANSWER_OK;
+	return mvmm_answer_check_as(ev->type, ev, a);
 }
 
 const char *mvmm_answer_why(enum mvmm_answer_verdict v)
