@@ -336,6 +336,15 @@ rig_boot()
 	[ -z "${RIG_GDB:-}" ] || qemu+=(-gdb "tcp:127.0.0.1:$RIG_GDB")
 	[ -z "${RIG_MONITOR:-}" ] ||
 		qemu+=(-monitor "unix:$RIG_MONITOR,server=on,wait=off")
+	# The guest's scheduler tick is periodic (nohz=off highres=off: the
+	# LAPIC timer in periodic mode). With the one-shot tick, a CPU of
+	# the rig whose vCPU thread ran a nested guest could stop taking
+	# timer interrupts for minutes (QEMU 7.2's TCG with nested SVM: the
+	# expired timer's vector stayed pending in the LAPIC's IRR, the CPU
+	# never interrupted, nothing armed the timer again), so that
+	# nothing preempted that thread and an RCU-tasks wait, rmmod's,
+	# hung until a fixed time: 1 in 10 runs of mvmm_unload_routed_test.
+	# A periodic timer raises the interrupt again every tick.
 	rig_log "booting $abi with $accel (timeout ${timeout}s)"
 	: > "$log"
 	# The serial console goes to a file, which the filter follows: QEMU
@@ -356,7 +365,7 @@ rig_boot()
 		-chardev "file,id=console,path=$raw,append=on" \
 		-serial chardev:console \
 		-kernel "$kroot/boot/vmlinuz-$abi-amd64" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 quiet log_buf_len=8M ${RIG_APPEND:-}" \
+		-append "console=ttyS0 panic=-1 quiet log_buf_len=8M nohz=off highres=off ${RIG_APPEND:-}" \
 		</dev/null >> "$raw" 2>&1 &
 	RIG_QEMU_PID=$!
 	trap 'rig_stop_qemu; rm -f "$raw"; exit 143' TERM INT HUP
