@@ -14,50 +14,8 @@
 int mvmm_apply_handled(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
 		       const struct mvmm_answer *a)
 {
-	unsigned long *regs = vcpu->arch.regs;
-	unsigned int i;
-
-	switch (ev->type) {
-	case MVMM_EV_IO:
-		if (ev->flags & MVMM_EVF_WRITE)
-			break;
-		regs[VCPU_REGS_RAX] = mvmm_in_rax(regs[VCPU_REGS_RAX],
-						  ev->size, a->value);
-		break;
-	case MVMM_EV_MSR_READ:
-		regs[VCPU_REGS_RAX] = (u32)a->value;
-		regs[VCPU_REGS_RDX] = a->value >> 32;
-		break;
-	case MVMM_EV_HYPERCALL: {
-		/* mvmm_answer_check() kept RSP and RIP out of the mask. */
-		unsigned long mask = a->gpr_mask;
-
-		if (!mask)
-			regs[VCPU_REGS_RAX] = a->value;
-		for_each_set_bit(i, &mask, MVMM_NR_GPRS)
-			regs[i] = a->gprs[i];
-		break;
-	}
-	case MVMM_EV_CPUID:
-		/* Four registers at most: no loop. */
-		if (a->gpr_mask & BIT(MVMM_GPR_RAX))
-			regs[VCPU_REGS_RAX] = a->gprs[MVMM_GPR_RAX];
-		if (a->gpr_mask & BIT(MVMM_GPR_RBX))
-			regs[VCPU_REGS_RBX] = a->gprs[MVMM_GPR_RBX];
-		if (a->gpr_mask & BIT(MVMM_GPR_RCX))
-			regs[VCPU_REGS_RCX] = a->gprs[MVMM_GPR_RCX];
-		if (a->gpr_mask & BIT(MVMM_GPR_RDX))
-			regs[VCPU_REGS_RDX] = a->gprs[MVMM_GPR_RDX];
-		break;
-	case MVMM_EV_EXCEPTION:
-		/* The exception is consumed: resume where the answer says. */
-		regs[VCPU_REGS_RIP] = a->rip;
-		__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_avail);
-		__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_dirty);
+	if (!mvmm_answer_regs(vcpu, ev, ev->type, a))
 		return 1;
-	default:
-		break;
-	}
 	return static_call(mvmm_kvm_skip_insn)(vcpu);
 }
 

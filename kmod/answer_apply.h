@@ -3,16 +3,66 @@
 #define _MVMM_ANSWER_APPLY_H
 
 #include <linux/kvm_host.h>
+#include "core/answer.h"
 #include "route.h"
 
-/* What the rule's target decided, for the caller to carry out. */
-enum mvmm_outcome {
-	MVMM_OUT_MAIN,		/* KVM handles it (answer, observe, fallback) */
-	MVMM_OUT_HANDLED,	/* apply the checked answer */
-	MVMM_OUT_INJECT,	/* inject the answer's exception */
-	MVMM_OUT_DENY,		/* fallback deny */
-	MVMM_OUT_RETRY,		/* a signal: leave the exit to recur */
-};
+/*
+ * Write the registers a checked MVMM_ACT_HANDLED answer @a to @ev, of
+ * @type (a constant where the caller knows it), sets. True: what is left
+ * is skipping the instruction; false: the guest resumes where the answer
+ * put RIP. Never sleeps.
+ */
+static __always_inline bool mvmm_answer_regs(struct kvm_vcpu *vcpu,
+					     const struct mvmm_event *ev,
+					     u16 type,
+					     const struct mvmm_answer *a)
+{
+	unsigned long *regs = vcpu->arch.regs;
+	unsigned int i;
+
+	switch (type) {
+	case MVMM_EV_IO:
+		if (ev->flags & MVMM_EVF_WRITE)
+			break;
+		regs[VCPU_REGS_RAX] = mvmm_in_rax(regs[VCPU_REGS_RAX],
+						  ev->size, a->value);
+		break;
+	case MVMM_EV_MSR_READ:
+		regs[VCPU_REGS_RAX] = (u32)a->value;
+		regs[VCPU_REGS_RDX] = a->value >> 32;
+		break;
+	case MVMM_EV_HYPERCALL: {
+		/* mvmm_answer_check() kept RSP and RIP out of the mask. */
+		unsigned long mask = a->gpr_mask;
+
+		if (!mask)
+			regs[VCPU_REGS_RAX] = a->value;
+		for_each_set_bit(i, &mask, MVMM_NR_GPRS)
+			regs[i] = a->gprs[i];
+		break;
+	}
+	case MVMM_EV_CPUID:
+		/* Four registers at most: no loop. */
+		if (a->gpr_mask & BIT(MVMM_GPR_RAX))
+			regs[VCPU_REGS_RAX] = a->gprs[MVMM_GPR_RAX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RBX))
+			regs[VCPU_REGS_RBX] = a->gprs[MVMM_GPR_RBX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RCX))
+			regs[VCPU_REGS_RCX] = a->gprs[MVMM_GPR_RCX];
+		if (a->gpr_mask & BIT(MVMM_GPR_RDX))
+			regs[VCPU_REGS_RDX] = a->gprs[MVMM_GPR_RDX];
+		break;
+	case MVMM_EV_EXCEPTION:
+		/* The exception is consumed: resume where the answer says. */
+		regs[VCPU_REGS_RIP] = a->rip;
+		__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_avail);
+		__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_dirty);
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
 
 int mvmm_apply_handled(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
 		       const struct mvmm_answer *ans);

@@ -30,12 +30,15 @@
 
 #include <linux/kvm_host.h>
 #include "core/answer.h"
+#include "answer_apply.h"
 #include "answer_tgt.h"
 #include "compat.h"
 #include "complete.h"
+#include "decide.h"
 #include "complete_tramp.h"
 #include "exit.h"
 #include "exit_srcu.h"
+#include "handler.h"
 #include "hook.h"
 #include "ksyms.h"
 #include "mvmm_trace.h"
@@ -114,6 +117,46 @@ static __always_inline bool mvmm_complete_answer(struct kvm_vcpu *vcpu,
 }
 
 /*
+ * Carry out @rule, which names @h, a kernel handler that never sleeps,
+ * for @ev: the call, and applying its outcome, with preemption still off
+ * (on again when this returns). What the direct hook returns; a handled
+ * instruction is skipped from the trampoline, as an answered one is.
+ */
+static __always_inline u64 mvmm_complete_atomic(struct kvm_vcpu *vcpu,
+						struct mvmm_vcpu *vc,
+						const struct mvmm_event *ev,
+						u16 type,
+						const struct mvmm_rule *rule,
+						struct mvmm_handler *h)
+{
+	const struct mvmm_answer *ans = &vc->ans;
+	u64 taken;
+
+	switch (mvmm_decide_atomic(vcpu, vc, type, ev, rule, h)) {
+	case MVMM_OUT_HANDLED:
+		taken = mvmm_answer_regs(vcpu, ev, type, ans) ?
+			MVMM_TAKE_SKIP : mvmm_direct_return(1);
+		break;
+	case MVMM_OUT_INJECT:
+		taken = mvmm_direct_return(mvmm_apply_inject(vcpu, ans->vector,
+							     ans->has_error_code,
+							     ans->error_code));
+		break;
+	case MVMM_OUT_DENY:
+		taken = mvmm_direct_return(mvmm_apply_deny(vcpu, ev));
+		break;
+	default:
+		taken = MVMM_DIRECT_PASS;
+		break;
+	}
+	mvmm_vm_count_routed(vc->vm, ev, taken != MVMM_DIRECT_PASS);
+	preempt_enable();
+	if (taken != MVMM_DIRECT_PASS)
+		mvmm_complete_stat(vcpu, type);
+	return taken;
+}
+
+/*
  * Carry out @rule, a handler's or a group's, for @ev under the exit
  * SRCU: the call may sleep. What the direct hook returns: mvmm took the
  * event (completed it, or a signal interrupted the wait: it recurs), or
@@ -145,11 +188,12 @@ static noinline u64 mvmm_complete_routed(struct kvm_vcpu *vcpu,
  * is taken once: should KVM's function be called again in the same exit,
  * it runs as it is.
  *
- * Up to the rule, and for an answer, which never sleeps, preemption is
- * all the protection needed (the exit section's atomic form,
- * exit_srcu.h): no SRCU read section to enter and leave. Only a
- * handler's or a group's rule takes the exit SRCU, before preemption
- * comes back on, for its call. KVM completes an answered instruction
+ * Up to the rule, and for an answer or a kernel handler that never
+ * sleeps (ops->atomic), preemption is all the protection needed (the
+ * exit section's atomic form, exit_srcu.h): no SRCU read section to
+ * enter and leave. Only other handlers' and groups' rules take the exit
+ * SRCU, before preemption comes back on, for their call. KVM completes
+ * an answered or handled instruction
  * from the trampoline (MVMM_TAKE_SKIP), with preemption on and no frame
  * of mvmm's left on the stack: its emulator may fault on guest memory
  * and sleep. When KVM's function runs, no frame of mvmm's is left on the
@@ -160,6 +204,7 @@ static __always_inline u64 mvmm_take(struct kvm_vcpu *vcpu, u16 type,
 {
 	const struct mvmm_event *ev;
 	const struct mvmm_rule *rule;
+	struct mvmm_handler *h;
 	struct mvmm_vcpu *vc;
 	bool answered;
 	u64 taken;
@@ -183,6 +228,11 @@ static __always_inline u64 mvmm_take(struct kvm_vcpu *vcpu, u16 type,
 		mvmm_complete_stat(vcpu, type);
 		/* KVM skips the instruction, from the trampoline. */
 		return MVMM_TAKE_SKIP;
+	}
+	if (rule->target.kind == MVMM_TARGET_HANDLER) {
+		h = mvmm_handler_atomic(rule->target.index);
+		if (h)
+			return mvmm_complete_atomic(vcpu, vc, ev, type, rule, h);
 	}
 	idx = mvmm_exit_read_lock();
 	preempt_enable();

@@ -24,7 +24,7 @@
  * path reads slots and handlers lock-free.
  */
 static DEFINE_MUTEX(mvmm_handlers_mutex);
-static struct mvmm_hslot *mvmm_hslots[MVMM_MAX_HANDLERS];
+struct mvmm_hslot *mvmm_hslots[MVMM_MAX_HANDLERS];
 /* Generation of each index: the part of an id above the index. */
 static u32 mvmm_hslot_gen[MVMM_MAX_HANDLERS];
 static u32 mvmm_nr_hslots;	/* names in the table now */
@@ -33,19 +33,6 @@ static bool mvmm_handler_name_ok(const char *name)
 {
 	/* "main" names KVM itself in rules. */
 	return mvmm_name_ok(name) && strcmp(name, "main");
-}
-
-static struct mvmm_hslot *mvmm_hslot_at(u32 idx)
-{
-	/* Pairs with smp_store_release() in mvmm_hslot_get_or_add(). */
-	return smp_load_acquire(&mvmm_hslots[idx]);
-}
-
-struct mvmm_hslot *mvmm_hslot(u32 id)
-{
-	struct mvmm_hslot *s = mvmm_hslot_at(MVMM_HSLOT_IDX(id));
-
-	return s && s->id == id ? s : NULL;
 }
 
 static struct mvmm_hslot *mvmm_hslot_find(const char *name)
@@ -289,6 +276,7 @@ mvmm_handler_add(const char *name, const struct mvmm_backend *backend,
 	init_completion(&h->idle);
 	h->backend = backend;
 	h->ops = ops;
+	h->atomic = ops && ops->atomic;
 	h->vm_id = vm_id;
 	h->priv = priv;
 	/* Attach runs in the secondary's process: whose name, CPU time. */
@@ -392,6 +380,14 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	percpu_ref_kill(&h->calls);
 	if (!own)
 		wait_for_completion(&h->idle);
+	/*
+	 * A handler that never sleeps is also called with preemption off
+	 * and no reference (complete.c): those calls end within an RCU
+	 * grace period. (Called with preemption off everywhere, such a
+	 * handler cannot be unregistering itself: @own is false.)
+	 */
+	if (h->atomic)
+		synchronize_rcu();
 	pr_info("handler %s unregistered\n", s->name);
 	put_pid(h->tgid);
 	mvmm_obj_handler_event(MVMM_OBJ_HANDLER_DETACH, s, &info);

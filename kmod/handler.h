@@ -131,7 +131,8 @@ struct mvmm_backend {
  * unregistering waits for this handler's calls only, never for vCPUs
  * waiting on other handlers (of other VMs, say). @h is freed after an
  * exit-SRCU grace period: a vCPU may have read the slot's pointer just
- * before it was cleared.
+ * before it was cleared. @atomic: a kernel handler that never sleeps
+ * (ops->atomic), also called with preemption off and without @calls.
  */
 struct mvmm_handler {
 	struct mvmm_hslot *slot;
@@ -149,6 +150,7 @@ struct mvmm_handler {
 	 * and drops the reference then held on @ops->owner.
 	 */
 	bool orphan;
+	bool atomic;
 	struct rcu_head rcu;
 };
 
@@ -228,11 +230,41 @@ void mvmm_handlers_vm_gone(u32 vm_id);
 
 /* The slot id of @name, or -ENOENT. Process context. */
 int mvmm_hslot_lookup(const char *name);
+/* The names by index (handler.c); read through mvmm_hslot_at(). */
+extern struct mvmm_hslot *mvmm_hslots[MVMM_MAX_HANDLERS];
+
+static inline struct mvmm_hslot *mvmm_hslot_at(u32 idx)
+{
+	/* Pairs with smp_store_release() in mvmm_hslot_get_or_add(). */
+	return smp_load_acquire(&mvmm_hslots[idx]);
+}
+
 /*
  * Slot @id, or NULL if that name was reclaimed (or never was); lock-free.
  * The caller keeps the slot valid: a pin, or the exit SRCU read section.
+ * Inline: the exit's completion looks a handler up by it.
  */
-struct mvmm_hslot *mvmm_hslot(u32 id);
+static inline struct mvmm_hslot *mvmm_hslot(u32 id)
+{
+	struct mvmm_hslot *s = mvmm_hslot_at(MVMM_HSLOT_IDX(id));
+
+	return s && s->id == id ? s : NULL;
+}
+
+/*
+ * The kernel handler of slot @id if it never sleeps (ops->atomic): to be
+ * called with preemption off, which keeps it valid, without a reference
+ * (unregistering waits an RCU grace period for such calls). NULL
+ * otherwise. Preemption off, @id read from a table it keeps pinned.
+ */
+static inline struct mvmm_handler *mvmm_handler_atomic(u32 id)
+{
+	struct mvmm_hslot *s = mvmm_hslot(id);
+	struct mvmm_handler *h = s ? rcu_dereference_sched(s->live) : NULL;
+
+	return h && h->atomic ? h : NULL;
+}
+
 /* Copy the name of slot @id to @name (MVMM_HANDLER_NAME_LEN), or "?". */
 void mvmm_hslot_name(u32 id, char *name);
 /*

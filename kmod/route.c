@@ -14,6 +14,7 @@
 #include "core/classify.h"
 #include "answer_apply.h"
 #include "answer_tgt.h"
+#include "decide.h"
 #include "group.h"
 #include "handler.h"
 #include "ksyms.h"
@@ -21,41 +22,10 @@
 #include "route.h"
 #include "vm.h"
 
-static u64 mvmm_reg_read(struct kvm_vcpu *vcpu, enum kvm_reg reg)
-{
-	/* RSP and RIP are cached lazily on VMX. */
-	if (!test_bit(reg, (unsigned long *)&vcpu->arch.regs_avail))
-		mvmm_kvm.x86_ops->cache_reg(vcpu, reg);
-	return vcpu->arch.regs[reg];
-}
-
-static void mvmm_fill_request(struct kvm_vcpu *vcpu, u32 vm_id,
-			      const struct mvmm_event *ev,
-			      struct mvmm_request *req)
-{
-	req->ev = *ev;
-	req->seq = 0;
-	req->vm_id = vm_id;
-	req->vcpu_id = vcpu->vcpu_id;
-	req->vcpu_idx = vcpu->vcpu_idx;
-	req->flags = 0;
-	/* IO out: the value written, as the secondary would find it in RAX. */
-	req->data = ev->type == MVMM_EV_IO && (ev->flags & MVMM_EVF_WRITE) ?
-		    vcpu->arch.regs[VCPU_REGS_RAX] &
-		    (ev->size == 4 ? 0xffffffffUL : (1UL << (8 * ev->size)) - 1) :
-		    0;
-	/* enum mvmm_gpr is KVM's register order: one copy, then RSP. */
-	BUILD_BUG_ON((int)MVMM_GPR_R15 != (int)VCPU_REGS_R15 ||
-		     (int)MVMM_GPR_RSP != (int)VCPU_REGS_RSP);
-	memcpy(req->gprs, vcpu->arch.regs, sizeof(req->gprs));
-	req->gprs[MVMM_GPR_RSP] = mvmm_reg_read(vcpu, VCPU_REGS_RSP);
-	req->rip = mvmm_reg_read(vcpu, VCPU_REGS_RIP);
-}
-
 /* The rule's fallback: KVM, or a fault that keeps the event from KVM. */
-static enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
-				       const struct mvmm_rule *rule,
-				       struct mvmm_hslot *s, const char *why)
+enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
+				const struct mvmm_rule *rule,
+				struct mvmm_hslot *s, const char *why)
 {
 	bool deny = rule->fallback == MVMM_FALLBACK_DENY;
 
@@ -66,35 +36,6 @@ static enum mvmm_outcome mvmm_fallback(const struct mvmm_request *req,
 	trace_mvmm_route(req->vm_id, req->vcpu_id, &req->ev, s ? s->name : "?",
 			 deny ? "fallback-deny" : "fallback-main");
 	return deny ? MVMM_OUT_DENY : MVMM_OUT_MAIN;
-}
-
-/*
- * Call the handler's backend, timed for its load (groups, handler dumps).
- * A kernel handler may unregister from inside ->handle(): @vc says it is
- * in there.
- */
-static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
-		     struct mvmm_vcpu *vc, const struct mvmm_request *req,
-		     struct mvmm_answer *ans, enum mvmm_wait how)
-{
-	u64 start, ns;
-	int ret;
-
-	mvmm_hload_begin(h);
-	/* The cheapest clock: only short differences matter here. */
-	start = sched_clock();
-	WRITE_ONCE(vc->in_handle, h);
-	if (!h->backend->call)
-		ret = h->ops->handle(h, req, ans);
-	else
-		ret = h->backend->call(h, vcpu, req, ans, how, vc->routes);
-	WRITE_ONCE(vc->in_handle, NULL);
-	ns = sched_clock() - start;
-	mvmm_hload_end(h, ret, ns);
-	if (trace_mvmm_answer_enabled())
-		trace_mvmm_answer(req->vm_id, req->vcpu_id, h->slot->name,
-				  req->ev.type, ret, ans->action, ns);
-	return ret;
 }
 
 /* Why a handler's call failed, for the fallback's trace. */
@@ -115,21 +56,62 @@ static const char *mvmm_call_why(struct mvmm_hslot *s, int err)
 	}
 }
 
-/*
- * A clean answer for a handler to fill in: a field it leaves alone means
- * nothing (gprs[] are read only where gpr_mask says). The buffer is the
- * vCPU's, reused event after event.
- */
-static void mvmm_answer_reset(struct mvmm_answer *a)
+enum mvmm_outcome mvmm_failed(const struct mvmm_request *req,
+			      const struct mvmm_rule *rule,
+			      struct mvmm_hslot *s, int err)
 {
-	a->action = MVMM_ACT_MAIN;
-	a->gpr_mask = 0;
-	a->value = 0;
-	a->rip = 0;
-	a->vector = 0;
-	a->has_error_code = 0;
-	a->reserved = 0;
-	a->error_code = 0;
+	return mvmm_fallback(req, rule, s, mvmm_call_why(s, err));
+}
+
+enum mvmm_outcome mvmm_invalid(const struct mvmm_request *req,
+			       const struct mvmm_rule *rule,
+			       struct mvmm_hslot *s,
+			       enum mvmm_answer_verdict v)
+{
+	pr_warn_ratelimited("handler %s: %s (event %s), fallback\n",
+			    s->name, mvmm_answer_why(v),
+			    mvmm_event_name(req->ev.type) ?: "?");
+	mvmm_hstat_inc(s, MVMM_HSTAT_INVALID);
+	return mvmm_fallback(req, rule, s, mvmm_answer_why(v));
+}
+
+/*
+ * Call the handler's backend, timed for its load (groups, handler dumps).
+ * A kernel handler may unregister from inside ->handle(): @vc says it is
+ * in there.
+ */
+static int mvmm_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
+		     struct mvmm_vcpu *vc, const struct mvmm_request *req,
+		     struct mvmm_answer *ans, enum mvmm_wait how)
+{
+	u64 start, ns;
+	int ret;
+
+	mvmm_hload_begin(h);
+	/* The cheapest clock: only short differences matter here. */
+	start = sched_clock();
+	WRITE_ONCE(vc->in_handle, h);
+	if (h->backend->call) {
+		ret = h->backend->call(h, vcpu, req, ans, how, vc->routes);
+	} else {
+		/*
+		 * One that never sleeps is called with preemption off here
+		 * too, as at the exit: it cannot unregister itself from
+		 * inside, which unregistering relies on (handler.c).
+		 */
+		if (h->atomic)
+			preempt_disable();
+		ret = h->ops->handle(h, req, ans);
+		if (h->atomic)
+			preempt_enable();
+	}
+	WRITE_ONCE(vc->in_handle, NULL);
+	ns = sched_clock() - start;
+	mvmm_hload_end(h, ret, ns);
+	if (trace_mvmm_answer_enabled())
+		trace_mvmm_answer(req->vm_id, req->vcpu_id, h->slot->name,
+				  req->ev.type, ret, ans->action, ns);
+	return ret;
 }
 
 /* A copy for the secondary; KVM handles the event as usual. */
@@ -165,7 +147,6 @@ static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
 				     struct mvmm_answer *ans)
 {
 	const struct mvmm_event *ev = &req->ev;
-	enum mvmm_answer_verdict v;
 	struct mvmm_handler *h;
 	struct mvmm_gpick gp = { .vm_id = req->vm_id };
 	struct mvmm_hslot *s;
@@ -212,35 +193,7 @@ again:
 		mvmm_hstat_dec(s, MVMM_HSTAT_EVENTS);
 		goto again;
 	}
-	if (err)
-		return mvmm_fallback(req, rule, s, mvmm_call_why(s, err));
-
-	v = mvmm_answer_check(ev, ans);
-	if (v != MVMM_ANSWER_OK) {
-		pr_warn_ratelimited("handler %s: %s (event %s), fallback\n",
-				    s->name, mvmm_answer_why(v),
-				    mvmm_event_name(ev->type) ?: "?");
-		mvmm_hstat_inc(s, MVMM_HSTAT_INVALID);
-		return mvmm_fallback(req, rule, s, mvmm_answer_why(v));
-	}
-
-	switch (ans->action) {
-	case MVMM_ACT_HANDLED:
-		mvmm_hstat_inc(s, MVMM_HSTAT_HANDLED);
-		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
-				 "handled");
-		return MVMM_OUT_HANDLED;
-	case MVMM_ACT_INJECT:
-		mvmm_hstat_inc(s, MVMM_HSTAT_INJECTED);
-		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
-				 "injected");
-		return MVMM_OUT_INJECT;
-	default:
-		mvmm_hstat_inc(s, MVMM_HSTAT_TO_MAIN);
-		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
-				 "to-main");
-		return MVMM_OUT_MAIN;
-	}
+	return mvmm_verdict(req, ev->type, rule, s, err, ans);
 }
 
 /*
@@ -287,7 +240,7 @@ mvmm_route(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 		break;
 	case MVMM_TARGET_HANDLER:
 	case MVMM_TARGET_GROUP:
-		mvmm_fill_request(vcpu, vc->vm->id, ev, req);
+		mvmm_fill_request(vcpu, vc->vm->id, ev->type, ev, req);
 		/* On a bus: the element or access written, not RAX. */
 		if (val && (ev->flags & MVMM_EVF_WRITE))
 			memcpy(&req->data, val, ev->size);
@@ -323,6 +276,6 @@ void mvmm_route_observe(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc,
 			const struct mvmm_event *ev,
 			const struct mvmm_rule *rule)
 {
-	mvmm_fill_request(vcpu, vc->vm->id, ev, &vc->req);
+	mvmm_fill_request(vcpu, vc->vm->id, ev->type, ev, &vc->req);
 	mvmm_decide(vcpu, vc, &vc->req, rule, MVMM_WAIT_KILLABLE, &vc->ans);
 }

@@ -7,6 +7,15 @@
 
 struct mvmm_vcpu;
 
+/* What the rule's target decided, for the caller to carry out. */
+enum mvmm_outcome {
+	MVMM_OUT_MAIN,		/* KVM handles it (answer, observe, fallback) */
+	MVMM_OUT_HANDLED,	/* apply the checked answer */
+	MVMM_OUT_INJECT,	/* inject the answer's exception */
+	MVMM_OUT_DENY,		/* fallback deny */
+	MVMM_OUT_RETRY,		/* a signal: leave the exit to recur */
+};
+
 /* What the dispatch did with an event. */
 enum mvmm_route_result {
 	MVMM_ROUTE_KVM,		/* nothing: KVM handles the event */

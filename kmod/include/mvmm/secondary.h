@@ -8,6 +8,8 @@
  * briefly but must not block indefinitely. It fills in @ans (see the table
  * in uapi/linux/mvmm.h); mvmm checks the answer and applies it, or applies
  * the rule's fallback when the answer is invalid or ->handle() fails.
+ * A handler that never sleeps says so (ops->atomic), and is then called
+ * with preemption off, at the exit for a fraction of the cost.
  *
  * mvmm_handler_unregister() returns once no vCPU is inside ->handle()
  * any more (it waits for this handler's calls only); from then on the
@@ -33,7 +35,8 @@ struct mvmm_handler;
  *	uapi/linux/mvmm.h) and return 0, or return a negative errno to have
  *	the rule's fallback applied. Runs on the vCPU's thread, preemptible,
  *	with KVM's SRCU read lock held: it may sleep briefly, not block
- *	indefinitely.
+ *	indefinitely. With @atomic, with preemption disabled: the functions
+ *	below that may sleep are not for it.
  * @vm_gone: optional: the VM that mvmm calls @vm_id (struct mvmm_request
  *	.vm_id) is being destroyed, so that the handler can free what it keeps
  *	for it. No @handle call for that VM runs then or later, and the id is
@@ -43,12 +46,22 @@ struct mvmm_handler;
  *	context: it must not sleep, nor unregister the handler.
  * @owner: THIS_MODULE: kept loaded while calls of a handler that
  *	unregistered itself from inside @handle are still running.
+ * @atomic: @handle never sleeps (no mutex, no guest memory access, no
+ *	allocation that may wait), so it cannot unregister the handler. mvmm
+ *	then calls it with preemption disabled; for the events a rule naming
+ *	this handler (not a group) routes at the exit, in the exit's own
+ *	critical section, without the exit SRCU, the per-call reference and
+ *	the timing that a handler that may sleep needs. Those calls are not
+ *	timed: the handler's load (in-flight calls, service times) is that
+ *	of its other calls only (as a group member, on KVM's buses).
+ *	mvmm_handler_unregister() waits for them with an RCU grace period.
  */
 struct mvmm_handler_ops {
 	int (*handle)(struct mvmm_handler *h, const struct mvmm_request *req,
 		      struct mvmm_answer *ans);
 	void (*vm_gone)(struct mvmm_handler *h, u32 vm_id);
 	struct module *owner;
+	bool atomic;
 };
 
 /**
