@@ -12,6 +12,10 @@
  *   inject_error   its error code, for vectors that push one
  *   sleep_us       sleep this long in every ->handle() call, so that a
  *                  test can unload the module with events in flight
+ *   atomic         (at load only) register as a handler that never
+ *                  sleeps (ops->atomic): sleep_us and detach are then
+ *                  refused, and the ports whose calls may sleep (MSI,
+ *                  line, memory) are passed to main
  *
  * /sys/kernel/debug/mvmm_testsec/ shows what it saw, for cross-checks
  * against mvmm's own counters and the guest's view:
@@ -22,6 +26,7 @@
  *   last   the last request: VM and vCPU id, type, qualifiers
  *   mem    "<done> <last errno>": transfers of TESTSEC_MEM_LATER_PORT
  *          its work item completed, and the last one's result
+ *   atomic "<calls>": ->handle() calls made with preemption disabled
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -67,13 +72,18 @@ static unsigned int inject_vector = 13;
 static unsigned int inject_error;
 static unsigned int sleep_us;
 
+static bool testsec_atomic;
+module_param_named(atomic, testsec_atomic, bool, 0444);
+MODULE_PARM_DESC(atomic, "register as a handler that never sleeps");
+
 static int testsec_set_mode(const char *val, const struct kernel_param *kp)
 {
 	int m, ret = kstrtoint(val, 0, &m);
 
 	if (ret)
 		return ret;
-	if (m < 0 || m >= TESTSEC_NR_MODES)
+	if (m < 0 || m >= TESTSEC_NR_MODES ||
+	    (testsec_atomic && m == TESTSEC_DETACH))
 		return -EINVAL;
 	WRITE_ONCE(testsec_mode, m);
 	return 0;
@@ -94,7 +104,7 @@ static int testsec_set_sleep(const char *val, const struct kernel_param *kp)
 
 	if (ret)
 		return ret;
-	if (us > TESTSEC_MAX_SLEEP_US)
+	if (us > TESTSEC_MAX_SLEEP_US || (testsec_atomic && us))
 		return -EINVAL;
 	WRITE_ONCE(sleep_us, us);
 	return 0;
@@ -118,6 +128,7 @@ static atomic64_t testsec_io_outs[TESTSEC_NR_PORTS];
 static atomic64_t testsec_io_last[TESTSEC_NR_PORTS];
 static atomic64_t testsec_msr_writes[TESTSEC_NR_MSRS];
 static atomic64_t testsec_msr_last[TESTSEC_NR_MSRS];
+static atomic64_t testsec_atomic_calls;
 
 static DEFINE_SPINLOCK(testsec_last_lock);
 static struct mvmm_request testsec_last;
@@ -239,6 +250,10 @@ static bool testsec_answer(enum testsec_type t, const struct mvmm_request *req,
 		break;
 	case TS_IO_OUT:
 		v = req->gprs[MVMM_GPR_RAX] & testsec_size_mask(ev->size);
+		if ((q == TESTSEC_MSI_PORT || q == TESTSEC_LINE_PORT ||
+		     q == TESTSEC_MEM_PORT || q == TESTSEC_MEM_LATER_PORT) &&
+		    testsec_atomic)
+			return false;
 		if (q == TESTSEC_MSI_PORT || q == TESTSEC_LINE_PORT) {
 			if (testsec_irq(req, v))
 				return false;
@@ -308,6 +323,9 @@ static int testsec_handle(struct mvmm_handler *h,
 	unsigned int us = READ_ONCE(sleep_us);
 
 	atomic64_inc(&calls[t]);
+	/* What mvmm promises an atomic handler: a call it may not sleep in. */
+	if (!preemptible())
+		atomic64_inc(&testsec_atomic_calls);
 	spin_lock(&testsec_last_lock);
 	testsec_last = *req;
 	testsec_have_last = true;
@@ -355,6 +373,13 @@ static int testsec_handle(struct mvmm_handler *h,
 static const struct mvmm_handler_ops testsec_ops = {
 	.handle = testsec_handle,
 	.owner = THIS_MODULE,
+};
+
+/* The same, saying it never sleeps (module parameter "atomic"). */
+static const struct mvmm_handler_ops testsec_atomic_ops = {
+	.handle = testsec_handle,
+	.owner = THIS_MODULE,
+	.atomic = true,
 };
 
 static int testsec_stats_show(struct seq_file *m, void *unused)
@@ -419,11 +444,19 @@ static int testsec_mem_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(testsec_mem);
 
+static int testsec_atomic_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%lld\n", atomic64_read(&testsec_atomic_calls));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(testsec_atomic);
+
 static int __init testsec_init(void)
 {
 	INIT_WORK(&testsec_mem_later.work, testsec_mem_work);
-	testsec_handler = mvmm_handler_register(TESTSEC_NAME, &testsec_ops,
-						testsec_calls);
+	testsec_handler = mvmm_handler_register(TESTSEC_NAME, testsec_atomic ?
+						&testsec_atomic_ops :
+						&testsec_ops, testsec_calls);
 	if (IS_ERR(testsec_handler))
 		return PTR_ERR(testsec_handler);
 	testsec_dir = debugfs_create_dir("mvmm_testsec", NULL);
@@ -434,6 +467,8 @@ static int __init testsec_init(void)
 	debugfs_create_file("last", 0444, testsec_dir, NULL,
 			    &testsec_last_fops);
 	debugfs_create_file("mem", 0444, testsec_dir, NULL, &testsec_mem_fops);
+	debugfs_create_file("atomic", 0444, testsec_dir, NULL,
+			    &testsec_atomic_fops);
 	return 0;
 }
 

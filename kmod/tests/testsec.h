@@ -31,7 +31,7 @@
  *   IO out of TESTSEC_MEM_LATER_PORT, V       the same, later, from a
  *                                             work item (debugfs "mem")
  * The last four pass the OUT to main (the VMM sees it) when the call
- * fails.
+ * fails, and always when the module was loaded with atomic=1.
  */
 #ifndef _MVMM_TESTSEC_H
 #define _MVMM_TESTSEC_H

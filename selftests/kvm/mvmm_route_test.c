@@ -376,18 +376,28 @@ static void vm_stop(struct vmctx *c)
 /* ------------------------------------------------------------------ */
 /* Modules, parameters, debugfs.                                      */
 
-/* Load @mod (e.g. "mvmm_testsec"); returns whether it was loaded before. */
-static bool mod_load(const char *mod)
+/*
+ * Load @mod (e.g. "mvmm_testsec") with parameters @args; returns whether
+ * it was loaded before (with whatever parameters).
+ */
+static bool mod_load_args(const char *mod, const char *args)
 {
 	char path[300];
 	int ret;
 
 	if (mvmm_kmod_is_loaded(mod))
 		return true;
-	ret = mvmm_kmod_load(mvmm_kmod_path_of(mod, path, sizeof(path)));
-	TEST_ASSERT(!ret || ret == -EEXIST, "Expected insmod %s to work, got %s",
-		    path, strerror(-ret));
+	ret = mvmm_kmod_load_args(mvmm_kmod_path_of(mod, path, sizeof(path)),
+				  args);
+	TEST_ASSERT(!ret || ret == -EEXIST,
+		    "Expected insmod %s %s to work, got %s", path, args,
+		    strerror(-ret));
 	return false;
+}
+
+static bool mod_load(const char *mod)
+{
+	return mod_load_args(mod, "");
 }
 
 static void mod_unload(const char *mod)
@@ -398,19 +408,29 @@ static void mod_unload(const char *mod)
 		    mod, strerror(-ret));
 }
 
-static void param_set(const char *name, unsigned long v)
+/* Write @v to testsec's parameter @name: 0 or -errno. */
+static int param_try(const char *name, unsigned long v)
 {
 	char path[256], buf[32];
-	int fd, len;
+	int fd, len, ret = 0;
 
 	snprintf(path, sizeof(path), TESTSEC_PARAMS "/%s", name);
 	len = snprintf(buf, sizeof(buf), "%lu", v);
 	fd = open(path, O_WRONLY);
 	TEST_ASSERT(fd >= 0, "Expected to open %s, got %s", path,
 		    strerror(errno));
-	TEST_ASSERT(write(fd, buf, len) == len, "Expected to write %s to %s, got %s",
-		    buf, path, strerror(errno));
+	if (write(fd, buf, len) != len)
+		ret = -errno;
 	close(fd);
+	return ret;
+}
+
+static void param_set(const char *name, unsigned long v)
+{
+	int ret = param_try(name, v);
+
+	TEST_ASSERT(!ret, "Expected to write %lu to testsec's %s, got %s", v,
+		    name, strerror(-ret));
 }
 
 static void testsec_reset(void)
@@ -491,6 +511,20 @@ static void ts_record(const char *file, uint64_t key, uint64_t *count,
 			*last = v;
 		}
 	}
+}
+
+/* testsec's calls made with preemption off (file "atomic"). */
+static uint64_t ts_atomic_calls(void)
+{
+	unsigned long long n;
+	char buf[64];
+
+	TEST_ASSERT(mvmm_kmod_read_file(TESTSEC_DEBUGFS "/atomic", buf,
+					sizeof(buf)) &&
+		    sscanf(buf, "%llu", &n) == 1,
+		    "Expected a count in " TESTSEC_DEBUGFS "/atomic, got %s",
+		    strerror(errno));
+	return n;
 }
 
 struct ts_last {
@@ -875,7 +909,7 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 	struct ts_stats s0, s1;
 	struct mvmm_rule_info r;
 	struct ts_last last;
-	uint64_t n, x0, x1;
+	uint64_t n, x0, x1, a0;
 	uint32_t id;
 	int i;
 
@@ -888,11 +922,16 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 	handler_get(self->s, TESTSEC_NAME, &h0);
 	TEST_ASSERT(h0.attached, "Expected testsec to be attached");
 	ts_read(&s0);
+	a0 = ts_atomic_calls();
 	x0 = vm_exits(self->c->id, t->type);
 	n = step("routed", self->c, t, BY_SECONDARY, 0, -1);
 	x1 = vm_exits(self->c->id, t->type);
 	handler_get(self->s, TESTSEC_NAME, &h1);
 	ts_read(&s1);
+	/* A handler that may sleep is called preemptible, every time. */
+	TEST_ASSERT(ts_atomic_calls() == a0,
+		    "Expected no call of testsec with preemption off, got %lu",
+		    ts_atomic_calls() - a0);
 	mvmm_hd_check("routed", &h0, &h1, &(struct mvmm_hdelta){ .events = n,
 		      .handled = n });
 	/* mvmm still counts the exits it routes (the ucall is an IN too). */
@@ -996,48 +1035,101 @@ static void misbehave(struct mvmm_rsk *sk, struct vmctx *c,
  * A present handler that answers main, injects, answers invalidly or
  * fails, under fallback main and fallback deny.
  */
-TEST_F_TIMEOUT(route, answers, 300)
+static void answers(struct mvmm_rsk *sk, struct vmctx *c,
+		    const struct tcase *t)
 {
-	const struct tcase *t = variant->t;
 	struct mvmm_rule_info r;
 
 	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
+	r.id = mvmm_rule_add_ok(sk, c->id, &r);
 
-	misbehave(self->s, self->c, t, "answer main", TESTSEC_MAIN, BY_KVM, 0,
+	misbehave(sk, c, t, "answer main", TESTSEC_MAIN, BY_KVM, 0,
 		  -1, (struct mvmm_hdelta){ .events = 1, .to_main = 1 });
 	param_set("inject_vector", GP_VECTOR);
 	param_set("inject_error", INJECT_ERR);
-	misbehave(self->s, self->c, t, "inject #GP(0x5ec0)", TESTSEC_INJECT,
+	misbehave(sk, c, t, "inject #GP(0x5ec0)", TESTSEC_INJECT,
 		  BY_FAULT, GP_VECTOR, INJECT_ERR,
 		  (struct mvmm_hdelta){ .events = 1, .injected = 1 });
 	param_set("inject_vector", UD_VECTOR);
-	misbehave(self->s, self->c, t, "inject #UD", TESTSEC_INJECT, BY_FAULT,
+	misbehave(sk, c, t, "inject #UD", TESTSEC_INJECT, BY_FAULT,
 		  UD_VECTOR, -1,
 		  (struct mvmm_hdelta){ .events = 1, .injected = 1 });
-	misbehave(self->s, self->c, t, "invalid answer, fallback main",
+	misbehave(sk, c, t, "invalid answer, fallback main",
 		  TESTSEC_INVALID, BY_KVM, 0, -1,
 		  (struct mvmm_hdelta){ .events = 1, .fallback = 1, .invalid = 1 });
-	misbehave(self->s, self->c, t, "handler fails, fallback main",
+	misbehave(sk, c, t, "handler fails, fallback main",
 		  TESTSEC_FAIL, BY_KVM, 0, -1,
 		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_DENY;
-	mvmm_rule_replace_ok(self->s, self->c->id, &r);
+	mvmm_rule_replace_ok(sk, c->id, &r);
 	/* IO and MSR accesses get #GP(0), everything else #UD. */
-	misbehave(self->s, self->c, t, "invalid answer, fallback deny",
+	misbehave(sk, c, t, "invalid answer, fallback deny",
 		  TESTSEC_INVALID, BY_FAULT, t->deny_vector,
 		  t->deny_vector == GP_VECTOR ? 0 : -1,
 		  (struct mvmm_hdelta){ .events = 1, .fallback = 1, .invalid = 1 });
-	misbehave(self->s, self->c, t, "handler fails, fallback deny",
+	misbehave(sk, c, t, "handler fails, fallback deny",
 		  TESTSEC_FAIL, BY_FAULT, t->deny_vector,
 		  t->deny_vector == GP_VECTOR ? 0 : -1,
 		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 	/* A handler that answers makes the fallback irrelevant. */
-	misbehave(self->s, self->c, t, "answer, fallback deny", TESTSEC_ANSWER,
+	misbehave(sk, c, t, "answer, fallback deny", TESTSEC_ANSWER,
 		  BY_SECONDARY, 0, -1,
 		  (struct mvmm_hdelta){ .events = 1, .handled = 1 });
+}
+
+TEST_F_TIMEOUT(route, answers, 300)
+{
+	answers(self->s, self->c, variant->t);
+}
+
+/*
+ * testsec loaded as a handler that never sleeps (atomic=1): the routed
+ * events reach it with preemption off, each of them, and it answers,
+ * misbehaves and is fallen back from exactly as a handler that may
+ * sleep. Sleeping and self-unregistering, which such a handler must not
+ * do, are refused by testsec itself.
+ */
+TEST_F_TIMEOUT(route, atomic_handler, 300)
+{
+	const struct tcase *t = variant->t;
+	struct mvmm_handler_info h0, h1;
+	struct mvmm_rule_info r;
+	struct ts_stats s0, s1;
+	uint64_t n, a0, a1;
+
+	mod_unload("mvmm_testsec");
+	mod_load_args("mvmm_testsec", "atomic=1");
+	TEST_ASSERT(param_try("sleep_us", 1) == -EINVAL &&
+		    param_try("mode", TESTSEC_DETACH) == -EINVAL,
+		    "Expected an atomic testsec to refuse sleep_us and detach");
+
+	r = rule(t->type, t->lo, t->hi, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
+		 TESTSEC_NAME);
+	r.id = mvmm_rule_add_ok(self->s, self->c->id, &r);
+	handler_get(self->s, TESTSEC_NAME, &h0);
+	ts_read(&s0);
+	a0 = ts_atomic_calls();
+	n = step("routed, atomic", self->c, t, BY_SECONDARY, 0, -1);
+	handler_get(self->s, TESTSEC_NAME, &h1);
+	ts_read(&s1);
+	a1 = ts_atomic_calls();
+	mvmm_hd_check("routed, atomic", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = n, .handled = n });
+	TEST_ASSERT(s1.calls[t->ts] - s0.calls[t->ts] == n && a1 - a0 == n,
+		    "Expected %lu testsec calls, all with preemption off, got %lu and %lu",
+		    n, s1.calls[t->ts] - s0.calls[t->ts], a1 - a0);
+	rule_del(self->s, self->c->id, r.id);
+
+	answers(self->s, self->c, t);
+	ts_read(&s1);
+	TEST_ASSERT(ts_atomic_calls() - a0 == s1.calls[t->ts] - s0.calls[t->ts],
+		    "Expected every call of an atomic testsec with preemption off, got %lu of %lu",
+		    ts_atomic_calls() - a0, s1.calls[t->ts] - s0.calls[t->ts]);
+
+	mod_unload("mvmm_testsec");
+	mod_load("mvmm_testsec");
 }
 
 /*
@@ -1179,11 +1271,13 @@ static bool wait_counter(struct mvmm_rsk *s, size_t off, uint64_t base,
 }
 
 /*
- * rmmod testsec while the guest hammers its port, each event sleeping in
- * the handler: events in flight finish, later ones fall back to main
- * (KVM passes them to this program), and none is lost.
+ * rmmod testsec while the guest hammers its port: events in flight
+ * finish, later ones fall back to main (KVM passes them to this
+ * program), and none is lost. With @atomic, testsec is a handler that
+ * never sleeps, called with preemption off (unregistering waits an RCU
+ * grace period for it); otherwise each event sleeps in the handler.
  */
-TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
+static void unload_hammered(struct mvmm_rsk *sk, bool atomic)
 {
 	struct mvmm_handler_info h0, h1;
 	struct mvmm_rule_info r;
@@ -1191,13 +1285,18 @@ TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
 	uint64_t t0, t1, done;
 	sigset_t set;
 
+	if (atomic) {
+		mod_unload("mvmm_testsec");
+		mod_load_args("mvmm_testsec", "atomic=1");
+	}
 	hm.c = vm_start();
 	find_vm_id(hm.c, NULL, 0);
 	r = rule(MVMM_EV_IO, 0x5e9, 0x5e9, MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 		 TESTSEC_NAME);
-	mvmm_rule_add_ok(self->s, hm.c->id, &r);
-	param_set("sleep_us", 200);
-	handler_get(self->s, TESTSEC_NAME, &h0);
+	mvmm_rule_add_ok(sk, hm.c->id, &r);
+	if (!atomic)
+		param_set("sleep_us", 200);
+	handler_get(sk, TESTSEC_NAME, &h0);
 
 	/* The watchdog's SIGALRM must interrupt the vCPU thread only. */
 	sigemptyset(&set);
@@ -1205,14 +1304,14 @@ TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	pthread_create(&hm.thread, NULL, hammer_fn, &hm);
 
-	TEST_ASSERT(wait_counter(self->s, offsetof(struct mvmm_handler_info,
+	TEST_ASSERT(wait_counter(sk, offsetof(struct mvmm_handler_info,
 						   handled),
 				 h0.handled, 300, 60000),
 		    "Expected testsec to handle 300 OUTs within 60 s");
 	t0 = now_ms();
 	mod_unload("mvmm_testsec");
 	t1 = now_ms();
-	TEST_ASSERT(wait_counter(self->s, offsetof(struct mvmm_handler_info,
+	TEST_ASSERT(wait_counter(sk, offsetof(struct mvmm_handler_info,
 						   fallback),
 				 h0.fallback, 300, 60000),
 		    "Expected 300 OUTs to fall back within 60 s");
@@ -1220,7 +1319,7 @@ TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
 	pthread_join(hm.thread, NULL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	handler_get(self->s, TESTSEC_NAME, &h1);
+	handler_get(sk, TESTSEC_NAME, &h1);
 	done = hm.c->sh->done;
 	printf("# guest OUTs %lu: handled %lu, fell back %lu (%lu reached this program); rmmod took %lu ms\n",
 	       done, h1.handled - h0.handled, h1.fallback - h0.fallback,
@@ -1236,6 +1335,16 @@ TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
 		    h1.fallback - h0.fallback, hm.c->user_out);
 	TEST_ASSERT(!h1.attached, "Expected testsec detached after rmmod");
 	vm_stop(hm.c);
+}
+
+TEST_F_TIMEOUT(scenario, unload_while_hammered, 300)
+{
+	unload_hammered(self->s, false);
+}
+
+TEST_F_TIMEOUT(scenario, unload_while_hammered_atomic, 300)
+{
+	unload_hammered(self->s, true);
 }
 
 /* The guest's view of one step on VM @c: testsec's answer or KVM's. */

@@ -50,17 +50,22 @@ const char *mvmm_kmod_path_of(const char *mod, char *buf, size_t len)
 	return buf;
 }
 
-int mvmm_kmod_load(const char *path)
+int mvmm_kmod_load_args(const char *path, const char *args)
 {
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = syscall(SYS_finit_module, fd, args, 0);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+int mvmm_kmod_load(const char *path)
+{
+	return mvmm_kmod_load_args(path, "");
 }
 
 int mvmm_kmod_unload(void)

@@ -28,6 +28,8 @@ const char *mvmm_kmod_path_of(const char *mod, char *buf, size_t len);
 
 /* finit_module(@path); 0, -EEXIST if already loaded, or -errno. */
 int mvmm_kmod_load(const char *path);
+/* The same with module parameters @args ("name=value ..."). */
+int mvmm_kmod_load_args(const char *path, const char *args);
 
 /* delete_module("mvmm"); 0, -ENOENT if not loaded, or -errno. */
 int mvmm_kmod_unload(void);
