@@ -313,8 +313,8 @@ err_free:
 
 /*
  * The kernel secondaries' backend: route.c calls their ->handle() itself.
- * The vCPU's in_handle (set around every call) lets a handler unregister
- * itself from inside ->handle().
+ * The vCPU's in_handle (set around every call of a handler that may
+ * sleep) lets such a handler unregister itself from inside ->handle().
  */
 static void mvmm_kernel_vm_gone(struct mvmm_handler *h, u32 vm_id)
 {
@@ -381,12 +381,14 @@ void mvmm_handler_unregister(struct mvmm_handler *h)
 	if (!own)
 		wait_for_completion(&h->idle);
 	/*
-	 * A handler that never sleeps is also called with preemption off
-	 * and no reference (complete.c): those calls end within an RCU
-	 * grace period. (Called with preemption off everywhere, such a
-	 * handler cannot be unregistering itself: @own is false.)
+	 * The exit reads a kernel handler with preemption off, and calls
+	 * one that never sleeps there, with no reference (complete.c):
+	 * those reads and calls end within an RCU grace period, which the
+	 * free (after an exit-SRCU one) would not wait for. (Called with
+	 * preemption off everywhere, a handler that never sleeps cannot be
+	 * unregistering itself: for one, @own is false.)
 	 */
-	if (h->atomic)
+	if (!h->backend->user)
 		synchronize_rcu();
 	pr_info("handler %s unregistered\n", s->name);
 	put_pid(h->tgid);

@@ -130,8 +130,9 @@ struct mvmm_backend {
  * @calls counts the registration and each call in progress, so that
  * unregistering waits for this handler's calls only, never for vCPUs
  * waiting on other handlers (of other VMs, say). @h is freed after an
- * exit-SRCU grace period: a vCPU may have read the slot's pointer just
- * before it was cleared. @atomic: a kernel handler that never sleeps
+ * exit-SRCU grace period (a kernel handler's after an RCU one too): a
+ * vCPU may have read the slot's pointer just before it was cleared.
+ * @atomic: a kernel handler that never sleeps
  * (ops->atomic), also called with preemption off and without @calls.
  */
 struct mvmm_handler {
@@ -254,7 +255,7 @@ static inline struct mvmm_hslot *mvmm_hslot(u32 id)
 /*
  * The kernel handler of slot @id if it never sleeps (ops->atomic): to be
  * called with preemption off, which keeps it valid, without a reference
- * (unregistering waits an RCU grace period for such calls). NULL
+ * (unregistering waits an RCU grace period for such reads). NULL
  * otherwise. Preemption off, @id read from a table it keeps pinned.
  */
 static inline struct mvmm_handler *mvmm_handler_atomic(u32 id)

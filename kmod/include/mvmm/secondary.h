@@ -122,8 +122,8 @@ void *mvmm_handler_priv(const struct mvmm_handler *h);
  * before unregistering: the source is given back (its lines lowered)
  * only when mvmm is unloaded or the VM destroyed.
  *
- * Context: process context (->handle() included); may sleep. Not from
- * ->vm_gone().
+ * Context: process context (->handle() included, unless ops->atomic); may
+ * sleep. Not from ->vm_gone().
  * With the split irqchip (IOAPIC and PIC in the VMM), a raise sends the
  * MSI the VMM's IOAPIC keeps in KVM's route of @gsi (an edge; no level,
  * lowering does nothing); see MVMM_IOC_IRQ_LINE.
@@ -144,8 +144,8 @@ int mvmm_irq_line(u32 vm_id, u32 gsi, int level);
  * Needs an in-kernel LAPIC: the full in-kernel irqchip or the split one.
  * A message that reaches no vCPU, or is coalesced, is not an error.
  *
- * Context: process context (->handle() included); may sleep. Not from
- * ->vm_gone().
+ * Context: process context (->handle() included, unless ops->atomic); may
+ * sleep. Not from ->vm_gone().
  * Return: 0; -ENOTCONN (no such VM, or it is being destroyed), -ENXIO (no
  * in-kernel LAPIC), -EINVAL (flags, reserved, an address outside
  * 0xfee00000-0xfeefffff, or a message KVM refuses).
@@ -164,8 +164,9 @@ int mvmm_msi(u32 vm_id, const struct mvmm_msi *msi);
  * the VMM's address space, whatever the caller's is (a kworker has
  * none): see MVMM_IOC_MEM_READ in uapi/linux/mvmm.h.
  *
- * Context: process context (->handle() included, or a work item: a
- * device completing a transfer later); may sleep. Not from ->vm_gone().
+ * Context: process context (->handle() included, unless ops->atomic, or a
+ * work item: a device completing a transfer later); may sleep. Not from
+ * ->vm_gone().
  * Return: 0; -ENOTCONN (no such VM, it is being destroyed, or the VMM's
  * address space is gone), -EINVAL (@len), -ENOENT (part of the range in
  * no memslot), -EIO (a page the VMM does not map, or maps as IO or
@@ -189,8 +190,8 @@ int mvmm_guest_read(u32 vm_id, u64 gpa, void *buf, size_t len);
  * thread, in ->handle(), whose ring takes the entries: elsewhere
  * -EOPNOTSUPP.
  *
- * Context: process context (->handle() included, or a work item); may
- * sleep. Not from ->vm_gone().
+ * Context: process context (->handle() included, unless ops->atomic, or a
+ * work item); may sleep. Not from ->vm_gone().
  * Return: 0; the errors of mvmm_guest_read(), -EROFS (a read-only
  * memslot, KVM_MEM_READONLY), -EOPNOTSUPP (a dirty ring, see above).
  */
