@@ -453,6 +453,9 @@ DEFINE_SHOW_ATTRIBUTE(testsec_atomic);
 
 static int __init testsec_init(void)
 {
+	/* Parameters given before "atomic" were not checked against it. */
+	if (testsec_atomic && (sleep_us || testsec_mode == TESTSEC_DETACH))
+		return -EINVAL;
 	INIT_WORK(&testsec_mem_later.work, testsec_mem_work);
 	testsec_handler = mvmm_handler_register(TESTSEC_NAME, testsec_atomic ?
 						&testsec_atomic_ops :

@@ -433,6 +433,23 @@ static void param_set(const char *name, unsigned long v)
 		    name, strerror(-ret));
 }
 
+/* testsec loaded with atomic=1 (a test that failed midway may leave it). */
+static bool testsec_atomic(void)
+{
+	char buf[8];
+
+	return mvmm_kmod_read_file(TESTSEC_PARAMS "/atomic", buf, sizeof(buf)) &&
+	       buf[0] == 'Y';
+}
+
+/* testsec loaded, as a handler that may sleep. */
+static void testsec_plain(void)
+{
+	if (testsec_atomic())
+		mod_unload("mvmm_testsec");
+	mod_load("mvmm_testsec");
+}
+
 static void testsec_reset(void)
 {
 	param_set("mode", TESTSEC_ANSWER);
@@ -893,7 +910,7 @@ FIXTURE_TEARDOWN(route)
 {
 	vm_stop(self->c);
 	mvmm_rsk_close(self->s);
-	mod_load("mvmm_testsec");
+	testsec_plain();
 	testsec_reset();
 }
 
@@ -928,10 +945,16 @@ TEST_F_TIMEOUT(route, routed_observed_deleted, 300)
 	x1 = vm_exits(self->c->id, t->type);
 	handler_get(self->s, TESTSEC_NAME, &h1);
 	ts_read(&s1);
-	/* A handler that may sleep is called preemptible, every time. */
+	/*
+	 * A handler that may sleep is called preemptible, every time, and
+	 * every call is timed for its load.
+	 */
 	TEST_ASSERT(ts_atomic_calls() == a0,
 		    "Expected no call of testsec with preemption off, got %lu",
 		    ts_atomic_calls() - a0);
+	TEST_ASSERT(h1.samples - h0.samples == n,
+		    "Expected %lu timed calls of testsec, got %lu", n,
+		    h1.samples - h0.samples);
 	mvmm_hd_check("routed", &h0, &h1, &(struct mvmm_hdelta){ .events = n,
 		      .handled = n });
 	/* mvmm still counts the exits it routes (the ucall is an IN too). */
@@ -1120,13 +1143,20 @@ TEST_F_TIMEOUT(route, atomic_handler, 300)
 	TEST_ASSERT(s1.calls[t->ts] - s0.calls[t->ts] == n && a1 - a0 == n,
 		    "Expected %lu testsec calls, all with preemption off, got %lu and %lu",
 		    n, s1.calls[t->ts] - s0.calls[t->ts], a1 - a0);
+	/* Called in the exit's own section: untimed, unlike on the usual path. */
+	TEST_ASSERT(h1.samples == h0.samples,
+		    "Expected no timed call of an atomic testsec at the exit, got %lu",
+		    h1.samples - h0.samples);
 	rule_del(self->s, self->c->id, r.id);
 
 	answers(self->s, self->c, t);
 	ts_read(&s1);
-	TEST_ASSERT(ts_atomic_calls() - a0 == s1.calls[t->ts] - s0.calls[t->ts],
-		    "Expected every call of an atomic testsec with preemption off, got %lu of %lu",
-		    ts_atomic_calls() - a0, s1.calls[t->ts] - s0.calls[t->ts]);
+	handler_get(self->s, TESTSEC_NAME, &h1);
+	TEST_ASSERT(ts_atomic_calls() - a0 == s1.calls[t->ts] - s0.calls[t->ts] &&
+		    h1.samples == h0.samples,
+		    "Expected every call of an atomic testsec with preemption off, untimed, got %lu of %lu, %lu timed",
+		    ts_atomic_calls() - a0, s1.calls[t->ts] - s0.calls[t->ts],
+		    h1.samples - h0.samples);
 
 	mod_unload("mvmm_testsec");
 	mod_load("mvmm_testsec");
@@ -1226,7 +1256,7 @@ FIXTURE_TEARDOWN(scenario)
 	/* Leave the default table as every test expects to find it. */
 	mvmm_rule_flush(self->s, MVMM_TABLE_DEFAULT, NULL);
 	mvmm_rsk_close(self->s);
-	mod_load("mvmm_testsec");
+	testsec_plain();
 	testsec_reset();
 }
 
@@ -1308,6 +1338,11 @@ static void unload_hammered(struct mvmm_rsk *sk, bool atomic)
 						   handled),
 				 h0.handled, 300, 60000),
 		    "Expected testsec to handle 300 OUTs within 60 s");
+	/* The atomic testsec is called at the exit: no call timed. */
+	handler_get(sk, TESTSEC_NAME, &h1);
+	TEST_ASSERT(!atomic || h1.samples == h0.samples,
+		    "Expected no timed call of an atomic testsec, got %lu",
+		    h1.samples - h0.samples);
 	t0 = now_ms();
 	mod_unload("mvmm_testsec");
 	t1 = now_ms();

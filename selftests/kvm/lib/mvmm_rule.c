@@ -291,6 +291,18 @@ int mvmm_rule_dump_each(struct mvmm_rsk *s, uint32_t vm, mvmm_rule_fn fn,
 	return mvmm_rsk_talk(s, &m, mvmm_rule_each_cb, &e, ack);
 }
 
+static void mvmm_parse_hload(const struct nlattr *nest,
+			     struct mvmm_handler_info *h)
+{
+	const struct nlattr *nla;
+	int rem;
+
+	mvmm_nla_for_each_nested(nla, rem, nest) {
+		if (mvmm_nla_type(nla) == MVMM_A_HLOAD_SAMPLES)
+			h->samples = mvmm_nla_uint(nla);
+	}
+}
+
 static void mvmm_parse_handler(const struct nlattr *nest, void *item)
 {
 	struct mvmm_handler_info *h = item;
@@ -350,6 +362,9 @@ static void mvmm_parse_handler(const struct nlattr *nest, void *item)
 			break;
 		case MVMM_A_HANDLER_OUTSTANDING:
 			h->outstanding = mvmm_nla_uint(nla);
+			break;
+		case MVMM_A_HANDLER_LOAD:
+			mvmm_parse_hload(nla, h);
 			break;
 		}
 	}

@@ -80,6 +80,8 @@ struct mvmm_handler_info {
 	uint64_t dropped;
 	uint64_t restarts;
 	uint32_t outstanding;
+	/* Its load: synchronous calls timed (MVMM_A_HLOAD_SAMPLES). */
+	uint64_t samples;
 };
 
 /*
