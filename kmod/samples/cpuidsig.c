@@ -68,9 +68,11 @@ static int cpuidsig_handle(struct mvmm_handler *h,
 	return 0;
 }
 
+/* cpuidsig_handle() reads constants only: it never sleeps. */
 static const struct mvmm_handler_ops cpuidsig_ops = {
 	.handle = cpuidsig_handle,
 	.owner = THIS_MODULE,
+	.atomic = true,
 };
 
 static int __init cpuidsig_init(void)
