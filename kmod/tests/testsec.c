@@ -7,7 +7,8 @@
  * /sys/module/mvmm_testsec/parameters/) make it misbehave on purpose:
  *
  *   mode           enum testsec_mode: answer, main, inject, invalid, fail,
- *                  detach (unregister from inside ->handle())
+ *                  detach (unregister from inside ->handle()), fail with
+ *                  -EINTR
  *   inject_vector  the exception "inject" mode injects (default 13, #GP)
  *   inject_error   its error code, for vectors that push one
  *   sleep_us       sleep this long in every ->handle() call, so that a
@@ -94,7 +95,7 @@ static const struct kernel_param_ops testsec_mode_ops = {
 	.get = param_get_int,
 };
 module_param_cb(mode, &testsec_mode_ops, &testsec_mode, 0644);
-MODULE_PARM_DESC(mode, "0 answer, 1 main, 2 inject, 3 invalid answer, 4 fail");
+MODULE_PARM_DESC(mode, "0 answer, 1 main, 2 inject, 3 invalid answer, 4 fail, 5 detach, 6 fail with -EINTR");
 
 /* A bounded sleep: a typo must not stall a vCPU for minutes. */
 static int testsec_set_sleep(const char *val, const struct kernel_param *kp)
@@ -354,6 +355,9 @@ static int testsec_handle(struct mvmm_handler *h,
 		return 0;
 	case TESTSEC_FAIL:
 		return -EIO;
+	case TESTSEC_EINTR:
+		/* A failure like any other: no signal is pending. */
+		return -EINTR;
 	case TESTSEC_DETACH:
 		/* Once (@h is testsec_handler): later events find none. */
 		if (xchg(&testsec_handler, NULL))

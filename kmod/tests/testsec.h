@@ -76,6 +76,7 @@ enum testsec_mode {
 	TESTSEC_INVALID = 3,	/* HANDLED writing RSP: always refused */
 	TESTSEC_FAIL = 4,	/* ->handle() returns -EIO */
 	TESTSEC_DETACH = 5,	/* unregister inside ->handle(), answer main */
+	TESTSEC_EINTR = 6,	/* ->handle() returns -EINTR */
 	TESTSEC_NR_MODES
 };
 

@@ -1084,6 +1084,13 @@ static void answers(struct mvmm_rsk *sk, struct vmctx *c,
 	misbehave(sk, c, t, "handler fails, fallback main",
 		  TESTSEC_FAIL, BY_KVM, 0, -1,
 		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
+	/*
+	 * -EINTR from a kernel handler is a failure like any other
+	 * (secondary.h): no signal is pending to end the exit's retake.
+	 */
+	misbehave(sk, c, t, "handler fails with -EINTR, fallback main",
+		  TESTSEC_EINTR, BY_KVM, 0, -1,
+		  (struct mvmm_hdelta){ .events = 1, .fallback = 1 });
 
 	r.fallback = MVMM_FALLBACK_DENY;
 	mvmm_rule_replace_ok(sk, c->id, &r);
