@@ -150,6 +150,7 @@ static enum mvmm_outcome mvmm_decide(struct kvm_vcpu *vcpu,
 	struct mvmm_handler *h;
 	struct mvmm_gpick gp = { .vm_id = req->vm_id };
 	struct mvmm_hslot *s;
+	bool waited;
 	int err;
 
 again:
@@ -179,9 +180,15 @@ again:
 		return mvmm_fallback(req, rule, s, "no handler registered");
 
 	mvmm_answer_reset(ans);
+	/*
+	 * Only a backend's wait ends on a signal. A kernel handler's
+	 * -EINTR is a failure like any other (secondary.h): with no signal
+	 * pending, a retake would find the same answer for ever.
+	 */
+	waited = !!h->backend->call;
 	err = mvmm_call(h, vcpu, vc, req, ans, how);
 	mvmm_handler_put(h);
-	if (err == -EINTR) {
+	if (err == -EINTR && waited) {
 		/* Not completed: the guest retakes the exit after KVM_RUN. */
 		mvmm_hstat_dec(s, MVMM_HSTAT_EVENTS);
 		trace_mvmm_route(req->vm_id, req->vcpu_id, ev, s->name,
