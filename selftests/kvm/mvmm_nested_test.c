@@ -34,7 +34,20 @@
  *  answers    fixed answers (rule target "answer") for the MMIO reads,
  *             answered on KVM's MMIO bus, and the INs, of origin l1, l2
  *             and any in turn: each answers the levels its origin
- *             accepts, the other level's go to this program.
+ *             accepts, the other level's go to this program;
+ *  l1_hlt_after_l2_hlt
+ *             an "origin l2" sync HLT rule; L1 intercepts HLT, L2 halts,
+ *             and L1 halts itself at once, interrupts off. KVM reflects
+ *             L2's HLT to L1 without any handler of its own, so mvmm's
+ *             record of that exit is never taken. Where KVM completes
+ *             L1's HLT in its fastpath (6.12 with NRIPS, or VMX), it does
+ *             so inside the vendor's vcpu_run, before mvmm has read the
+ *             new exit: mvmm must not take it for L2's (whose rule would
+ *             then be carried out there, interrupts off). The vCPU must
+ *             halt as KVM has it: a signal ends KVM_RUN with EINTR and
+ *             KVM_GET_MP_STATE says HALTED, and testsec gets no event.
+ *             Under QEMU's TCG (no NRIPS) KVM never takes that fastpath:
+ *             there the usual path is checked.
  */
 #include "kvm_util.h"
 #include "processor.h"
@@ -42,9 +55,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -93,6 +109,9 @@ struct shared {
 	uint64_t l1_vmexits;	/* L2's VMMCALLs L1 handled (not DONE) */
 	uint64_t l1_other;	/* #VMEXITs with any other exit code */
 	uint64_t l1_other_code;
+	/* Set by the host: L1 intercepts HLT, L2 halts first, L1 next. */
+	uint64_t l2_hlt;
+	uint64_t l1_hlts;	/* HLTs L1 got past, right after L2's */
 };
 
 static struct shared *guest_sh;
@@ -159,6 +178,8 @@ static void guest_events(struct shared *s, int lvl)
 
 static MVMM_GUEST_ENTRY void l2_code(void)
 {
+	if (guest_sh->l2_hlt)
+		asm volatile("hlt" ::: "memory");
 	guest_events(guest_sh, 1);
 	for (;;) {
 		uint64_t rax = L2_DONE;
@@ -173,8 +194,17 @@ static void l1_run_l2(struct svm_test_data *svm, struct shared *s)
 	struct vmcb *vmcb = svm->vmcb;
 
 	generic_svm_setup(svm, l2_code, &l2_stack[L2_STACK]);
+	if (s->l2_hlt)
+		vmcb->control.intercept |= BIT_ULL(INTERCEPT_HLT);
 	for (;;) {
 		run_guest(vmcb, svm->vmcb_gpa);
+		if (vmcb->control.exit_code == SVM_EXIT_HLT && s->l2_hlt) {
+			/* At once: no exit of L1's in between, with VLS. */
+			asm volatile("hlt" ::: "memory");
+			s->l1_hlts++;
+			vmcb->save.rip += 1;	/* L2's hlt */
+			continue;
+		}
 		if (vmcb->control.exit_code != SVM_EXIT_VMMCALL) {
 			s->l1_other++;
 			s->l1_other_code = vmcb->control.exit_code;
@@ -290,6 +320,7 @@ struct step {
 	uint64_t n[2][K_NR];
 	uint64_t exp[2][K_NR][4];
 	bool any_cpuid;
+	bool l2_hlt;			/* see shared */
 	uint64_t l1_vmexits;		/* L2 VMMCALLs reflected into L1 */
 	uint64_t user_in, user_mmio;	/* exits to this program */
 };
@@ -308,6 +339,7 @@ static void run_step(const char *what, struct ctx *c, const struct step *st,
 	int lvl, k, t;
 
 	memset(s, 0, sizeof(*s));
+	s->l2_hlt = st->l2_hlt;
 	memcpy(s->n, st->n, sizeof(s->n));
 	memcpy(s->exp, st->exp, sizeof(s->exp));
 	s->any_cpuid = st->any_cpuid;
@@ -802,6 +834,86 @@ TEST_F_TIMEOUT(nested, answers, 300)
 			    "Expected VM %u's table flushed, got %s",
 			    self->c.id, ack.msg);
 	}
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+/* SIGUSR1 to the thread @arg names, in a second: KVM_RUN ends with EINTR. */
+static void *signal_later(void *arg)
+{
+	struct timespec ts = { .tv_sec = 1 };
+
+	nanosleep(&ts, NULL);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(nested, l1_hlt_after_l2_hlt, 300)
+{
+	struct mvmm_rule_info r = rule(MVMM_EV_HLT, 0, MVMM_MATCH_L2,
+				       MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
+				       TESTSEC_NAME);
+	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* restarts nothing */
+	pthread_t me = pthread_self(), kicker;
+	struct mvmm_handler_info h0, h1;
+	struct ctx *c = &self->c;
+	struct shared *s = c->sh;
+	struct mvmm_vm_info a, b;
+	struct kvm_mp_state mp;
+	int ret, runs;
+
+	mvmm_rule_add_ok(self->s, c->id, &r);
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction: %s",
+		    strerror(errno));
+	memset(s, 0, sizeof(*s));
+	s->l2_hlt = 1;
+	mvmm_ut_uh(self->s, TESTSEC_NAME, &h0);
+	vm_stats(c, &a);
+
+	/* Until the vCPU is halted: a slow rig may not be there in 1 s. */
+	for (runs = 1;; runs++) {
+		TEST_ASSERT(!pthread_create(&kicker, NULL, signal_later, &me),
+			    "pthread_create failed");
+		ret = __vcpu_run(c->vcpu);
+		pthread_join(kicker, NULL);
+		TEST_ASSERT(ret == -1 && errno == EINTR,
+			    "Expected L1's HLT to halt the vCPU until a signal ended KVM_RUN (EINTR), got %d (%s), exit reason %u (%s): L1 went on past its HLT, %lu of them",
+			    ret, ret ? strerror(errno) : "no error",
+			    c->vcpu->run->exit_reason,
+			    exit_reason_str(c->vcpu->run->exit_reason),
+			    s->l1_hlts);
+		vcpu_mp_state_get(c->vcpu, &mp);
+		if (mp.mp_state == KVM_MP_STATE_HALTED)
+			break;
+		TEST_ASSERT(mp.mp_state == KVM_MP_STATE_RUNNABLE,
+			    "Expected the vCPU runnable or halted, got MP state %u",
+			    mp.mp_state);
+	}
+	printf("# L1 halted after L2's HLT (%d KVM_RUN%s ended by a signal)\n",
+	       runs, runs > 1 ? "s" : "");
+	mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	vcpu_mp_state_set(c->vcpu, &mp);
+	run_to_sync(c);
+	vm_stats(c, &b);
+	mvmm_ut_uh(self->s, TESTSEC_NAME, &h1);
+
+	TEST_ASSERT(s->l1_hlts == 1 && !s->l1_other,
+		    "Expected L1 past one HLT of its own and no #VMEXIT but L2's HLT and VMMCALL, got %lu HLTs, %lu other #VMEXITs (last exit code %#lx)",
+		    s->l1_hlts, s->l1_other, s->l1_other_code);
+	TEST_ASSERT(b.exits[MVMM_EV_HLT] - a.exits[MVMM_EV_HLT] == 2 &&
+		    b.l2[MVMM_EV_HLT] - a.l2[MVMM_EV_HLT] == 1,
+		    "Expected 2 HLT exits, 1 of them L2's, got %lu and %lu",
+		    b.exits[MVMM_EV_HLT] - a.exits[MVMM_EV_HLT],
+		    b.l2[MVMM_EV_HLT] - a.l2[MVMM_EV_HLT]);
+	/* L2's HLT was L1's to handle; L1's is not of the rule's origin. */
+	TEST_ASSERT(b.routed[MVMM_EV_HLT] == a.routed[MVMM_EV_HLT] &&
+		    h1.events == h0.events,
+		    "Expected no HLT routed (the L2 one is L1's), got %lu routed, %lu to testsec",
+		    b.routed[MVMM_EV_HLT] - a.routed[MVMM_EV_HLT],
+		    h1.events - h0.events);
 }
 
 TEST_HARNESS_MAIN
