@@ -274,7 +274,10 @@ u64 mvmm_take_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
  * kept out of it: the fastpath declines it and KVM takes the usual path,
  * to kvm_emulate_halt() from handle_exit. The exit is not classified yet
  * (that happens when vcpu_run returns), so the event is made here: the
- * fastpath takes only HLTs of the VM's own guest.
+ * fastpath takes only HLTs of the VM's own guest. For the same reason
+ * what ->pending says is of an earlier exit, which KVM may have left to
+ * no handler of its own (an L2 HLT reflected to L1): mvmm_take() must not
+ * complete this HLT as that one.
  */
 static bool mvmm_decide_fastpath_hlt(struct ftrace_regs *fregs)
 {
@@ -291,6 +294,7 @@ static bool mvmm_decide_fastpath_hlt(struct ftrace_regs *fregs)
 
 	if (!vc)
 		return false;
+	vc->pending = false;
 	idx = mvmm_exit_read_lock();
 	p = mvmm_exit_dereference(vc->vm->policy);
 	if (p && (p->route_types & BIT_ULL(MVMM_EV_HLT))) {
