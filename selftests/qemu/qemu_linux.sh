@@ -41,7 +41,7 @@ INPUT="ping-from-mvmm-uart"
 RNG_GPA=0xd0000000
 RNG_GSI=5
 # Each step of the guest, from QEMU's start (nested under TCG: slow). The
-# boot's limit stays under the suite's 600 s, so that a stall is reported
+# boot's limit stays under the suite's 900 s, so that a stall is reported
 # here, with what diagnose() finds, rather than killed from outside.
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-420}
 STEP_TIMEOUT=180
@@ -79,8 +79,10 @@ diagnose() {
 	echo "# QEMU's threads:"
 	threads $qemu
 	for p in $uart $rng; do echo "# secondary $p's threads:"; threads $p; done
+	# A QEMU that is gone reads no FIFO: open it read-write, never block.
+	kill -0 $qemu 2>/dev/null || { echo "# QEMU is gone"; return; }
 	for n in 1 2; do
-		echo "info registers" >mon.in
+		echo "info registers" 1<>mon.in
 		sleep 1
 	done
 	echo "# QEMU's monitor, info registers twice 1 s apart:"
