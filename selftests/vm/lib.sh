@@ -355,9 +355,10 @@ rig_boot()
 	#    with two rigs running, and 3 in 66 with nohz=off alone; 0 in 80
 	#    with the default tick.
 	# So the default tick, and rig_kick_cpus in the guest's init for the
-	# first. icount boots (make bench, one CPU) keep the periodic tick
-	# their figures were measured with: no nested Linux runs there.
-	if [ "${RIG_ICOUNT:-0}" = 1 ]; then
+	# first. Boots with one CPU (make bench under icount, exit_profile),
+	# where no other CPU can kick, keep the periodic tick their figures
+	# were measured with: no nested Linux runs there.
+	if [ "${RIG_ICOUNT:-0}" = 1 ] || [ "${RIG_SMP:-2}" = 1 ]; then
 		tick="nohz=off highres=off"
 	else
 		tick="mvmm_rig_kick=1"
