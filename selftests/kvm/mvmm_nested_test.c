@@ -841,14 +841,27 @@ static void on_sigusr1(int sig)
 	(void)sig;
 }
 
-/* SIGUSR1 to the thread @arg names, in a second: KVM_RUN ends with EINTR. */
+struct signaller {
+	pthread_t target;
+	bool stop;
+};
+
+/*
+ * SIGUSR1 to ->target every second until ->stop: KVM_RUN ends with EINTR.
+ * Again and again, since one sent before the target entered KVM_RUN would
+ * leave it halted for good.
+ */
 static void *signal_later(void *arg)
 {
+	struct signaller *sg = arg;
 	struct timespec ts = { .tv_sec = 1 };
 
-	nanosleep(&ts, NULL);
-	pthread_kill(*(pthread_t *)arg, SIGUSR1);
-	return NULL;
+	for (;;) {
+		nanosleep(&ts, NULL);
+		if (__atomic_load_n(&sg->stop, __ATOMIC_ACQUIRE))
+			return NULL;
+		pthread_kill(sg->target, SIGUSR1);
+	}
 }
 
 TEST_F_TIMEOUT(nested, l1_hlt_after_l2_hlt, 300)
@@ -857,13 +870,14 @@ TEST_F_TIMEOUT(nested, l1_hlt_after_l2_hlt, 300)
 				       MVMM_MODE_SYNC, MVMM_FALLBACK_MAIN,
 				       TESTSEC_NAME);
 	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* restarts nothing */
-	pthread_t me = pthread_self(), kicker;
+	struct signaller sg = { .target = pthread_self() };
 	struct mvmm_handler_info h0, h1;
+	pthread_t kicker;
 	struct ctx *c = &self->c;
 	struct shared *s = c->sh;
 	struct mvmm_vm_info a, b;
 	struct kvm_mp_state mp;
-	int ret, runs;
+	int ret, err, runs;
 
 	mvmm_rule_add_ok(self->s, c->id, &r);
 	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction: %s",
@@ -875,13 +889,16 @@ TEST_F_TIMEOUT(nested, l1_hlt_after_l2_hlt, 300)
 
 	/* Until the vCPU is halted: a slow rig may not be there in 1 s. */
 	for (runs = 1;; runs++) {
-		TEST_ASSERT(!pthread_create(&kicker, NULL, signal_later, &me),
+		sg.stop = false;
+		TEST_ASSERT(!pthread_create(&kicker, NULL, signal_later, &sg),
 			    "pthread_create failed");
 		ret = __vcpu_run(c->vcpu);
+		err = errno;
+		__atomic_store_n(&sg.stop, true, __ATOMIC_RELEASE);
 		pthread_join(kicker, NULL);
-		TEST_ASSERT(ret == -1 && errno == EINTR,
+		TEST_ASSERT(ret == -1 && err == EINTR,
 			    "Expected L1's HLT to halt the vCPU until a signal ended KVM_RUN (EINTR), got %d (%s), exit reason %u (%s): L1 went on past its HLT, %lu of them",
-			    ret, ret ? strerror(errno) : "no error",
+			    ret, ret ? strerror(err) : "no error",
 			    c->vcpu->run->exit_reason,
 			    exit_reason_str(c->vcpu->run->exit_reason),
 			    s->l1_hlts);
