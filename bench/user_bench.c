@@ -46,6 +46,7 @@
  * whether they were met; nothing asserts on time.
  *
  * Usage: user_bench [seconds_per_window [rounds [process|thread [poll_us]]]]
+ *        user_bench loop MODE WORKLOAD   (for bench/exit_profile user-MODE-WORKLOAD)
  * mvmm.ko must be loaded.
  */
 #include "kvm_util.h"
@@ -646,21 +647,66 @@ static void report(enum workload wl, double rate[NR_MODES][MAX_ROUNDS],
 	}
 }
 
+/*
+ * user_bench loop MODE WORKLOAD: the guest's loop with MODE set up (main:
+ * no rule), said on the console, forever (bench/exit_profile user-MODE-
+ * WORKLOAD single-steps it).
+ */
+static int loop(struct bench *b, const char *mode, const char *wl)
+{
+	struct mvmm_rule_info r = {
+		.type = MVMM_EV_IO,
+		.lo = USER_PORT,
+		.hi = USER_PORT,
+		.target = SEC_NAME,
+	};
+	double elapsed;
+	struct mvmm_ack ack;
+	struct ctl c = { .op = CTL_ATTACH };
+	int m, ret;
+	uint32_t id;
+
+	for (m = 0; m < NR_MODES && strcmp(mode_info[m].name, mode); m++)
+		;
+	for (b->wl = 0; b->wl < NR_WL && strcmp(wl_name[b->wl], wl); b->wl++)
+		;
+	TEST_ASSERT(m < NR_MODES && m != M_EVENTFD_FREE && b->wl < NR_WL,
+		    "usage: user_bench loop main|eventfd|eventfd1|nospin|poll io-out|io-in");
+	mvmm_bench_vm_create(&b->v, guest_code, b->wl, USER_PORT, IN_VALUE);
+	sec_give_vm(b);
+	if (m != M_MAIN) {
+		c.flags = mode_info[m].flags;
+		c.cpu = b->cpu[mode_info[m].where == CPU_OTHER];
+		ctl_call(b, &c);
+		TEST_ASSERT(!c.err, "Expected the secondary to attach, got %s",
+			    strerror(-c.err));
+		ret = mvmm_rule_add(b->s, b->v.id, &r, &id, &ack);
+		TEST_ASSERT(!ret, "Expected the rule, got %s (%s)",
+			    strerror(-ret), ack.msg);
+	}
+	run_for(b, 0.1, m != M_MAIN, &elapsed);
+	printf("MVMM-PROFILE-READY %s %s\n", mode, wl);
+	for (;;)
+		run_for(b, 3600, m != M_MAIN, &elapsed);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 15;
 	static double w[NR_MODES][NR_WSTATS][MAX_ROUNDS];
 	double rate[NR_MODES][MAX_ROUNDS], wr[NR_WSTATS];
 	struct bench b = {};
+	bool looping = argc == 4 && !strcmp(argv[1], "loop");
 	int wl, r, k, i, ret;
 
-	b.secs = argc > 1 ? atof(argv[1]) : 0.5;
+	b.secs = argc > 1 && !looping ? atof(argv[1]) : 0.5;
 	b.thread = argc > 3 && !strcmp(argv[3], "thread");
 	b.poll_us = argc > 4 ? atoi(argv[4]) : 0;
-	TEST_ASSERT(b.secs > 0 && rounds > 0 && rounds <= MAX_ROUNDS &&
+	TEST_ASSERT(looping || (b.secs > 0 && rounds > 0 && rounds <= MAX_ROUNDS &&
 		    (argc <= 3 || b.thread || !strcmp(argv[3], "process")) &&
-		    b.poll_us <= MVMM_POLL_MAX_US,
-		    "usage: %s [seconds_per_window [rounds <= %d [process|thread [poll_us]]]]",
+		    b.poll_us <= MVMM_POLL_MAX_US),
+		    "usage: %s [seconds_per_window [rounds <= %d [process|thread [poll_us]]]] | loop MODE WORKLOAD",
 		    argv[0], MAX_ROUNDS);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/*
@@ -675,6 +721,8 @@ int main(int argc, char *argv[])
 	ret = pin(b.cpu[0]);
 	TEST_ASSERT(!ret, "Expected to pin the vCPU thread to CPU %d, got %s",
 		    b.cpu[0], strerror(-ret));
+	if (looping)
+		return loop(&b, argv[2], argv[3]);
 	print_header(&b, rounds);
 
 	for (wl = 0; wl < NR_WL; wl++) {
