@@ -22,6 +22,23 @@ double mvmm_bench_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+void mvmm_bench_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	int ret;
+
+	do {
+		ret = __vcpu_run(vcpu);
+	} while (ret == -1 && errno == EINTR);
+	/* Not TEST_ASSERT(): it would format its message on every exit. */
+	if (ret)
+		TEST_FAIL("Expected KVM_RUN to succeed, got %s",
+			  strerror(errno));
+	if (vcpu->run->exit_reason != KVM_EXIT_IO)
+		TEST_FAIL("Expected an IO exit, got exit reason %u (%s)",
+			  vcpu->run->exit_reason,
+			  exit_reason_str(vcpu->run->exit_reason));
+}
+
 /* The IN of the guest reads @v: what a device model would put there. */
 static void complete_in(struct kvm_run *run, uint32_t v)
 {
@@ -42,10 +59,7 @@ void mvmm_bench_run_for(struct kvm_vcpu *vcpu, double secs, uint16_t port,
 	r->syncs = 0;
 	r->port_exits = 0;
 	for (;;) {
-		vcpu_run(vcpu);
-		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO,
-			    "Expected an IO exit, got exit reason %u (%s)",
-			    run->exit_reason, exit_reason_str(run->exit_reason));
+		mvmm_bench_vcpu_run(vcpu);
 		if (run->io.port == port) {
 			/* The main VMM's path: the access reached us. */
 			if (run->io.direction == KVM_EXIT_IO_IN)

@@ -115,10 +115,7 @@ static void run_to_sync(struct bench *b)
 	struct ucall uc;
 
 	for (;;) {
-		vcpu_run(b->vcpu);
-		TEST_ASSERT(run->exit_reason == KVM_EXIT_IO,
-			    "Expected an IO exit, got exit reason %u (%s)",
-			    run->exit_reason, exit_reason_str(run->exit_reason));
+		mvmm_bench_vcpu_run(b->vcpu);
 		if (run->io.port != USER_PORT)
 			break;
 		b->user_exits++;
