@@ -8,7 +8,8 @@
  * GUEST_SYNC. Each round times one window in each of these modes:
  *
  *   main      no rule: every access is a KVM_EXIT_IO that this program
- *             completes in the thread that called KVM_RUN (the baseline)
+ *             completes in the thread that called KVM_RUN (the baseline,
+ *             a lean loop: mvmm_bench_vcpu_run())
  *   eventfd   a rule routes the port to a secondary, woken by its eventfd,
  *             running on another CPU than the vCPU thread; the vCPU
  *             spins adaptively before it sleeps (the default)
@@ -648,11 +649,11 @@ static void report(enum workload wl, double rate[NR_MODES][MAX_ROUNDS],
 }
 
 /*
- * user_bench loop MODE WORKLOAD: the guest's loop with MODE set up (main:
- * no rule), said on the console, forever (bench/exit_profile user-MODE-
- * WORKLOAD single-steps it).
+ * user_bench loop MODE WORKLOAD: the guest's loop on @b's workload with
+ * mode @m set up (main: no rule), said on the console, for ever
+ * (bench/exit_profile user-MODE-WORKLOAD single-steps it).
  */
-static int loop(struct bench *b, const char *mode, const char *wl)
+static int loop(struct bench *b, int m)
 {
 	struct mvmm_rule_info r = {
 		.type = MVMM_EV_IO,
@@ -663,15 +664,9 @@ static int loop(struct bench *b, const char *mode, const char *wl)
 	double elapsed;
 	struct mvmm_ack ack;
 	struct ctl c = { .op = CTL_ATTACH };
-	int m, ret;
 	uint32_t id;
+	int ret;
 
-	for (m = 0; m < NR_MODES && strcmp(mode_info[m].name, mode); m++)
-		;
-	for (b->wl = 0; b->wl < NR_WL && strcmp(wl_name[b->wl], wl); b->wl++)
-		;
-	TEST_ASSERT(m < NR_MODES && m != M_EVENTFD_FREE && b->wl < NR_WL,
-		    "usage: user_bench loop main|eventfd|eventfd1|nospin|poll io-out|io-in");
 	mvmm_bench_vm_create(&b->v, guest_code, b->wl, USER_PORT, IN_VALUE);
 	sec_give_vm(b);
 	if (m != M_MAIN) {
@@ -685,7 +680,7 @@ static int loop(struct bench *b, const char *mode, const char *wl)
 			    strerror(-ret), ack.msg);
 	}
 	run_for(b, 0.1, m != M_MAIN, &elapsed);
-	printf("MVMM-PROFILE-READY %s %s\n", mode, wl);
+	printf("MVMM-PROFILE-READY %s %s\n", mode_info[m].name, wl_name[b->wl]);
 	for (;;)
 		run_for(b, 3600, m != M_MAIN, &elapsed);
 	return 0;
@@ -698,7 +693,7 @@ int main(int argc, char *argv[])
 	double rate[NR_MODES][MAX_ROUNDS], wr[NR_WSTATS];
 	struct bench b = {};
 	bool looping = argc == 4 && !strcmp(argv[1], "loop");
-	int wl, r, k, i, ret;
+	int wl, r, k, i, ret, m = 0;
 
 	b.secs = argc > 1 && !looping ? atof(argv[1]) : 0.5;
 	b.thread = argc > 3 && !strcmp(argv[3], "thread");
@@ -708,6 +703,15 @@ int main(int argc, char *argv[])
 		    b.poll_us <= MVMM_POLL_MAX_US),
 		    "usage: %s [seconds_per_window [rounds <= %d [process|thread [poll_us]]]] | loop MODE WORKLOAD",
 		    argv[0], MAX_ROUNDS);
+	if (looping) {
+		while (m < NR_MODES && strcmp(mode_info[m].name, argv[2]))
+			m++;
+		while (b.wl < NR_WL && strcmp(wl_name[b.wl], argv[3]))
+			b.wl++;
+		TEST_ASSERT(m < NR_MODES && m != M_EVENTFD_FREE && b.wl < NR_WL,
+			    "usage: %s loop main|eventfd|eventfd1|nospin|poll io-out|io-in",
+			    argv[0]);
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/*
 	 * Fork before any VM or socket exists: the child gets the VM fds
@@ -722,7 +726,7 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!ret, "Expected to pin the vCPU thread to CPU %d, got %s",
 		    b.cpu[0], strerror(-ret));
 	if (looping)
-		return loop(&b, argv[2], argv[3]);
+		return loop(&b, m);
 	print_header(&b, rounds);
 
 	for (wl = 0; wl < NR_WL; wl++) {
