@@ -139,27 +139,25 @@ static inline void mvmm_answer_hit(u32 index)
 void mvmm_answer_cpuid_masked(struct kvm_vcpu *vcpu,
 			      const struct mvmm_answer_key *k);
 
-/* CPUID: KVM's entry for the leaf and subleaf, masked, or fixed values. */
-static inline bool mvmm_answer_cpuid(struct kvm_vcpu *vcpu,
+/*
+ * CPUID: KVM's entry for the leaf and subleaf, masked, or fixed values.
+ * (A CPUID that faults is KVM's: complete.c never answers it.)
+ */
+static inline void mvmm_answer_cpuid(struct kvm_vcpu *vcpu,
 				     const struct mvmm_stored_answer *a)
 {
 	const struct mvmm_answer_key *k = &a->key;
 	unsigned long *regs = vcpu->arch.regs;
 
-	/* A faulting CPUID (#GP above CPL 0) is KVM's to emulate. */
-	if (vcpu->arch.msr_misc_features_enables &
-	    MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
-		return false;
 	if (a->need_kvm) {
 		mvmm_answer_cpuid_masked(vcpu, k);
-		return true;
+		return;
 	}
 	/* Every register given whole: reg_and[] is 0. */
 	regs[VCPU_REGS_RAX] = k->reg_or[0];
 	regs[VCPU_REGS_RBX] = k->reg_or[1];
 	regs[VCPU_REGS_RCX] = k->reg_or[2];
 	regs[VCPU_REGS_RDX] = k->reg_or[3];
-	return true;
 }
 
 /*
@@ -183,8 +181,7 @@ mvmm_answer_tgt_regs(struct kvm_vcpu *vcpu, const struct mvmm_event *ev,
 		return false;
 	switch (type) {
 	case MVMM_EV_CPUID:
-		if (!mvmm_answer_cpuid(vcpu, &mvmm_answers[index]))
-			return false;
+		mvmm_answer_cpuid(vcpu, &mvmm_answers[index]);
 		break;
 	case MVMM_EV_IO:
 		/* String IO is answered element by element, on the bus. */

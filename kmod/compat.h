@@ -150,4 +150,17 @@
 #define mvmm_call_rcu_hurry(head, fn)	call_rcu(head, fn)
 #endif
 
+/*
+ * 6.8 made KVM's Hyper-V emulation optional ("KVM: x86: Make Hyper-V
+ * emulation optional", CONFIG_KVM_HYPERV), and with it the fields that say
+ * a vCPU uses it; 6.1 always has them. Does @vcpu make Hyper-V hypercalls,
+ * as kvm_hv_hypercall_enabled() (arch/x86/kvm/hyperv.h) says?
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0) || IS_ENABLED(CONFIG_KVM_HYPERV)
+#define mvmm_hv_hypercall_enabled(vcpu) \
+	((vcpu)->arch.hyperv_enabled && (vcpu)->kvm->arch.hyperv.hv_guest_os_id)
+#else
+#define mvmm_hv_hypercall_enabled(vcpu)	false
+#endif
+
 #endif /* _MVMM_COMPAT_H */

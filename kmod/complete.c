@@ -95,6 +95,34 @@ mvmm_complete_rule(struct mvmm_vcpu *vc, u16 type, const struct mvmm_pio *pio,
 }
 
 /*
+ * Is the event KVM's whatever a rule says? kvm_emulate_hypercall() and
+ * kvm_emulate_cpuid() (6.1, 6.12) decide these before their handling
+ * starts, and no rule may change that:
+ *  - a VM that enabled Xen's or Hyper-V's hypercall ABI makes their
+ *    hypercalls, which KVM hands to that emulation: a rule's number is
+ *    one of KVM's ABI, in RAX (Hyper-V's call code is in RCX). A VM that
+ *    asked for Xen's is taken at its word, as KVM does once any VM has
+ *    set Xen's hypercall MSR;
+ *  - a hypercall above CPL 0 gets -KVM_EPERM: a guest's user mode must
+ *    not reach a secondary through one;
+ *  - CPUID above CPL 0 raises #GP while the guest has CPUID faulting on.
+ * The CPL is asked of the vendor (the VMCB, or the VMCS loaded here).
+ */
+static __always_inline bool mvmm_complete_kvms(struct kvm_vcpu *vcpu, u16 type)
+{
+	if (type == MVMM_EV_HYPERCALL)
+		return (vcpu->kvm->arch.xen_hvm_config.flags &
+			KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL) ||
+		       mvmm_hv_hypercall_enabled(vcpu) ||
+		       mvmm_kvm.x86_ops->get_cpl(vcpu) != 0;
+	if (type == MVMM_EV_CPUID)
+		return (vcpu->arch.msr_misc_features_enables &
+			MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+		       mvmm_kvm.x86_ops->get_cpl(vcpu) != 0;
+	return false;
+}
+
+/*
  * Give @ev the answer @rule names (a MVMM_TARGET_ANSWER rule): write the
  * registers the instruction leaves, and count the event. True if it was
  * answered; the instruction is then KVM's to complete. False: KVM
@@ -216,6 +244,8 @@ static __always_inline u64 mvmm_take(struct kvm_vcpu *vcpu, u16 type,
 	    !(READ_ONCE(vc->vm->route_types) & BIT_ULL(type)))
 		goto pass;
 	vc->pending = false;
+	if (mvmm_complete_kvms(vcpu, type))
+		goto pass;
 	rule = mvmm_complete_rule(vc, type, pio, &ev);
 	if (!rule)
 		goto pass;
