@@ -22,6 +22,12 @@
  *   timeout       a secondary that never reads, then one that reads and
  *                 never answers: the timeout applies fallback main (and
  *                 deny); a late answer gets ESTALE.
+ *   string_timeout
+ *                 REP INSB and REP OUTSB of 64 bytes to a port whose
+ *                 secondary reads and never answers, fallback deny: the
+ *                 elements of the exit share one timeout, so only the
+ *                 first is posted; all 64 take the fallback (INSB reads
+ *                 all-ones), each counted as a timeout.
  *   signal        a signal to the vCPU thread while it waits: KVM_RUN
  *                 returns -EINTR / KVM_EXIT_INTR without completing the
  *                 IN, twice; the next KVM_RUN waits for the same request;
@@ -483,6 +489,70 @@ TEST_F_TIMEOUT(user, timeout, 300)
 	TEST_ASSERT(self->c->user_in == 0 && self->c->sh->exc[GP_VECTOR] == 1,
 		    "Expected a #GP and no exit to this program, got %lu #GP, %lu IN",
 		    self->c->sh->exc[GP_VECTOR], self->c->user_in);
+}
+
+/*
+ * The elements of one string IO exit share its timeout: they wait through
+ * signals (KVM's emulator cannot leave them undone), and a secondary that
+ * stops answering must not keep the vCPU's thread from its signals for a
+ * timeout per element, up to 1024 of them.
+ */
+TEST_F_TIMEOUT(user, string_timeout, 300)
+{
+	const char *name = "u-str-timeout";
+	const uint32_t timeout = 100, port = PORT_LO + 4, n = 64;
+	struct mvmm_handler_info h0, h1;
+	struct ug_cmd ins = {
+		.op = UG_REP_INSB, .n = 1, .arg = port, .size = n,
+		.nexp = 1, .exp = { ~0ULL },	/* deny reads all-ones */
+	};
+	struct ug_cmd outs = {
+		.op = UG_REP_OUTSB, .n = 1, .arg = port, .size = n,
+	};
+	struct mvmm_sp_shm *shm;
+	uint64_t ms;
+	int ret;
+
+	mvmm_ut_start(&self->sec, self->c, name, 0, timeout, -1);
+	shm = self->sec.shm;
+	SP_SET(shm->silent, 1);
+	ret = mvmm_sp_op(&self->sec.p, MVMM_SP_SERVE, MVMM_SP_READPATH);
+	TEST_ASSERT(!ret, "serve: %s", strerror(-ret));
+	mvmm_ut_rule_add(self->s, self->c->id, MVMM_EV_IO, port, port,
+			 MVMM_MODE_SYNC, MVMM_FALLBACK_DENY, name);
+
+	mvmm_ut_uh(self->s, name, &h0);
+	ms = timed_cmd("REP INSB of 64, never answered", self->c, &ins);
+	mvmm_ut_uh(self->s, name, &h1);
+	printf("# REP INSB of %u bytes timed out in %lu ms (timeout %u ms)\n",
+	       n, ms, timeout);
+	mvmm_hd_check("REP INSB, never answered", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = n, .fallback = n,
+					     .timeouts = n });
+	TEST_ASSERT(SP_GET(shm->requests) == 1,
+		    "Expected only the first element posted (1 request), got %lu",
+		    SP_GET(shm->requests));
+	TEST_ASSERT(self->c->user_in == 0,
+		    "Expected no element to reach this program, got %lu",
+		    self->c->user_in);
+
+	mvmm_ut_uh(self->s, name, &h0);
+	ms = timed_cmd("REP OUTSB of 64, never answered", self->c, &outs);
+	mvmm_ut_uh(self->s, name, &h1);
+	printf("# REP OUTSB of %u bytes timed out in %lu ms (timeout %u ms)\n",
+	       n, ms, timeout);
+	mvmm_hd_check("REP OUTSB, never answered", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = n, .fallback = n,
+					     .timeouts = n });
+	TEST_ASSERT(SP_GET(shm->requests) == 2,
+		    "Expected only the first element posted (2 requests in all), got %lu",
+		    SP_GET(shm->requests));
+	TEST_ASSERT(self->c->user_out == 0,
+		    "Expected no element to reach this program, got %lu",
+		    self->c->user_out);
+	TEST_ASSERT(h1.outstanding == 0,
+		    "Expected nothing outstanding after the timeouts, got %u",
+		    h1.outstanding);
 }
 
 /* Signals the vCPU thread when the secondary holds its request. */
