@@ -32,6 +32,8 @@ struct mvmm_uslot {
 	bool answered;			/* MVMM_IOC_ANSWER put it in @ans */
 	struct mvmm_answer ans;
 	u32 spin_ns;			/* eventfd mode: this vCPU's spin */
+	u64 exit;			/* the vCPU's exit (stat.exits) and */
+	u64 exit_deadline;		/* when its killable waits time out */
 };
 
 /* What MVMM_IOC_STATS reports: see struct mvmm_ustats. */
@@ -214,16 +216,42 @@ static void mvmm_usersec_retire(struct mvmm_usersec *u, struct mvmm_uslot *us,
 	smp_store_release(&ss->state, MVMM_SLOT_IDLE);
 }
 
+/*
+ * When a request for @vcpu's current exit, waited for as @how, times out;
+ * 0 if it would have timed out already. A signal ends a restartable
+ * wait, and each such request gets the whole timeout. A killable one
+ * does not end for a signal: the elements of string IO, which KVM's
+ * emulator cannot leave undone, up to 1024 of them in one exit. They
+ * share one timeout, counted from the first, so that a secondary that
+ * stops answering keeps the vCPU's thread from its signals (a VMM
+ * pausing its vCPUs, the freezer) for one timeout, not one per element.
+ * KVM counts every exit of the vCPU in stat.exits: that tells the exit.
+ */
+static u64 mvmm_usersec_deadline(struct mvmm_usersec *u,
+				 struct mvmm_uslot *us,
+				 const struct kvm_vcpu *vcpu, enum mvmm_wait how)
+{
+	u64 now = ktime_get_ns();
+
+	if (how == MVMM_WAIT_RESTARTABLE)
+		return now + u->timeout_ns;
+	if (us->exit != vcpu->stat.exits) {
+		us->exit = vcpu->stat.exits;
+		us->exit_deadline = now + u->timeout_ns;
+	}
+	return now < us->exit_deadline ? us->exit_deadline : 0;
+}
+
 static void mvmm_usersec_post(struct mvmm_usersec *u, struct mvmm_uslot *us,
 			      struct mvmm_slot *ss, u32 idx,
-			      const struct mvmm_request *req)
+			      const struct mvmm_request *req, u64 deadline)
 {
 	lockdep_assert_held(&u->lock);
 	us->seq = atomic64_inc_return(&u->seq);
 	us->answered = false;
 	us->ev = req->ev;
 	us->rip = req->rip;
-	us->deadline = ktime_get_ns() + u->timeout_ns;
+	us->deadline = deadline;
 	list_add_tail(&us->unread, &u->unread);
 	u->outstanding++;
 	atomic64_inc(&u->count.posted);
@@ -430,7 +458,7 @@ static int mvmm_usersec_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	struct mvmm_uslot *us;
 	struct mvmm_slot *ss;
 	bool posted = false;
-	u64 seq;
+	u64 seq, deadline;
 	int ret;
 
 	if (req->vm_id != u->vm_id)
@@ -459,7 +487,12 @@ static int mvmm_usersec_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	if (us->seq) {
 		mvmm_hstat_inc(h->slot, MVMM_HSTAT_RESTART);
 	} else {
-		mvmm_usersec_post(u, us, ss, idx, req);
+		deadline = mvmm_usersec_deadline(u, us, vcpu, how);
+		if (!deadline) {
+			spin_unlock(&u->lock);
+			return -ETIMEDOUT;
+		}
+		mvmm_usersec_post(u, us, ss, idx, req, deadline);
 		posted = true;
 	}
 	seq = us->seq;

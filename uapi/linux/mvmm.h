@@ -921,7 +921,9 @@ enum mvmm_answer_reg_attr {
  * stopped the same way at the access that waits, and the retaken
  * instruction resumes there; elements of string port IO (REP INS/OUTS),
  * which KVM's emulator reads ahead, wait through signals other than
- * SIGKILL, bounded by the timeout (Documentation/userspace-secondary.rst).
+ * SIGKILL; all the elements of one exit share one timeout, counted from
+ * the first: once it is over, the rest take the fallback without being
+ * posted (Documentation/userspace-secondary.rst).
  *
  * When the VM goes (KVM destroys it once its last reference is closed),
  * an attached file stays attached, so that the secondary can read what
