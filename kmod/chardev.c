@@ -31,7 +31,8 @@ struct mvmm_ufile {
 
 static int mvmm_chardev_open(struct inode *inode, struct file *file)
 {
-	struct mvmm_ufile *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	/* The opener's, as long as the file is: charged to its cgroup. */
+	struct mvmm_ufile *f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 
 	if (!f)
 		return -ENOMEM;

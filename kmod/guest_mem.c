@@ -217,8 +217,11 @@ int mvmm_guest_mem_user(u32 vm_id, const struct mvmm_mem *m, bool write)
 
 	if (!m->len || m->len > MVMM_MEM_MAX || m->flags || m->reserved)
 		return -EINVAL;
-	/* Through a kernel buffer: no fault on the caller's under the locks. */
-	buf = kvmalloc(m->len, GFP_KERNEL);
+	/*
+	 * Through a kernel buffer: no fault on the caller's under the locks.
+	 * Its size is the caller's choice: charged to the caller's cgroup.
+	 */
+	buf = kvmalloc(m->len, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	if (write && copy_from_user(buf, ubuf, m->len)) {

@@ -252,6 +252,8 @@ mvmm_handler_add(const char *name, const struct mvmm_backend *backend,
 {
 	/* Kernel modules and administrators may take any name left. */
 	bool admin = !backend->user || capable(CAP_NET_ADMIN);
+	/* A userspace secondary's handler is its memory cgroup's to pay. */
+	gfp_t gfp = backend->user ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
 	struct mvmm_handler *h;
 	struct mvmm_hslot *s;
 	int ret;
@@ -259,17 +261,16 @@ mvmm_handler_add(const char *name, const struct mvmm_backend *backend,
 	if (!mvmm_handler_name_ok(name))
 		return ERR_PTR(-EINVAL);
 
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	h = kzalloc(sizeof(*h), gfp);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
-	h->load.hist = __alloc_percpu(sizeof(u64) * MVMM_HIST_BUCKETS,
-				      __alignof__(u64));
+	h->load.hist = __alloc_percpu_gfp(sizeof(u64) * MVMM_HIST_BUCKETS,
+					  __alignof__(u64), gfp);
 	if (!h->load.hist) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	if (percpu_ref_init(&h->calls, mvmm_handler_released, 0,
-			    GFP_KERNEL)) {
+	if (percpu_ref_init(&h->calls, mvmm_handler_released, 0, gfp)) {
 		ret = -ENOMEM;
 		goto err_free;
 	}

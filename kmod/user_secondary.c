@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/slab.h>
@@ -61,7 +62,7 @@ struct mvmm_usersec {
 	u32 outstanding;
 	u32 slots_used;
 
-	struct mvmm_ring *ring;		/* vmalloc_user(), mapped by mmap() */
+	struct mvmm_ring *ring;		/* __vmalloc(), mapped by mmap() */
 	size_t ring_size;
 	/* The geometry: never read back from the ring, which is writable. */
 	u32 slot_size;
@@ -94,15 +95,22 @@ struct mvmm_usersec *mvmm_usersec_create(const struct mvmm_attach *a, u32 vm_id,
 	struct mvmm_usersec *u;
 	u32 i;
 
-	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	/*
+	 * All of it is the attaching process's to pay for, in its memory
+	 * cgroup, as KVM's VM memory is the VMM's: it lives until the file
+	 * is closed, past the VM, and its ring is sized by the caller. The
+	 * ring is zeroed as vmalloc_user() would, for user space maps it,
+	 * but vmalloc_user() cannot charge it (see mvmm_usersec_mmap()).
+	 */
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		goto err_efd;
-	u->slots = kvcalloc(nr_slots, sizeof(*u->slots), GFP_KERNEL);
+	u->slots = kvcalloc(nr_slots, sizeof(*u->slots), GFP_KERNEL_ACCOUNT);
 	if (!u->slots)
 		goto err_free;
 	u->ring_size = PAGE_ALIGN(obs_offset +
 				  obs_entries * sizeof(struct mvmm_request));
-	u->ring = vmalloc_user(u->ring_size);
+	u->ring = __vmalloc(u->ring_size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!u->ring)
 		goto err_slots;
 
@@ -700,13 +708,27 @@ __poll_t mvmm_usersec_poll(struct mvmm_usersec *u, struct file *file,
 	return mask;
 }
 
+/*
+ * Page by page, as remap_vmalloc_range() does: that one wants VM_USERMAP,
+ * which only vmalloc_user() sets among the exported allocators, and
+ * vmalloc_user() does not charge the memory cgroup.
+ */
 int mvmm_usersec_mmap(struct mvmm_usersec *u, struct vm_area_struct *vma)
 {
+	unsigned long off;
+	int ret;
+
 	if (vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start > u->ring_size)
 		return -EINVAL;
 	mvmm_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	return remap_vmalloc_range(vma, u->ring, 0);
+	for (off = 0; off < vma->vm_end - vma->vm_start; off += PAGE_SIZE) {
+		ret = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page((void *)u->ring + off));
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static void mvmm_usersec_info(struct mvmm_handler *h, struct mvmm_hinfo *info)

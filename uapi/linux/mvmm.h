@@ -849,6 +849,13 @@ enum mvmm_answer_reg_attr {
  *   i * slot_size) belongs to the vCPU with vcpu_idx i; the observe ring
  *   (obs_entries records at obs_offset) follows.
  *
+ * Memory: the ring (some 14 MB with obs_entries %MVMM_OBS_MAX) and the
+ *   rest of an attachment's kernel memory are charged to the memory cgroup
+ *   of the process that attached, as KVM charges a VM's to its VMM, until
+ *   the file is closed (even after the VM is gone). An attach that would
+ *   exceed the cgroup's limit fails with ENOMEM, or meets the cgroup's OOM
+ *   killer, as any other allocation of that process would.
+ *
  * The kernel signals the eventfd given at attach once for each request and
  * each observe copy, except with MVMM_ATTACH_POLL, where the secondary is
  * expected to poll the ring (no eventfd is needed then).
