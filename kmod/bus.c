@@ -67,34 +67,50 @@ static bool mvmm_bus_event(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 	return true;
 }
 
-/* Which rule of @vc's VM applies to @ev: false if none routes it. */
-static bool mvmm_bus_rule(struct mvmm_vcpu *vc, const struct mvmm_event *ev,
-			  struct mvmm_rule *rule)
+/*
+ * Which rule of @vc's VM applies to @ev, copied to *@rule (if not NULL):
+ * false if none routes it. The exit SRCU must be held, until the copy is
+ * done with: what the rule names (an answer's slot, a handler's name)
+ * lives as long as a table holding it, which is freed after an exit-SRCU
+ * grace period (table.h).
+ */
+static bool mvmm_bus_rule_locked(struct mvmm_vcpu *vc,
+				 const struct mvmm_event *ev,
+				 struct mvmm_rule *rule)
 {
 	const struct mvmm_policy *p;
 	const struct mvmm_rule *r;
-	bool found = false;
+
+	p = mvmm_exit_dereference(vc->vm->policy);
+	if (!p || !((p->route_types | p->observe_types) & BIT_ULL(ev->type)))
+		return false;
+	r = mvmm_policy_lookup(p->t, ev);
+	/* String IO is observed at the exit, MMIO only here. */
+	if (!r || r->target.kind == MVMM_TARGET_MAIN ||
+	    (r->mode != MVMM_MODE_SYNC && ev->type != MVMM_EV_MMIO))
+		return false;
+	if (rule)
+		*rule = *r;
+	return true;
+}
+
+static bool mvmm_bus_rule(struct mvmm_vcpu *vc, const struct mvmm_event *ev)
+{
+	bool found;
 	int idx;
 
 	idx = mvmm_exit_read_lock();
-	p = mvmm_exit_dereference(vc->vm->policy);
-	if (p && ((p->route_types | p->observe_types) & BIT_ULL(ev->type))) {
-		r = mvmm_policy_lookup(p->t, ev);
-		/* String IO is observed at the exit, MMIO only here. */
-		if (r && r->target.kind != MVMM_TARGET_MAIN &&
-		    (r->mode == MVMM_MODE_SYNC || ev->type == MVMM_EV_MMIO)) {
-			*rule = *r;
-			found = true;
-		}
-	}
+	found = mvmm_bus_rule_locked(vc, ev, NULL);
 	mvmm_exit_read_unlock(idx);
 	return found;
 }
 
 /*
- * The redirects' decisions, at the entry of kvm_io_bus_read/write(), and
- * the rule they found, for the replacement that runs right after on the
- * same vCPU thread (bus accesses of one vCPU never nest). Once a signal
+ * The redirects' decisions, at the entry of kvm_io_bus_read/write(): does
+ * a rule route the access? The replacement, which runs right after on the
+ * same vCPU thread (bus accesses of one vCPU never nest), looks the rule
+ * up again in its own exit-SRCU section: between the two the vCPU may be
+ * preempted, for longer than it takes to free a table. Once a signal
  * stopped an access, every later one of the instruction is swallowed.
  */
 static bool mvmm_bus_decide(struct ftrace_regs *fregs, bool write)
@@ -109,7 +125,7 @@ static bool mvmm_bus_decide(struct ftrace_regs *fregs, bool write)
 		return false;
 	vc = mvmm_vcpu_find(vcpu);
 	return vc && !vc->bus_to_kvm &&
-	       (vc->bus_stopped || mvmm_bus_rule(vc, &ev, &vc->bus_rule));
+	       (vc->bus_stopped || mvmm_bus_rule(vc, &ev));
 }
 
 static bool mvmm_bus_read_decide(struct ftrace_regs *fregs)
@@ -216,7 +232,8 @@ static bool mvmm_bus_restartable(struct kvm_vcpu *vcpu, struct mvmm_vcpu *vc)
 #define MVMM_BUS_TO_KVM	1
 
 /*
- * Carry out the rule the decision found: 0 when mvmm completed the
+ * Carry out the rule for the access, looked up again under the caller's
+ * exit SRCU (mvmm_bus_decide()): 0 when mvmm completed the
  * access, -EOPNOTSUPP for an access left unclaimed (mvmm_bus_stop()), or
  * MVMM_BUS_TO_KVM with *@vcp set to the vCPU state to mark while KVM's
  * original runs (NULL: nothing to mark).
@@ -238,6 +255,9 @@ static int mvmm_bus_route(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 		*vcp = NULL;
 		return mvmm_bus_stop(vcpu, vc, write);
 	}
+	/* The table may have changed since the decision: KVM's, then. */
+	if (!mvmm_bus_rule_locked(vc, &ev, &vc->bus_rule))
+		return MVMM_BUS_TO_KVM;
 	restartable = ev.type == MVMM_EV_MMIO && mvmm_bus_restartable(vcpu, vc);
 	r = mvmm_route_bus(vcpu, vc, &ev, &vc->bus_rule, val, restartable);
 	if (r == MVMM_ROUTE_RETRY) {
