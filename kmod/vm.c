@@ -2,8 +2,9 @@
 /*
  * Per-VM registry and exit statistics.
  *
- * A VM is registered the first time one of its exits is seen and given a
- * small id that is never reused while the module is loaded. It is forgotten
+ * A VM is registered the first time one of its exits is seen and given an
+ * id: 1, 2, 3, ... while the module is loaded, never 0 nor the id of a
+ * live VM once the counter wraps (core/ids.h). It is forgotten
  * when KVM destroys it (a watch on kvm_arch_destroy_vm()), before its
  * struct kvm is freed, so that a new VM allocated at the same address never
  * matches old state. Lookups on the exit path are RCU-only.
@@ -17,6 +18,7 @@
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include "core/ids.h"
 #include "compat.h"
 #include "handler.h"
 #include "hook.h"
@@ -35,7 +37,7 @@ static DEFINE_SPINLOCK(mvmm_vm_lock);
 static DEFINE_HASHTABLE(mvmm_vm_hash, 6);
 DEFINE_HASHTABLE(mvmm_vcpu_hash, MVMM_VCPU_HASH_BITS);
 static LIST_HEAD(mvmm_vm_list);
-static u32 mvmm_vm_last_id;
+static struct mvmm_ids mvmm_vm_ids;
 
 static struct mvmm_vm *mvmm_vm_find(const struct kvm *kvm)
 {
@@ -109,6 +111,23 @@ static void mvmm_vm_owner(struct mvmm_vm *vm, struct kvm *kvm)
 	rcu_read_unlock();
 }
 
+static struct mvmm_vm *mvmm_vm_by_id(u32 id)
+{
+	struct mvmm_vm *vm;
+
+	lockdep_assert_held(&mvmm_vm_lock);
+	list_for_each_entry(vm, &mvmm_vm_list, node)
+		if (vm->id == id)
+			return vm;
+	return NULL;
+}
+
+/* For mvmm_ids_next(), with mvmm_vm_lock held. */
+static bool mvmm_vm_id_in_use(u32 id, void *arg)
+{
+	return mvmm_vm_by_id(id);
+}
+
 static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 {
 	struct mvmm_vm *vm, *old;
@@ -137,7 +156,7 @@ static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
 		mvmm_vm_free(vm);
 		return old;
 	}
-	vm->id = ++mvmm_vm_last_id;
+	vm->id = mvmm_ids_next(&mvmm_vm_ids, mvmm_vm_id_in_use, NULL);
 	hash_add_rcu(mvmm_vm_hash, &vm->hnode, (unsigned long)kvm);
 	list_add_tail_rcu(&vm->node, &mvmm_vm_list);
 	spin_unlock(&mvmm_vm_lock);
@@ -225,17 +244,6 @@ bool mvmm_vcpus_kick_running(void)
 			}
 	spin_unlock(&mvmm_vm_lock);
 	return running;
-}
-
-static struct mvmm_vm *mvmm_vm_by_id(u32 id)
-{
-	struct mvmm_vm *vm;
-
-	lockdep_assert_held(&mvmm_vm_lock);
-	list_for_each_entry(vm, &mvmm_vm_list, node)
-		if (vm->id == id)
-			return vm;
-	return NULL;
 }
 
 /* VM @id's policy with a reference, or ERR_PTR(-ENOENT). */
