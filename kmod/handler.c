@@ -434,6 +434,22 @@ void mvmm_handlers_vm_gone(u32 vm_id)
 	mvmm_exit_read_unlock(idx);
 }
 
+bool mvmm_handlers_hold_vm(u32 vm_id)
+{
+	struct mvmm_hslot *s;
+	bool held = false;
+	int idx;
+	u32 i;
+
+	idx = mvmm_exit_read_lock();
+	for (i = 0; i < MVMM_MAX_HANDLERS && !held; i++) {
+		s = mvmm_hslot_at(i);
+		held = s && xa_load(&s->users, vm_id);
+	}
+	mvmm_exit_read_unlock(idx);
+	return held;
+}
+
 /* CPU time of every thread of @p, live and exited, in ns. */
 static u64 mvmm_task_cpu_ns(struct task_struct *p)
 {

@@ -98,7 +98,10 @@ enum mvmm_wait {
  * @call: ask about @req and wait for the answer. 0: @ans holds it
  *	(unchecked); -EINTR: a signal interrupted a restartable wait and the
  *	event recurs (@route numbers the vCPU's routed events, for resuming
- *	it); any other errno: apply the rule's fallback. Exit SRCU held.
+ *	it); -ETIMEDOUT: no answer in time; -ETIME: the exit's time for
+ *	killable waits was used up, so the request was not even made (a
+ *	timeout too, with no service time for the load); any other
+ *	errno: apply the rule's fallback. Exit SRCU held.
  *	NULL for kernel secondaries: their ops->handle() is called as it
  *	is, with no frame in between, on the path the benchmarks measure.
  * @observe: optional: hand over a copy of @req without waiting: 0, or an
@@ -228,6 +231,18 @@ void mvmm_handlers_exit(void);
  * was forgotten; atomic context.
  */
 void mvmm_handlers_vm_gone(u32 vm_id);
+
+/**
+ * mvmm_handlers_hold_vm() - does a handler still serve VM @vm_id?
+ * @vm_id: the VM's id
+ *
+ * A userspace secondary stays attached to its VM's id, its file open,
+ * after KVM destroyed the VM: the id must not name a new VM meanwhile.
+ * Any context (reads under the exit SRCU).
+ *
+ * Return: true if some handler serves @vm_id.
+ */
+bool mvmm_handlers_hold_vm(u32 vm_id);
 
 /* The slot id of @name, or -ENOENT. Process context. */
 int mvmm_hslot_lookup(const char *name);

@@ -3,8 +3,9 @@
  * Per-VM registry and exit statistics.
  *
  * A VM is registered the first time one of its exits is seen and given an
- * id: 1, 2, 3, ... while the module is loaded, never 0 nor the id of a
- * live VM once the counter wraps (core/ids.h). It is forgotten
+ * id: 1, 2, 3, ... while the module is loaded, never 0 nor an id in use
+ * (a live VM's, or one a secondary is still attached to) once the counter
+ * wraps (core/ids.h). It is forgotten
  * when KVM destroys it (a watch on kvm_arch_destroy_vm()), before its
  * struct kvm is freed, so that a new VM allocated at the same address never
  * matches old state. Lookups on the exit path are RCU-only.
@@ -122,10 +123,14 @@ static struct mvmm_vm *mvmm_vm_by_id(u32 id)
 	return NULL;
 }
 
-/* For mvmm_ids_next(), with mvmm_vm_lock held. */
+/*
+ * For mvmm_ids_next(), with mvmm_vm_lock held: a live VM's id, or one a
+ * userspace secondary still holds, attached to a VM that is gone (its
+ * memory and interrupt calls, its rules' requests go by the id).
+ */
 static bool mvmm_vm_id_in_use(u32 id, void *arg)
 {
-	return mvmm_vm_by_id(id);
+	return mvmm_vm_by_id(id) || mvmm_handlers_hold_vm(id);
 }
 
 static struct mvmm_vm *mvmm_vm_add(struct kvm *kvm, gfp_t gfp)
