@@ -43,6 +43,7 @@ static const char *mvmm_call_why(struct mvmm_hslot *s, int err)
 {
 	switch (err) {
 	case -ETIMEDOUT:
+	case -ETIME:	/* its exit's time was up: not even asked */
 		mvmm_hstat_inc(s, MVMM_HSTAT_TIMEOUT);
 		return "handler timed out";
 	case -ENODEV:

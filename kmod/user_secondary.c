@@ -226,14 +226,17 @@ static void mvmm_usersec_retire(struct mvmm_usersec *u, struct mvmm_uslot *us,
 
 /*
  * When a request for @vcpu's current exit, waited for as @how, times out;
- * 0 if it would have timed out already. A signal ends a restartable
- * wait, and each such request gets the whole timeout. A killable one
- * does not end for a signal: the elements of string IO, which KVM's
- * emulator cannot leave undone, up to 1024 of them in one exit. They
- * share one timeout, counted from the first, so that a secondary that
- * stops answering keeps the vCPU's thread from its signals (a VMM
- * pausing its vCPUs, the freezer) for one timeout, not one per element.
- * KVM counts every exit of the vCPU in stat.exits: that tells the exit.
+ * 0 if its exit's time is up. A signal ends a restartable wait, and each
+ * such request gets the whole timeout. A killable one does not end for a
+ * signal: the elements of string IO, which KVM's emulator cannot leave
+ * undone, up to 1024 of them in one exit. They share one timeout, counted
+ * from the first, so that a secondary that stops answering keeps the
+ * vCPU's thread from its signals (a VMM pausing its vCPUs, the freezer)
+ * for one timeout, not one per element. KVM counts every exit of the vCPU
+ * in stat.exits: that tells the exit. (An element that goes to the VMM
+ * ends the exit: KVM completes an OUT at once and the guest retakes the
+ * instruction; an IN's batch completes from what the VMM read.) Only the
+ * vCPU's own thread uses @us's exit fields.
  */
 static u64 mvmm_usersec_deadline(struct mvmm_usersec *u,
 				 struct mvmm_uslot *us,
@@ -497,8 +500,9 @@ static int mvmm_usersec_call(struct mvmm_handler *h, struct kvm_vcpu *vcpu,
 	} else {
 		deadline = mvmm_usersec_deadline(u, us, vcpu, how);
 		if (!deadline) {
+			/* Not posted: no time to count for its load. */
 			spin_unlock(&u->lock);
-			return -ETIMEDOUT;
+			return -ETIME;
 		}
 		mvmm_usersec_post(u, us, ss, idx, req, deadline);
 		posted = true;
