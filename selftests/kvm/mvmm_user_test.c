@@ -27,7 +27,10 @@
  *                 secondary reads and never answers, fallback deny: the
  *                 elements of the exit share one timeout, so only the
  *                 first is posted; all 64 take the fallback (INSB reads
- *                 all-ones), each counted as a timeout.
+ *                 all-ones), each counted as a timeout. Only waiting
+ *                 uses it up: a REP OUTSB of 8 whose elements the
+ *                 secondary passes to main, this program taking longer
+ *                 than the timeout over the first, gets all 8 posted.
  *   signal        a signal to the vCPU thread while it waits: KVM_RUN
  *                 returns -EINTR / KVM_EXIT_INTR without completing the
  *                 IN, twice; the next KVM_RUN waits for the same request;
@@ -491,6 +494,16 @@ TEST_F_TIMEOUT(user, timeout, 300)
 		    self->c->sh->exc[GP_VECTOR], self->c->user_in);
 }
 
+/* The main VMM slow over the first IO exit: longer than the timeout. */
+static void slow_first_out(struct ug_vm *c, struct kvm_run *run)
+{
+	TEST_ASSERT(run->io.direction == KVM_EXIT_IO_OUT && run->io.count == 1,
+		    "Expected OUTs of one element, got direction %u count %u",
+		    run->io.direction, run->io.count);
+	if (!c->user_out++)
+		usleep(300 * 1000);
+}
+
 /*
  * The elements of one string IO exit share its timeout: they wait through
  * signals (KVM's emulator cannot leave them undone), and a secondary that
@@ -553,6 +566,27 @@ TEST_F_TIMEOUT(user, string_timeout, 300)
 	TEST_ASSERT(h1.outstanding == 0,
 		    "Expected nothing outstanding after the timeouts, got %u",
 		    h1.outstanding);
+
+	/*
+	 * Each element to main, so to this program, which takes 300 ms over
+	 * the first: KVM resumes the REP OUTSB after it with no new exit,
+	 * and the rest must still be asked, the time outside not counted.
+	 */
+	outs.size = 8;
+	SP_SET(shm->silent, 0);
+	SP_SET(shm->main_out, 1);
+	SP_SET(shm->requests, 0);
+	self->c->on_io = slow_first_out;
+	mvmm_ut_uh(self->s, name, &h0);
+	ug_cmd("REP OUTSB of 8, each element to main, the VMM slow", self->c,
+	       &outs);
+	mvmm_ut_uh(self->s, name, &h1);
+	self->c->on_io = NULL;
+	mvmm_hd_check("REP OUTSB, each element to main", &h0, &h1,
+		      &(struct mvmm_hdelta){ .events = 8, .to_main = 8 });
+	TEST_ASSERT(SP_GET(shm->requests) == 8 && self->c->user_out == 8,
+		    "Expected 8 requests and 8 OUTs here, got %lu and %lu",
+		    SP_GET(shm->requests), self->c->user_out);
 }
 
 /* Signals the vCPU thread when the secondary holds its request. */

@@ -99,6 +99,8 @@ bool mvmm_sp_model(const struct mvmm_request *req, struct mvmm_answer *ans,
 	memset(ans, 0, sizeof(*ans));
 	switch (ev->type) {
 	case MVMM_EV_IO:	/* string IO: an element at a time */
+		if (write && shm && SP_GET(shm->main_out))
+			return false;
 		if (!write) {
 			mvmm_ans_handled(ans, MVMM_SP_IN(ev->qual));
 			return true;

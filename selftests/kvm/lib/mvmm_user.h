@@ -83,6 +83,7 @@ struct mvmm_sp_shm {
 	uint32_t holding;		/* the secondary waits on @hold now */
 	uint32_t silent;		/* read path: record, never answer */
 	uint32_t delay_ms;		/* answer each request this late */
+	uint32_t main_out;		/* the model passes IO writes to main */
 };
 
 /*
