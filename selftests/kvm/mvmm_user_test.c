@@ -27,10 +27,11 @@
  *                 secondary reads and never answers, fallback deny: the
  *                 elements of the exit share one timeout, so only the
  *                 first is posted; all 64 take the fallback (INSB reads
- *                 all-ones), each counted as a timeout. Only waiting
- *                 uses it up: a REP OUTSB of 8 whose elements the
- *                 secondary passes to main, this program taking longer
- *                 than the timeout over the first, gets all 8 posted.
+ *                 all-ones), each counted as a timeout. An element
+ *                 that goes to the VMM ends the exit: a REP OUTSB of 8
+ *                 whose elements the secondary passes to main, this
+ *                 program taking longer than the timeout over the
+ *                 first, gets all 8 posted.
  *   signal        a signal to the vCPU thread while it waits: KVM_RUN
  *                 returns -EINTR / KVM_EXIT_INTR without completing the
  *                 IN, twice; the next KVM_RUN waits for the same request;
@@ -569,8 +570,8 @@ TEST_F_TIMEOUT(user, string_timeout, 300)
 
 	/*
 	 * Each element to main, so to this program, which takes 300 ms over
-	 * the first: KVM resumes the REP OUTSB after it with no new exit,
-	 * and the rest must still be asked, the time outside not counted.
+	 * the first: KVM completes that OUT and the guest retakes the REP
+	 * OUTSB, a new exit with its own timeout: the rest are asked too.
 	 */
 	outs.size = 8;
 	SP_SET(shm->silent, 0);
