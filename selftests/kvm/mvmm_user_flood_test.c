@@ -86,9 +86,14 @@ static int flood_cb(const struct mvmm_request *req, struct mvmm_answer *ans,
 		__atomic_fetch_add(&shm->bad, 1, __ATOMIC_RELAXED);
 		return 0;	/* MVMM_ACT_MAIN */
 	}
+	/*
+	 * @last first: SIGKILL can land between the two stores (polling,
+	 * this process never enters the kernel), and a value marked seen
+	 * must be @last if it is also seen by the main VMM.
+	 */
+	__atomic_store_n(&shm->last, v, __ATOMIC_RELAXED);
 	if (bit_test_set(shm->bits, v))
 		__atomic_fetch_add(&shm->dup, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&shm->last, v, __ATOMIC_RELAXED);
 	/* The test reads the bitmap only after our death: a count will do. */
 	__atomic_fetch_add(&shm->seen, 1, __ATOMIC_RELEASE);
 	mvmm_ans_handled(ans, 0);
